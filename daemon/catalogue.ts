@@ -1,0 +1,70 @@
+// The built-in modes. All ISNet modes share one model file (rewritten once for dynamic
+// height and width), so they share one ONNX Runtime session; each mode is its own input
+// shape and so its own warm-up.
+import * as path from 'node:path';
+import { ModeDef } from './modeDef';
+import { ISNET_MODEL_FILE, TEXT_MODEL_FILE } from './modelFiles';
+
+const ISNET_LABELS = ['background', 'foreground'];
+const TEXT_LABELS = ['background', 'text'];
+
+export function builtinModes(modelsDir: string): ModeDef[] {
+  const isnet = { key: 'isnet-medium', file: path.join(modelsDir, ISNET_MODEL_FILE) };
+  const text = { key: 'ppocrv4-det', file: path.join(modelsDir, TEXT_MODEL_FILE) };
+  // Reference ISNet pipeline (MODELS.md): RGB, (v - 128) / 256, NCHW, output already sigmoid.
+  const isnetMode = (id: string, label: string, description: string, size: number, tta: ModeDef['tta'], typicalMs: number): ModeDef => ({
+    id,
+    label,
+    description,
+    task: 'binary',
+    inputSize: [size, size],
+    labels: ISNET_LABELS,
+    colors: [
+      [0, 0, 0],
+      [0, 200, 255],
+    ],
+    typicalMs,
+    model: isnet,
+    inputName: 'input',
+    outputName: 'output',
+    layout: 'NCHW',
+    colorOrder: 'RGB',
+    scale: 1,
+    mean: [128, 128, 128],
+    std: [256, 256, 256],
+    output: 'sigmoid',
+    tta,
+    warmupIterations: 3,
+  });
+  return [
+    isnetMode('fast', 'Fast', 'ISNet at 512x512: quickest, coarser edges', 512, 'none', 425),
+    isnetMode('balanced', 'Balanced', 'ISNet at 768x768: a good trade of speed and detail', 768, 'none', 960),
+    isnetMode('accurate', 'Accurate', 'ISNet at 1024x1024: the reference pipeline', 1024, 'none', 1700),
+    isnetMode('sota', 'Best (SOTA)', 'ISNet at 1024x1024 averaged with a horizontally flipped pass', 1024, 'hflip', 3400),
+    {
+      id: 'text',
+      label: 'Text regions',
+      description: 'PP-OCRv4 text detector at 640x640: where the text is',
+      task: 'binary',
+      inputSize: [640, 640],
+      labels: TEXT_LABELS,
+      colors: [
+        [0, 0, 0],
+        [255, 160, 0],
+      ],
+      typicalMs: 150,
+      model: text,
+      inputName: 'x',
+      outputName: 'sigmoid_0.tmp_0',
+      layout: 'NCHW',
+      // PaddleOCR reads images as BGR and normalises channel by channel in that order.
+      colorOrder: 'BGR',
+      scale: 1 / 255,
+      mean: [0.485, 0.456, 0.406],
+      std: [0.229, 0.224, 0.225],
+      output: 'sigmoid',
+      tta: 'none',
+      warmupIterations: 3,
+    },
+  ];
+}

@@ -1,0 +1,144 @@
+// A Node client for the daemon, shared by the extension, the preview CLI, tests and bench:
+// connect to a `--listen` socket or spawn a `--stdio` daemon, then typed calls.
+import { ChildProcess, spawn, SpawnOptions } from 'node:child_process';
+import * as net from 'node:net';
+import {
+  CancellationToken,
+  createMessageConnection,
+  MessageConnection,
+  RequestType,
+  StreamMessageReader,
+  StreamMessageWriter,
+} from 'vscode-jsonrpc/node';
+import * as P from './protocol';
+
+export interface ClientOptions {
+  clientName: string;
+  clientVersion?: string;
+  /** Handshake timeout (ms). */
+  initializeTimeoutMs?: number;
+}
+
+export class DaemonClient {
+  initializeResult: P.InitializeResult | undefined;
+  private closedError: Error | undefined;
+  private readonly closed: Promise<never>;
+
+  constructor(
+    readonly connection: MessageConnection,
+    /** The spawned process when this client owns a `--stdio` daemon. */
+    readonly child?: ChildProcess,
+  ) {
+    this.closed = new Promise<never>((_, reject) => {
+      const fail = () => {
+        this.closedError ??= new Error('connection to the SegLens daemon closed');
+        reject(this.closedError);
+      };
+      connection.onClose(fail);
+      connection.onError(([err]) => {
+        this.closedError ??= err;
+      });
+    });
+    this.closed.catch(() => undefined);
+    connection.listen();
+  }
+
+  get isClosed(): boolean {
+    return this.closedError !== undefined;
+  }
+
+  /** Every request is raced against the connection closing, so a dead daemon never hangs a caller. */
+  request<Pa, R>(type: RequestType<Pa, R, void>, params: Pa, token?: CancellationToken): Promise<R> {
+    if (this.closedError) return Promise.reject(this.closedError);
+    return Promise.race([this.connection.sendRequest(type, params, token), this.closed]);
+  }
+
+  async initialize(opts: ClientOptions): Promise<P.InitializeResult> {
+    const timeoutMs = opts.initializeTimeoutMs ?? 10_000;
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`SegLens daemon did not answer initialize within ${timeoutMs} ms`)), timeoutMs);
+    });
+    try {
+      this.initializeResult = await Promise.race([
+        this.request(P.Initialize, {
+          clientName: opts.clientName,
+          clientVersion: opts.clientVersion,
+          protocolVersion: P.PROTOCOL_VERSION,
+          processId: process.pid,
+        }),
+        timeout,
+      ]);
+      return this.initializeResult;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  status() {
+    return this.request(P.Status, {});
+  }
+  ensureReady(mode: string, warmup?: boolean) {
+    return this.request(P.EnsureReady, warmup === undefined ? { mode } : { mode, warmup });
+  }
+  warmup(params: P.WarmupParams) {
+    return this.request(P.Warmup, params);
+  }
+  segment(params: P.SegmentParams, token?: CancellationToken) {
+    return this.request(P.Segment, params, token);
+  }
+  unload(mode?: string) {
+    return this.request(P.Unload, mode === undefined ? {} : { mode });
+  }
+  metrics() {
+    return this.request(P.Metrics, {});
+  }
+  async shutdown(): Promise<void> {
+    if (this.closedError) return;
+    await Promise.race([this.connection.sendRequest(P.Shutdown), this.closed]);
+  }
+  onModelState(handler: (s: P.ModeStatus) => void) {
+    return this.connection.onNotification(P.ModelState, handler);
+  }
+  onLog(handler: (l: P.LogParams) => void) {
+    return this.connection.onNotification(P.Log, handler);
+  }
+
+  /** Closes the connection (a `--stdio` daemon then exits because its stdin closes). */
+  dispose(): void {
+    this.closedError ??= new Error('client disposed');
+    this.connection.dispose();
+    this.child?.stdin?.end();
+  }
+}
+
+/** Connects to a daemon listening on a Unix socket or named pipe. */
+export function connectSocket(socketPath: string, timeoutMs = 2_000): Promise<DaemonClient> {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect(socketPath);
+    const timer = setTimeout(() => {
+      socket.destroy();
+      reject(new Error(`timed out connecting to ${socketPath}`));
+    }, timeoutMs);
+    socket.once('error', (err) => {
+      clearTimeout(timer);
+      reject(err);
+    });
+    socket.once('connect', () => {
+      clearTimeout(timer);
+      socket.removeAllListeners('error');
+      socket.on('error', () => undefined); // surfaced through the connection's close
+      resolve(new DaemonClient(createMessageConnection(new StreamMessageReader(socket), new StreamMessageWriter(socket))));
+    });
+  });
+}
+
+/** Spawns `node <daemonJs> --stdio ...args` and connects to it over its stdin/stdout. */
+export function spawnStdio(daemonJs: string, args: string[] = [], opts: SpawnOptions & { nodePath?: string } = {}): DaemonClient {
+  const { nodePath, ...spawnOpts } = opts;
+  const child = spawn(nodePath ?? process.execPath, [daemonJs, '--stdio', ...args], {
+    stdio: ['pipe', 'pipe', 'pipe'],
+    ...spawnOpts,
+  });
+  return new DaemonClient(createMessageConnection(new StreamMessageReader(child.stdout!), new StreamMessageWriter(child.stdin!)), child);
+}

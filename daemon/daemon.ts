@@ -1,0 +1,258 @@
+// The daemon: one registry, engine and metrics shared by every connection. This module
+// speaks the protocol on a MessageConnection; main.ts decides where connections come from.
+import { CancellationToken, MessageConnection, NotificationType, RequestType, ResponseError } from 'vscode-jsonrpc/node';
+import { Engine } from './engine';
+import { SegLensError, invalidParams } from './errors';
+import { JobQueue } from './jobQueue';
+import { DaemonMetrics } from './metrics';
+import { ModeDef, modeInfo } from './modeDef';
+import * as params from './params';
+import * as P from './protocol';
+import { Registry } from './registry';
+
+export interface DaemonOptions {
+  version: string;
+  maxPixels: number;
+  maxQueue: number;
+  maxImageBytes: number;
+  warmupIterations?: number;
+  log: (level: P.LogLevel, message: string) => void;
+  /** Called after `shutdown` was answered. */
+  onShutdown: () => void;
+  /** Called whenever the number of connections changes (for idle exit). */
+  onClientsChanged?: (connections: number) => void;
+}
+
+interface Client {
+  connection: MessageConnection;
+  name?: string;
+  initializedAt?: number;
+  readyReported: boolean;
+}
+
+export class Daemon {
+  readonly registry: Registry;
+  readonly metrics: DaemonMetrics;
+  private readonly queue: JobQueue;
+  private readonly connections = new Set<Client>();
+  private readonly started = performance.now();
+  private shuttingDown = false;
+
+  constructor(
+    modes: ModeDef[],
+    readonly engine: Engine,
+    private readonly opts: DaemonOptions,
+  ) {
+    this.metrics = new DaemonMetrics(() => this.initializedClients());
+    this.queue = new JobQueue(opts.maxQueue);
+    this.registry = new Registry(
+      modes,
+      engine,
+      this.queue,
+      {
+        onState: (s) => this.broadcast(P.ModelState, s),
+        onLoad: (mode, ms) => {
+          this.metrics.modelLoads.inc({ mode });
+          this.metrics.modelLoadSeconds.observe({ mode }, ms / 1000);
+          opts.log('info', `loaded the model of ${mode} in ${Math.round(ms)} ms`);
+        },
+        onWarmup: (mode, ms) => {
+          this.metrics.warmupRuns.inc({ mode });
+          this.metrics.warmupSeconds.observe({ mode }, ms / 1000);
+          opts.log('info', `warmed up ${mode} in ${Math.round(ms)} ms`);
+        },
+        onWarmupSkipped: (mode) => this.metrics.warmupSkipped.inc({ mode }),
+      },
+      opts.warmupIterations,
+    );
+  }
+
+  get connectionCount(): number {
+    return this.connections.size;
+  }
+
+  initializedClients(): number {
+    let n = 0;
+    for (const c of this.connections) if (c.initializedAt !== undefined) n++;
+    return n;
+  }
+
+  /** Sends a log line to stderr and to every client. */
+  log(level: P.LogLevel, message: string): void {
+    this.opts.log(level, message);
+    this.broadcast(P.Log, { level, message });
+  }
+
+  /** Serves one client on `connection` until it closes. */
+  attach(connection: MessageConnection): void {
+    const client: Client = { connection, readyReported: false };
+    this.connections.add(client);
+    this.opts.onClientsChanged?.(this.connections.size);
+
+    const handle = <Pa, R>(type: RequestType<Pa, R, void> | string, fn: (p: unknown, token: CancellationToken) => Promise<R> | R) => {
+      const method = typeof type === 'string' ? type : type.method;
+      connection.onRequest(method, async (p: unknown, token: CancellationToken) => {
+        try {
+          if (this.shuttingDown && method !== P.Shutdown.method) {
+            throw new SegLensError(P.ErrorCodes.ShuttingDown, 'the SegLens daemon is shutting down');
+          }
+          const r = await fn(p, token);
+          this.metrics.requests.inc({ method, outcome: 'ok' });
+          return r;
+        } catch (e) {
+          const err = toResponseError(e);
+          this.metrics.requests.inc({ method, outcome: outcomeOf(err.code) });
+          if (err.code === -32603) this.opts.log('error', `${method} failed: ${err.message}`);
+          return err;
+        }
+      });
+    };
+
+    handle(P.Initialize, (p) => {
+      const o = (p ?? {}) as Partial<P.InitializeParams>;
+      if (typeof o.clientName !== 'string') throw invalidParams("initialize: 'clientName' must be a string");
+      if (o.protocolVersion !== P.PROTOCOL_VERSION) {
+        throw invalidParams(`initialize: this daemon speaks protocolVersion ${P.PROTOCOL_VERSION}, the client asked for ${String(o.protocolVersion)}`);
+      }
+      client.name = o.clientName;
+      if (client.initializedAt === undefined) client.initializedAt = performance.now();
+      this.opts.log('info', `client '${o.clientName}' connected (${this.initializedClients()} connected)`);
+      const result: P.InitializeResult = {
+        protocolVersion: P.PROTOCOL_VERSION,
+        daemonVersion: this.opts.version,
+        pid: process.pid,
+        providers: this.engine.providers,
+        modes: this.registry.modes().map(modeInfo),
+        provider: this.engine.provider,
+      };
+      return result;
+    });
+
+    handle(P.Status, () => this.status());
+
+    handle(P.EnsureReady, async (p) => {
+      const { mode, warmup } = params.ensureReadyParams(p);
+      const r = await this.registry.ensureReady(mode, warmup ?? true);
+      if (!client.readyReported && client.initializedAt !== undefined) {
+        client.readyReported = true;
+        this.metrics.clientReadySeconds.observe({}, (performance.now() - client.initializedAt) / 1000);
+      }
+      return r;
+    });
+
+    handle(P.Warmup, (p) => {
+      const { mode, force, iterations } = params.warmupParams(p);
+      return this.registry.warmup(mode, force ?? false, iterations);
+    });
+
+    handle(P.Segment, (p, token) => this.segment(params.segmentParams(p), token));
+
+    handle(P.Unload, async (p) => {
+      const { mode } = params.unloadParams(p);
+      if (mode !== undefined && !this.registry.has(mode)) this.registry.def(mode); // throws -32602
+      return { unloaded: await this.registry.unload(mode) };
+    });
+
+    handle(P.Metrics, () => ({ text: this.metrics.render() }));
+
+    handle(P.Shutdown.method, () => {
+      this.shuttingDown = true;
+      this.opts.log('info', `shutdown requested by '${client.name ?? 'a client'}'`);
+      setImmediate(() => this.opts.onShutdown());
+      return null;
+    });
+
+    connection.onClose(() => {
+      if (!this.connections.delete(client)) return;
+      if (client.initializedAt !== undefined) this.opts.log('info', `client '${client.name}' left (${this.initializedClients()} connected)`);
+      this.opts.onClientsChanged?.(this.connections.size);
+    });
+    connection.onError(([err]) => this.opts.log('warn', `connection error: ${err.message}`));
+    connection.listen();
+  }
+
+  status(): P.StatusResult {
+    return {
+      pid: process.pid,
+      uptimeMs: Math.round(performance.now() - this.started),
+      clients: this.initializedClients(),
+      rssBytes: process.memoryUsage.rss(),
+      provider: this.engine.provider,
+      modes: this.registry.allStatus(),
+    };
+  }
+
+  private async segment(p: P.SegmentParams, token: CancellationToken): Promise<P.SegmentResult> {
+    const def = this.registry.def(p.mode);
+    // Refuse at once when the line is full, before decoding base64 or loading anything.
+    this.queue.checkCapacity();
+    const image = 'path' in p.image ? { path: p.image.path } : { bytes: params.decodeBase64(p.image.base64, this.opts.maxImageBytes) };
+    const wasWarm = this.registry.isWarm(p.mode);
+    const t0 = performance.now();
+    if (!wasWarm) await this.registry.ensureReady(p.mode, true);
+    const readyMs = performance.now() - t0;
+    const { value: out, queueMs } = await this.queue.run(() => this.engine.segment(def, image, { maxPixels: this.opts.maxPixels }), {
+      limited: true,
+      token,
+    });
+    this.registry.recordInference(p.mode, out.timings.inferenceMs);
+    this.metrics.inferenceSeconds.observe({ mode: p.mode }, out.timings.inferenceMs / 1000);
+    const t = out.timings;
+    return {
+      mode: p.mode,
+      width: out.width,
+      height: out.height,
+      maskPng: Buffer.from(out.maskPng).toString('base64'),
+      classes: out.classes,
+      wasWarm,
+      timings: {
+        queueMs: r1(queueMs + readyMs),
+        decodeMs: r1(t.decodeMs),
+        preprocessMs: r1(t.preprocessMs),
+        inferenceMs: r1(t.inferenceMs),
+        postprocessMs: r1(t.postprocessMs),
+        totalMs: r1(performance.now() - t0),
+      },
+    };
+  }
+
+  /** Stops accepting work; waiting jobs are refused with 1006. */
+  beginShutdown(): void {
+    this.shuttingDown = true;
+    this.queue.rejectAll(new SegLensError(P.ErrorCodes.ShuttingDown, 'the SegLens daemon is shutting down'));
+  }
+
+  closeConnections(): void {
+    for (const c of [...this.connections]) c.connection.dispose();
+  }
+
+  private broadcast<T>(type: NotificationType<T>, payload: T): void {
+    for (const c of this.connections) {
+      if (c.initializedAt === undefined) continue;
+      c.connection.sendNotification(type, payload).catch(() => undefined);
+    }
+  }
+}
+
+const r1 = (ms: number) => Math.round(ms * 10) / 10;
+
+function toResponseError(e: unknown): ResponseError<void> {
+  if (e instanceof ResponseError) return e;
+  if (e instanceof SegLensError) return new ResponseError(e.code, e.message);
+  return new ResponseError(-32603, e instanceof Error ? e.message : String(e));
+}
+
+function outcomeOf(code: number): string {
+  switch (code) {
+    case P.ErrorCodes.InvalidParams:
+      return 'invalid_params';
+    case P.ErrorCodes.RequestCancelled:
+      return 'cancelled';
+    case P.ErrorCodes.Overloaded:
+      return 'overloaded';
+    case P.ErrorCodes.ShuttingDown:
+      return 'shutting_down';
+    default:
+      return code >= 1001 && code <= 1004 ? `error_${code}` : 'error';
+  }
+}

@@ -1,0 +1,36 @@
+// The engine's contract with the registry and server. The implementation owns ONNX Runtime
+// in a worker thread; the registry and tests can substitute a fake that counts calls.
+import { ClassInfo } from './protocol';
+import { ModeDef, ModelRef } from './modeDef';
+
+export type ImageInput = { path: string } | { bytes: Uint8Array };
+
+export interface LoadInfo {
+  loadMs: number;
+  /** The execution provider the session runs on (after any fallback). */
+  provider: string;
+}
+
+export interface SegmentOutput {
+  width: number;
+  height: number;
+  /** 8-bit grey PNG, width x height. */
+  maskPng: Uint8Array;
+  classes: ClassInfo[];
+  timings: { decodeMs: number; preprocessMs: number; inferenceMs: number; postprocessMs: number };
+}
+
+export interface Engine {
+  /** Creates the session for a model file (throws SegLensError 1004 on failure). */
+  load(model: ModelRef): Promise<LoadInfo>;
+  /** Frees the session; unknown keys are ignored. */
+  unload(modelKey: string): Promise<void>;
+  /** Runs `iterations` dummy inferences at the mode's input shape. */
+  warmup(mode: ModeDef, iterations: number): Promise<{ durationMs: number }>;
+  /** Decode → preprocess → run → postprocess (errors 1001/1002/1003 as SegLensError). */
+  segment(mode: ModeDef, image: ImageInput, opts: { maxPixels: number }): Promise<SegmentOutput>;
+  /** Providers this build can try, and the one in use. */
+  readonly providers: string[];
+  readonly provider: string;
+  close(): Promise<void>;
+}

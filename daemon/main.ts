@@ -1,0 +1,166 @@
+// Entry point of `node dist/daemon.js`: parses the command line, builds the daemon and
+// serves it on stdio or a per-user socket. Logs go to stderr only: stdout is a transport.
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { createMessageConnection, StreamMessageReader, StreamMessageWriter } from 'vscode-jsonrpc/node';
+import { version } from '../package.json';
+import { builtinModes } from './catalogue';
+import { CliError } from './cliError';
+import { DaemonArgs, parseArgs } from './cli';
+import { Daemon } from './daemon';
+import { Engine } from './engine';
+import { defaultModelsDir, ensureModels } from './modelFiles';
+import { defaultCacheDir } from './paths';
+import { LogLevel } from './protocol';
+import { ListenError, listen } from './socketServer';
+import { WorkerEngine } from './workerEngine';
+
+const LEVELS: LogLevel[] = ['error', 'warn', 'info', 'debug'];
+
+function makeLogger(threshold: LogLevel) {
+  const max = LEVELS.indexOf(threshold);
+  return (level: LogLevel, message: string) => {
+    if (LEVELS.indexOf(level) > max) return;
+    process.stderr.write(`${new Date().toISOString()} [${level}] ${message}\n`);
+  };
+}
+
+/** The cache folder, or a private temporary one when it cannot be written (said in the log). */
+function usableCacheDir(wanted: string, log: ReturnType<typeof makeLogger>): string {
+  try {
+    fs.mkdirSync(wanted, { recursive: true, mode: 0o700 });
+    fs.accessSync(wanted, fs.constants.W_OK);
+    return wanted;
+  } catch (e) {
+    const fallback = fs.mkdtempSync(path.join(os.tmpdir(), 'seglens-cache-'));
+    log('warn', `cache folder ${wanted} is not writable (${(e as Error).message}); using ${fallback} for this run`);
+    return fallback;
+  }
+}
+
+/** Prepares the model files once, on the first load, so that starting the daemon stays instant. */
+function preparingEngine(engine: Engine, modelsDir: string, log: ReturnType<typeof makeLogger>): Engine {
+  let prepared: Promise<unknown> | undefined;
+  const prepare = () =>
+    (prepared ??= ensureModels(modelsDir, (m) => log('info', m)).catch((e) => {
+      prepared = undefined;
+      log('error', `could not prepare the models in ${modelsDir}: ${(e as Error).message}`);
+    }));
+  return {
+    get providers() {
+      return engine.providers;
+    },
+    get provider() {
+      return engine.provider;
+    },
+    // A failed preparation shows as the load's own 1004 (missing file); the log has the cause.
+    load: async (model) => {
+      if (model.file.startsWith(modelsDir + path.sep)) await prepare();
+      return engine.load(model);
+    },
+    unload: (key) => engine.unload(key),
+    warmup: (mode, iterations) => engine.warmup(mode, iterations),
+    segment: (mode, image, opts) => engine.segment(mode, image, opts),
+    close: () => engine.close(),
+  };
+}
+
+async function main(): Promise<void> {
+  let args: DaemonArgs;
+  try {
+    args = parseArgs(process.argv.slice(2));
+  } catch (e) {
+    if (e instanceof CliError) {
+      process.stderr.write(`${e.message}\n`);
+      process.exit(e.exitCode);
+    }
+    throw e;
+  }
+  const log = makeLogger(args.logLevel);
+  // Nothing may reach stdout by accident: in --stdio it carries the protocol.
+  console.log = console.info = (...a: unknown[]) => log('info', a.map(String).join(' '));
+
+  const cacheDir = usableCacheDir(args.cacheDir ?? defaultCacheDir(), log);
+  const modelsDir = path.resolve(args.modelsDir ?? defaultModelsDir());
+  const engine = new WorkerEngine({ provider: args.provider, log });
+  const modes = builtinModes(modelsDir);
+
+  let idleTimer: NodeJS.Timeout | undefined;
+  let stopping = false;
+  let server: import('node:net').Server | undefined;
+  const stop = async (code: number, why: string) => {
+    if (stopping) return;
+    stopping = true;
+    log('info', `stopping: ${why}`);
+    daemon.beginShutdown();
+    daemon.closeConnections();
+    server?.close();
+    if (args.transport.kind === 'listen' && process.platform !== 'win32') {
+      // Remove our socket file only if it is still ours (a newer daemon may have replaced it).
+      try {
+        const addr = server?.address();
+        if (typeof addr === 'string' && fs.existsSync(addr)) fs.rmSync(addr, { force: true });
+      } catch {
+        /* already gone */
+      }
+    }
+    const timer = setTimeout(() => process.exit(code), 3000);
+    await engine.close().catch(() => undefined);
+    clearTimeout(timer);
+    process.exit(code);
+  };
+
+  const daemon = new Daemon(modes, preparingEngine(engine, modelsDir, log), {
+    version,
+    maxPixels: args.maxPixels,
+    maxQueue: args.maxQueue,
+    maxImageBytes: args.maxImageBytes,
+    warmupIterations: args.warmupIterations,
+    log,
+    onShutdown: () => void stop(0, 'shutdown request'),
+    onClientsChanged: (n) => {
+      if (args.transport.kind !== 'listen') return;
+      clearTimeout(idleTimer);
+      if (n === 0) idleTimer = setTimeout(() => void stop(0, `no client for ${args.idleExitSeconds} s`), args.idleExitSeconds * 1000);
+    },
+  });
+
+  process.on('SIGTERM', () => void stop(0, 'SIGTERM'));
+  process.on('SIGINT', () => void stop(0, 'SIGINT'));
+
+  if (args.transport.kind === 'stdio') {
+    const connection = createMessageConnection(new StreamMessageReader(process.stdin), new StreamMessageWriter(process.stdout));
+    connection.onClose(() => void stop(0, 'stdin closed'));
+    process.stdin.on('end', () => void stop(0, 'stdin closed'));
+    daemon.attach(connection);
+  } else {
+    try {
+      server = await listen(args.transport.path, (socket) => {
+        socket.on('error', () => undefined); // a client vanishing mid-message is its own business
+        daemon.attach(createMessageConnection(new StreamMessageReader(socket), new StreamMessageWriter(socket)));
+      });
+    } catch (e) {
+      if (e instanceof ListenError) {
+        log('error', e.message);
+        process.exit(e.exitCode);
+      }
+      throw e;
+    }
+    idleTimer = setTimeout(() => void stop(0, `no client for ${args.idleExitSeconds} s`), args.idleExitSeconds * 1000);
+    log('info', `listening on ${args.transport.path} (pid ${process.pid}, cache ${cacheDir})`);
+  }
+
+  for (const mode of args.preload) {
+    if (!daemon.registry.has(mode)) {
+      log('warn', `--preload: unknown mode '${mode}' ignored`);
+      continue;
+    }
+    daemon.registry.ensureReady(mode).catch((e) => log('warn', `preload of ${mode} failed: ${(e as Error).message}`));
+  }
+}
+
+main().catch((e) => {
+  process.stderr.write(`SegLens daemon failed to start: ${(e as Error).stack ?? e}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,41 @@
+// Typed access to the `seglens.*` settings (declared in package.json contributes.configuration).
+import * as vscode from 'vscode';
+
+export type ProviderSetting = 'auto' | 'cpu' | 'cuda' | 'dml' | 'coreml';
+
+export interface SegLensConfig {
+  mode: string;
+  shared: boolean;
+  idleExitSeconds: number;
+  executionProvider: ProviderSetting;
+  warmupIterations: number;
+  overlayOpacity: number;
+  warmOnStartup: boolean;
+}
+
+export const SECTION = 'seglens';
+
+export function readConfig(): SegLensConfig {
+  const c = vscode.workspace.getConfiguration(SECTION);
+  const minutes = c.get<number>('daemon.idleExitMinutes', 10);
+  return {
+    mode: c.get<string>('mode', 'balanced') || 'balanced',
+    shared: c.get<boolean>('daemon.shared', true),
+    // The daemon takes whole seconds; fractions of a minute are allowed (tests use them).
+    idleExitSeconds: Math.max(1, Math.round(minutes * 60)),
+    executionProvider: c.get<ProviderSetting>('executionProvider', 'auto'),
+    warmupIterations: Math.max(1, Math.round(c.get<number>('warmup.iterations', 3))),
+    overlayOpacity: Math.min(1, Math.max(0, c.get<number>('overlay.opacity', 0.5))),
+    warmOnStartup: c.get<boolean>('warmOnStartup', false),
+  };
+}
+
+/** Stores the chosen mode for every window (the status bar of each one follows it). */
+export async function storeMode(mode: string): Promise<void> {
+  await vscode.workspace.getConfiguration(SECTION).update('mode', mode, vscode.ConfigurationTarget.Global);
+}
+
+/** Settings that only take effect when the daemon is (re)started. */
+export function affectsDaemon(e: vscode.ConfigurationChangeEvent): boolean {
+  return ['daemon.shared', 'daemon.idleExitMinutes', 'executionProvider'].some((k) => e.affectsConfiguration(`${SECTION}.${k}`));
+}

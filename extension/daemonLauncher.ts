@@ -1,0 +1,148 @@
+// Bringing a daemon up: connect to the per-user shared daemon, or spawn it detached and
+// connect once it listens; or spawn a per-window `--stdio` daemon. No state here: the
+// supervisor decides when to call these.
+import { ChildProcess, spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { connectSocket, DaemonClient, spawnStdio } from '../daemon/client';
+import { LogTail } from './logTail';
+
+/** Exit code of a daemon that found another one already listening on its socket (PROTOCOL.md). */
+export const EXIT_ALREADY_RUNNING = 3;
+
+export interface LaunchOptions {
+  daemonJs: string;
+  socketPath: string;
+  cacheDir: string;
+  provider: string;
+  idleExitSeconds: number;
+  /** Receives the daemon's stderr, line by line. */
+  onStderr: (line: string) => void;
+  /** How long a spawned shared daemon may take before it accepts connections. */
+  startTimeoutMs?: number;
+}
+
+export interface Launched {
+  client: DaemonClient;
+  /** Set when this call spawned the daemon it is connected to. */
+  spawnedPid?: number;
+  /** Stops forwarding the spawned daemon's stderr. */
+  release(): void;
+}
+
+// Electron's binary behaves as plain Node with this set; harmless when execPath is Node already.
+const nodeEnv = () => ({ ...process.env, ELECTRON_RUN_AS_NODE: '1' });
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Connects to a shared daemon if one listens; never spawns. */
+export async function tryConnectShared(socketPath: string, timeoutMs = 1_000): Promise<DaemonClient | undefined> {
+  try {
+    return await connectSocket(socketPath, timeoutMs);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Connects to the shared daemon, spawning it first when nobody listens. Two windows racing
+ * both spawn; the loser exits with code 3 and its window connects to the winner.
+ */
+export async function connectOrSpawnShared(opts: LaunchOptions): Promise<Launched> {
+  const existing = await tryConnectShared(opts.socketPath);
+  if (existing) return { client: existing, release: () => undefined };
+
+  fs.mkdirSync(opts.cacheDir, { recursive: true });
+  // stderr goes to a file, not a pipe: the daemon outlives this window, and a pipe whose
+  // reader went away would fail its writes. The window tails the file while it lives.
+  const logFile = path.join(opts.cacheDir, 'daemon-stderr.log');
+  rotateIfLarge(logFile);
+  const fd = fs.openSync(logFile, 'a');
+  const tail = new LogTail(logFile, fs.fstatSync(fd).size, opts.onStderr);
+  let child: ChildProcess;
+  try {
+    child = spawn(
+      process.execPath,
+      [
+        opts.daemonJs,
+        '--listen',
+        opts.socketPath,
+        '--idle-exit-seconds',
+        String(opts.idleExitSeconds),
+        '--cache-dir',
+        opts.cacheDir,
+        '--provider',
+        opts.provider,
+      ],
+      { detached: true, stdio: ['ignore', 'ignore', fd], env: nodeEnv(), cwd: path.dirname(opts.daemonJs), windowsHide: true },
+    );
+  } finally {
+    fs.closeSync(fd);
+  }
+  child.unref();
+  let exit: { code: number | null; signal: NodeJS.Signals | null } | undefined;
+  let spawnError: Error | undefined;
+  child.on('exit', (code, signal) => (exit = { code, signal }));
+  child.on('error', (err) => (spawnError = err));
+
+  const deadline = Date.now() + (opts.startTimeoutMs ?? 20_000);
+  for (let attempt = 0; ; attempt++) {
+    const client = await tryConnectShared(opts.socketPath, 1_000);
+    if (client) {
+      // If our child lost the race (exit 3), the daemon we reached is another window's.
+      const ours = exit === undefined;
+      if (!ours) tail.dispose();
+      return { client, spawnedPid: ours ? child.pid : undefined, release: () => tail.dispose() };
+    }
+    if (spawnError) {
+      tail.dispose();
+      throw new Error(`could not start the SegLens daemon: ${spawnError.message}`);
+    }
+    if (exit && exit.code !== EXIT_ALREADY_RUNNING) {
+      tail.flush();
+      tail.dispose();
+      const why = exit.signal ? `was killed by ${exit.signal}` : `exited with code ${exit.code}`;
+      throw new Error(`the SegLens daemon ${why} while starting; see the SegLens log (${lastLines(logFile)})`);
+    }
+    if (Date.now() > deadline) {
+      tail.dispose();
+      throw new Error(`the SegLens daemon did not accept connections on ${opts.socketPath} within ${Math.round((opts.startTimeoutMs ?? 20_000) / 1000)} s`);
+    }
+    await sleep(Math.min(100 * (attempt + 1), 500));
+  }
+}
+
+/** A per-window daemon on stdin/stdout; it exits when this window closes its stdin. */
+export function spawnPerWindow(opts: Omit<LaunchOptions, 'socketPath' | 'idleExitSeconds'>): Launched {
+  fs.mkdirSync(opts.cacheDir, { recursive: true });
+  const client = spawnStdio(opts.daemonJs, ['--cache-dir', opts.cacheDir, '--provider', opts.provider], {
+    env: nodeEnv(),
+    cwd: path.dirname(opts.daemonJs),
+    windowsHide: true,
+  });
+  let buffered = '';
+  client.child?.stderr?.setEncoding('utf8');
+  client.child?.stderr?.on('data', (chunk: string) => {
+    buffered += chunk;
+    const lines = buffered.split(/\r?\n/);
+    buffered = lines.pop() ?? '';
+    for (const l of lines) if (l) opts.onStderr(l);
+  });
+  return { client, spawnedPid: client.child?.pid, release: () => undefined };
+}
+
+function rotateIfLarge(file: string): void {
+  try {
+    if (fs.statSync(file).size > 5 * 1024 * 1024) fs.renameSync(file, `${file}.1`);
+  } catch {
+    // no log yet
+  }
+}
+
+function lastLines(file: string, n = 3): string {
+  try {
+    const text = fs.readFileSync(file, 'utf8').trimEnd().split(/\r?\n/).slice(-n).join(' | ');
+    return text.length > 400 ? `…${text.slice(-400)}` : text;
+  } catch {
+    return 'no output';
+  }
+}

@@ -1,0 +1,111 @@
+// Starts the real daemon (`node dist/daemon.js`) for integration tests, and reads its metrics.
+import { ChildProcess, spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { connectSocket, DaemonClient, spawnStdio } from '../../daemon/client';
+import { daemonJs } from './repo';
+
+export function tempDir(prefix = 'seglens-test-'): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+}
+
+export interface ListeningDaemon {
+  child: ChildProcess;
+  socketPath: string;
+  cacheDir: string;
+  stderr: () => string;
+  exited: Promise<number | null>;
+  connect(name?: string): Promise<DaemonClient>;
+  stop(): Promise<void>;
+}
+
+/** `node dist/daemon.js --listen <tmp>/s/daemon.sock`, resolved once it accepts connections. */
+export async function startListening(extraArgs: string[] = [], opts: { socketPath?: string; cacheDir?: string } = {}): Promise<ListeningDaemon> {
+  const base = tempDir();
+  const socketPath = opts.socketPath ?? path.join(base, 'run', 'daemon.sock');
+  const cacheDir = opts.cacheDir ?? path.join(base, 'cache');
+  const child = spawn(process.execPath, [daemonJs, '--listen', socketPath, '--cache-dir', cacheDir, '--log-level', 'debug', ...extraArgs], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let err = '';
+  child.stderr!.on('data', (d) => (err += d));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const deadline = Date.now() + 15_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`daemon exited with ${child.exitCode}: ${err}`);
+    if (fs.existsSync(socketPath)) {
+      try {
+        const c = await connectSocket(socketPath, 500);
+        c.dispose();
+        break;
+      } catch {
+        /* not yet */
+      }
+    }
+    if (Date.now() > deadline) throw new Error(`daemon did not listen on ${socketPath}: ${err}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return {
+    child,
+    socketPath,
+    cacheDir,
+    stderr: () => err,
+    exited,
+    async connect(name = 'test') {
+      const c = await connectSocket(socketPath);
+      await c.initialize({ clientName: name });
+      return c;
+    },
+    async stop() {
+      if (child.exitCode === null && child.signalCode === null) {
+        child.kill('SIGTERM');
+        const t = setTimeout(() => child.kill('SIGKILL'), 5000);
+        await exited;
+        clearTimeout(t);
+      }
+      fs.rmSync(base, { recursive: true, force: true });
+    },
+  };
+}
+
+/** A `--stdio` daemon owned by one client. */
+export async function startStdio(extraArgs: string[] = []): Promise<{ client: DaemonClient; stderr: () => string; cacheDir: string }> {
+  const cacheDir = tempDir('seglens-cache-');
+  const client = spawnStdio(daemonJs, ['--cache-dir', cacheDir, '--log-level', 'debug', ...extraArgs]);
+  let err = '';
+  client.child!.stderr!.on('data', (d) => (err += d));
+  await client.initialize({ clientName: 'test-stdio' });
+  return { client, stderr: () => err, cacheDir };
+}
+
+/** The value of one sample of a metric (0 when absent): `metric(text, 'seglens_warmup_runs_total', {mode: 'fast'})`. */
+export function metric(text: string, name: string, labels: Record<string, string> = {}): number {
+  let total = 0;
+  let found = false;
+  for (const line of text.split('\n')) {
+    if (!line.startsWith(name)) continue;
+    const m = /^([a-z_]+)(\{([^}]*)\})? (\S+)$/.exec(line);
+    if (!m || m[1] !== name) continue;
+    const got: Record<string, string> = {};
+    for (const kv of (m[3] ?? '').split(',').filter(Boolean)) {
+      const [k, v] = kv.split('=');
+      got[k] = v.replace(/^"|"$/g, '');
+    }
+    if (Object.entries(labels).every(([k, v]) => got[k] === v)) {
+      total += Number(m[4]);
+      found = true;
+    }
+  }
+  return found ? total : 0;
+}
+
+/** Fetches the daemon's metrics and reads several counters at once. */
+export async function counters(client: DaemonClient, mode: string): Promise<{ loads: number; warmups: number; skipped: number }> {
+  const { text } = await client.metrics();
+  return {
+    loads: metric(text, 'seglens_model_loads_total', { mode }),
+    warmups: metric(text, 'seglens_warmup_runs_total', { mode }),
+    skipped: metric(text, 'seglens_warmup_skipped_total', { mode }),
+  };
+}

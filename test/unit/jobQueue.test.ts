@@ -1,0 +1,63 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { CancellationTokenSource } from 'vscode-jsonrpc/node';
+import { SegLensError } from '../../daemon/errors';
+import { JobQueue } from '../../daemon/jobQueue';
+
+const deferred = () => {
+  let resolve!: () => void;
+  const promise = new Promise<void>((r) => (resolve = r));
+  return { promise, resolve };
+};
+
+test('jobs run one at a time, in order', async () => {
+  const q = new JobQueue(10);
+  const order: string[] = [];
+  const gate = deferred();
+  const a = q.run(async () => {
+    order.push('a start');
+    await gate.promise;
+    order.push('a end');
+  });
+  const b = q.run(async () => {
+    order.push('b');
+  });
+  await new Promise((r) => setImmediate(r));
+  assert.deepEqual(order, ['a start']);
+  gate.resolve();
+  await Promise.all([a, b]);
+  assert.deepEqual(order, ['a start', 'a end', 'b']);
+});
+
+test('past the bound, limited jobs are refused with 1005; unlimited ones still queue', async () => {
+  const q = new JobQueue(2);
+  const gate = deferred();
+  const running = q.run(() => gate.promise, { limited: true });
+  const w1 = q.run(async () => 1, { limited: true });
+  const w2 = q.run(async () => 2, { limited: true });
+  await assert.rejects(
+    q.run(async () => 3, { limited: true }),
+    (e: unknown) => e instanceof SegLensError && e.code === 1005,
+  );
+  const warm = q.run(async () => 'warm');
+  gate.resolve();
+  await running;
+  assert.equal((await w1).value, 1);
+  assert.equal((await w2).value, 2);
+  assert.equal((await warm).value, 'warm');
+});
+
+test('a waiting job can be cancelled (-32800); the running one is not disturbed', async () => {
+  const q = new JobQueue(5);
+  const gate = deferred();
+  let ran = false;
+  const running = q.run(() => gate.promise, { limited: true });
+  const cts = new CancellationTokenSource();
+  const waiting = q.run(async () => (ran = true), { limited: true, token: cts.token });
+  cts.cancel();
+  await assert.rejects(waiting, (e: unknown) => e instanceof SegLensError && e.code === -32800);
+  assert.equal(q.waitingCount, 0);
+  gate.resolve();
+  await running;
+  assert.equal(ran, false);
+});

@@ -1,0 +1,141 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { SegLensError } from '../../daemon/errors';
+import { JobQueue } from '../../daemon/jobQueue';
+import { ModeStatus } from '../../daemon/protocol';
+import { Registry } from '../../daemon/registry';
+import { FakeEngine, fakeMode } from '../helpers/fakeEngine';
+
+function setup(modes = [fakeMode('a'), fakeMode('b'), fakeMode('c', 'm2')]) {
+  const engine = new FakeEngine();
+  const states: ModeStatus[] = [];
+  const counts = { loads: 0, warmups: 0, skipped: 0 };
+  const registry = new Registry(modes, engine, new JobQueue(32), {
+    onState: (s) => states.push(s),
+    onLoad: () => counts.loads++,
+    onWarmup: () => counts.warmups++,
+    onWarmupSkipped: () => counts.skipped++,
+  });
+  return { engine, registry, states, counts };
+}
+
+test('a cold mode loads and warms once; later calls are cached and skipped', async () => {
+  const { engine, registry, counts } = setup();
+  const first = await registry.ensureReady('a');
+  assert.deepEqual([first.load, first.warmup, first.state], ['ran', 'ran', 'warm']);
+  const second = await registry.ensureReady('a');
+  assert.deepEqual([second.load, second.warmup, second.state], ['cached', 'skipped', 'warm']);
+  assert.equal(engine.loads.length, 1);
+  assert.equal(engine.warmups.length, 1);
+  assert.equal(engine.warmups[0].iterations, 3, 'the mode default of dummy inferences');
+  assert.deepEqual(counts, { loads: 1, warmups: 1, skipped: 1 });
+});
+
+test('states go cold → loading → warming → warm, each notified', async () => {
+  const { registry, states } = setup();
+  assert.equal(registry.status('a').state, 'cold');
+  await registry.ensureReady('a');
+  assert.deepEqual(
+    states.filter((s) => s.mode === 'a').map((s) => s.state),
+    ['loading', 'warming', 'warm'],
+  );
+  const s = registry.status('a');
+  assert.equal(s.warm, true);
+  assert.equal(s.loaded, true);
+  assert.equal(s.warmups, 1);
+});
+
+test('single flight: ten concurrent callers on a cold mode share one load and one warm-up', async () => {
+  const { engine, registry } = setup();
+  engine.hold();
+  const calls = Array.from({ length: 10 }, () => registry.ensureReady('a'));
+  await new Promise((r) => setImmediate(r));
+  engine.release();
+  const results = await Promise.all(calls);
+  assert.equal(engine.loads.length, 1);
+  assert.equal(engine.warmups.length, 1);
+  assert.equal(results.filter((r) => r.load === 'ran' && r.warmup === 'ran').length, 1, 'exactly one caller ran the work');
+  assert.equal(results.filter((r) => r.load === 'joined' && r.warmup === 'joined').length, 9);
+});
+
+test('modes on one model file share one load, but each warms its own shape', async () => {
+  const { engine, registry } = setup();
+  engine.hold();
+  const both = [registry.ensureReady('a'), registry.ensureReady('b')];
+  await new Promise((r) => setImmediate(r));
+  engine.release();
+  const [ra, rb] = await Promise.all(both);
+  assert.equal(engine.loads.length, 1, 'a and b share model m1');
+  assert.deepEqual(engine.warmups.map((w) => w.mode).sort(), ['a', 'b']);
+  assert.deepEqual([ra.load, rb.load].sort(), ['joined', 'ran']);
+  const rc = await registry.ensureReady('c');
+  assert.equal(rc.load, 'ran', 'c has its own model file');
+  assert.equal(engine.loads.length, 2);
+});
+
+test('warming one mode does not make another warm; switching keeps the first warm', async () => {
+  const { registry } = setup();
+  await registry.ensureReady('a');
+  assert.equal(registry.status('b').warm, false);
+  const rb = await registry.ensureReady('b');
+  assert.equal(rb.load, 'cached', 'session already there');
+  assert.equal(rb.warmup, 'ran');
+  assert.equal(registry.status('a').warm, true);
+});
+
+test('warmup: skipped when warm, force always runs, iterations honoured', async () => {
+  const { engine, registry, counts } = setup();
+  const cold = await registry.warmup('a');
+  assert.equal(cold.ran, true);
+  const skip = await registry.warmup('a');
+  assert.equal(skip.ran, false);
+  const forced = await registry.warmup('a', true, 2);
+  assert.deepEqual([forced.ran, forced.iterations], [true, 2]);
+  assert.equal(engine.warmups.length, 2);
+  assert.equal(engine.warmups[1].iterations, 2);
+  assert.equal(registry.status('a').warmups, 2);
+  assert.equal(counts.skipped, 1);
+});
+
+test('ensureReady without warm-up loads only, and a later call warms', async () => {
+  const { engine, registry } = setup();
+  const r = await registry.ensureReady('a', false);
+  assert.deepEqual([r.load, r.warmup, r.state], ['ran', 'disabled', 'cold']);
+  assert.equal(registry.status('a').loaded, true);
+  assert.equal(registry.status('a').warm, false);
+  const w = await registry.ensureReady('a');
+  assert.deepEqual([w.load, w.warmup], ['cached', 'ran']);
+  assert.equal(engine.loads.length, 1);
+});
+
+test('unload clears warm state and frees the session once no mode uses it', async () => {
+  const { engine, registry } = setup();
+  await registry.ensureReady('a');
+  await registry.ensureReady('b');
+  assert.deepEqual(await registry.unload('a'), ['a']);
+  assert.deepEqual(engine.unloads, [], 'b still uses m1');
+  assert.equal(registry.status('a').state, 'cold');
+  assert.equal(registry.status('b').warm, true);
+  assert.deepEqual(await registry.unload(), ['b']);
+  assert.deepEqual(engine.unloads, ['m1']);
+  const again = await registry.ensureReady('a');
+  assert.deepEqual([again.load, again.warmup], ['ran', 'ran']);
+});
+
+test('a failing model marks only its mode failed (1004) and a retry tries again', async () => {
+  const { engine, registry } = setup();
+  engine.failing.add('m2');
+  await assert.rejects(registry.ensureReady('c'), (e: unknown) => e instanceof SegLensError && e.code === 1004);
+  assert.equal(registry.status('c').state, 'failed');
+  assert.match(registry.status('c').error ?? '', /cannot load/);
+  await registry.ensureReady('a');
+  assert.equal(registry.status('a').state, 'warm');
+  engine.failing.clear();
+  const retry = await registry.ensureReady('c');
+  assert.equal(retry.state, 'warm');
+});
+
+test('an unknown mode is invalid params (-32602)', async () => {
+  const { registry } = setup();
+  await assert.rejects(registry.ensureReady('nope'), (e: unknown) => e instanceof SegLensError && e.code === -32602 && /known modes: a, b, c/.test(e.message));
+});

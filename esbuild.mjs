@@ -39,6 +39,11 @@ if (existsSync('extension/extension.ts')) {
 if (existsSync('media/webview/main.ts')) {
   builds.push({ ...common, entryPoints: ['media/webview/main.ts'], outfile: 'dist/webview.js', platform: 'browser', target: 'es2022', format: 'iife' });
 }
+// Extension integration suites: run inside a real extension host; mocha is bundled in so the
+// host needs nothing from node_modules (see test/vscode/index.ts).
+if (existsSync('test/vscode/index.ts')) {
+  builds.push(node('test/vscode/index.ts', 'dist/test/vscode/index.js', { external: [...nativeExternal, 'vscode'], logOverride: { 'require-resolve-not-external': 'silent' } }));
+}
 // Optional entries (present once their issue lands) are built only when their source exists.
 const optional = [['bench/bench.ts', 'dist/bench.js']];
 for (const [entry, out] of optional) if (existsSync(entry)) builds.push(node(entry, out));

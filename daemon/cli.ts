@@ -14,6 +14,8 @@ export interface DaemonArgs {
   maxQueue: number;
   maxImageBytes: number;
   warmupIterations?: number;
+  /** JSON file of user mode definitions (README "Use your own model"). */
+  modelsFile?: string;
 }
 
 const PROVIDERS = ['auto', 'cpu', 'cuda', 'dml', 'coreml'];
@@ -23,7 +25,7 @@ export const USAGE = `usage: node dist/daemon.js (--stdio | --listen <path>)
   [--idle-exit-seconds N] [--cache-dir DIR] [--models-dir DIR]
   [--provider auto|cpu|cuda|dml|coreml] [--preload MODE,MODE]
   [--log-level error|warn|info|debug] [--max-pixels N] [--max-queue N]
-  [--max-image-bytes N] [--warmup-iterations N]`;
+  [--max-image-bytes N] [--warmup-iterations N] [--models FILE]`;
 
 export function parseArgs(argv: string[]): DaemonArgs {
   const a: Partial<DaemonArgs> & { preload: string[] } = { preload: [] };
@@ -84,6 +86,9 @@ export function parseArgs(argv: string[]): DaemonArgs {
       case '--warmup-iterations':
         a.warmupIterations = int(flag, argv[++i], 1);
         break;
+      case '--models':
+        a.modelsFile = value();
+        break;
       case '--help':
       case '-h':
         throw invalidOption(USAGE, 0);
@@ -104,5 +109,6 @@ export function parseArgs(argv: string[]): DaemonArgs {
     maxQueue: a.maxQueue ?? 32,
     maxImageBytes: a.maxImageBytes ?? 100 * 1024 * 1024,
     warmupIterations: a.warmupIterations,
+    modelsFile: a.modelsFile,
   };
 }

@@ -28,6 +28,8 @@ export class DaemonClient {
     readonly connection: MessageConnection,
     /** The spawned process when this client owns a `--stdio` daemon. */
     readonly child?: ChildProcess,
+    /** Closes the underlying socket (disposing a connection leaves it open). */
+    private readonly closeTransport?: () => void,
   ) {
     this.closed = new Promise<never>((_, reject) => {
       const fail = () => {
@@ -108,6 +110,7 @@ export class DaemonClient {
   dispose(): void {
     this.closedError ??= new Error('client disposed');
     this.connection.dispose();
+    this.closeTransport?.();
     this.child?.stdin?.end();
   }
 }
@@ -128,7 +131,8 @@ export function connectSocket(socketPath: string, timeoutMs = 2_000): Promise<Da
       clearTimeout(timer);
       socket.removeAllListeners('error');
       socket.on('error', () => undefined); // surfaced through the connection's close
-      resolve(new DaemonClient(createMessageConnection(new StreamMessageReader(socket), new StreamMessageWriter(socket))));
+      const connection = createMessageConnection(new StreamMessageReader(socket), new StreamMessageWriter(socket));
+      resolve(new DaemonClient(connection, undefined, () => socket.destroy()));
     });
   });
 }

@@ -9,6 +9,7 @@ import { ModeDef, modeInfo } from './modeDef';
 import * as params from './params';
 import * as P from './protocol';
 import { Registry } from './registry';
+import { UserModeService, inspectModel, isUserModeDef, verifyUserModel } from './userModes';
 
 export interface DaemonOptions {
   version: string;
@@ -25,6 +26,7 @@ export interface DaemonOptions {
 
 interface Client {
   connection: MessageConnection;
+  closeTransport?: () => void;
   name?: string;
   initializedAt?: number;
   readyReported: boolean;
@@ -33,6 +35,8 @@ interface Client {
 export class Daemon {
   readonly registry: Registry;
   readonly metrics: DaemonMetrics;
+  /** seglens/defineModes: the user's own models (userModes.ts). */
+  readonly userModes: UserModeService;
   private readonly queue: JobQueue;
   private readonly connections = new Set<Client>();
   private readonly started = performance.now();
@@ -62,9 +66,14 @@ export class Daemon {
           opts.log('info', `warmed up ${mode} in ${Math.round(ms)} ms`);
         },
         onWarmupSkipped: (mode) => this.metrics.warmupSkipped.inc({ mode }),
+        // A user definition is checked against what its file declares before the session is made (1004 naming the field).
+        beforeLoad: async (def) => {
+          if (isUserModeDef(def)) await verifyUserModel(def);
+        },
       },
       opts.warmupIterations,
     );
+    this.userModes = new UserModeService(this.registry, (p) => this.broadcast(P.ModesChanged, p));
   }
 
   get connectionCount(): number {
@@ -84,8 +93,8 @@ export class Daemon {
   }
 
   /** Serves one client on `connection` until it closes. */
-  attach(connection: MessageConnection): void {
-    const client: Client = { connection, readyReported: false };
+  attach(connection: MessageConnection, closeTransport?: () => void): void {
+    const client: Client = { connection, closeTransport, readyReported: false };
     this.connections.add(client);
     this.opts.onClientsChanged?.(this.connections.size);
 
@@ -155,6 +164,10 @@ export class Daemon {
 
     handle(P.Metrics, () => ({ text: this.metrics.render() }));
 
+    handle(P.DefineModes, (p) => this.userModes.define(p));
+
+    handle(P.InspectModel, (p) => inspectModel((p as Partial<P.InspectModelParams> | null)?.path as string));
+
     handle(P.Shutdown.method, () => {
       this.shuttingDown = true;
       this.opts.log('info', `shutdown requested by '${client.name ?? 'a client'}'`);
@@ -223,7 +236,10 @@ export class Daemon {
   }
 
   closeConnections(): void {
-    for (const c of [...this.connections]) c.connection.dispose();
+    for (const c of [...this.connections]) {
+      c.connection.dispose();
+      c.closeTransport?.();
+    }
   }
 
   private broadcast<T>(type: NotificationType<T>, payload: T): void {

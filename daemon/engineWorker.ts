@@ -225,8 +225,8 @@ async function segment(mode: ModeDef, image: ImageInput, maxPixels: number): Pro
   const { data, tensor } = inputTensor(mode);
   fillInputTensor(small.data, inW, inH, mode, data, false, tbl);
 
-  // inference (plus the flipped pass for tta; its refill counts as inference-side work here
-  // because it cannot start before the first run has finished reading the buffer)
+  // inference (with tta, the flipped pass; refilling the input buffer between the two runs
+  // is counted as preprocessing)
   const t2 = performance.now();
   let preExtra = 0;
   const out1 = await runOnce(sess, mode, tensor);

@@ -10,6 +10,7 @@
 // binary mask; class-index masks use 'nearest' (interpolating labels would invent classes).
 import { promises as fsp } from 'node:fs';
 import sharp from 'sharp';
+import type { Metadata, Sharp } from 'sharp';
 import { SegLensError } from './errors';
 import { ErrorCodes } from './protocol';
 import type { ImageInput } from './engine';
@@ -80,7 +81,7 @@ function sharpLimit(maxPixels: number): number | boolean {
 /** Reads the header only (no pixel decoding): dimensions after orientation; 1002 / 1003. */
 export async function probeImage(bytes: Uint8Array, maxPixels: number, what = `<${bytes.length} bytes>`): Promise<ImageHeader> {
   if (bytes.length === 0) throw undecodable(what, new Error('the file is empty'));
-  let m: sharp.Metadata;
+  let m: Metadata;
   try {
     // Header only: no pixel limit here so that we can say how large the image claims to be.
     m = await sharp(bytes, { limitInputPixels: false }).metadata();
@@ -99,11 +100,11 @@ export async function probeImage(bytes: Uint8Array, maxPixels: number, what = `<
 }
 
 /** The decoding half of a pipeline: first frame, EXIF orientation, sRGB 8-bit, no alpha. */
-function source(bytes: Uint8Array, maxPixels: number): sharp.Sharp {
+function source(bytes: Uint8Array, maxPixels: number): Sharp {
   return sharp(bytes, { limitInputPixels: sharpLimit(maxPixels), failOn: 'error', pages: 1 }).rotate().removeAlpha().toColourspace('srgb');
 }
 
-async function rawRgb(pipeline: sharp.Sharp, what: string, maxPixels: number): Promise<RgbImage> {
+async function rawRgb(pipeline: Sharp, what: string, maxPixels: number): Promise<RgbImage> {
   try {
     const { data, info } = await pipeline.raw({ depth: 'uchar' }).toBuffer({ resolveWithObject: true });
     if (info.channels !== 3) throw new Error(`decoded to ${info.channels} channels`);

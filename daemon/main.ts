@@ -15,6 +15,7 @@ import { defaultCacheDir } from './paths';
 import { LogLevel } from './protocol';
 import { ListenError, listen } from './socketServer';
 import { WorkerEngine } from './workerEngine';
+import { loadDefinitionsFile } from './userModes';
 
 const LEVELS: LogLevel[] = ['error', 'warn', 'info', 'debug'];
 
@@ -85,6 +86,19 @@ async function main(): Promise<void> {
   const modelsDir = path.resolve(args.modelsDir ?? defaultModelsDir());
   const engine = new WorkerEngine({ provider: args.provider, log });
   const modes = builtinModes(modelsDir);
+  if (args.modelsFile) {
+    // User modes from --models: a definition with a mistake is skipped (said in the log, field
+    // named); a file that cannot be read or parsed stops the start, as any bad option does.
+    try {
+      const { defs, errors } = await loadDefinitionsFile(args.modelsFile, new Set(modes.map((m) => m.id)));
+      for (const e of errors) log('warn', `--models ${args.modelsFile}: mode ${e.id ? `'${e.id}'` : `#${e.index + 1}`} skipped: ${e.message}`);
+      modes.push(...defs);
+      log('info', `--models ${args.modelsFile}: ${defs.length} user mode(s): ${defs.map((d) => d.id).join(', ') || 'none'}`);
+    } catch (e) {
+      process.stderr.write(`${(e as Error).message}\n`);
+      process.exit(2);
+    }
+  }
 
   let idleTimer: NodeJS.Timeout | undefined;
   let stopping = false;
@@ -94,6 +108,8 @@ async function main(): Promise<void> {
     stopping = true;
     log('info', `stopping: ${why}`);
     daemon.beginShutdown();
+    // A moment for answers already on their way (refusals with 1006 among them) to be written.
+    await new Promise((r) => setTimeout(r, 100));
     daemon.closeConnections();
     server?.close();
     if (args.transport.kind === 'listen' && process.platform !== 'win32') {
@@ -138,7 +154,7 @@ async function main(): Promise<void> {
     try {
       server = await listen(args.transport.path, (socket) => {
         socket.on('error', () => undefined); // a client vanishing mid-message is its own business
-        daemon.attach(createMessageConnection(new StreamMessageReader(socket), new StreamMessageWriter(socket)));
+        daemon.attach(createMessageConnection(new StreamMessageReader(socket), new StreamMessageWriter(socket)), () => socket.destroy());
       });
     } catch (e) {
       if (e instanceof ListenError) {

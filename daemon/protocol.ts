@@ -164,6 +164,120 @@ export interface LogParams {
 /** Daemon → client. */
 export const Log = new NotificationType<LogParams>('seglens/log');
 
+// ---------------------------------------------------------------- your own models (issue #8)
+
+/** How a model's output is read: per-class `logits`/`probabilities` (argmax → class map), or
+ * one channel: `sigmoid` (already 0..1) / `logit` (raw, sigmoid applied) → binary matte. */
+export type OutputKindName = 'logits' | 'probabilities' | 'sigmoid' | 'logit';
+export type LabelPresetName = 'voc' | 'cityscapes' | 'ade20k';
+export type NormalizationPreset = 'imagenet' | 'zero-one' | 'minus-one-one' | 'raw';
+/** Input size: [height, width], one number for a square, or, for a model with free height and
+ * width, the size to run at (`target`, rounded to the nearest multiple of `multipleOf`). */
+export type UserInputSize = number | [number, number] | { multipleOf: number; target: number | [number, number] };
+
+/** A mode backed by the user's ONNX file (README "Use your own model"). Only `id` and `model`
+ * are required; what is left out is taken from the model file when it can be read, else defaulted. */
+export interface UserModeDefinition {
+  id: string;
+  label?: string;
+  description?: string;
+  /** Path of the ONNX file: absolute, `~/...`, or relative to the definitions file / `baseDir`. */
+  model: string;
+  /** Expected sha256 (hex) of the file; a mismatch fails the load (1004). */
+  sha256?: string;
+  task?: Task;
+  inputName?: string;
+  /** Default NCHW. */
+  inputLayout?: 'NCHW' | 'NHWC';
+  inputSize?: UserInputSize;
+  /** Default RGB. */
+  colorOrder?: 'RGB' | 'BGR';
+  /** value' = (value * scale - mean[c]) / std[c]. Default preset 'imagenet'; `scale`/`mean`/`std` override it. */
+  normalization?: NormalizationPreset;
+  scale?: number;
+  mean?: number | [number, number, number];
+  std?: number | [number, number, number];
+  outputName?: string;
+  outputKind?: OutputKindName;
+  /** Class names in output-channel order, or a preset name. */
+  labels?: string[] | LabelPresetName;
+  /** One colour per label ([r,g,b] or '#rrggbb'), or a preset name. Default: the preset's, else generated. */
+  colors?: (Rgb | string)[] | LabelPresetName;
+  /** Dummy inferences of a warm-up, 0..50. Default 3. */
+  warmupIterations?: number;
+  tta?: 'none' | 'hflip';
+}
+
+/** A definition refused before loading anything: `field` names the offending field. */
+export interface DefinitionError {
+  /** The definition's id ('' when it has none), and its position in the list. */
+  id: string;
+  index: number;
+  field: string;
+  message: string;
+}
+
+export interface DefineModesParams {
+  modes: UserModeDefinition[];
+  /** Default false: add or update only. True: the list is the whole set of user modes, so
+   * user modes not in it are unloaded and removed. */
+  replace?: boolean;
+  /** Base folder for relative `model` paths (default: relative paths are refused). */
+  baseDir?: string;
+}
+export interface DefineModesResult {
+  /** The modes of this request that were accepted (added, replaced or unchanged), as `initialize` lists them. */
+  modes: ModeInfo[];
+  errors: DefinitionError[];
+  added: string[];
+  /** Redefined with a different definition: unloaded first, now cold. */
+  replaced: string[];
+  /** Same definition as the mode already has: left as it is (warm stays warm). */
+  unchanged: string[];
+  removed: string[];
+}
+/** Client → daemon. Built-in ids cannot be redefined. */
+export const DefineModes = new RequestType<DefineModesParams, DefineModesResult, void>('seglens/defineModes');
+
+export interface ModesChangedParams {
+  /** Every mode the daemon now offers, as `initialize` lists them. */
+  modes: ModeInfo[];
+  added: string[];
+  replaced: string[];
+  removed: string[];
+}
+/** Daemon → every client, when user modes were added, replaced or removed (followed by a
+ * `seglens/modelState` for each added or replaced mode). */
+export const ModesChanged = new NotificationType<ModesChangedParams>('seglens/modesChanged');
+
+export interface ModelTensorInfo {
+  name: string;
+  /** 'float32', 'float16', 'uint8', 'int64'...; 'sequence', 'map' or 'unknown' for non-tensors. */
+  type: string;
+  /** A number per fixed axis, the symbol of a symbolic axis, null when unknown; null when the rank is unknown. */
+  shape: (number | string | null)[] | null;
+}
+export interface InspectModelParams {
+  path: string;
+}
+export interface InspectModelResult {
+  path: string;
+  inputs: ModelTensorInfo[];
+  outputs: ModelTensorInfo[];
+  opset?: number;
+  irVersion?: number;
+  producer?: string;
+  fileBytes: number;
+  metadata: Record<string, string>;
+  /** A definition guessed from the shapes (layout, size, output kind, class count, preset), to prefill a form. */
+  suggestion: UserModeDefinition;
+  /** What the guess could not know or assumed (normalisation, labels...), one sentence each. */
+  notes: string[];
+}
+/** Client → daemon. Reads the file's declarations without creating a session; -32602 when the
+ * path is not a readable ONNX file. */
+export const InspectModel = new RequestType<InspectModelParams, InspectModelResult, void>('seglens/inspectModel');
+
 /** JSON-RPC error codes the daemon answers with (PROTOCOL.md "Errors"). */
 export const ErrorCodes = {
   MethodNotFound: -32601,

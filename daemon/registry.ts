@@ -34,6 +34,8 @@ export interface RegistryHooks {
   onLoad?(mode: string, ms: number): void;
   onWarmup?(mode: string, ms: number): void;
   onWarmupSkipped?(mode: string): void;
+  /** Runs before a mode's model is acquired (e.g. checking a user definition against the file); a throw fails the load. */
+  beforeLoad?(def: ModeDef): Promise<void>;
 }
 
 export class Registry {
@@ -168,11 +170,37 @@ export class Registry {
     return unloaded;
   }
 
+  /**
+   * Adds a mode, or gives an existing one a new definition: a loaded or warm mode is unloaded
+   * first (its session freed once no other mode uses it) and comes back cold. An identical
+   * definition leaves the mode as it is (a warm mode stays warm).
+   */
+  async define(def: ModeDef): Promise<'added' | 'replaced' | 'unchanged'> {
+    const old = this.entries.get(def.id);
+    if (old && JSON.stringify(old.def) === JSON.stringify(def)) return 'unchanged';
+    // Loop: a request may start loading the old definition while we wait for its unload.
+    while (old && this.entries.get(def.id) === old && (old.flight || old.loaded || old.warm || old.state === 'failed')) await this.unload(def.id);
+    const e: Entry = { def, state: 'cold', loaded: false, warm: false, warmups: 0 };
+    this.entries.set(def.id, e);
+    this.emit(e);
+    return old ? 'replaced' : 'added';
+  }
+
+  /** Unloads and forgets a mode. Returns false when there was no such mode. */
+  async remove(mode: string): Promise<boolean> {
+    const e = this.entries.get(mode);
+    if (!e) return false;
+    while (this.entries.get(mode) === e && (e.flight || e.loaded || e.warm || e.state === 'failed')) await this.unload(mode);
+    if (this.entries.get(mode) === e) this.entries.delete(mode);
+    return true;
+  }
+
   private async fly(e: Entry, warmup: boolean, iterations?: number): Promise<void> {
     e.flightLoad = undefined;
     try {
       if (!e.loaded) {
         this.setState(e, 'loading');
+        await this.hooks.beforeLoad?.(e.def);
         const { outcome, info } = await this.cache.acquire(e.def.model, e.def.id);
         e.loaded = true;
         e.flightLoad = outcome;

@@ -170,8 +170,17 @@ export class WorkerEngine implements Engine {
     if (this.worker) return this.worker;
     const file = this.opts.workerPath ?? path.join(__dirname, 'engineWorker.js');
     const init: WorkerInit = { provider: this.choice, threads: this.opts.threads };
-    const w = new Worker(file, { workerData: init, stdout: false, stderr: false });
+    // The worker's stdout is captured (never the process's: under --stdio that is the
+    // protocol transport) and forwarded to the log; its stderr goes to the daemon's stderr.
+    const w = new Worker(file, { workerData: init, stdout: true });
     this.worker = w;
+    let partial = '';
+    w.stdout.setEncoding('utf8');
+    w.stdout.on('data', (chunk: string) => {
+      const lines = (partial + chunk).split('\n');
+      partial = lines.pop() ?? '';
+      for (const line of lines) if (line.trim()) this.opts.log?.('info', `[engine] ${line}`);
+    });
     this.actualProvider = undefined;
     w.on('message', (m: WorkerReply) => this.onMessage(m));
     w.on('error', (e: Error) => this.onDeath(w, `inference worker crashed: ${e.message}`));

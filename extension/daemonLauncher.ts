@@ -24,8 +24,8 @@ export interface LaunchOptions {
 
 export interface Launched {
   client: DaemonClient;
-  /** Set when this call spawned the daemon it is connected to. */
-  spawnedPid?: number;
+  /** pid of the process this call spawned (whether or not it is the daemon connected to). */
+  childPid?: number;
   /** Stops forwarding the spawned daemon's stderr. */
   release(): void;
 }
@@ -88,10 +88,9 @@ export async function connectOrSpawnShared(opts: LaunchOptions): Promise<Launche
   for (let attempt = 0; ; attempt++) {
     const client = await tryConnectShared(opts.socketPath, 1_000);
     if (client) {
-      // If our child lost the race (exit 3), the daemon we reached is another window's.
-      const ours = exit === undefined;
-      if (!ours) tail.dispose();
-      return { client, spawnedPid: ours ? child.pid : undefined, release: () => tail.dispose() };
+      // Whether our child won the race shows after initialize (its pid); the caller releases
+      // the tail if the daemon is another window's.
+      return { client, childPid: child.pid, release: () => tail.dispose() };
     }
     if (spawnError) {
       tail.dispose();
@@ -127,7 +126,7 @@ export function spawnPerWindow(opts: Omit<LaunchOptions, 'socketPath' | 'idleExi
     buffered = lines.pop() ?? '';
     for (const l of lines) if (l) opts.onStderr(l);
   });
-  return { client, spawnedPid: client.child?.pid, release: () => undefined };
+  return { client, childPid: client.child?.pid, release: () => undefined };
 }
 
 function rotateIfLarge(file: string): void {

@@ -172,12 +172,15 @@ export class DaemonSupervisor implements vscode.Disposable {
         client.dispose();
         return undefined;
       }
-      const connected = { client, init, shared: cfg.shared, spawned: launched.spawnedPid !== undefined, launched };
+      const spawned = launched.childPid !== undefined && launched.childPid === init.pid;
+      // Our spawn lost the race to another window's daemon: that window shows its stderr.
+      if (!spawned) launched.release();
+      const connected = { client, init, shared: cfg.shared, spawned, launched };
       this.current = connected;
       client.connection.onClose(() => this.closed(connected));
       client.child?.on('exit', (code, signal) => log.info(`per-window daemon exited (${signal ?? `code ${code}`})`));
       log.info(
-        `${launched.spawnedPid !== undefined ? 'started' : 'connected to'} ${cfg.shared ? `shared daemon on ${this.opts.socketPath}` : 'per-window daemon'}: ` +
+        `${spawned ? 'started' : 'connected to'} ${cfg.shared ? `shared daemon on ${this.opts.socketPath}` : 'per-window daemon'}: ` +
           `pid ${init.pid}, daemon ${init.daemonVersion}, providers ${init.providers.join(', ')}`,
       );
       this.lastError = undefined;

@@ -26,12 +26,14 @@ if (sources.length === 0) {
   process.exit(1);
 }
 
-const outDir = path.join(root, 'out', 'test');
+// A folder per run, so that two runs at once (a developer's and a helper's) never collide.
+const outDir = path.join(root, 'out', 'test', String(process.pid));
 rmSync(outDir, { recursive: true, force: true });
 await esbuild.build({
   entryPoints: sources,
   outdir: outDir,
   outbase: path.join(root, 'test'),
+  nodePaths: [path.join(root, 'node_modules')],
   bundle: true,
   platform: 'node',
   target: 'node20',
@@ -54,4 +56,5 @@ if (filters.length === 0 && existsSync(tooling)) {
   const mod = await import(pathToFileURL(tooling).href);
   if (typeof mod.report === 'function') await mod.report();
 }
+rmSync(outDir, { recursive: true, force: true });
 process.exit(result.status ?? 1);

@@ -84,6 +84,8 @@ function npmCi() {
     for (const k of Object.keys(env)) if (/^npm_(lifecycle|package)_/.test(k)) delete env[k];
     const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
     run(npm, ['ci', '--no-audit', '--no-fund'], { cwd: TOOLING_DIR, env });
+    // The stamp says which lockfile this install came from (toolingStatus compares them).
+    writeFileSync(path.join(TOOLING_DIR, 'node_modules', '.seglens-e2e-installed'), readFileSync(path.join(TOOLING_DIR, 'package-lock.json')));
   } finally {
     rmSync(tmpDir, { recursive: true, force: true });
   }
@@ -106,7 +108,6 @@ export function setupTooling() {
   }
   const after = toolingStatus();
   if (!after.ready) throw new Error(`tooling still incomplete after setup: ${after.missing.join('; ')}`);
-  writeFileSync(path.join(TOOLING_DIR, 'node_modules', '.seglens-e2e-installed'), readFileSync(path.join(TOOLING_DIR, 'package-lock.json')));
   return timings;
 }
 

@@ -93,3 +93,15 @@ if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.me
   console.log(n.message);
   process.exit(n.failed ? 1 : 0);
 }
+
+/**
+ * For `npm test` (test/run.mjs calls it last): prints the notice. When it is a failure
+ * (CI=true and the tooling is missing) it ends the process with exit code 1 unless
+ * `exitOnFailure` is false. Returns the notice.
+ */
+export async function report({ exitOnFailure = true } = {}) {
+  const n = e2eNotice();
+  (n.failed ? console.error : console.log)(`\n${n.message}`);
+  if (n.failed && exitOnFailure) process.exit(1);
+  return n;
+}

@@ -1,0 +1,32 @@
+// What activate() returns: a small read-only window onto the extension's state, for the
+// integration tests (test/vscode) and for nothing else.
+import type * as vscode from 'vscode';
+import type { DaemonClient } from '../daemon/client';
+import type { ModeState } from '../daemon/protocol';
+import type { PreviewFailure, PreviewResult } from './previewPanel';
+import type { DaemonState } from './statusText';
+
+export interface SegLensState {
+  daemon: DaemonState;
+  mode: string;
+  modeState: ModeState | 'unknown';
+  /** The status bar item's text as rendered. */
+  statusText: string;
+  statusError: boolean;
+  modes: Record<string, ModeState>;
+  /** pid of the connected daemon. */
+  pid?: number;
+}
+
+export interface SegLensApi {
+  getState(): SegLensState;
+  /** Fires whenever the status bar re-renders (daemon or mode state changed). */
+  onDidChangeState: vscode.Event<SegLensState>;
+  daemonClient(): DaemonClient | undefined;
+  preview: {
+    onDidReceiveResult: vscode.Event<PreviewResult>;
+    onDidFail: vscode.Event<PreviewFailure>;
+    lastResult(): PreviewResult | undefined;
+    panel(): vscode.WebviewPanel | undefined;
+  };
+}

@@ -1,0 +1,102 @@
+// The `seglens.*` commands (category "SegLens" in package.json). Each is thin: it finds its
+// input, calls the supervisor/store/panel, and reports failures as a message with the log.
+import * as vscode from 'vscode';
+import type { WarmupResult } from '../daemon/protocol';
+import { readConfig } from './config';
+import type { DaemonSupervisor } from './daemonSupervisor';
+import { imageAtHand, pickWorkspaceImage } from './imageFiles';
+import { pickMode, switchToMode } from './modePicker';
+import { withModeProgress } from './modeProgress';
+import type { ModelStore } from './modelStore';
+import type { PreviewManager } from './previewPanel';
+import type { StatusDocument } from './statusDocument';
+
+export interface CommandDeps {
+  supervisor: DaemonSupervisor;
+  store: ModelStore;
+  previews: PreviewManager;
+  statusDocument: StatusDocument;
+  log: vscode.LogOutputChannel;
+}
+
+export async function reportError(log: vscode.LogOutputChannel, what: string, err: unknown): Promise<void> {
+  const message = err instanceof Error ? err.message : String(err);
+  log.error(`${what}: ${message}`);
+  const choice = await vscode.window.showErrorMessage(`SegLens: ${what}: ${message}`, 'Show Log');
+  if (choice === 'Show Log') log.show(true);
+}
+
+/** Re-warms the current mode (forced) and says how long it took. */
+export async function rewarm(d: CommandDeps): Promise<WarmupResult> {
+  const { mode, warmupIterations } = readConfig();
+  const r = await withModeProgress(d.store, mode, `SegLens: re-warming ${mode}`, async () => {
+    const client = await d.supervisor.ensureClient();
+    return client.warmup({ mode, force: true, iterations: warmupIterations });
+  });
+  void vscode.window.showInformationMessage(`SegLens: ${mode} re-warmed in ${(r.durationMs / 1000).toFixed(1)} s`);
+  return r;
+}
+
+export function registerCommands(d: CommandDeps): vscode.Disposable[] {
+  const guarded =
+    <A extends unknown[], R>(what: string, fn: (...args: A) => Promise<R>) =>
+    async (...args: A): Promise<R | undefined> => {
+      try {
+        return await fn(...args);
+      } catch (err) {
+        void reportError(d.log, what, err);
+        return undefined;
+      }
+    };
+
+  return [
+    vscode.commands.registerCommand(
+      'seglens.preview',
+      guarded('preview failed', async (arg?: unknown) => {
+        const uri = imageAtHand(arg) ?? (await pickWorkspaceImage());
+        if (uri) await d.previews.show(uri);
+      }),
+    ),
+    vscode.commands.registerCommand(
+      'seglens.switchMode',
+      guarded('switching mode failed', async (mode?: unknown) => {
+        // An argument (tests, keybindings) skips the picker.
+        const chosen = typeof mode === 'string' ? mode : await pickMode(d.supervisor, d.store);
+        if (chosen) await switchToMode(d.supervisor, d.store, chosen);
+        return chosen;
+      }),
+    ),
+    vscode.commands.registerCommand(
+      'seglens.rewarm',
+      guarded('re-warm failed', () => rewarm(d)),
+    ),
+    vscode.commands.registerCommand(
+      'seglens.showStatus',
+      guarded('showing the status failed', () => d.statusDocument.show()),
+    ),
+    vscode.commands.registerCommand(
+      'seglens.unloadModels',
+      guarded('unloading failed', async () => {
+        if (!(await d.supervisor.attach()) && !d.supervisor.client) {
+          void vscode.window.showInformationMessage('SegLens: no daemon is running, nothing to unload');
+          return;
+        }
+        const r = await d.supervisor.client!.unload();
+        void vscode.window.showInformationMessage(
+          r.unloaded.length ? `SegLens: unloaded ${r.unloaded.join(', ')}` : 'SegLens: no model was loaded',
+        );
+        return r;
+      }),
+    ),
+    vscode.commands.registerCommand(
+      'seglens.restartDaemon',
+      guarded('restarting the daemon failed', async () => {
+        await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'SegLens: restarting the daemon…' }, () =>
+          d.supervisor.restart(),
+        );
+        void vscode.window.showInformationMessage(`SegLens: daemon restarted (pid ${d.supervisor.connection?.init.pid ?? '?'})`);
+      }),
+    ),
+    vscode.commands.registerCommand('seglens.showLog', () => d.log.show()),
+  ];
+}

@@ -1,0 +1,120 @@
+// Activation: wire the supervisor, the mode store, the status bar, commands and the preview
+// panel. Nothing spawns a daemon here unless seglens.warmOnStartup says so; a running shared
+// daemon is only attached to, so the status bar tells the truth about other windows' work.
+import * as vscode from 'vscode';
+import { defaultSocketPath } from '../daemon/paths';
+import type { SegLensApi, SegLensState } from './api';
+import { registerCommands, reportError } from './commands';
+import { affectsDaemon, readConfig } from './config';
+import { ContextKeys } from './contextKeys';
+import { DaemonSupervisor } from './daemonSupervisor';
+import { withModeProgress } from './modeProgress';
+import { ModelStore } from './modelStore';
+import { PREVIEW_VIEW_TYPE, PreviewManager } from './previewPanel';
+import { StatusBar } from './statusBar';
+import { STATUS_SCHEME, StatusDocument } from './statusDocument';
+
+let supervisor: DaemonSupervisor | undefined;
+
+/** The mode ids declared for the seglens.mode setting, known before any daemon answers. */
+function declaredModes(context: vscode.ExtensionContext): string[] {
+  const props = context.extension.packageJSON?.contributes?.configuration?.properties ?? {};
+  const e = props['seglens.mode']?.enum;
+  return Array.isArray(e) ? e.filter((x: unknown): x is string => typeof x === 'string') : ['fast', 'balanced', 'accurate', 'sota', 'text'];
+}
+
+export function activate(context: vscode.ExtensionContext): SegLensApi {
+  const log = vscode.window.createOutputChannel('SegLens', { log: true });
+  const version: string = context.extension.packageJSON?.version ?? '0.0.0';
+  const socketPath = defaultSocketPath(version);
+  const sup = new DaemonSupervisor({
+    daemonJs: vscode.Uri.joinPath(context.extensionUri, 'dist', 'daemon.js').fsPath,
+    socketPath,
+    cacheDir: context.globalStorageUri.fsPath,
+    clientVersion: version,
+    log,
+  });
+  supervisor = sup;
+  const store = new ModelStore(sup, declaredModes(context));
+  const statusBar = new StatusBar(sup, store);
+  const keys = new ContextKeys();
+  const previews = new PreviewManager({ extensionUri: context.extensionUri, supervisor: sup, store, log });
+  const statusDocument = new StatusDocument(sup, store, socketPath);
+  const stateEmitter = new vscode.EventEmitter<SegLensState>();
+
+  const getState = (): SegLensState => {
+    const view = statusBar.view!;
+    const modes: Record<string, SegLensState['modes'][string]> = {};
+    for (const m of store.modeInfos) modes[m.id] = store.state(m.id);
+    return {
+      daemon: sup.state,
+      mode: readConfig().mode,
+      modeState: view.modeState,
+      statusText: view.text,
+      statusError: view.error,
+      modes,
+      pid: sup.connection?.init.pid,
+    };
+  };
+
+  keys.update(sup.state, statusBar.view!);
+  context.subscriptions.push(
+    log,
+    sup,
+    store,
+    statusBar,
+    previews,
+    statusDocument,
+    stateEmitter,
+    statusBar.onDidRender((view) => {
+      keys.update(sup.state, view);
+      stateEmitter.fire(getState());
+    }),
+    vscode.workspace.registerTextDocumentContentProvider(STATUS_SCHEME, statusDocument),
+    vscode.window.registerWebviewPanelSerializer(PREVIEW_VIEW_TYPE, previews),
+    ...registerCommands({ supervisor: sup, store, previews, statusDocument, log }),
+    sup.onDidGiveUp(async (message) => {
+      const choice = await vscode.window.showErrorMessage(`SegLens: the inference daemon failed: ${message}`, 'Restart Daemon', 'Show Log');
+      if (choice === 'Restart Daemon') void vscode.commands.executeCommand('seglens.restartDaemon');
+      else if (choice === 'Show Log') log.show();
+    }),
+    vscode.workspace.onDidChangeConfiguration(async (e) => {
+      if (!affectsDaemon(e) || sup.state !== 'ready') return;
+      const choice = await vscode.window.showInformationMessage('SegLens: restart the daemon to apply the new daemon settings.', 'Restart Daemon');
+      if (choice) void vscode.commands.executeCommand('seglens.restartDaemon');
+    }),
+  );
+
+  void startup(sup, store, log);
+
+  return {
+    getState,
+    onDidChangeState: stateEmitter.event,
+    daemonClient: () => sup.client,
+    preview: {
+      onDidReceiveResult: previews.onDidReceiveResult,
+      onDidFail: previews.onDidFail,
+      lastResult: () => previews.lastResult,
+      panel: () => previews.panel,
+    },
+  };
+}
+
+async function startup(sup: DaemonSupervisor, store: ModelStore, log: vscode.LogOutputChannel): Promise<void> {
+  const cfg = readConfig();
+  try {
+    if (cfg.warmOnStartup) {
+      await withModeProgress(store, cfg.mode, `SegLens: warming ${cfg.mode}`, async () => (await sup.ensureClient()).ensureReady(cfg.mode), vscode.ProgressLocation.Window);
+    } else {
+      await sup.attach();
+    }
+  } catch (err) {
+    void reportError(log, `warming ${cfg.mode} at startup failed`, err);
+  }
+}
+
+export async function deactivate(): Promise<void> {
+  // A shared daemon stays for other windows (it exits when idle); a per-window one is stopped.
+  await supervisor?.stop();
+  supervisor = undefined;
+}

@@ -1,0 +1,98 @@
+// What this window knows about the daemon's modes: the catalogue (from initialize), each mode's
+// state (from status, then live from seglens/modelState), the provider and the last inference.
+// The status bar, the quick pick, the preview panel and the tests all read it from here.
+import * as vscode from 'vscode';
+import type { ModeInfo, ModeState, ModeStatus } from '../daemon/protocol';
+import type { Connected, DaemonSupervisor } from './daemonSupervisor';
+
+export interface LastInference {
+  mode: string;
+  ms: number;
+}
+
+export class ModelStore implements vscode.Disposable {
+  private modes: ModeInfo[] = [];
+  private readonly statuses = new Map<string, ModeStatus>();
+  provider: string | undefined;
+  lastInference: LastInference | undefined;
+  private readonly emitter = new vscode.EventEmitter<ModeStatus | undefined>();
+  /** Fires with the changed mode's status, or undefined when everything may have changed. */
+  readonly onDidChange = this.emitter.event;
+  private readonly subscriptions: vscode.Disposable[] = [];
+
+  constructor(
+    private readonly supervisor: DaemonSupervisor,
+    /** Mode ids known before any daemon answers (the `seglens.mode` enum). */
+    fallbackModes: string[],
+  ) {
+    this.modes = fallbackModes.map((id) => ({ id, label: id, description: '', task: 'binary', inputSize: [0, 0], labels: [] }));
+    this.subscriptions.push(
+      supervisor.onDidConnect((c) => void this.connected(c)),
+      supervisor.onModelState((s) => this.update(s)),
+      supervisor.onDidChangeState((state) => {
+        // Without a connection nothing is known to be warm: a restarted daemon starts cold.
+        if (state !== 'ready') {
+          this.statuses.clear();
+          this.emitter.fire(undefined);
+        }
+      }),
+      this.emitter,
+    );
+  }
+
+  get modeInfos(): readonly ModeInfo[] {
+    return this.modes;
+  }
+
+  info(mode: string): ModeInfo | undefined {
+    return this.modes.find((m) => m.id === mode);
+  }
+
+  status(mode: string): ModeStatus | undefined {
+    return this.statuses.get(mode);
+  }
+
+  state(mode: string): ModeState {
+    if (this.supervisor.state !== 'ready') return this.supervisor.state === 'failed' ? 'failed' : 'cold';
+    return this.statuses.get(mode)?.state ?? 'cold';
+  }
+
+  /** Asks the daemon for every mode's state (after connecting, or when a window wants the truth). */
+  async refresh(): Promise<void> {
+    const client = this.supervisor.client;
+    if (!client) return;
+    const status = await client.status();
+    this.provider = status.provider;
+    for (const s of status.modes) this.statuses.set(s.mode, s);
+    this.emitter.fire(undefined);
+  }
+
+  /** A segment result arrived (in this window): remember its time for the tooltip. */
+  recordInference(mode: string, ms: number): void {
+    this.lastInference = { mode, ms };
+    this.emitter.fire(this.statuses.get(mode));
+  }
+
+  private async connected(c: Connected): Promise<void> {
+    if (c.init.modes.length > 0) this.modes = c.init.modes;
+    this.provider = c.init.provider ?? this.provider;
+    try {
+      await this.refresh();
+    } catch {
+      // the connection may already be gone; its close is handled by the supervisor
+    }
+  }
+
+  private update(s: ModeStatus): void {
+    const before = this.statuses.get(s.mode);
+    this.statuses.set(s.mode, s);
+    if (s.lastInferenceMs !== undefined && s.lastInferenceMs !== before?.lastInferenceMs) {
+      this.lastInference = { mode: s.mode, ms: s.lastInferenceMs };
+    }
+    this.emitter.fire(s);
+  }
+
+  dispose(): void {
+    for (const d of this.subscriptions) d.dispose();
+  }
+}

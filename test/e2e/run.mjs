@@ -1,0 +1,306 @@
+// `npm run test:vscode`: SegLens inside a real VS Code (code-server 4.100.3, VS Code 1.100.3)
+// driven through Debian's headless Chromium by playwright-core.
+//
+//   1. setup     installs the tooling when missing (test/e2e/setup.mjs)
+//   2. package   builds and packages the VSIX (`npm run package -- --out FILE`)
+//   3. suites    the extension's mocha suites (dist/test/vscode/index.js) inside the real
+//                extension host, through the web workbench's `payload` parameter
+//   4. scenarios the user flows of scenarios.mjs against the installed VSIX
+//   5. cleanup   kills everything the run started (the detached daemon too) and checks that
+//                no code-server, Chromium or daemon process of the run is left
+//
+// Options (after `--`): --only=suites,scenarios,1,3  run a subset (scenario numbers or names)
+//                       --keep                       keep the run's temporary folder
+//                       --dev                        scenarios on the working tree's extension
+//                                                    (extensionDevelopmentPath), no VSIX
+// Environment: SEGLENS_E2E_VSIX=FILE uses a VSIX already built instead of packaging.
+// Artefacts: test-results/e2e/ (screenshots of each scenario; on failure the page console,
+// code-server's log and the daemon's log). Closing line: `N passed, N failed`.
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { copyFileSync, createWriteStream, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { toolingStatus } from './toolingStatus.mjs';
+import { setupTooling } from './setup.mjs';
+import { findRunProcesses, killEverything } from './lib/procs.mjs';
+
+const HERE = path.dirname(new URL(import.meta.url).pathname);
+const REPO = path.resolve(HERE, '..', '..');
+// SEGLENS_E2E_RESULTS moves the artefacts (two runs at once must not share the folder).
+const RESULTS = path.resolve(process.env.SEGLENS_E2E_RESULTS || path.join(REPO, 'test-results', 'e2e'));
+const args = process.argv.slice(2);
+const only = (args.find((a) => a.startsWith('--only=')) ?? '').slice('--only='.length).split(',').filter(Boolean);
+const keep = args.includes('--keep');
+const dev = args.includes('--dev');
+
+const results = []; // { name, ok, seconds, error?, skipped? }
+const t0 = Date.now();
+// Short base folder: the daemon's Unix socket path lives under it (108-byte limit).
+const base = mkdtempSync(path.join(existsSync('/tmp') ? '/tmp' : os.tmpdir(), 'sle2e-'));
+const run = { id: randomBytes(6).toString('hex'), base };
+let H; // harness, imported once the tooling exists
+let browser;
+const servers = [];
+
+function log(msg) {
+  process.stdout.write(`${msg}\n`);
+}
+
+function wanted(...names) {
+  return only.length === 0 || names.some((n) => only.includes(String(n)));
+}
+
+function withTimeout(promise, ms, what) {
+  let timer;
+  return Promise.race([
+    promise.finally(() => clearTimeout(timer)),
+    new Promise((_, reject) => (timer = setTimeout(() => reject(new Error(`${what} timed out after ${ms / 1000} s`)), ms))),
+  ]);
+}
+
+async function step(name, fn, { timeoutMs = 600_000 } = {}) {
+  const start = Date.now();
+  log(`\n▶ ${name}`);
+  try {
+    const value = await withTimeout(Promise.resolve().then(fn), timeoutMs, name);
+    const seconds = (Date.now() - start) / 1000;
+    results.push({ name, ok: true, seconds });
+    log(`✔ ${name} (${seconds.toFixed(1)} s)`);
+    return value;
+  } catch (e) {
+    const seconds = (Date.now() - start) / 1000;
+    results.push({ name, ok: false, seconds, error: e?.stack ?? String(e) });
+    log(`✘ ${name} (${seconds.toFixed(1)} s)\n  ${String(e?.message ?? e).split('\n').join('\n  ')}`);
+    return undefined;
+  }
+}
+
+function notRun(name, why) {
+  results.push({ name, ok: false, seconds: 0, error: `not run: ${why}` });
+  log(`✘ ${name}: not run (${why})`);
+}
+
+/** Runs a command with its output in `logFile` (its tail is shown when it fails). */
+function sh(cmd, cmdArgs, { cwd = REPO, logFile, env = process.env } = {}) {
+  return new Promise((resolve, reject) => {
+    const out = createWriteStream(logFile, { flags: 'a' });
+    const child = spawn(cmd, cmdArgs, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    child.stdout.pipe(out, { end: false });
+    child.stderr.pipe(out, { end: false });
+    child.on('error', reject);
+    child.on('close', (code) => {
+      out.end(() => {
+        if (code === 0) return resolve();
+        const tail = readFileSync(logFile, 'utf8').split('\n').slice(-25).join('\n');
+        reject(new Error(`${cmd} ${cmdArgs.join(' ')} exited with ${code}; ${path.relative(REPO, logFile)}:\n${tail}`));
+      });
+    });
+  });
+}
+
+function npmEnv() {
+  const env = { ...process.env };
+  for (const k of Object.keys(env)) if (/^npm_(lifecycle|package)_/.test(k)) delete env[k];
+  return env;
+}
+
+async function saveFailureArtefacts(prefix, page, server) {
+  try {
+    if (page) {
+      writeFileSync(path.join(RESULTS, `${prefix}-console.log`), (page.consoleLines ?? []).join('\n'));
+      await page.screenshot({ path: path.join(RESULTS, `${prefix}-failure.png`) }).catch(() => undefined);
+    }
+    if (server) {
+      if (existsSync(server.logFile)) copyFileSync(server.logFile, path.join(RESULTS, `${prefix}-code-server.log`));
+      if (existsSync(server.daemonLog)) copyFileSync(server.daemonLog, path.join(RESULTS, `${prefix}-daemon.log`));
+    }
+  } catch (e) {
+    log(`  (could not save artefacts: ${e.message})`);
+  }
+}
+
+async function cleanup() {
+  await browser?.close().catch(() => undefined);
+  browser = undefined;
+  for (const s of servers) await s.stop().catch(() => undefined);
+  await killEverything(run.id, base);
+}
+
+let interrupted = false;
+for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
+  process.on(sig, async () => {
+    if (interrupted) return;
+    interrupted = true;
+    log(`\n${sig}: stopping everything the run started`);
+    await cleanup();
+    if (!keep) rmSync(base, { recursive: true, force: true });
+    process.exit(130);
+  });
+}
+
+async function main() {
+  rmSync(RESULTS, { recursive: true, force: true });
+  mkdirSync(RESULTS, { recursive: true });
+  log(`SegLens in a real VS Code (code-server + headless Chromium); run folder ${base}`);
+
+  // 1. tooling
+  if (toolingStatus().ready) {
+    results.push({ name: 'setup (tooling already installed)', ok: true, seconds: 0 });
+  } else {
+    await step('setup: install the tooling', () => log(`  ${JSON.stringify(setupTooling())}`));
+    if (!results.at(-1).ok) {
+      notRun('package', 'no tooling');
+      notRun('extension suites', 'no tooling');
+      notRun('scenarios', 'no tooling');
+      return;
+    }
+  }
+  H = await import('./lib/harness.mjs');
+  const S = await import('./scenarios.mjs');
+
+  // 2. the VSIX
+  let vsix = process.env.SEGLENS_E2E_VSIX;
+  const needVsix = wanted('scenarios', ...S.scenarios.map((s, i) => [String(i + 1), s.name]).flat());
+  if (needVsix && dev) {
+    await step('build (--dev: the scenarios load the working tree, no VSIX)', () => sh('npm', ['run', 'build'], { logFile: path.join(RESULTS, 'build.log'), env: npmEnv() }));
+  } else if (needVsix) {
+    if (vsix) {
+      results.push({ name: `package (using SEGLENS_E2E_VSIX=${vsix})`, ok: existsSync(vsix), seconds: 0, error: existsSync(vsix) ? undefined : 'file missing' });
+    } else {
+      vsix = path.join(base, 'seglens.vsix');
+      await step('package: npm run package -- --out <tmp>/seglens.vsix', async () => {
+        const pkg = JSON.parse(readFileSync(path.join(REPO, 'package.json'), 'utf8'));
+        if (!pkg.scripts?.package) throw new Error('the root package.json has no "package" script yet');
+        await sh('npm', ['run', 'package', '--', '--out', vsix], { logFile: path.join(RESULTS, 'package.log'), env: npmEnv() });
+        if (!existsSync(vsix)) throw new Error(`npm run package did not write ${vsix}`);
+        log(`  ${(readFileSync(vsix).length / 1e6).toFixed(1)} MB`);
+      });
+      if (!results.at(-1).ok) vsix = undefined;
+    }
+  }
+
+  browser = await H.launchBrowser(run);
+
+  // 3. the extension's mocha suites inside the real extension host
+  if (wanted('suites')) {
+    const testsJs = path.join(REPO, 'dist', 'test', 'vscode', 'index.js');
+    await step(
+      'extension suites (mocha inside the real extension host)',
+      async () => {
+        if (!existsSync(testsJs) || !existsSync(path.join(REPO, 'dist', 'extension.js'))) {
+          await sh('npm', ['run', 'build'], { logFile: path.join(RESULTS, 'build.log'), env: npmEnv() });
+        }
+        if (!existsSync(testsJs)) throw new Error(`${path.relative(REPO, testsJs)} does not exist after npm run build (the suites are not built)`);
+        const server = new H.CodeServer(run, 'suites');
+        servers.push(server);
+        const workspace = await H.makeWorkspace(run, 'ws-suites');
+        await server.start();
+        const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
+        const page = await H.newPage(context);
+        const out = createWriteStream(path.join(RESULTS, 'suites.log'));
+        let code;
+        try {
+          code = await H.runExtensionSuites({
+            server,
+            page,
+            folder: workspace,
+            extensionDevelopmentPath: REPO,
+            extensionTestsPath: path.dirname(testsJs),
+            log: (text) => {
+              out.write(`${text}\n`);
+              log(text.split('\n').map((l) => `  │ ${l}`).join('\n'));
+            },
+            timeout: 360_000,
+          });
+          await page.screenshot({ path: path.join(RESULTS, 'suites.png') }).catch(() => undefined);
+          if (code !== 0) {
+            await saveFailureArtefacts('suites', page, server);
+            throw new Error(code === 'timeout' ? 'the suites did not finish within 6 minutes' : `the suites exited with code ${code}`);
+          }
+        } finally {
+          out.end();
+          await context.close().catch(() => undefined);
+          const left = await server.stop(); // the suites' daemon goes too: one daemon at a time
+          if (left.length) log(`  could not stop: ${JSON.stringify(left)}`);
+        }
+      },
+      { timeoutMs: 420_000 },
+    );
+  }
+
+  // 4. the user flows against the installed VSIX
+  const chosen = S.scenarios.filter((s, i) => wanted('scenarios', String(i + 1), s.name));
+  if (chosen.length) {
+    if (!vsix && !dev) {
+      for (const s of chosen) notRun(`scenario ${s.name}`, 'no VSIX');
+    } else {
+      const server = new H.CodeServer(run, 'app', { settings: S.SETTINGS });
+      servers.push(server);
+      let page;
+      let ctx;
+      await step('scenarios: install the VSIX, start code-server, open the workspace', async () => {
+        if (!dev) await server.installExtension(vsix);
+        const workspace = await H.makeWorkspace(run, 'ws');
+        await server.start();
+        const url = server.folderUrl(workspace, dev ? [['extensionDevelopmentPath', server.remoteUri(REPO)], ['skipWelcome', 'true']] : undefined);
+        const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
+        page = await H.newPage(context);
+        await H.openWorkbench(page, url);
+        await H.recordStatus(page, S.STATUS);
+        ctx = {
+          server,
+          context,
+          page,
+          pages: [page],
+          workspace,
+          url,
+          sample: S.pickSample(workspace),
+          note: (m) => log(`  · ${m}`),
+          results: RESULTS,
+          shot: (p, name) => p.screenshot({ path: path.join(RESULTS, `${name}.png`) }),
+        };
+        log(`  sample image ${ctx.sample}`);
+      });
+      for (const s of chosen) {
+        if (!ctx) {
+          notRun(`scenario ${s.name}`, 'code-server did not start');
+          continue;
+        }
+        await step(`scenario ${s.name}: ${s.title}`, () => s.run(ctx), { timeoutMs: 180_000 });
+        const failed = !results.at(-1).ok;
+        await ctx.page.screenshot({ path: path.join(RESULTS, `${s.name}.png`) }).catch(() => undefined);
+        if (failed) {
+          for (const [i, p] of ctx.pages.entries()) await saveFailureArtefacts(`${s.name}${i ? `-page${i + 1}` : ''}`, p, i ? undefined : server);
+        }
+      }
+    }
+  }
+}
+
+try {
+  await main();
+} catch (e) {
+  results.push({ name: 'runner', ok: false, seconds: 0, error: e?.stack ?? String(e) });
+  log(`✘ runner: ${e?.stack ?? e}`);
+} finally {
+  const start = Date.now();
+  await cleanup();
+  const left = findRunProcesses(run.id, base);
+  results.push({
+    name: 'cleanup: no code-server, Chromium or daemon process of the run is left',
+    ok: left.length === 0,
+    seconds: (Date.now() - start) / 1000,
+    error: left.length ? `still running: ${JSON.stringify(left, null, 1)}` : undefined,
+  });
+  if (!keep) rmSync(base, { recursive: true, force: true });
+}
+
+const passed = results.filter((r) => r.ok).length;
+const failed = results.length - passed;
+log('\nSummary');
+for (const r of results) log(`  ${r.ok ? 'pass' : 'FAIL'}  ${r.seconds.toFixed(1).padStart(6)} s  ${r.name}`);
+log(`  total ${((Date.now() - t0) / 1000).toFixed(1)} s; artefacts in ${path.relative(REPO, RESULTS)}/${keep ? `; run folder kept: ${base}` : ''}`);
+writeFileSync(path.join(RESULTS, 'summary.json'), JSON.stringify({ passed, failed, results }, null, 2));
+log(`${passed} passed, ${failed} failed`);
+process.exit(failed ? 1 : 0);

@@ -1,0 +1,132 @@
+// The daemon's transports and process lifecycle: --stdio exits with its client, --listen is
+// private to the user, refuses to start twice, replaces a stale socket and exits when idle.
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { test } from 'node:test';
+import { connectSocket } from '../../daemon/client';
+import { startListening, startStdio, tempDir } from '../helpers/daemonProcess';
+import { daemonJs } from '../helpers/repo';
+
+const exitOf = (child: import('node:child_process').ChildProcess) =>
+  new Promise<number | null>((resolve) => (child.exitCode !== null ? resolve(child.exitCode) : child.once('exit', (c) => resolve(c))));
+
+test('--stdio: initialize lists the built-in modes; the daemon exits when stdin closes', async () => {
+  const { client } = await startStdio();
+  const init = client.initializeResult!;
+  assert.equal(init.protocolVersion, 1);
+  assert.deepEqual(
+    init.modes.map((m) => m.id),
+    ['fast', 'balanced', 'accurate', 'sota', 'text'],
+  );
+  const accurate = init.modes.find((m) => m.id === 'accurate')!;
+  assert.deepEqual(accurate.inputSize, [1024, 1024]);
+  assert.equal(accurate.task, 'binary');
+  assert.equal(init.pid, client.child!.pid);
+  assert.ok(init.providers.includes('cpu'));
+  const st = await client.status();
+  assert.equal(st.clients, 1);
+  assert.ok(st.modes.every((m) => m.state === 'cold' && !m.warm), 'a new daemon starts cold');
+  const exited = exitOf(client.child!);
+  client.child!.stdin!.end();
+  assert.equal(await exited, 0);
+  client.dispose();
+});
+
+test('--provider cuda on a machine without CUDA falls back to the CPU and says so', async () => {
+  const { client, stderr } = await startStdio(['--provider', 'cuda', '--warmup-iterations', '1']);
+  try {
+    await client.ensureReady('text');
+    const st = await client.status();
+    assert.equal(st.provider, 'cpu');
+    assert.match(stderr(), /cuda/i, 'the log says the GPU provider was not used');
+  } finally {
+    client.dispose();
+  }
+});
+
+test('--listen: socket 0600 in a 0700 folder (tightened if looser), counts clients', async () => {
+  const base = tempDir();
+  const dir = path.join(base, 'loose');
+  fs.mkdirSync(dir, { mode: 0o755 });
+  fs.chmodSync(dir, 0o755);
+  const d = await startListening([], { socketPath: path.join(dir, 'd.sock') });
+  try {
+    assert.equal(fs.statSync(dir).mode & 0o777, 0o700);
+    assert.equal(fs.statSync(d.socketPath).mode & 0o777, 0o600);
+    const a = await d.connect('a');
+    const b = await d.connect('b');
+    assert.equal((await a.status()).clients, 2);
+    b.dispose();
+    await new Promise((r) => setTimeout(r, 100));
+    assert.equal((await a.status()).clients, 1);
+    a.dispose();
+  } finally {
+    await d.stop();
+    fs.rmSync(base, { recursive: true, force: true });
+  }
+});
+
+test('a second daemon on a live socket exits with code 3; a stale socket file is replaced', async () => {
+  const d = await startListening();
+  try {
+    const second = spawn(process.execPath, [daemonJs, '--listen', d.socketPath], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let err = '';
+    second.stderr!.on('data', (x) => (err += x));
+    assert.equal(await exitOf(second), 3);
+    assert.match(err, /already listening/);
+    const c = await d.connect('still-there');
+    assert.ok((await c.status()).pid === d.child.pid, 'the first daemon still serves');
+    c.dispose();
+  } finally {
+    await d.stop();
+  }
+
+  // A socket file nobody listens on (left by a daemon that was killed) is replaced.
+  const base = tempDir();
+  const stale = path.join(base, 'run', 'stale.sock');
+  fs.mkdirSync(path.dirname(stale), { mode: 0o700 });
+  const ghost = spawn(process.execPath, ['-e', `require('net').createServer().listen(${JSON.stringify(stale)}, () => process.kill(process.pid, 'SIGKILL'))`]);
+  await exitOf(ghost);
+  assert.ok(fs.existsSync(stale), 'a stale socket file is left behind');
+  const revived = await startListening([], { socketPath: stale });
+  try {
+    const c = await connectSocket(revived.socketPath);
+    await c.initialize({ clientName: 'after-stale' });
+    c.dispose();
+  } finally {
+    await revived.stop();
+    fs.rmSync(base, { recursive: true, force: true });
+  }
+});
+
+test('two daemons racing for one socket: one wins, the other exits with code 3', async () => {
+  const base = tempDir();
+  const sock = path.join(base, 'race', 'd.sock');
+  const start = () => spawn(process.execPath, [daemonJs, '--listen', sock, '--idle-exit-seconds', '30'], { stdio: 'ignore' });
+  const a = start();
+  const b = start();
+  const first = await Promise.race([exitOf(a).then((c) => ({ who: a, c })), exitOf(b).then((c) => ({ who: b, c }))]);
+  assert.equal(first.c, 3, 'the loser exits with code 3');
+  const winner = first.who === a ? b : a;
+  const c = await connectSocket(sock);
+  const init = await c.initialize({ clientName: 'race' });
+  assert.equal(init.pid, winner.pid);
+  c.dispose();
+  winner.kill('SIGTERM');
+  await exitOf(winner);
+  fs.rmSync(base, { recursive: true, force: true });
+});
+
+test('--idle-exit-seconds: the daemon exits after its last client leaves', async () => {
+  const d = await startListening(['--idle-exit-seconds', '1']);
+  const c = await d.connect('brief');
+  await new Promise((r) => setTimeout(r, 1500));
+  assert.equal(d.child.exitCode, null, 'stays while a client is connected');
+  c.dispose();
+  const code = await Promise.race([d.exited, new Promise((r) => setTimeout(() => r('timeout'), 10_000))]);
+  assert.equal(code, 0);
+  assert.equal(fs.existsSync(d.socketPath), false, 'removes its socket file');
+  await d.stop();
+});

@@ -1,0 +1,119 @@
+// Execution provider choice and fallback, with an injected session creator (no GPU needed).
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import {
+  ProviderName,
+  availableProviders,
+  createWithFallback,
+  gpuLibrariesPresent,
+  isProviderChoice,
+  platformGpuProvider,
+  providerCandidates,
+} from '../../daemon/provider';
+
+describe('provider candidates', () => {
+  it('auto tries the platform GPU provider first, then the CPU', () => {
+    assert.deepEqual(providerCandidates('auto', 'linux'), ['cuda', 'cpu']);
+    assert.deepEqual(providerCandidates('auto', 'win32'), ['dml', 'cpu']);
+    assert.deepEqual(providerCandidates('auto', 'darwin'), ['coreml', 'cpu']);
+    assert.deepEqual(providerCandidates('auto', 'freebsd'), ['cpu']);
+  });
+
+  it('cpu is only the CPU; an explicit GPU provider falls back to the CPU', () => {
+    assert.deepEqual(providerCandidates('cpu', 'linux'), ['cpu']);
+    assert.deepEqual(providerCandidates('cuda', 'linux'), ['cuda', 'cpu']);
+    assert.deepEqual(providerCandidates('dml', 'win32'), ['dml', 'cpu']);
+    assert.deepEqual(providerCandidates('coreml', 'linux'), ['coreml', 'cpu']);
+  });
+
+  it('lists what a build can try per platform', () => {
+    assert.deepEqual(availableProviders('linux'), ['cpu', 'cuda']);
+    assert.deepEqual(availableProviders('win32'), ['cpu', 'dml']);
+    assert.deepEqual(availableProviders('darwin'), ['cpu', 'coreml']);
+    assert.equal(platformGpuProvider('aix'), undefined);
+    assert.ok(isProviderChoice('auto') && isProviderChoice('dml') && !isProviderChoice('gpu') && !isProviderChoice(3));
+  });
+
+  it('knows whether the CUDA libraries are installed beside the binding', () => {
+    assert.equal(
+      gpuLibrariesPresent('cuda', '/ort/bin', () => false),
+      false,
+    );
+    assert.equal(
+      gpuLibrariesPresent('cuda', '/ort/bin', (f) => f.endsWith('libonnxruntime_providers_cuda.so')),
+      true,
+    );
+    assert.equal(
+      gpuLibrariesPresent('dml', '/ort/bin', () => false),
+      true,
+    );
+  });
+});
+
+describe('fallback loop', () => {
+  const recorder = (fail: ProviderName[]) => {
+    const tried: string[][] = [];
+    const create = async (eps: string[], p: ProviderName) => {
+      tried.push(eps);
+      if (fail.includes(p)) throw new Error(`${p} backend not found\nsecond line`);
+      return `session on ${p}`;
+    };
+    return { tried, create };
+  };
+
+  it('auto on linux without CUDA ends on the CPU and says so', async () => {
+    const { tried, create } = recorder(['cuda']);
+    const logs: [string, string][] = [];
+    const r = await createWithFallback('auto', create, { platform: 'linux', log: (l, m) => logs.push([l, m]) });
+    assert.deepEqual(tried, [['cuda'], ['cpu']]);
+    assert.equal(r.provider, 'cpu');
+    assert.equal(r.value, 'session on cpu');
+    assert.deepEqual(
+      r.failures.map((f) => f.provider),
+      ['cuda'],
+    );
+    assert.ok(logs.some(([l, m]) => l === 'info' && /cuda failed.*falling back to cpu/.test(m)), JSON.stringify(logs));
+    assert.ok(logs.some(([, m]) => /execution provider: cpu/.test(m)));
+  });
+
+  it('an explicit GPU provider that fails warns and falls back', async () => {
+    const { tried, create } = recorder(['dml']);
+    const logs: [string, string][] = [];
+    const r = await createWithFallback('dml', create, { platform: 'win32', log: (l, m) => logs.push([l, m]) });
+    assert.deepEqual(tried, [['dml'], ['cpu']]);
+    assert.equal(r.provider, 'cpu');
+    assert.ok(logs.some(([l, m]) => l === 'warn' && /dml failed/.test(m) && !/second line/.test(m)));
+  });
+
+  it('a working GPU provider is used', async () => {
+    const { tried, create } = recorder([]);
+    const r = await createWithFallback('auto', create, { platform: 'darwin' });
+    assert.deepEqual(tried, [['coreml']]);
+    assert.equal(r.provider, 'coreml');
+    assert.equal(r.failures.length, 0);
+  });
+
+  it('cpu never tries a GPU provider', async () => {
+    const { tried, create } = recorder([]);
+    const r = await createWithFallback('cpu', create, { platform: 'linux' });
+    assert.deepEqual(tried, [['cpu']]);
+    assert.equal(r.provider, 'cpu');
+  });
+
+  it('a vetoed candidate is skipped without trying it', async () => {
+    const { tried, create } = recorder([]);
+    const r = await createWithFallback('cuda', create, { platform: 'linux', skip: (p) => (p === 'cuda' ? 'libraries missing' : undefined) });
+    assert.deepEqual(tried, [['cpu']]);
+    assert.equal(r.provider, 'cpu');
+    assert.equal(r.failures[0].error, 'libraries missing');
+  });
+
+  it('the CPU is never vetoed, and its failure is the error', async () => {
+    const { tried, create } = recorder(['cuda', 'cpu']);
+    await assert.rejects(createWithFallback('auto', create, { platform: 'linux', skip: () => 'nope' }), /cpu backend not found/);
+    assert.deepEqual(tried, [['cpu']]);
+    const r2 = recorder(['cuda', 'cpu']);
+    await assert.rejects(createWithFallback('auto', r2.create, { platform: 'linux' }), /cpu backend not found/);
+    assert.deepEqual(r2.tried, [['cuda'], ['cpu']]);
+  });
+});

@@ -95,6 +95,14 @@ export class DaemonClient {
   metrics() {
     return this.request(P.Metrics, {});
   }
+  /** Adds or updates user modes (README "Use your own model"); `replace` makes the list the whole set. */
+  defineModes(params: P.DefineModesParams) {
+    return this.request(P.DefineModes, params);
+  }
+  /** What an ONNX file declares, and a suggested definition (no session is created). */
+  inspectModel(path: string) {
+    return this.request(P.InspectModel, { path });
+  }
   async shutdown(): Promise<void> {
     if (this.closedError) return;
     await Promise.race([this.connection.sendRequest(P.Shutdown), this.closed]);
@@ -104,6 +112,9 @@ export class DaemonClient {
   }
   onLog(handler: (l: P.LogParams) => void) {
     return this.connection.onNotification(P.Log, handler);
+  }
+  onModesChanged(handler: (p: P.ModesChangedParams) => void) {
+    return this.connection.onNotification(P.ModesChanged, handler);
   }
 
   /** Closes the connection (a `--stdio` daemon then exits because its stdin closes). */

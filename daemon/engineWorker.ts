@@ -61,7 +61,7 @@ interface Loaded {
   loadMs: number;
 }
 const sessions = new Map<string, Loaded>();
-const pool = new BufferPool(8);
+const pool = new BufferPool(16);
 const tables = new Map<string, Float32Array[]>();
 let currentProvider: string | undefined;
 
@@ -243,18 +243,24 @@ async function segment(mode: ModeDef, image: ImageInput, maxPixels: number): Pro
   const expectC = mode.task === 'binary' ? (mode.output === 'logits' || mode.output === 'probabilities' ? 2 : 1) : mode.labels.length;
   const g = outputGeometry(out1.dims, expectC, mode.layout);
   const n = g.width * g.height;
-  let raw = out1.data as Float32Array;
-  if (out2) raw = hflipAverage(raw, out2.data as Float32Array, g, pool.float32('tta', n * g.channels));
   let map: Uint8Array;
   let full: Uint8Array;
   let classes;
   if (mode.task === 'binary') {
-    const prob = probabilityMap(raw, g, mode.output, pool.float32('prob', n));
+    // tta: average probabilities (after the sigmoid for logit outputs), not raw logits.
+    let prob = probabilityMap(out1.data as Float32Array, g, mode.output, pool.float32('prob', n));
+    if (out2) {
+      const g1 = { channels: 1, height: g.height, width: g.width, layout: 'NCHW' as const };
+      const flipped = probabilityMap(out2.data as Float32Array, g, mode.output, pool.float32('prob-flipped', n));
+      prob = hflipAverage(prob, flipped, g1, prob);
+    }
     map = probabilityToAlpha(prob, pool.uint8('alpha', n));
     full = await resizeMask(map, g.width, g.height, width, height, 'linear');
     classes = binaryClasses(full, mode.labels, mode.colors);
   } else {
-    map = argmax(raw, g, pool.uint8('classes', n), pool.float32('argmax', n));
+    let scores = out1.data as Float32Array;
+    if (out2) scores = hflipAverage(scores, out2.data as Float32Array, g, pool.float32('tta', n * g.channels));
+    map = argmax(scores, g, pool.uint8('classes', n), pool.float32('argmax', n));
     full = await resizeMask(map, g.width, g.height, width, height, 'nearest');
     classes = semanticClasses(full, mode.labels, mode.colors);
   }

@@ -25,12 +25,16 @@ export interface OnnxSummary {
   producer?: string;
   producerVersion?: string;
   metadata: Record<string, string>;
-  /** Operator type of the node producing each graph output ('Sigmoid', 'Softmax', 'Conv'...). */
+  /** Operator type of the node producing each graph output ('Sigmoid', 'Softmax', 'Conv'...),
+   * looking through operators that keep the values' meaning (Cast, Identity, Reshape, Resize...). */
   outputOps: Record<string, string>;
   fileBytes: number;
 }
 
 export class OnnxFormatError extends Error {}
+
+/** Operators that move or convert values without changing what they mean (a probability stays one). */
+const PASS_THROUGH = new Set(['Cast', 'Identity', 'Reshape', 'Squeeze', 'Unsqueeze', 'Transpose', 'Resize', 'Upsample', 'Flatten', 'Slice', 'Expand']);
 
 const ELEM_TYPES: Record<number, string> = {
   1: 'float32',
@@ -182,7 +186,8 @@ export async function readOnnxSummary(file: string): Promise<OnnxSummary> {
   const fh = await fsp.open(file, 'r');
   try {
     const st = await fh.stat();
-    if (!st.isFile()) throw new OnnxFormatError('not a file');
+    if (st.isDirectory()) throw new OnnxFormatError('a folder, not a file');
+    if (!st.isFile()) throw new OnnxFormatError('not a regular file');
     if (st.size === 0) throw new OnnxFormatError('the file is empty');
     const r = new FileReader(fh, st.size);
     const out: OnnxSummary = { inputs: [], outputs: [], metadata: {}, outputOps: {}, fileBytes: st.size };
@@ -205,20 +210,23 @@ export async function readOnnxSummary(file: string): Promise<OnnxSummary> {
     const inputs: onnx.IValueInfoProto[] = [];
     const outputs: onnx.IValueInfoProto[] = [];
     const initializers = new Set<string>();
-    const producers = new Map<string, string>();
+    const producers = new Map<string, { op: string; input?: string }>();
     const g = graph;
     await walk(r, g.start, g.end, async (f) => {
       if (f.wire !== 2) return;
       switch (f.field) {
         case 1: {
           // NodeProto: output = 2 (repeated string), op_type = 4; attributes (5) may be large: skipped.
+          // input = 1 (the first one is the data input of the pass-through operators below).
           const outs: string[] = [];
           let op = '';
+          let input: string | undefined;
           await walk(r, f.start, f.end, async (nf) => {
             if (nf.field === 2 && nf.wire === 2) outs.push(await str(r, nf));
             else if (nf.field === 4 && nf.wire === 2) op = await str(r, nf);
+            else if (nf.field === 1 && nf.wire === 2 && input === undefined) input = await str(r, nf);
           });
-          for (const o of outs) producers.set(o, op);
+          for (const o of outs) producers.set(o, { op, input });
           break;
         }
         case 5: // TensorProto initializer: name = 8; its data is skipped
@@ -241,8 +249,9 @@ export async function readOnnxSummary(file: string): Promise<OnnxSummary> {
     out.inputs = inputs.filter((v) => !initializers.has(v.name ?? '')).map(tensorInfo);
     out.outputs = outputs.map(tensorInfo);
     for (const o of out.outputs) {
-      const op = producers.get(o.name);
-      if (op) out.outputOps[o.name] = op;
+      let p = producers.get(o.name);
+      for (let hops = 0; p && PASS_THROUGH.has(p.op) && p.input && producers.has(p.input) && hops < 16; hops++) p = producers.get(p.input);
+      if (p?.op) out.outputOps[o.name] = p.op;
     }
     if (out.inputs.length === 0 || out.outputs.length === 0) throw new OnnxFormatError('the graph declares no inputs or no outputs');
     return out;

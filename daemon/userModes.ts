@@ -23,7 +23,6 @@ import {
   ModesChangedParams,
   NormalizationPreset,
   Rgb,
-  Task,
   UserModeDefinition,
 } from './protocol';
 
@@ -69,6 +68,9 @@ export interface ValidateContext {
   builtinIds?: ReadonlySet<string>;
   /** What the model file declares, when it could be read: fills fields left out. */
   summary?: OnnxSummary;
+  /** Modification time and size of the file when defined: part of the session key, so a
+   * re-exported file sent again (same path) gets a new session rather than the stale one. */
+  fileStamp?: string;
 }
 
 export interface ValidateResult {
@@ -194,7 +196,7 @@ export function validateDefinition(raw: unknown, ctx: ValidateContext = {}): Val
   if (inputName === undefined && o.inputName === undefined) {
     if (s && s.inputs.length === 1) inputName = s.inputs[0].name;
     else if (s) err('inputName', `missing, and the model has ${s.inputs.length} inputs (${s.inputs.map((i) => q(i.name)).join(', ')}): name the image input`);
-    else err('inputName', 'missing, and the model file could not be read to find it: give the name of the image input');
+    else if (file) err('inputName', 'missing, and the model file could not be read to find it: give the name of the image input');
   }
   const inInfo = s?.inputs.find((i) => i.name === inputName);
   const inputLayout = enumOf('inputLayout', ['NCHW', 'NHWC'] as const) ?? (o.inputLayout === undefined ? (guessLayout(inInfo) ?? 'NCHW') : undefined);
@@ -226,7 +228,7 @@ export function validateDefinition(raw: unknown, ctx: ValidateContext = {}): Val
     const sp = inputLayout ? spatial(inInfo?.shape ?? null, inputLayout) : undefined;
     if (sp && typeof sp.h === 'number' && typeof sp.w === 'number') inputSize = [sp.h, sp.w];
     else if (inInfo) err('inputSize', `missing, and the model's input ${q(inInfo.name)} ${formatShape(inInfo.shape)} does not fix height and width: give e.g. {"multipleOf": 32, "target": 512}`);
-    else err('inputSize', 'missing, and the model file could not be read to find it: give [height, width]');
+    else if (file) err('inputSize', 'missing, and the model file could not be read to find it: give [height, width]');
   }
 
   const colorOrder = enumOf('colorOrder', ['RGB', 'BGR'] as const) ?? 'RGB';
@@ -256,7 +258,7 @@ export function validateDefinition(raw: unknown, ctx: ValidateContext = {}): Val
   let outputName = optStr('outputName');
   if (outputName === undefined && o.outputName === undefined) {
     if (s) outputName = s.outputs[0].name;
-    else err('outputName', 'missing, and the model file could not be read to find it: give the name of the output to read');
+    else if (file) err('outputName', 'missing, and the model file could not be read to find it: give the name of the output to read');
   }
   const outInfo = s?.outputs.find((x) => x.name === outputName);
   const outC = outInfo ? outputChannels(outInfo, inputLayout ?? 'NCHW').channels : undefined;
@@ -266,9 +268,11 @@ export function validateDefinition(raw: unknown, ctx: ValidateContext = {}): Val
   let kind = enumOf('outputKind', OUTPUT_KINDS);
   const taskGiven = o.task !== undefined;
   const kindGiven = o.outputKind !== undefined;
+  // Labels given as a preset or a list of more than 2: classes, whatever the file declares.
+  const manyLabels = typeof o.labels === 'string' || (Array.isArray(o.labels) && o.labels.length > 2);
   if (!kindGiven && !taskGiven) {
     // Nothing said: a one-channel output is a matte, more channels are classes.
-    if (outC === 1) {
+    if (outC === 1 && !manyLabels) {
       task = 'binary';
       kind = op === 'Sigmoid' ? 'sigmoid' : 'logit';
     } else {
@@ -279,7 +283,8 @@ export function validateDefinition(raw: unknown, ctx: ValidateContext = {}): Val
     if (kind) task = kind === 'sigmoid' || kind === 'logit' ? 'binary' : 'semantic';
   } else if (!kindGiven && taskGiven && task) {
     if (task === 'semantic') kind = op === 'Softmax' ? 'probabilities' : 'logits';
-    else kind = outC === 2 ? (op === 'Softmax' ? 'probabilities' : 'logits') : op === 'Sigmoid' ? 'sigmoid' : 'logit';
+    // Unknown file: most exported mattes end with their sigmoid.
+    else kind = outC === 2 ? (op === 'Softmax' ? 'probabilities' : 'logits') : op === 'Sigmoid' || !s ? 'sigmoid' : 'logit';
   }
   if (task === 'semantic' && (kind === 'sigmoid' || kind === 'logit')) {
     err('outputKind', `'${kind}' reads one channel as a matte (task 'binary'); a semantic mode reads per-class 'logits' or 'probabilities'`);
@@ -304,7 +309,7 @@ export function validateDefinition(raw: unknown, ctx: ValidateContext = {}): Val
     labels = ['background', 'foreground'];
   } else if (outC !== undefined && outC >= 1 && outC <= 256) {
     labels = genericLabels(outC);
-  } else if (task === 'semantic') {
+  } else if (task === 'semantic' && file) {
     err('labels', `missing, and the number of classes could not be read from the model${outInfo ? ` (output ${q(outInfo.name)} ${formatShape(outInfo.shape)})` : ''}: give the class names or a preset (${PRESET_NAMES.join(', ')})`);
   }
   if (labels && task === 'binary' && labels.length !== 2) {
@@ -350,7 +355,7 @@ export function validateDefinition(raw: unknown, ctx: ValidateContext = {}): Val
     inputSize,
     labels,
     custom: true,
-    model: { key: `user:${file}`, file, ...(sha256 ? { sha256 } : {}) },
+    model: { key: `user:${file}${ctx.fileStamp ? `#${ctx.fileStamp}` : ''}`, file, ...(sha256 ? { sha256 } : {}) },
     inputName,
     outputName,
     layout: inputLayout,
@@ -404,11 +409,16 @@ export async function prepareDefinitions(
   for (let index = 0; index < raws.length; index++) {
     const raw = raws[index];
     let summary: OnnxSummary | undefined;
+    let fileStamp: string | undefined;
     if (isObj(raw) && typeof raw.model === 'string') {
       const r = resolveModelPath(raw.model, opts.baseDir);
-      if (typeof r === 'string') summary = await trySummary(r);
+      if (typeof r === 'string') {
+        summary = await trySummary(r);
+        const st = await fsp.stat(r).catch(() => undefined);
+        if (st?.isFile()) fileStamp = `${Math.round(st.mtimeMs)}-${st.size}`;
+      }
     }
-    const res = validateDefinition(raw, { index, baseDir: opts.baseDir, builtinIds: opts.builtinIds, summary });
+    const res = validateDefinition(raw, { index, baseDir: opts.baseDir, builtinIds: opts.builtinIds, summary, fileStamp });
     if (res.def && seen.has(res.def.id)) {
       errors.push({ id: res.def.id, index, field: 'id', message: `id: '${res.def.id}' is defined twice in this list; ids must be unique` });
       continue;

@@ -57,7 +57,12 @@ export async function connectOrSpawnShared(opts: LaunchOptions): Promise<Launche
   const logFile = path.join(opts.cacheDir, 'daemon-stderr.log');
   rotateIfLarge(logFile);
   const fd = fs.openSync(logFile, 'a');
-  const tail = new LogTail(logFile, fs.fstatSync(fd).size, opts.onStderr);
+  const recent: string[] = [];
+  const tail = new LogTail(logFile, fs.fstatSync(fd).size, (line) => {
+    recent.push(line);
+    if (recent.length > 3) recent.shift();
+    opts.onStderr(line);
+  });
   let child: ChildProcess;
   try {
     child = spawn(
@@ -100,7 +105,8 @@ export async function connectOrSpawnShared(opts: LaunchOptions): Promise<Launche
       tail.flush();
       tail.dispose();
       const why = exit.signal ? `was killed by ${exit.signal}` : `exited with code ${exit.code}`;
-      throw new Error(`the SegLens daemon ${why} while starting; see the SegLens log (${lastLines(logFile)})`);
+      const said = recent.join(' | ');
+      throw new Error(`the SegLens daemon ${why} while starting${said ? `: ${said.length > 400 ? `…${said.slice(-400)}` : said}` : ''}`);
     }
     if (Date.now() > deadline) {
       tail.dispose();
@@ -134,14 +140,5 @@ function rotateIfLarge(file: string): void {
     if (fs.statSync(file).size > 5 * 1024 * 1024) fs.renameSync(file, `${file}.1`);
   } catch {
     // no log yet
-  }
-}
-
-function lastLines(file: string, n = 3): string {
-  try {
-    const text = fs.readFileSync(file, 'utf8').trimEnd().split(/\r?\n/).slice(-n).join(' | ');
-    return text.length > 400 ? `…${text.slice(-400)}` : text;
-  } catch {
-    return 'no output';
   }
 }

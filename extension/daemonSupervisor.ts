@@ -3,7 +3,7 @@
 // and stop cleanly on deactivate. Everything else asks it for a client.
 import * as vscode from 'vscode';
 import type { DaemonClient } from '../daemon/client';
-import type { InitializeResult, LogParams, ModeStatus } from '../daemon/protocol';
+import type { InitializeResult, LogParams, ModeStatus, StatusResult } from '../daemon/protocol';
 import { readConfig } from './config';
 import { connectOrSpawnShared, Launched, spawnPerWindow, tryConnectShared } from './daemonLauncher';
 import { RestartPolicy } from './restartPolicy';
@@ -22,6 +22,8 @@ export interface SupervisorOptions {
 export interface Connected {
   client: DaemonClient;
   init: InitializeResult;
+  /** Every mode's state when the connection was made (so a warm mode never shows cold first). */
+  status: StatusResult;
   shared: boolean;
   /** This window spawned the daemon. */
   spawned: boolean;
@@ -168,6 +170,7 @@ export class DaemonSupervisor implements vscode.Disposable {
         clientVersion: this.opts.clientVersion,
         initializeTimeoutMs: this.opts.initializeTimeoutMs ?? 10_000,
       });
+      const status = await client.status();
       if (this.disposed) {
         client.dispose();
         return undefined;
@@ -175,7 +178,7 @@ export class DaemonSupervisor implements vscode.Disposable {
       const spawned = launched.childPid !== undefined && launched.childPid === init.pid;
       // Our spawn lost the race to another window's daemon: that window shows its stderr.
       if (!spawned) launched.release();
-      const connected = { client, init, shared: cfg.shared, spawned, launched };
+      const connected = { client, init, status, shared: cfg.shared, spawned, launched };
       this.current = connected;
       client.connection.onClose(() => this.closed(connected));
       client.child?.on('exit', (code, signal) => log.info(`per-window daemon exited (${signal ?? `code ${code}`})`));
@@ -184,8 +187,9 @@ export class DaemonSupervisor implements vscode.Disposable {
           `pid ${init.pid}, daemon ${init.daemonVersion}, providers ${init.providers.join(', ')}`,
       );
       this.lastError = undefined;
-      this.setState('ready');
+      // Listeners learn the modes' states first, then the state flips to ready.
       this.connectedEmitter.fire(connected);
+      this.setState('ready');
       return connected;
     } catch (err) {
       launched?.release();

@@ -30,9 +30,8 @@ export async function pickMode(supervisor: DaemonSupervisor, store: ModelStore):
     return {
       mode: m.id,
       label: `${STATE_ICONS[state]} ${m.label}`,
-      description: [m.id === current ? 'current' : undefined, m.id !== m.label ? m.id : undefined, state, m.typicalMs ? `~${formatMs(m.typicalMs)}` : undefined]
-        .filter(Boolean)
-        .join(' · '),
+      // The id is what the status bar and the setting show; the e2e scenarios find rows by it.
+      description: [m.id === current ? 'current' : undefined, m.id, state, m.typicalMs ? `~${formatMs(m.typicalMs)}` : undefined].filter(Boolean).join(' · '),
       detail: m.description || undefined,
     };
   });
@@ -42,6 +41,7 @@ export async function pickMode(supervisor: DaemonSupervisor, store: ModelStore):
   pick.items = items;
   pick.activeItems = items.filter((i) => i.mode === current);
   pick.matchOnDescription = true;
+  pick.matchOnDetail = true;
   return new Promise<string | undefined>((resolve) => {
     pick.onDidAccept(() => {
       resolve(pick.selectedItems[0]?.mode);

@@ -27,7 +27,7 @@ export class ModelStore implements vscode.Disposable {
   ) {
     this.modes = fallbackModes.map((id) => ({ id, label: id, description: '', task: 'binary', inputSize: [0, 0], labels: [] }));
     this.subscriptions.push(
-      supervisor.onDidConnect((c) => void this.connected(c)),
+      supervisor.onDidConnect((c) => this.connected(c)),
       supervisor.onModelState((s) => this.update(s)),
       supervisor.onDidChangeState((state) => {
         // Without a connection nothing is known to be warm: a restarted daemon starts cold.
@@ -73,14 +73,12 @@ export class ModelStore implements vscode.Disposable {
     this.emitter.fire(this.statuses.get(mode));
   }
 
-  private async connected(c: Connected): Promise<void> {
+  private connected(c: Connected): void {
     if (c.init.modes.length > 0) this.modes = c.init.modes;
-    this.provider = c.init.provider ?? this.provider;
-    try {
-      await this.refresh();
-    } catch {
-      // the connection may already be gone; its close is handled by the supervisor
-    }
+    this.provider = c.status.provider ?? c.init.provider ?? this.provider;
+    this.statuses.clear();
+    for (const s of c.status.modes) this.statuses.set(s.mode, s);
+    this.emitter.fire(undefined);
   }
 
   private update(s: ModeStatus): void {

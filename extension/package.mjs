@@ -114,7 +114,8 @@ try {
 
   // 3. Package.
   const vsce = path.join(root, 'node_modules', '@vscode', 'vsce', 'vsce');
-  const vsceArgs = ['package', '--target', target, '--out', out, '--allow-missing-repository', '--skip-license'];
+  // README links stay relative: the project has no public repository URL to point them at.
+  const vsceArgs = ['package', '--target', target, '--out', out, '--allow-missing-repository', '--skip-license', '--no-rewrite-relative-links'];
   run(process.execPath, [vsce, ...vsceArgs], { cwd: stage });
   console.log(`\nVSIX: ${out} (${(fs.statSync(out).size / 1024 / 1024).toFixed(1)} MB), target ${target}`);
   console.log(`staged packages: ${[...staged].map(([n, v]) => `${n}@${v}`).join(', ')}`);

@@ -18,7 +18,7 @@
 // code-server's log and the daemon's log). Closing line: `N passed, N failed`.
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { copyFileSync, createWriteStream, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, cpSync, createWriteStream, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { toolingStatus } from './toolingStatus.mjs';
@@ -99,6 +99,8 @@ function sh(cmd, cmdArgs, { cwd = REPO, logFile, env = process.env } = {}) {
   });
 }
 
+const WORKBENCH_NOISE = /^(Resolving connection token|Resolved connection token|Creating a socket|\[Service Worker\]|Updating additional builtin|ChatSessionStore|.*ENOTFOUND open-vsx|\s+at .*\/static\/out\/|\[lifecycle\] Long running operations)/;
+
 function npmEnv() {
   const env = { ...process.env };
   for (const k of Object.keys(env)) if (/^npm_(lifecycle|package)_/.test(k)) delete env[k];
@@ -114,6 +116,7 @@ async function saveFailureArtefacts(prefix, page, server) {
     if (server) {
       if (existsSync(server.logFile)) copyFileSync(server.logFile, path.join(RESULTS, `${prefix}-code-server.log`));
       if (existsSync(server.daemonLog)) copyFileSync(server.daemonLog, path.join(RESULTS, `${prefix}-daemon.log`));
+      if (existsSync(server.logsDir)) cpSync(server.logsDir, path.join(RESULTS, `${prefix}-vscode-logs`), { recursive: true });
     }
   } catch (e) {
     log(`  (could not save artefacts: ${e.message})`);
@@ -123,7 +126,11 @@ async function saveFailureArtefacts(prefix, page, server) {
 async function cleanup() {
   await browser?.close().catch(() => undefined);
   browser = undefined;
-  for (const s of servers) await s.stop().catch(() => undefined);
+  for (const s of servers) {
+    await s.stop().catch(() => undefined);
+    const daemons = s.stoppedDaemons;
+    if (s.stopped?.length) log(`  stopped ${s.stopped.length} processes of code-server "${s.name}"${daemons.length ? `, daemon pid ${daemons.map((d) => d.pid).join(', ')}` : ''}`);
+  }
   await killEverything(run.id, base);
 }
 
@@ -209,7 +216,9 @@ async function main() {
             extensionTestsPath: path.dirname(testsJs),
             log: (text) => {
               out.write(`${text}\n`);
-              log(text.split('\n').map((l) => `  │ ${l}`).join('\n'));
+              // The terminal gets mocha's output; the workbench's own chatter stays in suites.log.
+              const lines = text.split('\n').filter((l) => !WORKBENCH_NOISE.test(l));
+              if (lines.length) log(lines.map((l) => `  │ ${l}`).join('\n'));
             },
             timeout: 360_000,
           });
@@ -223,6 +232,7 @@ async function main() {
           await context.close().catch(() => undefined);
           const left = await server.stop(); // the suites' daemon goes too: one daemon at a time
           if (left.length) log(`  could not stop: ${JSON.stringify(left)}`);
+          else log(`  stopped code-server "suites" (${server.stopped.length} processes${server.stoppedDaemons.length ? `, daemon pid ${server.stoppedDaemons.map((d) => d.pid).join(', ')}` : ''})`);
         }
       },
       { timeoutMs: 420_000 },

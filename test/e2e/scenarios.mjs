@@ -92,7 +92,10 @@ async function checkOverlay(ctx, frame) {
   const W = info.width;
   const Hh = info.height;
   const orig = await sharp(path.join(ctx.workspace, ctx.sample)).rotate().resize(W, Hh, { fit: 'fill' }).removeAlpha().toColourspace('srgb').raw().toBuffer();
-  const mask = await sharp(Buffer.from(alpha, 'base64'), { raw: { width: w, height: h, channels: 1 } }).resize(W, Hh, { fit: 'fill' }).raw().toBuffer();
+  const alphaRaw = sharp(Buffer.from(alpha, 'base64'), { raw: { width: w, height: h, channels: 1 } });
+  await alphaRaw.clone().png().toFile(path.join(ctx.results, `overlay-${shotCount}-alpha.png`));
+  // (sharp turns a 1-channel raw input into 3 channels on output unless told otherwise)
+  const mask = await alphaRaw.resize(W, Hh, { fit: 'fill' }).extractChannel(0).raw().toBuffer();
   let inN = 0;
   let inDiff = 0;
   let outN = 0;
@@ -120,6 +123,7 @@ export const scenarios = [
     name: '1-preview',
     title: 'palette → Preview Segmentation on a sample → overlay and legend in the webview',
     async run(ctx) {
+      ctx.mode = START_MODE;
       const page = ctx.page;
       const frame = await previewSample(ctx, page);
       const stats = await checkOverlay(ctx, frame);
@@ -145,10 +149,16 @@ export const scenarios = [
       await page.locator(STATUS).click();
       const rows = await H.quickPickRows(page);
       ctx.note(`mode quick pick: ${JSON.stringify(rows.map((r) => r.replace(/\s+/g, ' ')))}`);
-      // Each row: label "<icon> Fast", description "fast · cold · ~425 ms" (the mode id first).
-      const row = page.locator(H.SEL.quickRow).filter({ has: page.locator('.label-description', { hasText: new RegExp(`^(current · )?${SWITCH_MODE} · `) }) }).first();
-      await row.click({ timeout: 10_000 });
+      // Pick the row that names the mode id (a whole lower-case word in its description or
+      // detail; the label is the mode's display name). A row's aria-label joins all three.
+      const idx = await page.locator(H.SEL.quickRow).evaluateAll(
+        (rows, id) => rows.findIndex((r) => new RegExp(`(^|[^A-Za-z0-9_-])${id}($|[^A-Za-z0-9_-])`).test(`${r.getAttribute('aria-label') ?? ''} ${r.textContent ?? ''}`)),
+        SWITCH_MODE,
+      );
+      assert(idx >= 0, `no row of the mode quick pick names ${SWITCH_MODE}`);
+      await page.locator(H.SEL.quickRow).nth(idx).click({ timeout: 10_000 });
       await H.waitForStatus(page, STATUS, new RegExp(`\\b${SWITCH_MODE} · `), 10_000);
+      ctx.mode = SWITCH_MODE; // the scenarios after this one use the mode the window is in
       await H.waitForStatus(page, STATUS, warmRe(SWITCH_MODE), 120_000);
       const after = await metrics(ctx);
       const seen2 = await H.statusHistory(page);
@@ -164,13 +174,13 @@ export const scenarios = [
     title: 'palette → Force Re-warm → a notification with the duration; warm-ups +1',
     async run(ctx) {
       const page = ctx.page;
-      const before = warmups(await metrics(ctx), SWITCH_MODE);
+      const before = warmups(await metrics(ctx), ctx.mode);
       await H.runCommand(page, 'SegLens: Force Re-warm');
       const toast = await H.waitForToast(page, /re-?warm\w*\b.*\b\d+(\.\d+)?\s*(ms|s)\b/i, 120_000);
       ctx.note(`notification: ${toast}`);
-      const after = warmups(await metrics(ctx), SWITCH_MODE);
-      assert(after === before + 1, `seglens_warmup_runs_total{mode="${SWITCH_MODE}"} went ${before} → ${after}, wanted +1`);
-      await H.waitForStatus(page, STATUS, warmRe(SWITCH_MODE), 30_000);
+      const after = warmups(await metrics(ctx), ctx.mode);
+      assert(after === before + 1, `seglens_warmup_runs_total{mode="${ctx.mode}"} went ${before} → ${after}, wanted +1`);
+      await H.waitForStatus(page, STATUS, warmRe(ctx.mode), 30_000);
     },
   },
   {
@@ -183,7 +193,7 @@ export const scenarios = [
       await page.waitForSelector(H.SEL.workbench, { timeout: 60_000 });
       await H.recordStatus(page, STATUS);
       const t0 = Date.now();
-      await H.waitForStatus(page, STATUS, warmRe(SWITCH_MODE), 30_000);
+      await H.waitForStatus(page, STATUS, warmRe(ctx.mode), 30_000);
       ctx.note(`warm ${Date.now() - t0} ms after the workbench appeared; history ${JSON.stringify(await H.statusHistory(page))}`);
       const after = await metrics(ctx);
       assert(warmups(after) === warmups(before), `seglens_warmup_runs_total went ${warmups(before)} → ${warmups(after)} over the reload`);
@@ -205,7 +215,7 @@ export const scenarios = [
       const seen = await H.statusHistory(page);
       ctx.note(`status history: ${JSON.stringify(seen)}`);
       assert(seen.some((t) => /restarting/.test(t)), `the status bar never said the daemon was restarting: ${JSON.stringify(seen)}`);
-      await H.waitForStatus(page, STATUS, warmRe(SWITCH_MODE), 60_000);
+      await H.waitForStatus(page, STATUS, warmRe(ctx.mode), 60_000);
       const { init: init2 } = await daemonStatus(ctx);
       assert(init2.pid !== oldPid && !alive(oldPid), `daemon pid is still ${oldPid}`);
       ctx.note(`new daemon pid ${init2.pid}`);
@@ -221,7 +231,7 @@ export const scenarios = [
       await H.openWorkbench(page2, ctx.url);
       await H.recordStatus(page2, STATUS);
       const t0 = Date.now();
-      await H.waitForStatus(page2, STATUS, warmRe(SWITCH_MODE), 30_000);
+      await H.waitForStatus(page2, STATUS, warmRe(ctx.mode), 30_000);
       const seen = await H.statusHistory(page2);
       ctx.note(`second window warm ${Date.now() - t0} ms after its workbench appeared; history ${JSON.stringify(seen)}`);
       assert(!seen.some((t) => /warming|loading/.test(t)), `the second window showed a warm-up: ${JSON.stringify(seen)}`);

@@ -263,8 +263,10 @@ describe('WorkerEngine (real models, real photos)', () => {
     assert.deepEqual([png.width, png.height], [200, 300]);
   });
 
-  it('odd inputs decode: greyscale, 16-bit, alpha, animated first frame', async () => {
+  it('odd inputs decode: greyscale, 16-bit, alpha, CMYK, animated first frame', async () => {
     const grey = await sharp(photos[0]).greyscale().png().toBuffer();
+    const cmyk = await sharp(photos[0]).toColourspace('cmyk').jpeg().toBuffer();
+    assert.equal((await sharp(cmyk).metadata()).space, 'cmyk');
     const deep = await sharp(photos[0]).toColourspace('rgb16').png().toBuffer();
     const alpha = await sharp(photos[0]).ensureAlpha(0.5).png().toBuffer();
     assert.equal((await sharp(deep).metadata()).depth, 'ushort');
@@ -272,11 +274,16 @@ describe('WorkerEngine (real models, real photos)', () => {
     const blue = await sharp({ create: { width: 40, height: 30, channels: 3, background: '#0000c8' } }).png().toBuffer();
     const gif = await sharp([red, blue], { join: { animated: true } }).gif().toBuffer();
     assert.deepEqual(await sharp(gif, { pages: -1 }).metadata().then((m) => [m.pages, m.pageHeight]), [2, 30]);
-    for (const bytes of [grey, deep, alpha, gif]) {
+    const results = [];
+    for (const bytes of [grey, deep, alpha, cmyk, gif]) {
       const r = await engine.segment(mode('text'), { bytes }, { maxPixels: MAX_PIXELS });
       const m = await sharp(bytes).metadata();
       assert.deepEqual([r.width, r.height], [m.width, m.height]);
+      results.push(r);
     }
+    // Alpha is dropped before resampling: the colour under it is what the model sees.
+    const opaque = await engine.segment(mode('text'), { bytes: await sharp(photos[0]).png().toBuffer() }, { maxPixels: MAX_PIXELS });
+    assert.deepEqual(Buffer.from(results[2].maskPng), Buffer.from(opaque.maskPng));
   });
 
   it('two calls posted at once are served one after the other, each with its own answer', async () => {
@@ -290,7 +297,7 @@ describe('WorkerEngine (real models, real photos)', () => {
     assert.deepEqual([b.width, b.height], [64, 48]);
   });
 
-  it('semantic task: argmax, nearest resize back, class fractions; both layouts, RGB and BGR', async () => {
+  it('semantic task: argmax, nearest resize back, class fractions; both layouts, RGB and BGR, hflip', async () => {
     const nchw = path.join(tmp, 'identity-nchw.onnx');
     const nhwc = path.join(tmp, 'identity-nhwc.onnx');
     identityModel(nchw, 'NCHW');
@@ -305,8 +312,13 @@ describe('WorkerEngine (real models, real photos)', () => {
       [nchw, 'NCHW'],
       [nhwc, 'NHWC'],
     ] as const) {
-      for (const order of ['RGB', 'BGR'] as const) {
-        const m = semanticMode(file, layout, order);
+      for (const [order, tta] of [
+        ['RGB', 'none'],
+        ['BGR', 'none'],
+        ['RGB', 'hflip'],
+      ] as const) {
+        // hflip: the flipped pass is flipped back before averaging, else the outer stripes would mix
+        const m = { ...semanticMode(file, layout, order), tta };
         await engine.load(m.model);
         const w = await engine.warmup(m, 1);
         assert.ok(w.durationMs >= 0);
@@ -316,7 +328,7 @@ describe('WorkerEngine (real models, real photos)', () => {
         assert.equal(png.channels, 1);
         const at = (x: number, y: number) => png.data[y * W + x];
         const want = order === 'RGB' ? [0, 1, 2] : [2, 1, 0];
-        assert.deepEqual([at(20, 100), at(150, 100), at(280, 100)], want, `${layout} ${order}`);
+        assert.deepEqual([at(20, 100), at(150, 100), at(280, 100)], want, `${layout} ${order} ${tta}`);
         assert.deepEqual(
           r.classes.map((c) => c.id),
           [0, 1, 2],

@@ -150,7 +150,20 @@ export class CodeServer {
   /** Stops code-server and everything started under it, the detached daemon included. */
   async stop() {
     if (this.proc) killGroup(this.proc.pid, 'SIGKILL');
-    return killByMarker(this.marker);
+    const killed = [];
+    const left = await killByMarker(this.marker, (p) => killed.push(p));
+    this.stopped = killed;
+    return left;
+  }
+
+  /** Daemon processes among `stopped` (spawned detached by the extension, so outside the group). */
+  get stoppedDaemons() {
+    return (this.stopped ?? []).filter((p) => /daemon\.js\b.*--listen|daemon\.js\b.*--stdio/.test(p.cmdline));
+  }
+
+  /** VS Code's own logs (extension host, the SegLens output channel) under the user data folder. */
+  get logsDir() {
+    return path.join(this.userDataDir, 'logs');
   }
 }
 

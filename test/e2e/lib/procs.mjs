@@ -90,11 +90,15 @@ export async function killEverything(runId, dir) {
   }
 }
 
-/** SIGKILLs the processes `findProcesses(marker)` lists, until none is left (or gives up). */
-export async function killByMarker(marker) {
+/**
+ * SIGKILLs the processes `findProcesses(marker)` lists, until none is left (or gives up).
+ * Returns those still alive (none, normally); `onKill` hears of each one killed.
+ */
+export async function killByMarker(marker, onKill = () => undefined) {
   for (let i = 0; i < 5; i++) {
     const left = findProcesses(marker);
     if (left.length === 0) return [];
+    for (const p of left) onKill(p);
     for (const p of left) {
       try {
         process.kill(p.pid, 'SIGKILL');

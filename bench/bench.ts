@@ -10,16 +10,17 @@
 // Phases, in order (see bench/README.md for what each figure means):
 //   1. machine and versions;
 //   2. the reference, @imgly/background-removal-node 1.4.5, in a child process in
-//      bench/reference (installed there with `npm ci` if missing), which exits before any
-//      daemon starts (P4's denominator);
-//   3. P5: pairs of daemons on one fresh cache folder: the very first preview, then the first
+//      bench/reference (installed there with `npm ci` if missing), for the first half of the
+//      runs; it exits before any daemon starts;
+//   3. the steady loop on a fresh daemon: P3 (warm accurate request vs bare session.run in
+//      this process, interleaved), P4's numerator (the same accurate requests), P6 (fast vs
+//      accurate inference); then the reference again for the second half of the runs;
+//   4. P5: pairs of daemons on one fresh cache folder: the very first preview, then the first
 //      preview after a restart;
-//   4. one daemon on a fresh cache folder: P1 (cold vs second client's warm ensureReady), P2
-//      (10 clients racing on a cold mode), the steady loop (P3: warm accurate request vs bare
-//      session.run in this process, interleaved; P4's numerator; P6: fast vs accurate
-//      inference), latency and throughput at 1/2/4/8 clients (fast), RSS across a
-//      200-request run (fast);
-//   5. P7: a fresh daemon with the four ISNet modes warm.
+//   5. one daemon on a fresh cache folder: P1 (cold vs second client's warm ensureReady), P2
+//      (10 clients racing on a cold mode), latency and throughput at 1/2/4/8 clients (fast),
+//      RSS across a 200-request run (fast);
+//   6. P7: a fresh daemon with the four ISNet modes warm.
 import { ChildProcess, execFileSync, fork, spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -802,7 +803,7 @@ async function measureRssRun(d: RunningDaemon, s: Settings, list: string[]): Pro
       mode,
       requests: s.rssRequests,
       note: s.quick ? `--quick: ${s.rssRequests} requests instead of 200` : '200 requests',
-      measured: 'one client sends the requests one after another (photos in turn); status.rssBytes (and /proc VmRSS) sampled every ' + s.rssEvery + ' requests; this daemon had already served P1, P2, the steady loop and the load levels',
+      measured: 'one client sends the requests one after another (photos in turn); status.rssBytes (and /proc VmRSS) sampled every ' + s.rssEvery + ' requests; this daemon had already served P1, P2 and the load levels (mode fast only)',
       startMB: rss[0],
       endMB: rss[rss.length - 1],
       maxMB: Math.max(...rss),
@@ -948,36 +949,104 @@ async function main(): Promise<void> {
   };
   progress(`${s.quick ? 'quick' : 'full'} run: ${s.runs} runs over ${list.length} photos; results to ${s.out}`);
 
-  // 2. The reference, alone, before any daemon.
-  let reference: ReferenceResult | undefined;
+  // 2-3. The reference in two halves around the steady loop (P3, P4, P6), each half in its own
+  // child process while no daemon runs, so that a drift in the machine's load hits both sides.
+  const runsBefore = Math.ceil(s.runs / 2);
+  const runsAfter = s.runs - runsBefore;
+  const refHalves: ReferenceResult[] = [];
   let referenceInstall: ReturnType<typeof ensureReferenceInstalled> | undefined;
-  let referenceLoad: number | undefined;
-  if (s.reference) {
-    referenceInstall = ensureReferenceInstalled();
-    progress(`reference: ${REFERENCE_PKG} in a child process (${s.runs} runs over ${list.length} photos)`);
-    reference = await runReference(list, s.runs);
-    referenceLoad = r1(os.loadavg()[0]);
-  }
+  const referenceLoad: number[] = [];
+  const reference = async (runs: number, when: string) => {
+    if (!s.reference || runs === 0) return;
+    referenceInstall ??= ensureReferenceInstalled();
+    progress(`reference (${when}): ${REFERENCE_PKG} in a child process, ${runs} run(s) over ${list.length} photos`);
+    refHalves.push(await runReference(list, runs));
+    referenceLoad.push(r1(os.loadavg()[0]));
+  };
+  await reference(runsBefore, 'first half');
 
-  // 3. P5: restart pairs.
+  let steady: SteadyResult;
+  {
+    const d = await startDaemon(path.join(tempDir('seglens-bench-steady-'), 'cache'));
+    try {
+      const c = await d.connect('bench-info');
+      const init = c.initializeResult!;
+      (results.run as Record<string, unknown>).daemon = { version: init.daemonVersion, provider: init.provider, providers: init.providers };
+      c.dispose();
+      progress(`steady loop: ${s.runs} runs x ${list.length} photos of ${MODES.steady} (daemon) / bare session.run / ${MODES.quick} (daemon)`);
+      steady = await measureSteady(d, s, list);
+      results.P3 = stamp(steady.p3);
+      stamp(steady.p6);
+    } catch (e) {
+      process.stderr.write(`daemon stderr (tail):\n${d.stderr().slice(-4000)}\n`);
+      throw e;
+    } finally {
+      await d.stop();
+    }
+  }
+  await reference(runsAfter, 'second half');
+
+  // P4 from the reference and the steady loop.
+  if (refHalves.length > 0) {
+    const samples = refHalves.flatMap((h, i) => h.samples.map((x) => ({ ...x, half: i })));
+    const refMs = samples.map((x) => x.ms);
+    const outputs = Object.assign({}, ...refHalves.map((h) => h.outputs)) as Record<string, string>;
+    const ious: Record<string, number | null> = {};
+    for (const p of list) {
+      if (outputs[p] && steady.masks[p]) ious[path.basename(p)] = await maskIoU(outputs[p], steady.masks[p]);
+    }
+    const byPhoto: Record<string, { seglensMs: number; referenceMs: number }> = {};
+    for (const p of list) {
+      const b = path.basename(p);
+      byPhoto[b] = { seglensMs: r1(median(steady.seglensAccurateByPhoto[b] ?? [])), referenceMs: r1(median(samples.filter((x) => x.photo === b).map((x) => x.ms))) };
+    }
+    const ref0 = refHalves[0];
+    results.P4 = {
+      value: r3(median(steady.seglensAccurateMs) / median(refMs)),
+      goal: '<= 0.6',
+      detail: {
+        measured:
+          'numerator: client-side round trip of a warm SegLens accurate request (the steady loop of P3); denominator: one whole removeBackground(photoPath, config) call plus reading the result blob, after its first (model-loading) call, in a child process that ran alone (no daemon), half of the runs just before the SegLens loop and half just after it; same photos, same number of runs in all',
+        seglensAccurateMs: summary(steady.seglensAccurateMs),
+        referenceMs: summary(refMs),
+        referenceMsPerHalf: refHalves.map((h) => summary(h.samples.map((x) => x.ms))),
+        byPhoto,
+        referenceFirstCallMs: refHalves.map((h) => r1(h.coldMs)),
+        referenceRequireMs: r1(ref0.requireMs),
+        referencePeakRssGB: gb(Math.max(...refHalves.map((h) => h.peakRssBytes))),
+        referenceOutput: ref0.outputType,
+        referenceConfig: ref0.config,
+        referenceVersions: ref0.versions,
+        referenceInstall,
+        overridden: {
+          sharp: '~0.32.4 (declared by @imgly/background-removal-node 1.4.5) -> 0.35.5 (the project\'s), via "overrides" in bench/reference/package.json',
+          'onnxruntime-node': '~1.17.0 (declared) -> 1.30.0 (the project\'s), via "overrides"; its install script is skipped by bench/reference/.npmrc (onnxruntime-node-install=skip), as in the project',
+          code: 'none: the package runs unmodified with these versions',
+        },
+        referenceSessionOptions: "its own: graphOptimizationLevel 'all', executionMode 'parallel', other options ONNX Runtime's defaults",
+        maskIoUAtHalf: ious,
+        maskNote: 'IoU of the masks thresholded at 128 (reference alpha vs SegLens accurate mask): they differ where the resizes differ (the reference resizes with its own point-sampled bilinear, SegLens with libvips\' triangle filter)',
+        loadAverage1mWhenReferenceHalvesDone: referenceLoad,
+        loadAverage1mWhenSeglensDone: steady.p3.detail.loadAverage1mWhenDone,
+      },
+    } satisfies Figure;
+  } else {
+    results.P4 = { value: null, goal: '<= 0.6', detail: { skipped: '--no-reference' } } satisfies Figure;
+  }
+  results.P6 = steady.p6;
+
+  // 4. P5: restart pairs.
   progress(`P5: ${s.restartPairs} pairs of first previews (mode ${MODES.preview})`);
   results.P5 = stamp(await measureRestart(s, list[0]));
 
-  // 4. The main daemon.
+  // 5. The main daemon: readiness, races, load levels, RSS.
   const d = await startDaemon(path.join(tempDir('seglens-bench-main-'), 'cache'));
-  let steady: SteadyResult;
   try {
     const ctl = await d.connect('bench-control');
-    const init = ctl.initializeResult!;
-    (results.run as Record<string, unknown>).daemon = { version: init.daemonVersion, provider: init.provider, providers: init.providers };
     progress(`P1: ${s.runs} cold/warm ensureReady pairs (mode ${MODES.ready})`);
     results.P1 = stamp(await measureReady(d, s, ctl));
     progress(`P2: ${s.races} races of 10 clients (mode ${MODES.ready})`);
     results.P2 = stamp(await measureRace(d, s, ctl));
-    progress(`steady loop: ${s.runs} runs x ${list.length} photos of ${MODES.steady} (daemon) / bare session.run / ${MODES.quick} (daemon)`);
-    steady = await measureSteady(d, s, list);
-    results.P3 = stamp(steady.p3);
-    stamp(steady.p6);
     progress(`latency and throughput at ${s.levels.join(', ')} clients (mode ${MODES.quick})`);
     results.latency = stamp(await measureConcurrency(d, s, list));
     progress(`RSS across ${s.rssRequests} requests (mode ${MODES.quick})`);
@@ -990,51 +1059,7 @@ async function main(): Promise<void> {
     await d.stop();
   }
 
-  // P4 from the reference and the steady loop.
-  if (reference) {
-    const refMs = reference.samples.map((x) => x.ms);
-    const ious: Record<string, number | null> = {};
-    for (const p of list) {
-      if (reference.outputs[p] && steady.masks[p]) ious[path.basename(p)] = await maskIoU(reference.outputs[p], steady.masks[p]);
-    }
-    const byPhoto: Record<string, { seglensMs: number; referenceMs: number }> = {};
-    for (const p of list) {
-      const b = path.basename(p);
-      byPhoto[b] = { seglensMs: r1(median(steady.seglensAccurateByPhoto[b] ?? [])), referenceMs: r1(median(reference.samples.filter((x) => x.photo === b).map((x) => x.ms))) };
-    }
-    results.P4 = {
-      value: r3(median(steady.seglensAccurateMs) / median(refMs)),
-      goal: '<= 0.6',
-      detail: {
-        measured:
-          'numerator: client-side round trip of a warm SegLens accurate request (the steady loop of P3); denominator: one whole removeBackground(photoPath, config) call plus reading the result blob, in a child process after its first (model-loading) call and one more untimed call; same photos, same number of runs; the reference ran alone, before any SegLens daemon started',
-        seglensAccurateMs: summary(steady.seglensAccurateMs),
-        referenceMs: summary(refMs),
-        byPhoto,
-        referenceFirstCallMs: r1(reference.coldMs),
-        referenceRequireMs: r1(reference.requireMs),
-        referencePeakRssGB: gb(reference.peakRssBytes),
-        referenceOutput: reference.outputType,
-        referenceConfig: reference.config,
-        referenceVersions: reference.versions,
-        referenceInstall,
-        overridden: {
-          sharp: '~0.32.4 (declared by @imgly/background-removal-node 1.4.5) -> 0.35.5 (the project\'s), via "overrides" in bench/reference/package.json',
-          'onnxruntime-node': '~1.17.0 (declared) -> 1.30.0 (the project\'s), via "overrides"; its install script is skipped by bench/reference/.npmrc (onnxruntime-node-install=skip), as in the project',
-          code: 'none: the package runs unmodified with these versions',
-        },
-        referenceSessionOptions: "its own: graphOptimizationLevel 'all', executionMode 'parallel', other options ONNX Runtime's defaults",
-        maskIoUAtHalf: ious,
-        loadAverage1mWhenReferenceDone: referenceLoad,
-        loadAverage1mWhenSeglensDone: steady.p3.detail.loadAverage1mWhenDone,
-      },
-    } satisfies Figure;
-  } else {
-    results.P4 = { value: null, goal: '<= 0.6', detail: { skipped: '--no-reference' } } satisfies Figure;
-  }
-  results.P6 = steady.p6;
-
-  // 5. P7 on a fresh daemon.
+  // 6. P7 on a fresh daemon.
   progress(`P7: a fresh daemon with ${MODES.all.join(', ')} warm`);
   results.P7 = stamp(await measureAllWarm(list));
 

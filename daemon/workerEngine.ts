@@ -73,6 +73,7 @@ export class WorkerEngine implements Engine {
   private readonly pending = new Map<number, Pending>();
   private nextId = 1;
   private closed = false;
+  private closing: Promise<void> | undefined;
   private actualProvider: string | undefined;
 
   constructor(opts: WorkerEngineOptions) {
@@ -120,11 +121,17 @@ export class WorkerEngine implements Engine {
 
   /** Frees every session and stops the worker. Later calls reject with 1006. */
   async close(): Promise<void> {
-    if (this.closed) return;
+    if (this.closed || this.closing) return this.closing;
+    this.closing = this.shutdown();
+    return this.closing;
+  }
+
+  private async shutdown(): Promise<void> {
     const w = this.worker;
     if (w) {
-      // Let queued work finish and sessions be released, but never wait forever.
-      const closing = this.call({ op: 'close' }).catch(() => undefined);
+      // Work posted before close() finishes and sessions are released, but never wait
+      // forever; calls made from now on are refused.
+      const closing = this.call({ op: 'close' }, true).catch(() => undefined);
       let timer: NodeJS.Timeout | undefined;
       await Promise.race([closing, new Promise((r) => (timer = setTimeout(r, CLOSE_TIMEOUT_MS)))]);
       clearTimeout(timer);
@@ -146,8 +153,8 @@ export class WorkerEngine implements Engine {
 
   // ---------------------------------------------------------------- plumbing
 
-  private call(body: RequestBody): Promise<unknown> {
-    if (this.closed) return Promise.reject(new SegLensError(ErrorCodes.ShuttingDown, 'the inference engine is closed'));
+  private call(body: RequestBody, internal = false): Promise<unknown> {
+    if (this.closed || (this.closing && !internal)) return Promise.reject(new SegLensError(ErrorCodes.ShuttingDown, 'the inference engine is closed'));
     let w: Worker;
     try {
       w = this.ensureWorker();

@@ -139,7 +139,7 @@ export class DaemonSupervisor implements vscode.Disposable {
   private async launch(spawn: boolean): Promise<Connected | undefined> {
     const cfg = readConfig();
     const log = this.opts.log;
-    const onStderr = (line: string) => log.info(`[daemon] ${line}`);
+    const onStderr = (line: string) => this.logStderr(line);
     if (spawn && this._state !== 'restarting') this.setState('starting');
     let launched: Launched | undefined;
     try {
@@ -190,6 +190,7 @@ export class DaemonSupervisor implements vscode.Disposable {
       // Listeners learn the modes' states first, then the state flips to ready.
       this.connectedEmitter.fire(connected);
       this.setState('ready');
+      if (client.isClosed) this.closed(connected); // it closed before onClose was listened to
       return connected;
     } catch (err) {
       launched?.release();
@@ -207,6 +208,13 @@ export class DaemonSupervisor implements vscode.Disposable {
       else this.setState('idle');
       throw err;
     }
+  }
+
+  /** The daemon's stderr lines carry their own time and level; the channel adds both again. */
+  private logStderr(line: string): void {
+    const m = /^\d{4}-\d\d-\d\dT[\d:.]+Z \[(error|warn|info|debug)\] (.*)$/.exec(line);
+    if (m) this.logFromDaemon({ level: m[1] as LogParams['level'], message: m[2] });
+    else this.opts.log.info(`[daemon] ${line}`);
   }
 
   private logFromDaemon(l: LogParams): void {

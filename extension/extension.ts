@@ -85,7 +85,12 @@ export function activate(context: vscode.ExtensionContext): SegLensApi {
     }),
   );
 
-  void startup(sup, store, log);
+  // Show the item once we know whether a shared daemon is already up (or after 2 s at most).
+  const shown = setTimeout(() => statusBar.show(), 2_000);
+  void startup(sup, store, log).finally(() => {
+    clearTimeout(shown);
+    statusBar.show();
+  });
 
   return {
     getState,
@@ -103,13 +108,15 @@ export function activate(context: vscode.ExtensionContext): SegLensApi {
 async function startup(sup: DaemonSupervisor, store: ModelStore, log: vscode.LogOutputChannel): Promise<void> {
   const cfg = readConfig();
   try {
+    await sup.attach();
     if (cfg.warmOnStartup) {
-      await withModeProgress(store, cfg.mode, `SegLens: warming ${cfg.mode}`, async () => (await sup.ensureClient()).ensureReady(cfg.mode), vscode.ProgressLocation.Window);
-    } else {
-      await sup.attach();
+      void withModeProgress(store, cfg.mode, `SegLens: warming ${cfg.mode}`, async () => (await sup.ensureClient()).ensureReady(cfg.mode), vscode.ProgressLocation.Window).then(
+        undefined,
+        (err) => reportError(log, `warming ${cfg.mode} at startup failed`, err),
+      );
     }
   } catch (err) {
-    void reportError(log, `warming ${cfg.mode} at startup failed`, err);
+    log.warn(`looking for a running daemon at startup failed: ${err instanceof Error ? err.message : err}`);
   }
 }
 

@@ -29,6 +29,10 @@ export class StatusBar implements vscode.Disposable {
       vscode.workspace.onDidChangeConfiguration((e) => e.affectsConfiguration('seglens.mode') && this.render()),
     );
     this.render();
+  }
+
+  /** Shown once the first look for a running daemon is done, so it never claims "cold" for a warm mode. */
+  show(): void {
     this.item.show();
   }
 

@@ -57,11 +57,10 @@ async function main() {
     return { ms, bytes, type: blob.type };
   };
 
-  // The very first call: reads the model chunks, creates the session, runs once.
+  // The very first call is the warm-up: it reads the model chunks, creates the session and
+  // pays the first run's allocations (later runs are steady).
   const cold = await call(photos[0]);
   send({ type: 'progress', message: `reference: first call (model load included) ${cold.ms.toFixed(0)} ms` });
-  // One more untimed call: the first run of a session costs extra (allocations).
-  await call(photos[photos.length > 1 ? 1 : 0]);
 
   const samples = [];
   const lastOutput = {};

@@ -39,6 +39,9 @@ const t0 = Date.now();
 // Short base folder: the daemon's Unix socket path lives under it (108-byte limit).
 const base = mkdtempSync(path.join(existsSync('/tmp') ? '/tmp' : os.tmpdir(), 'sle2e-'));
 const run = { id: randomBytes(6).toString('hex'), base };
+// Everything the run writes goes under its folder (Playwright's Chromium profile, vsce's stage...).
+mkdirSync(path.join(base, 'tmp'));
+process.env.TMPDIR = path.join(base, 'tmp');
 let H; // harness, imported once the tooling exists
 let browser;
 const servers = [];
@@ -168,9 +171,11 @@ async function main() {
 
   // 2. the VSIX
   let vsix = process.env.SEGLENS_E2E_VSIX;
+  let built = false;
   const needVsix = wanted('scenarios', ...S.scenarios.map((s, i) => [String(i + 1), s.name]).flat());
   if (needVsix && dev) {
     await step('build (--dev: the scenarios load the working tree, no VSIX)', () => sh('npm', ['run', 'build'], { logFile: path.join(RESULTS, 'build.log'), env: npmEnv() }));
+    built = results.at(-1).ok;
   } else if (needVsix) {
     if (vsix) {
       results.push({ name: `package (using SEGLENS_E2E_VSIX=${vsix})`, ok: existsSync(vsix), seconds: 0, error: existsSync(vsix) ? undefined : 'file missing' });
@@ -195,9 +200,8 @@ async function main() {
     await step(
       'extension suites (mocha inside the real extension host)',
       async () => {
-        if (!existsSync(testsJs) || !existsSync(path.join(REPO, 'dist', 'extension.js'))) {
-          await sh('npm', ['run', 'build'], { logFile: path.join(RESULTS, 'build.log'), env: npmEnv() });
-        }
+        // Always rebuild: the suites and the development extension come from the working tree.
+        if (!built) await sh('npm', ['run', 'build'], { logFile: path.join(RESULTS, 'build.log'), env: npmEnv() });
         if (!existsSync(testsJs)) throw new Error(`${path.relative(REPO, testsJs)} does not exist after npm run build (the suites are not built)`);
         const server = new H.CodeServer(run, 'suites');
         servers.push(server);

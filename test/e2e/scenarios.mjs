@@ -204,6 +204,9 @@ export const scenarios = [
     title: 'kill -9 the daemon → status bar shows it restarting → preview works again',
     async run(ctx) {
       const page = ctx.page;
+      // Use SegLens in this (reloaded) window first: a window that only attached to the shared
+      // daemon shows it cold when it dies; one that needs it restarts it.
+      await previewSample(ctx, page);
       const { init } = await daemonStatus(ctx);
       const oldPid = init.pid;
       await H.statusHistory(page, { reset: true });

@@ -64,6 +64,12 @@ function seedRipgrepCache(tmpDir) {
   log(`seeded ${tarball} with ${rg}`);
 }
 
+function nodeDir() {
+  if (process.env.npm_config_nodedir) return { npm_config_nodedir: process.env.npm_config_nodedir };
+  const prefix = path.resolve(path.dirname(process.execPath), '..');
+  return existsSync(path.join(prefix, 'include', 'node', 'node_version.h')) ? { npm_config_nodedir: prefix } : {};
+}
+
 function npmCi() {
   // TMPDIR is fixed for the whole install so the ripgrep postinstall finds the seeded cache.
   const tmpDir = mkdtempSync(path.join(os.tmpdir(), 'seglens-e2e-setup-'));
@@ -71,17 +77,25 @@ function npmCi() {
     seedRipgrepCache(tmpDir);
     // Only the tooling folder's own .npmrc applies: `npm ci` runs with the tooling folder as its
     // prefix, so the root .npmrc (project config) is not read; user/global config still is.
+    // Under `npm run test:vscode` the environment carries the root project's npm config
+    // (npm_config_local_prefix=<repo>, the root .npmrc's keys...): drop all of it.
+    const inherited = { ...process.env };
+    for (const k of Object.keys(inherited)) {
+      if (/^npm_/i.test(k) || k === 'INIT_CWD' || k === 'NODE_OPTIONS') delete inherited[k];
+    }
     const env = {
-      ...process.env,
+      ...inherited,
       TMPDIR: tmpDir,
       npm_config_unsafe_perm: 'true', // code-server's postinstall refuses root otherwise
       npm_config_yes: 'true', // node-pty's postinstall runs `npx node-gyp`
+      // node-pty and argon2 compile against Node's headers: use the installed ones (node-gyp
+      // would otherwise download them, which cannot work here).
+      ...nodeDir(),
       npm_config_audit: 'false',
       npm_config_fund: 'false',
       PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD: '1', // playwright-core downloads nothing, but be sure
       PLAYWRIGHT_BROWSERS_PATH: '0',
     };
-    for (const k of Object.keys(env)) if (/^npm_(lifecycle|package)_/.test(k)) delete env[k];
     const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
     run(npm, ['ci', '--no-audit', '--no-fund'], { cwd: TOOLING_DIR, env });
     // The stamp says which lockfile this install came from (toolingStatus compares them).

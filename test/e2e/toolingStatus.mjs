@@ -13,7 +13,8 @@ import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
-export const TOOLING_DIR = path.join(HERE, 'tooling');
+// SEGLENS_E2E_TOOLING_DIR: install/look elsewhere (a folder holding a copy of tooling/'s package files).
+export const TOOLING_DIR = process.env.SEGLENS_E2E_TOOLING_DIR ? path.resolve(process.env.SEGLENS_E2E_TOOLING_DIR) : path.join(HERE, 'tooling');
 export const CHROMIUM = process.env.SEGLENS_E2E_CHROMIUM || '/usr/bin/chromium';
 export const APT_PACKAGES = ['chromium', 'libkrb5-dev', 'ripgrep'];
 export const RUN_COMMAND = 'npm run test:vscode';
@@ -43,6 +44,7 @@ export function toolingStatus() {
   if (apt.length) missing.push(`Debian packages ${apt.join(', ')}`);
   if (!existsSync(CHROMIUM)) missing.push(`Chromium at ${CHROMIUM}`);
   const nm = path.join(TOOLING_DIR, 'node_modules');
+  const where = path.relative(path.resolve(HERE, '..', '..'), nm) || nm;
   const need = [
     ['code-server', path.join(nm, 'code-server', 'out', 'node', 'entry.js')],
     ['code-server VS Code dependencies', path.join(nm, 'code-server', 'lib', 'vscode', 'node_modules', '@vscode', 'ripgrep', 'bin', 'rg')],
@@ -53,7 +55,7 @@ export function toolingStatus() {
   for (const [name, file] of need) {
     if (!existsSync(file)) {
       npmReady = false;
-      missing.push(`${name} (test/e2e/tooling/node_modules)`);
+      missing.push(`${name} (${where})`);
     }
   }
   // A stamp written by setup.mjs holds the lockfile it installed: a changed lockfile means reinstall.
@@ -62,7 +64,7 @@ export function toolingStatus() {
     const lock = readFileSync(path.join(TOOLING_DIR, 'package-lock.json'), 'utf8');
     if (!existsSync(stamp) || readFileSync(stamp, 'utf8') !== lock) {
       npmReady = false;
-      missing.push('test/e2e/tooling install is older than its package-lock.json');
+      missing.push(`${where} is older than its package-lock.json`);
     }
   }
   return { ready: missing.length === 0, npmReady, aptReady: apt.length === 0, missing };

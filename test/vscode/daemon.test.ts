@@ -70,6 +70,30 @@ export function register(): void {
       assert.equal(a.getState().modeState, 'warm');
     });
 
+    test('a per-window daemon (seglens.daemon.shared: false) is started, used and stopped', async () => {
+      const a = await api();
+      const sharedPid = a.getState().pid;
+      await setting('daemon.shared', false);
+      try {
+        await vscode.commands.executeCommand('seglens.restartDaemon');
+        await waitForState(a, (s) => s.daemon === 'ready', 30_000, 'per-window daemon ready');
+        const client = a.daemonClient()!;
+        assert.ok(client.child, 'the per-window daemon is this window\'s child process');
+        assert.notEqual(a.getState().pid, sharedPid);
+        assert.equal((await client.status()).clients, 1);
+        assert.equal(a.getState().modes.text, 'cold', 'a new daemon starts cold');
+        await vscode.commands.executeCommand('seglens.switchMode', 'text');
+        await waitForState(a, (s) => s.modeState === 'warm', 60_000, 'text warm on the per-window daemon');
+        await setting('daemon.shared', true);
+        await vscode.commands.executeCommand('seglens.restartDaemon');
+        await waitForState(a, (s) => s.daemon === 'ready' && a.daemonClient() !== client, 30_000, 'back on a shared daemon');
+        assert.equal(a.daemonClient()!.child, undefined, 'connected to the shared daemon over its socket');
+        assert.ok(client.child!.exitCode !== null || client.child!.signalCode !== null, 'the per-window daemon was stopped');
+      } finally {
+        await setting('daemon.shared', undefined);
+      }
+    });
+
     test('Show Status opens a read-only report of every mode', async () => {
       await vscode.commands.executeCommand('seglens.showStatus');
       const doc = vscode.window.activeTextEditor?.document;

@@ -7,10 +7,11 @@ import { existsSync, mkdirSync, writeFileSync, readFileSync, cpSync, chmodSync }
 import * as net from 'node:net';
 import * as path from 'node:path';
 import * as util from 'node:util';
+import { fileURLToPath } from 'node:url';
 import { spawnGroup, killGroup, killByMarker, sleep, alive } from './procs.mjs';
 import { TOOLING_DIR, CHROMIUM } from '../toolingStatus.mjs';
 
-export const REPO = path.resolve(TOOLING_DIR, '..', '..', '..');
+export const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 const toolingRequire = createRequire(path.join(TOOLING_DIR, 'package.json'));
 export const CODE_SERVER_ENTRY = path.join(TOOLING_DIR, 'node_modules', 'code-server', 'out', 'node', 'entry.js');
 
@@ -178,6 +179,10 @@ export async function launchBrowser(run, name = 'chromium') {
     env,
     args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'],
     timeout: 60_000,
+    // The runner handles signals itself and kills every process of the run, Chromium included.
+    handleSIGINT: false,
+    handleSIGTERM: false,
+    handleSIGHUP: false,
   });
   return browser;
 }

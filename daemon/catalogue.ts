@@ -34,6 +34,8 @@ export function builtinModes(modelsDir: string): ModeDef[] {
     std: [256, 256, 256],
     output: 'sigmoid',
     tta,
+    // All ISNet modes resample like the reference pipeline, so they are comparable.
+    resample: 'reference',
     warmupIterations: 3,
   });
   return [
@@ -64,6 +66,7 @@ export function builtinModes(modelsDir: string): ModeDef[] {
       std: [0.229, 0.224, 0.225],
       output: 'sigmoid',
       tta: 'none',
+      resample: 'smooth',
       warmupIterations: 3,
     },
   ];

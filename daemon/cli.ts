@@ -16,6 +16,12 @@ export interface DaemonArgs {
   warmupIterations?: number;
   /** JSON file of user mode definitions (README "Use your own model"). */
   modelsFile?: string;
+  /** Minutes an unselected mode stays loaded after its last use (0 = forever). */
+  keepAliveMinutes: number;
+  maxLoadedModels: number;
+  maxRssMb: number;
+  /** How many recently used modes to load and warm at start (default: 2 with --listen, 0 with --stdio). */
+  preloadRecent?: number;
 }
 
 const PROVIDERS = ['auto', 'cpu', 'cuda', 'dml', 'coreml'];
@@ -25,7 +31,8 @@ export const USAGE = `usage: node dist/daemon.js (--stdio | --listen <path>)
   [--idle-exit-seconds N] [--cache-dir DIR] [--models-dir DIR]
   [--provider auto|cpu|cuda|dml|coreml] [--preload MODE,MODE]
   [--log-level error|warn|info|debug] [--max-pixels N] [--max-queue N]
-  [--max-image-bytes N] [--warmup-iterations N] [--models FILE]`;
+  [--max-image-bytes N] [--warmup-iterations N] [--models FILE]
+  [--keep-alive-minutes N | --keep-alive-seconds N] [--max-loaded-models N] [--max-rss-mb N] [--preload-recent N]`;
 
 export function parseArgs(argv: string[]): DaemonArgs {
   const a: Partial<DaemonArgs> & { preload: string[] } = { preload: [] };
@@ -86,6 +93,21 @@ export function parseArgs(argv: string[]): DaemonArgs {
       case '--warmup-iterations':
         a.warmupIterations = int(flag, argv[++i], 1);
         break;
+      case '--keep-alive-minutes':
+        a.keepAliveMinutes = int(flag, argv[++i], 0);
+        break;
+      case '--keep-alive-seconds':
+        a.keepAliveMinutes = int(flag, argv[++i], 0) / 60;
+        break;
+      case '--max-loaded-models':
+        a.maxLoadedModels = int(flag, argv[++i], 0);
+        break;
+      case '--max-rss-mb':
+        a.maxRssMb = int(flag, argv[++i], 0);
+        break;
+      case '--preload-recent':
+        a.preloadRecent = int(flag, argv[++i], 0);
+        break;
       case '--models':
         a.modelsFile = value();
         break;
@@ -110,5 +132,9 @@ export function parseArgs(argv: string[]): DaemonArgs {
     maxImageBytes: a.maxImageBytes ?? 100 * 1024 * 1024,
     warmupIterations: a.warmupIterations,
     modelsFile: a.modelsFile,
+    keepAliveMinutes: a.keepAliveMinutes ?? 30,
+    maxLoadedModels: a.maxLoadedModels ?? 0,
+    maxRssMb: a.maxRssMb ?? 0,
+    preloadRecent: a.preloadRecent,
   };
 }

@@ -3,11 +3,14 @@
 import { CancellationToken, MessageConnection, NotificationType, RequestType, ResponseError } from 'vscode-jsonrpc/node';
 import { Engine } from './engine';
 import { SegLensError, invalidParams } from './errors';
+import { DegradationDetector } from './degradation';
 import { JobQueue } from './jobQueue';
+import { Lifecycle } from './lifecycle';
 import { DaemonMetrics } from './metrics';
 import { ModeDef, modeInfo } from './modeDef';
 import * as params from './params';
 import * as P from './protocol';
+import { RecentModes } from './recentModes';
 import { Registry } from './registry';
 import { UserModeService, inspectModel, isUserModeDef, verifyUserModel } from './userModes';
 
@@ -22,6 +25,12 @@ export interface DaemonOptions {
   onShutdown: () => void;
   /** Called whenever the number of connections changes (for idle exit). */
   onClientsChanged?: (connections: number) => void;
+  /** Keep-alive and budgets (lifecycle.ts); defaults: 30 min, no budget. */
+  keepAliveMs?: number;
+  maxLoadedModels?: number;
+  maxRssBytes?: number;
+  /** Where the modes used lately are remembered, for preloading after a restart. */
+  recent?: RecentModes;
 }
 
 interface Client {
@@ -41,6 +50,9 @@ export class Daemon {
   private readonly connections = new Set<Client>();
   private readonly started = performance.now();
   private shuttingDown = false;
+  readonly lifecycle: Lifecycle;
+  private readonly detectors = new Map<string, DegradationDetector>();
+  private sweepTimer: NodeJS.Timeout | undefined;
 
   constructor(
     modes: ModeDef[],
@@ -54,16 +66,20 @@ export class Daemon {
       engine,
       this.queue,
       {
-        onState: (s) => this.broadcast(P.ModelState, s),
+        onState: (s) => this.broadcast(P.ModelState, this.withLifecycle(s)),
         onLoad: (mode, ms) => {
           this.metrics.modelLoads.inc({ mode });
           this.metrics.modelLoadSeconds.observe({ mode }, ms / 1000);
           opts.log('info', `loaded the model of ${mode} in ${Math.round(ms)} ms`);
+          this.afterGrowth(mode);
         },
         onWarmup: (mode, ms) => {
           this.metrics.warmupRuns.inc({ mode });
           this.metrics.warmupSeconds.observe({ mode }, ms / 1000);
           opts.log('info', `warmed up ${mode} in ${Math.round(ms)} ms`);
+          // The baseline of the degradation check is measured anew after every warm-up.
+          this.detector(mode).reset();
+          this.afterGrowth(mode);
         },
         onWarmupSkipped: (mode) => this.metrics.warmupSkipped.inc({ mode }),
         // A user definition is checked against what its file declares before the session is made (1004 naming the field).
@@ -73,6 +89,19 @@ export class Daemon {
       },
       opts.warmupIterations,
     );
+    this.lifecycle = new Lifecycle(this.registry, {
+      keepAliveMs: opts.keepAliveMs ?? 30 * 60_000,
+      maxLoadedModels: opts.maxLoadedModels ?? 0,
+      maxRssBytes: opts.maxRssBytes ?? 0,
+      log: opts.log,
+      onEvicted: (mode, reason) => this.metrics.evictions.inc({ mode, reason }),
+    });
+    const keepAlive = opts.keepAliveMs ?? 30 * 60_000;
+    if (keepAlive > 0) {
+      const every = Math.max(1000, Math.min(60_000, keepAlive / 2));
+      this.sweepTimer = setInterval(() => void this.lifecycle.sweep().catch((e) => opts.log('warn', `idle sweep: ${(e as Error).message}`)), every);
+      this.sweepTimer.unref();
+    }
     this.userModes = new UserModeService(this.registry, (p) => this.broadcast(P.ModesChanged, p));
   }
 
@@ -141,6 +170,7 @@ export class Daemon {
 
     handle(P.EnsureReady, async (p) => {
       const { mode, warmup } = params.ensureReadyParams(p);
+      this.used(mode, client);
       const r = await this.registry.ensureReady(mode, warmup ?? true);
       if (!client.readyReported && client.initializedAt !== undefined) {
         client.readyReported = true;
@@ -151,10 +181,23 @@ export class Daemon {
 
     handle(P.Warmup, (p) => {
       const { mode, force, iterations } = params.warmupParams(p);
+      this.used(mode, client);
       return this.registry.warmup(mode, force ?? false, iterations);
     });
 
-    handle(P.Segment, (p, token) => this.segment(params.segmentParams(p), token));
+    handle(P.Segment, (p, token) => {
+      const sp = params.segmentParams(p);
+      this.used(sp.mode, client);
+      return this.segment(sp, token);
+    });
+
+    handle(P.SelectMode, (p) => {
+      const { mode } = params.selectModeParams(p);
+      this.registry.def(mode); // -32602 for an unknown mode
+      this.lifecycle.select(client, mode);
+      this.broadcast(P.ModelState, this.modeStatus(mode));
+      return { mode, state: this.registry.status(mode).state };
+    });
 
     handle(P.Unload, async (p) => {
       const { mode } = params.unloadParams(p);
@@ -177,6 +220,7 @@ export class Daemon {
 
     connection.onClose(() => {
       if (!this.connections.delete(client)) return;
+      this.lifecycle.clientGone(client);
       if (client.initializedAt !== undefined) this.opts.log('info', `client '${client.name}' left (${this.initializedClients()} connected)`);
       this.opts.onClientsChanged?.(this.connections.size);
     });
@@ -191,8 +235,56 @@ export class Daemon {
       clients: this.initializedClients(),
       rssBytes: process.memoryUsage.rss(),
       provider: this.engine.provider,
-      modes: this.registry.allStatus(),
+      modes: this.registry.modes().map((m) => this.modeStatus(m.id)),
+      models: this.lifecycle.models(),
+      keepAliveMs: this.opts.keepAliveMs ?? 30 * 60_000,
     };
+  }
+
+  /** The registry's status plus what the lifecycle knows (selection, expiry). */
+  modeStatus(mode: string): P.ModeStatus {
+    return this.withLifecycle(this.registry.status(mode));
+  }
+
+  private withLifecycle(s: P.ModeStatus): P.ModeStatus {
+    // Called from the registry's constructor hooks too, before the lifecycle exists.
+    if (!this.lifecycle || !this.registry.has(s.mode)) return s;
+    const mode = s.mode;
+    if (this.lifecycle.isSelected(mode)) s.selected = true;
+    const exp = this.lifecycle.expiresAt(mode);
+    if (exp !== undefined) s.expiresAt = new Date(exp).toISOString();
+    return s;
+  }
+
+  private used(mode: string, client: object): void {
+    if (!this.registry.has(mode)) return;
+    this.lifecycle.used(mode, client);
+    this.opts.recent?.used(mode);
+  }
+
+  private detector(mode: string): DegradationDetector {
+    let d = this.detectors.get(mode);
+    if (!d) this.detectors.set(mode, (d = new DegradationDetector()));
+    return d;
+  }
+
+  /** After a load or warm-up: attribute the memory it took and keep within the budgets. */
+  private afterGrowth(mode: string): void {
+    const key = this.registry.def(mode).model.key;
+    this.lifecycle.noteGrowth(key);
+    this.lifecycle.enforceBudget(key).catch((e) => this.opts.log('warn', `memory budget: ${(e as Error).message}`));
+  }
+
+  /** A warm mode got slow (median of recent runs over 1.5x its baseline): re-warm it once the line is idle. */
+  private checkDegradation(mode: string, inferenceMs: number): void {
+    if (!this.detector(mode).record(inferenceMs)) return;
+    const baseline = this.detector(mode).baselineMs ?? 0;
+    this.queue.whenIdle(() => {
+      if (this.shuttingDown || !this.registry.isWarm(mode)) return;
+      this.metrics.rewarmDegraded.inc({ mode });
+      this.log('info', `${mode} got slower than ${Math.round(baseline)} ms x 1.5: re-warming it`);
+      this.registry.warmup(mode, true).catch((e) => this.opts.log('warn', `re-warm of ${mode} failed: ${(e as Error).message}`));
+    });
   }
 
   private async segment(p: P.SegmentParams, token: CancellationToken): Promise<P.SegmentResult> {
@@ -209,6 +301,7 @@ export class Daemon {
       token,
     });
     this.registry.recordInference(p.mode, out.timings.inferenceMs);
+    this.checkDegradation(p.mode, out.timings.inferenceMs);
     this.metrics.inferenceSeconds.observe({ mode: p.mode }, out.timings.inferenceMs / 1000);
     const t = out.timings;
     return {
@@ -232,6 +325,8 @@ export class Daemon {
   /** Stops accepting work; waiting jobs are refused with 1006. */
   beginShutdown(): void {
     this.shuttingDown = true;
+    clearInterval(this.sweepTimer);
+    this.opts.recent?.flush();
     this.queue.rejectAll(new SegLensError(P.ErrorCodes.ShuttingDown, 'the SegLens daemon is shutting down'));
   }
 

@@ -12,7 +12,7 @@ import * as ort from 'onnxruntime-node';
 import sharp from 'sharp';
 import type { ImageInput, LoadInfo, SegmentOutput } from './engine';
 import { SegLensError, serializeError } from './errors';
-import { decodeResized, describeImageInput, encodeGreyPng, probeImage, readImageBytes, resizeMask } from './imageIO';
+import { decodeResized, decodeRgb, describeImageInput, encodeGreyPng, probeImage, readImageBytes, resizeMask } from './imageIO';
 import type { ModeDef, ModelRef } from './modeDef';
 import { ErrorCodes } from './protocol';
 import { ProviderChoice, ProviderName, createWithFallback, gpuLibrariesPresent, ortBinDir } from './provider';
@@ -30,6 +30,7 @@ import {
   probabilityToAlpha,
   semanticClasses,
 } from './tensor';
+import { probabilityToAlphaTruncate, referenceResize } from './resample';
 import type { WorkerInit, WorkerReply, WorkerRequest } from './workerEngine';
 
 type Level = 'error' | 'warn' | 'info' | 'debug';
@@ -212,15 +213,20 @@ async function segment(mode: ModeDef, image: ImageInput, maxPixels: number): Pro
   const [inH, inW] = mode.inputSize;
   const what = describeImageInput(image);
 
-  // decode: read, header check, decode + orient + resize to the model input (one libvips pipeline)
+  const reference = mode.resample === 'reference';
+
+  // decode: read, header check, decode + orient (+ resize to the model input in the same
+  // libvips pipeline for 'smooth'; 'reference' decodes at full size and resizes in JS below)
   const t0 = performance.now();
   const bytes = await readImageBytes(image);
   const header = await probeImage(bytes, maxPixels, what);
-  const small = await decodeResized(bytes, header, inW, inH, maxPixels, what);
+  const decoded = reference ? await decodeRgb(bytes, maxPixels, what) : await decodeResized(bytes, header, inW, inH, maxPixels, what);
   const { width, height } = header;
+  if (reference && (decoded.width !== width || decoded.height !== height)) throw new Error(`decoded ${decoded.width}x${decoded.height}, header says ${width}x${height}`);
 
   // preprocess
   const t1 = performance.now();
+  const small = reference ? { data: referenceResize(decoded.data, width, height, 3, inW, inH, pool.uint8('small', inW * inH * 3)) } : decoded;
   const tbl = tablesFor(mode);
   const { data, tensor } = inputTensor(mode);
   fillInputTensor(small.data, inW, inH, mode, data, false, tbl);
@@ -254,8 +260,13 @@ async function segment(mode: ModeDef, image: ImageInput, maxPixels: number): Pro
       const flipped = probabilityMap(out2.data as Float32Array, g, mode.output, pool.float32('prob-flipped', n));
       prob = hflipAverage(prob, flipped, g1, prob);
     }
-    map = probabilityToAlpha(prob, pool.uint8('alpha', n));
-    full = await resizeMask(map, g.width, g.height, width, height, 'linear');
+    if (reference) {
+      map = probabilityToAlphaTruncate(prob, pool.uint8('alpha', n));
+      full = g.width === width && g.height === height ? map : referenceResize(map, g.width, g.height, 1, width, height, pool.uint8('full', width * height));
+    } else {
+      map = probabilityToAlpha(prob, pool.uint8('alpha', n));
+      full = await resizeMask(map, g.width, g.height, width, height, 'linear');
+    }
     classes = binaryClasses(full, mode.labels, mode.colors);
   } else {
     let scores = out1.data as Float32Array;

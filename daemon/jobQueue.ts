@@ -18,6 +18,7 @@ interface Waiting {
 export class JobQueue {
   private readonly waiting: Waiting[] = [];
   private running = false;
+  private idleWaiters: (() => void)[] = [];
 
   constructor(private readonly maxWaiting: number) {}
 
@@ -69,6 +70,12 @@ export class JobQueue {
     });
   }
 
+  /** Calls `cb` once nothing runs and nothing waits (at once if that is now). */
+  whenIdle(cb: () => void): void {
+    if (!this.running && this.waiting.length === 0) setImmediate(cb);
+    else this.idleWaiters.push(cb);
+  }
+
   /** Rejects every job that has not started (used at shutdown). */
   rejectAll(error: Error): void {
     for (const w of this.waiting.splice(0)) w.cancel(error);
@@ -77,7 +84,8 @@ export class JobQueue {
   private next(): void {
     const entry = this.waiting.shift();
     this.running = entry !== undefined;
-    entry?.start();
+    if (entry) entry.start();
+    else for (const cb of this.idleWaiters.splice(0)) cb();
   }
 }
 

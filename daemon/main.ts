@@ -10,9 +10,11 @@ import { CliError } from './cliError';
 import { DaemonArgs, parseArgs } from './cli';
 import { Daemon } from './daemon';
 import { Engine } from './engine';
+import { FrameGuard } from './frameGuard';
 import { defaultModelsDir, ensureModels } from './modelFiles';
 import { defaultCacheDir } from './paths';
 import { LogLevel } from './protocol';
+import { RecentModes } from './recentModes';
 import { ListenError, listen } from './socketServer';
 import { WorkerEngine } from './workerEngine';
 import { loadDefinitionsFile } from './userModes';
@@ -127,12 +129,17 @@ async function main(): Promise<void> {
     process.exit(code);
   };
 
+  const recent = new RecentModes(cacheDir, log);
   const daemon = new Daemon(modes, preparingEngine(engine, modelsDir, log), {
     version,
     maxPixels: args.maxPixels,
     maxQueue: args.maxQueue,
     maxImageBytes: args.maxImageBytes,
     warmupIterations: args.warmupIterations,
+    keepAliveMs: args.keepAliveMinutes * 60_000,
+    maxLoadedModels: args.maxLoadedModels,
+    maxRssBytes: args.maxRssMb * 1024 * 1024,
+    recent,
     log,
     onShutdown: () => void stop(0, 'shutdown request'),
     onClientsChanged: (n) => {
@@ -154,7 +161,15 @@ async function main(): Promise<void> {
     try {
       server = await listen(args.transport.path, (socket) => {
         socket.on('error', () => undefined); // a client vanishing mid-message is its own business
-        daemon.attach(createMessageConnection(new StreamMessageReader(socket), new StreamMessageWriter(socket)), () => socket.destroy());
+        // Frames over 128 MiB, or headers that never end, drop that client (frameGuard.ts).
+        const guard = new FrameGuard((why) => {
+          log('warn', `dropping a client that sent ${why}`);
+          socket.destroy();
+          guard.end();
+        });
+        socket.pipe(guard);
+        socket.once('close', () => guard.end());
+        daemon.attach(createMessageConnection(new StreamMessageReader(guard), new StreamMessageWriter(socket)), () => socket.destroy());
       });
     } catch (e) {
       if (e instanceof ListenError) {
@@ -167,13 +182,22 @@ async function main(): Promise<void> {
     log('info', `listening on ${args.transport.path} (pid ${process.pid}, cache ${cacheDir})`);
   }
 
-  for (const mode of args.preload) {
-    if (!daemon.registry.has(mode)) {
-      log('warn', `--preload: unknown mode '${mode}' ignored`);
-      continue;
+  // Preload: the modes asked for, then the ones used most recently (a shared daemon serves
+  // windows that will ask for them again). One at a time: they mostly share one session and
+  // one CPU, and a client's request joins whichever flight is under way.
+  const recentCount = args.preloadRecent ?? (args.transport.kind === 'listen' ? 2 : 0);
+  const wanted = [...new Set([...args.preload, ...recent.list().slice(0, recentCount)])];
+  void (async () => {
+    for (const mode of wanted) {
+      if (stopping) return;
+      if (!daemon.registry.has(mode)) {
+        log('warn', `preload: unknown mode '${mode}' ignored`);
+        continue;
+      }
+      log('info', `preloading ${mode}`);
+      await daemon.registry.ensureReady(mode).catch((e) => log('warn', `preload of ${mode} failed: ${(e as Error).message}`));
     }
-    daemon.registry.ensureReady(mode).catch((e) => log('warn', `preload of ${mode} failed: ${(e as Error).message}`));
-  }
+  })();
 }
 
 main().catch((e) => {

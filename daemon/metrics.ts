@@ -103,6 +103,9 @@ export class DaemonMetrics {
   readonly clients: Gauge;
   readonly clientReadySeconds = new Histogram('seglens_client_ready_seconds', "From a client's initialize to its first ensureReady answer", SECONDS);
   readonly queueRejected = new Counter('seglens_queue_rejected_total', 'Segment requests refused because the queue was full');
+  readonly evictions = new Counter('seglens_evictions_total', 'Modes unloaded by the daemon itself, by reason (idle keep-alive, budget)');
+  readonly rewarmDegraded = new Counter('seglens_rewarm_degraded_total', 'Forced warm-ups run because a warm mode had become slow');
+  readonly optimizedCache = new Counter('seglens_optimized_cache_total', 'Model loads by what the optimised-graph cache did (hit, miss, rebuilt, off)');
 
   constructor(clientCount: () => number) {
     this.clients = new Gauge('seglens_clients', 'Open connections that completed initialize', clientCount);
@@ -120,6 +123,9 @@ export class DaemonMetrics {
       this.clients,
       this.clientReadySeconds,
       this.queueRejected,
+      this.evictions,
+      this.rewarmDegraded,
+      this.optimizedCache,
     ];
     return all.map((m) => m.render()).join('\n') + '\n';
   }

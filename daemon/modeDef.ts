@@ -12,6 +12,8 @@ export type OutputKind =
   /** C channels of class probabilities: argmax */
   | 'probabilities';
 
+export type Resample = 'reference' | 'smooth';
+
 export interface ModelRef {
   /** Cache key: modes that name the same key share one ONNX Runtime session. */
   key: string;
@@ -36,6 +38,13 @@ export interface ModeDef extends ModeInfo {
   colors: Rgb[];
   /** Extra test-time passes averaged with the plain one. */
   tta: 'none' | 'hflip';
+  /**
+   * How images and masks are resampled. 'smooth' (the default when absent): libvips'
+   * 'linear' kernel (area-aware when reducing), alpha rounded. 'reference': the reference
+   * ISNet pipeline's point-sampled bilinear (srcX = x * srcW / dstW) in JavaScript, pre and
+   * post, and alpha by truncation of v * 255 (daemon/resample.ts); class maps stay 'nearest'.
+   */
+  resample?: Resample;
   warmupIterations: number;
 }
 

@@ -51,6 +51,10 @@ export function segmentParams(p: unknown): SegmentParams {
   return { mode, image };
 }
 
+export function selectModeParams(p: unknown): { mode: string } {
+  return { mode: str(obj(p, 'seglens/selectMode'), 'mode', 'seglens/selectMode') };
+}
+
 export function unloadParams(p: unknown): UnloadParams {
   const o = obj(p, 'seglens/unload');
   return o.mode === undefined ? {} : { mode: str(o, 'mode', 'seglens/unload') };

@@ -33,6 +33,10 @@ export interface ModeStatus {
   warmupMs?: number;
   lastInferenceMs?: number;
   error?: string;
+  /** Extension: a connected client has this mode selected, so it is kept loaded. */
+  selected?: boolean;
+  /** Extension: ISO time at which the loaded mode is unloaded if nobody uses it. */
+  expiresAt?: string;
 }
 
 /** Sent by the client, first request on every connection. */
@@ -60,6 +64,10 @@ export interface StatusResult {
   rssBytes: number;
   provider: string;
   modes: ModeStatus[];
+  /** Extension: loaded model files with the modes using them and their approximate memory. */
+  models?: { key: string; file: string; modes: string[]; approxBytes: number }[];
+  /** Extension: how long an unselected mode stays loaded after its last use (0 = forever). */
+  keepAliveMs?: number;
 }
 /** Client → daemon. */
 export const Status = new RequestType<Record<string, never>, StatusResult, void>('seglens/status');
@@ -206,6 +214,8 @@ export interface UserModeDefinition {
   /** Dummy inferences of a warm-up, 0..50. Default 3. */
   warmupIterations?: number;
   tta?: 'none' | 'hflip';
+  /** 'smooth' (default): libvips 'linear'; 'reference': the reference ISNet pipeline's bilinear. */
+  resample?: 'smooth' | 'reference';
 }
 
 /** A definition refused before loading anything: `field` names the offending field. */
@@ -277,6 +287,19 @@ export interface InspectModelResult {
 /** Client → daemon. Reads the file's declarations without creating a session; -32602 when the
  * path is not a readable ONNX file. */
 export const InspectModel = new RequestType<InspectModelParams, InspectModelResult, void>('seglens/inspectModel');
+
+export interface SelectModeParams {
+  mode: string;
+}
+export interface SelectModeResult {
+  mode: string;
+  state: ModeState;
+}
+/**
+ * Client → daemon (extension): the mode this client shows. A mode some connected client has
+ * selected is never unloaded for being idle. Using a mode (ensureReady, segment) selects it too.
+ */
+export const SelectMode = new RequestType<SelectModeParams, SelectModeResult, void>('seglens/selectMode');
 
 /** JSON-RPC error codes the daemon answers with (PROTOCOL.md "Errors"). */
 export const ErrorCodes = {

@@ -27,6 +27,9 @@ interface Entry {
   flight?: Flight;
   /** How the load of the current flight went, for the caller that started it. */
   flightLoad?: LoadOutcome;
+  /** Requests running on the mode's session right now; unloading waits for them. */
+  active: number;
+  drained: (() => void)[];
 }
 
 export interface RegistryHooks {
@@ -49,7 +52,7 @@ export class Registry {
     private readonly hooks: RegistryHooks = {},
     private readonly defaultIterations?: number,
   ) {
-    for (const def of modes) this.entries.set(def.id, { def, state: 'cold', loaded: false, warm: false, warmups: 0 });
+    for (const def of modes) this.entries.set(def.id, newEntry(def));
     this.cache = new ModelCache(engine, { onLoaded: (mode, _m, info) => hooks.onLoad?.(mode, info.loadMs) });
   }
 
@@ -158,6 +161,7 @@ export class Registry {
     const unloaded: string[] = [];
     for (const e of targets) {
       if (e.flight) await e.flight.promise.catch(() => undefined);
+      while (e.active > 0) await new Promise<void>((r) => e.drained.push(r));
       if (!e.loaded && !e.warm && e.state !== 'failed') continue;
       e.loaded = false;
       e.warm = false;
@@ -170,6 +174,32 @@ export class Registry {
     return unloaded;
   }
 
+  /** Marks a request running on the mode's session until the returned function is called. */
+  hold(mode: string): () => void {
+    const e = this.entry(mode);
+    e.active++;
+    let done = false;
+    return () => {
+      if (done) return;
+      done = true;
+      if (--e.active === 0) for (const r of e.drained.splice(0)) r();
+    };
+  }
+
+  /** Loaded model files, the modes holding each, and whether any of them is working. */
+  loadedModels(): { key: string; file: string; modes: string[]; busy: boolean }[] {
+    const byKey = new Map<string, { key: string; file: string; modes: string[]; busy: boolean }>();
+    for (const e of this.entries.values()) {
+      if (!e.loaded) continue;
+      const k = e.def.model.key;
+      let m = byKey.get(k);
+      if (!m) byKey.set(k, (m = { key: k, file: e.def.model.file, modes: [], busy: false }));
+      m.modes.push(e.def.id);
+      if (e.flight || e.active > 0) m.busy = true;
+    }
+    return [...byKey.values()];
+  }
+
   /**
    * Adds a mode, or gives an existing one a new definition: a loaded or warm mode is unloaded
    * first (its session freed once no other mode uses it) and comes back cold. An identical
@@ -180,7 +210,7 @@ export class Registry {
     if (old && JSON.stringify(old.def) === JSON.stringify(def)) return 'unchanged';
     // Loop: a request may start loading the old definition while we wait for its unload.
     while (old && this.entries.get(def.id) === old && (old.flight || old.loaded || old.warm || old.state === 'failed')) await this.unload(def.id);
-    const e: Entry = { def, state: 'cold', loaded: false, warm: false, warmups: 0 };
+    const e = newEntry(def);
     this.entries.set(def.id, e);
     this.emit(e);
     return old ? 'replaced' : 'added';
@@ -264,5 +294,7 @@ export class Registry {
     return e;
   }
 }
+
+const newEntry = (def: ModeDef): Entry => ({ def, state: 'cold', loaded: false, warm: false, warmups: 0, active: 0, drained: [] });
 
 const round = (ms: number) => Math.round(ms * 10) / 10;

@@ -50,6 +50,7 @@ export const NORMALIZATIONS: Record<NormalizationPreset, { scale: number; mean: 
 const FIELDS = [
   'id', 'label', 'description', 'model', 'sha256', 'task', 'inputName', 'inputLayout', 'inputSize', 'colorOrder',
   'normalization', 'scale', 'mean', 'std', 'outputName', 'outputKind', 'labels', 'colors', 'warmupIterations', 'tta',
+  'resample',
 ];
 const OUTPUT_KINDS: OutputKind[] = ['logits', 'probabilities', 'sigmoid', 'logit'];
 const ID_RE = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
@@ -233,6 +234,8 @@ export function validateDefinition(raw: unknown, ctx: ValidateContext = {}): Val
 
   const colorOrder = enumOf('colorOrder', ['RGB', 'BGR'] as const) ?? 'RGB';
   const tta = enumOf('tta', ['none', 'hflip'] as const) ?? 'none';
+  // User modes keep libvips' smooth resampling unless they ask for the reference one.
+  const resample = enumOf('resample', ['smooth', 'reference'] as const) ?? 'smooth';
 
   // normalisation
   const normName = enumOf('normalization', Object.keys(NORMALIZATIONS) as NormalizationPreset[]) ?? 'imagenet';
@@ -366,6 +369,7 @@ export function validateDefinition(raw: unknown, ctx: ValidateContext = {}): Val
     output: kind,
     colors,
     tta,
+    resample,
     warmupIterations,
     definition: o as unknown as UserModeDefinition,
     ...(multipleOf ? { multipleOf } : {}),

@@ -2,7 +2,7 @@
 // integration tests (test/vscode) and for nothing else.
 import type * as vscode from 'vscode';
 import type { DaemonClient } from '../daemon/client';
-import type { ModeState } from '../daemon/protocol';
+import type { DefineModesResult, ModeState } from '../daemon/protocol';
 import type { PreviewFailure, PreviewResult } from './previewPanel';
 import type { DaemonState } from './statusText';
 
@@ -28,5 +28,10 @@ export interface SegLensApi {
     onDidFail: vscode.Event<PreviewFailure>;
     lastResult(): PreviewResult | undefined;
     panel(): vscode.WebviewPanel | undefined;
+  };
+  /** seglens.customModels as applied to the daemon (defineModes answers). */
+  customModels: {
+    onDidDefine: vscode.Event<DefineModesResult>;
+    lastResult(): DefineModesResult | undefined;
   };
 }

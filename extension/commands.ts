@@ -2,7 +2,9 @@
 // input, calls the supervisor/store/panel, and reports failures as a message with the log.
 import * as vscode from 'vscode';
 import type { WarmupResult } from '../daemon/protocol';
+import { addModel } from './addModel';
 import { readConfig } from './config';
+import type { CustomModels } from './customModels';
 import type { DaemonSupervisor } from './daemonSupervisor';
 import { imageAtHand, pickWorkspaceImage } from './imageFiles';
 import { pickMode, switchToMode } from './modePicker';
@@ -16,6 +18,7 @@ export interface CommandDeps {
   store: ModelStore;
   previews: PreviewManager;
   statusDocument: StatusDocument;
+  custom: CustomModels;
   log: vscode.LogOutputChannel;
 }
 
@@ -96,6 +99,11 @@ export function registerCommands(d: CommandDeps): vscode.Disposable[] {
         );
         void vscode.window.showInformationMessage(`SegLens: daemon restarted (pid ${d.supervisor.connection?.init.pid ?? '?'})`);
       }),
+    ),
+    vscode.commands.registerCommand(
+      'seglens.addModel',
+      // An .onnx Uri (explorer context menu, tests) skips the open dialog.
+      guarded('adding the model failed', (file?: unknown) => addModel({ supervisor: d.supervisor, store: d.store, custom: d.custom, log: d.log }, file)),
     ),
     vscode.commands.registerCommand('seglens.showLog', () => d.log.show()),
   ];

@@ -15,11 +15,23 @@ export interface SegLensConfig {
 
 export const SECTION = 'seglens';
 
+let modeResolver: ((configured: string) => string) | undefined;
+
+/**
+ * seglens.mode may name a custom mode, so only the daemon's list can tell whether it exists:
+ * activation installs the check (modeCheck.ts) and every reader of readConfig().mode gets the
+ * mode actually used.
+ */
+export function setModeResolver(f: ((configured: string) => string) | undefined): void {
+  modeResolver = f;
+}
+
 export function readConfig(): SegLensConfig {
   const c = vscode.workspace.getConfiguration(SECTION);
   const minutes = c.get<number>('daemon.idleExitMinutes', 10);
+  const configured = c.get<string>('mode', 'balanced') || 'balanced';
   return {
-    mode: c.get<string>('mode', 'balanced') || 'balanced',
+    mode: modeResolver ? modeResolver(configured) : configured,
     shared: c.get<boolean>('daemon.shared', true),
     // The daemon takes whole seconds; fractions of a minute are allowed (tests use them).
     idleExitSeconds: Math.max(1, Math.round(minutes * 60)),

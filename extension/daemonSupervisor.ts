@@ -3,7 +3,7 @@
 // and stop cleanly on deactivate. Everything else asks it for a client.
 import * as vscode from 'vscode';
 import type { DaemonClient } from '../daemon/client';
-import type { InitializeResult, LogParams, ModeStatus, StatusResult } from '../daemon/protocol';
+import type { InitializeResult, LogParams, ModeInfo, ModesChangedParams, ModeStatus, StatusResult } from '../daemon/protocol';
 import { readConfig } from './config';
 import { connectOrSpawnShared, Launched, spawnPerWindow, tryConnectShared } from './daemonLauncher';
 import { RestartPolicy } from './restartPolicy';
@@ -48,12 +48,21 @@ export class DaemonSupervisor implements vscode.Disposable {
   private readonly modelStateEmitter = new vscode.EventEmitter<ModeStatus>();
   private readonly connectedEmitter = new vscode.EventEmitter<Connected>();
   private readonly gaveUpEmitter = new vscode.EventEmitter<string>();
+  private readonly modesChangedEmitter = new vscode.EventEmitter<ModesChangedParams>();
   readonly onDidChangeState = this.stateEmitter.event;
   /** `seglens/modelState` from whichever daemon is connected (also changes made by other windows). */
   readonly onModelState = this.modelStateEmitter.event;
   readonly onDidConnect = this.connectedEmitter.event;
   /** Too many crashes: the supervisor stopped trying. */
   readonly onDidGiveUp = this.gaveUpEmitter.event;
+  /** `seglens/modesChanged`: user modes added, replaced or removed (by this or another window). */
+  readonly onModesChanged = this.modesChangedEmitter.event;
+  /**
+   * Runs after every `initialize` (first connect, reconnect, restart) and before the connection
+   * is handed out, so nothing uses a fresh daemon before it knows the user's modes. Its
+   * failure is logged, never fatal: the built-in modes still work.
+   */
+  afterInitialize: ((client: DaemonClient) => Promise<void>) | undefined;
 
   constructor(private readonly opts: SupervisorOptions) {
     this.policy = opts.policy ?? new RestartPolicy();
@@ -111,6 +120,7 @@ export class DaemonSupervisor implements vscode.Disposable {
     this.modelStateEmitter.dispose();
     this.connectedEmitter.dispose();
     this.gaveUpEmitter.dispose();
+    this.modesChangedEmitter.dispose();
   }
 
   // Single flight: attach and start share one attempt; a spawning call that finds only an
@@ -165,11 +175,28 @@ export class DaemonSupervisor implements vscode.Disposable {
       const client = launched.client;
       client.onLog((l) => this.logFromDaemon(l));
       client.onModelState((s) => this.modelStateEmitter.fire(s));
-      const init = await client.initialize({
+      // The mode list changes after initialize (defineModes from afterInitialize or from
+      // another window): keep the newest, so listeners of onDidConnect get today's list.
+      let modes: ModeInfo[] | undefined;
+      client.onModesChanged((p) => {
+        modes = p.modes;
+        this.modesChangedEmitter.fire(p);
+      });
+      const initialized = await client.initialize({
         clientName: 'seglens-vscode',
         clientVersion: this.opts.clientVersion,
         initializeTimeoutMs: this.opts.initializeTimeoutMs ?? 10_000,
       });
+      if (this.afterInitialize) {
+        const timeout = sleep(15_000).then(() => {
+          throw new Error('no answer within 15 s');
+        });
+        await Promise.race([this.afterInitialize(client), timeout]).catch((err) =>
+          log.warn(`setting up the user modes on the daemon failed: ${err instanceof Error ? err.message : err}`),
+        );
+      }
+      const init: InitializeResult = modes ? { ...initialized, modes } : initialized;
+      // After afterInitialize, so the modes it added have their (cold) state too.
       const status = await client.status();
       if (this.disposed) {
         client.dispose();

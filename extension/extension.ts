@@ -5,6 +5,8 @@ import * as vscode from 'vscode';
 import { defaultSocketPath } from '../daemon/paths';
 import type { SegLensApi, SegLensState } from './api';
 import { registerCommands, reportError } from './commands';
+import { CustomModels } from './customModels';
+import { ModeCheck } from './modeCheck';
 import { affectsDaemon, readConfig } from './config';
 import { ContextKeys } from './contextKeys';
 import { DaemonSupervisor } from './daemonSupervisor';
@@ -16,10 +18,11 @@ import { STATUS_SCHEME, StatusDocument } from './statusDocument';
 
 let supervisor: DaemonSupervisor | undefined;
 
-/** The mode ids declared for the seglens.mode setting, known before any daemon answers. */
+/** The built-in mode ids suggested for the seglens.mode setting, known before any daemon answers. */
 function declaredModes(context: vscode.ExtensionContext): string[] {
   const props = context.extension.packageJSON?.contributes?.configuration?.properties ?? {};
-  const e = props['seglens.mode']?.enum;
+  // A string with the built-ins as the first `anyOf` branch (custom mode ids are allowed too).
+  const e = props['seglens.mode']?.anyOf?.[0]?.enum ?? props['seglens.mode']?.enum;
   return Array.isArray(e) ? e.filter((x: unknown): x is string => typeof x === 'string') : ['fast', 'balanced', 'accurate', 'sota', 'text'];
 }
 
@@ -36,6 +39,9 @@ export function activate(context: vscode.ExtensionContext): SegLensApi {
   });
   supervisor = sup;
   const store = new ModelStore(sup, declaredModes(context));
+  // Before anything connects: every initialize sends seglens.customModels first.
+  const custom = new CustomModels(sup, log);
+  const modeCheck = new ModeCheck(store, custom);
   const statusBar = new StatusBar(sup, store);
   const keys = new ContextKeys();
   const previews = new PreviewManager({ extensionUri: context.extensionUri, supervisor: sup, store, log });
@@ -58,10 +64,13 @@ export function activate(context: vscode.ExtensionContext): SegLensApi {
   };
 
   keys.update(sup.state, statusBar.view!);
+  modeCheck.check();
   context.subscriptions.push(
     log,
     sup,
     store,
+    custom,
+    modeCheck,
     statusBar,
     previews,
     statusDocument,
@@ -72,7 +81,7 @@ export function activate(context: vscode.ExtensionContext): SegLensApi {
     }),
     vscode.workspace.registerTextDocumentContentProvider(STATUS_SCHEME, statusDocument),
     vscode.window.registerWebviewPanelSerializer(PREVIEW_VIEW_TYPE, previews),
-    ...registerCommands({ supervisor: sup, store, previews, statusDocument, log }),
+    ...registerCommands({ supervisor: sup, store, previews, statusDocument, custom, log }),
     sup.onDidGiveUp(async (message) => {
       const choice = await vscode.window.showErrorMessage(`SegLens: the inference daemon failed: ${message}`, 'Restart Daemon', 'Show Log');
       if (choice === 'Restart Daemon') void vscode.commands.executeCommand('seglens.restartDaemon');
@@ -101,6 +110,10 @@ export function activate(context: vscode.ExtensionContext): SegLensApi {
       onDidFail: previews.onDidFail,
       lastResult: () => previews.lastResult,
       panel: () => previews.panel,
+    },
+    customModels: {
+      onDidDefine: custom.onDidDefine,
+      lastResult: () => custom.lastResult,
     },
   };
 }

@@ -1,7 +1,7 @@
 // The mode quick pick (status bar click, "SegLens: Switch Mode", the panel's selector):
 // every mode with its state and typical time; choosing stores seglens.mode and warms it.
 import * as vscode from 'vscode';
-import type { ModeState } from '../daemon/protocol';
+import type { ModeInfo, ModeState } from '../daemon/protocol';
 import { readConfig, storeMode } from './config';
 import type { DaemonSupervisor } from './daemonSupervisor';
 import { withModeProgress } from './modeProgress';
@@ -17,7 +17,9 @@ const STATE_ICONS: Record<ModeState, string> = {
 };
 
 interface ModeItem extends vscode.QuickPickItem {
-  mode: string;
+  mode?: string;
+  /** A command row (Add Model…) rather than a mode. */
+  command?: string;
 }
 
 export async function pickMode(supervisor: DaemonSupervisor, store: ModelStore): Promise<string | undefined> {
@@ -25,7 +27,7 @@ export async function pickMode(supervisor: DaemonSupervisor, store: ModelStore):
   await supervisor.attach();
   await store.refresh().catch(() => undefined);
   const current = readConfig().mode;
-  const items: ModeItem[] = store.modeInfos.map((m) => {
+  const row = (m: ModeInfo): ModeItem => {
     const state = store.state(m.id);
     return {
       mode: m.id,
@@ -34,17 +36,27 @@ export async function pickMode(supervisor: DaemonSupervisor, store: ModelStore):
       description: [m.id === current ? 'current' : undefined, m.id, state, m.typicalMs ? `~${formatMs(m.typicalMs)}` : undefined].filter(Boolean).join(' · '),
       detail: m.description || undefined,
     };
-  });
+  };
+  const builtin = store.modeInfos.filter((m) => !m.custom).map(row);
+  const custom = store.modeInfos.filter((m) => m.custom).map(row);
+  const items: ModeItem[] = [
+    ...builtin,
+    { label: 'Your models', kind: vscode.QuickPickItemKind.Separator },
+    ...custom,
+    { label: '$(add) Add Model…', description: 'an ONNX file of your own', command: 'seglens.addModel', alwaysShow: true },
+  ];
   const pick = vscode.window.createQuickPick<ModeItem>();
   pick.title = 'SegLens: Switch Mode';
   pick.placeholder = `Segmentation mode (current: ${current})`;
   pick.items = items;
-  pick.activeItems = items.filter((i) => i.mode === current);
+  pick.activeItems = items.filter((i) => i.mode !== undefined && i.mode === current);
   pick.matchOnDescription = true;
   pick.matchOnDetail = true;
   return new Promise<string | undefined>((resolve) => {
     pick.onDidAccept(() => {
-      resolve(pick.selectedItems[0]?.mode);
+      const item = pick.selectedItems[0];
+      if (item?.command) void vscode.commands.executeCommand(item.command);
+      resolve(item?.mode);
       pick.hide();
     });
     pick.onDidHide(() => {

@@ -2,7 +2,7 @@
 // state (from status, then live from seglens/modelState), the provider and the last inference.
 // The status bar, the quick pick, the preview panel and the tests all read it from here.
 import * as vscode from 'vscode';
-import type { ModeInfo, ModeState, ModeStatus } from '../daemon/protocol';
+import type { ModeInfo, ModesChangedParams, ModeState, ModeStatus } from '../daemon/protocol';
 import type { Connected, DaemonSupervisor } from './daemonSupervisor';
 
 export interface LastInference {
@@ -29,6 +29,9 @@ export class ModelStore implements vscode.Disposable {
     this.subscriptions.push(
       supervisor.onDidConnect((c) => this.connected(c)),
       supervisor.onModelState((s) => this.update(s)),
+      supervisor.onModesChanged((p) => this.modesChanged(p)),
+      // Custom modes are hidden in an untrusted workspace; trust changes the list.
+      vscode.workspace.onDidGrantWorkspaceTrust(() => this.emitter.fire(undefined)),
       supervisor.onDidChangeState((state) => {
         // Without a connection nothing is known to be warm: a restarted daemon starts cold.
         if (state !== 'ready') {
@@ -40,12 +43,17 @@ export class ModelStore implements vscode.Disposable {
     );
   }
 
+  /**
+   * Every mode this window offers. In an untrusted workspace the user's own models are left
+   * out (a shared daemon may still have them from a trusted window): the settings that define
+   * them are not applied here, so neither are the modes.
+   */
   get modeInfos(): readonly ModeInfo[] {
-    return this.modes;
+    return vscode.workspace.isTrusted ? this.modes : this.modes.filter((m) => !m.custom);
   }
 
   info(mode: string): ModeInfo | undefined {
-    return this.modes.find((m) => m.id === mode);
+    return this.modeInfos.find((m) => m.id === mode);
   }
 
   status(mode: string): ModeStatus | undefined {
@@ -78,6 +86,12 @@ export class ModelStore implements vscode.Disposable {
     this.provider = c.status.provider ?? c.init.provider ?? this.provider;
     this.statuses.clear();
     for (const s of c.status.modes) this.statuses.set(s.mode, s);
+    this.emitter.fire(undefined);
+  }
+
+  private modesChanged(p: ModesChangedParams): void {
+    if (p.modes.length > 0) this.modes = p.modes;
+    for (const id of p.removed) this.statuses.delete(id);
     this.emitter.fire(undefined);
   }
 

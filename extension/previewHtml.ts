@@ -66,6 +66,10 @@ export function previewHtml(webview: vscode.Webview, extensionUri: vscode.Uri, s
 <footer class="info">
   <div id="timings" class="timings" aria-live="polite"></div>
   <ul id="legend" class="legend" aria-label="Classes"></ul>
+  <div id="legendTools" class="legend-tools" hidden>
+    <span class="muted" id="legendHint">click: hide · alt+click: solo</span>
+    <button id="showAll" type="button" class="secondary" title="Show every class of this result">Show all</button>
+  </div>
 </footer>
 <script nonce="${nonce}" src="${script}"></script>
 </body>

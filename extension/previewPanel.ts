@@ -161,7 +161,7 @@ class PreviewPanel implements vscode.Disposable {
 
   private postModes(): void {
     const store = this.deps.store;
-    const modes: PanelMode[] = store.modeInfos.map((m) => ({ id: m.id, label: m.label, state: store.state(m.id), typicalMs: m.typicalMs }));
+    const modes: PanelMode[] = store.modeInfos.map((m) => ({ id: m.id, label: m.label, state: store.state(m.id), typicalMs: m.typicalMs, custom: m.custom }));
     this.post({ type: 'modes', modes, current: this.mode });
   }
 

@@ -2,6 +2,7 @@
 // the result arrives, and sends the user's choices to the extension. Theme only through
 // --vscode-* variables (preview.css); state (image path, mode, opacity, view) via setState.
 import type { ClassInfo } from '../../daemon/protocol';
+import { colourTable, formatFraction, hiddenFor, isSolo, legendOrder, showAll, solo, toggle } from './legend';
 import type { FromWebview, PanelMode, PanelSettings, PanelState, ResultPayload, ToWebview, ViewMode } from './messages';
 
 interface VsCodeApi {
@@ -16,7 +17,13 @@ const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as 
 
 const settings: PanelSettings = JSON.parse(document.body.dataset.settings ?? '{}');
 const saved = vscode.getState();
-const state: PanelState = { imagePath: saved?.imagePath ?? '', mode: saved?.mode ?? '', opacity: saved?.opacity ?? settings.opacity ?? 0.5, view: saved?.view ?? 'overlay' };
+const state: PanelState = {
+  imagePath: saved?.imagePath ?? '',
+  mode: saved?.mode ?? '',
+  opacity: saved?.opacity ?? settings.opacity ?? 0.5,
+  view: saved?.view ?? 'overlay',
+  hidden: saved?.hidden ?? {},
+};
 
 const els = {
   prev: $<HTMLButtonElement>('prev'),
@@ -38,10 +45,14 @@ const els = {
   overlaySide: $<HTMLCanvasElement>('overlaySide'),
   timings: $('timings'),
   legend: $<HTMLUListElement>('legend'),
+  legendTools: $('legendTools'),
+  showAll: $<HTMLButtonElement>('showAll'),
 };
 
 let currentPath = '';
 let resultSeq = 0;
+/** The result on screen and its decoded mask, to repaint when classes are hidden or shown. */
+let shown: { r: ResultPayload; grey: Uint8ClampedArray; width: number; height: number } | undefined;
 
 function send(m: FromWebview): void {
   vscode.postMessage(m);
@@ -88,6 +99,7 @@ els.prev.addEventListener('click', () => send({ type: 'navigate', delta: -1 }));
 els.next.addEventListener('click', () => send({ type: 'navigate', delta: 1 }));
 els.rerun.addEventListener('click', () => send({ type: 'rerun' }));
 els.save.addEventListener('click', () => send({ type: 'saveMask' }));
+els.showAll.addEventListener('click', () => shown && setHidden(showAll(hiddenNow(), shown.r.classes)));
 
 document.addEventListener('keydown', (e) => {
   if (e.altKey || e.ctrlKey || e.metaKey || e.shiftKey) return;
@@ -140,6 +152,8 @@ function onImage(m: Extract<ToWebview, { type: 'image' }>): void {
     clearCanvas(els.overlay);
     clearCanvas(els.overlaySide);
     els.legend.replaceChildren();
+    els.legendTools.hidden = true;
+    shown = undefined;
     els.timings.replaceChildren();
     els.save.disabled = true;
   }
@@ -148,14 +162,20 @@ function onImage(m: Extract<ToWebview, { type: 'image' }>): void {
 
 function onModes(modes: PanelMode[], current: string): void {
   const focused = document.activeElement === els.mode;
-  els.mode.replaceChildren(
-    ...modes.map((mode) => {
-      const o = document.createElement('option');
-      o.value = mode.id;
-      o.textContent = `${mode.label} (${mode.state})`;
-      return o;
-    }),
-  );
+  const option = (mode: PanelMode) => {
+    const o = document.createElement('option');
+    o.value = mode.id;
+    o.textContent = `${mode.label} (${mode.state})`;
+    return o;
+  };
+  const builtin = modes.filter((m) => !m.custom).map(option);
+  const custom = modes.filter((m) => m.custom).map(option);
+  if (custom.length) {
+    const group = document.createElement('optgroup');
+    group.label = 'Your models';
+    group.append(...custom);
+    els.mode.replaceChildren(...builtin, group);
+  } else els.mode.replaceChildren(...builtin);
   els.mode.value = current;
   state.mode = current;
   persist();
@@ -179,8 +199,8 @@ function isBackground(c: ClassInfo): boolean {
   return c.id === 0 || /^background$/i.test(c.label);
 }
 
-/** Binary: the foreground colour with alpha = mask. Semantic: each class index in its colour. */
-function colourMask(r: ResultPayload, grey: Uint8ClampedArray, width: number, height: number): ImageData {
+/** Binary: the foreground colour with alpha = mask. Semantic: each shown class index in its colour. */
+function colourMask(r: ResultPayload, grey: Uint8ClampedArray, width: number, height: number, hidden: readonly number[]): ImageData {
   const out = new ImageData(width, height);
   const px = out.data;
   if (r.task === 'binary') {
@@ -193,39 +213,112 @@ function colourMask(r: ResultPayload, grey: Uint8ClampedArray, width: number, he
       px[i * 4 + 3] = grey[i * 4];
     }
   } else {
-    const lut = new Map(r.classes.map((c) => [c.id, c]));
+    // Values that are no class of the result (or a hidden one) stay transparent.
+    const table = colourTable(r.classes, hidden);
     for (let i = 0; i < width * height; i++) {
-      const c = lut.get(grey[i * 4]);
-      if (!c || isBackground(c)) continue;
-      px[i * 4] = c.color[0];
-      px[i * 4 + 1] = c.color[1];
-      px[i * 4 + 2] = c.color[2];
+      const c = table[grey[i * 4]];
+      if (!c) continue;
+      px[i * 4] = c[0];
+      px[i * 4 + 1] = c[1];
+      px[i * 4 + 2] = c[2];
       px[i * 4 + 3] = 255;
     }
   }
   return out;
 }
 
+function paint(): void {
+  if (!shown) return;
+  const coloured = colourMask(shown.r, shown.grey, shown.width, shown.height, hiddenNow());
+  for (const c of [els.overlay, els.overlaySide]) {
+    c.width = shown.width;
+    c.height = shown.height;
+    c.getContext('2d')!.putImageData(coloured, 0, 0);
+  }
+}
+
 function fmt(ms: number): string {
   return ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(2)} s`;
 }
 
-function renderLegend(classes: ClassInfo[]): void {
+function swatch(c: ClassInfo): HTMLSpanElement {
+  const sw = document.createElement('span');
+  sw.className = 'swatch';
+  sw.style.setProperty('--swatch', `rgb(${c.color.join(',')})`);
+  return sw;
+}
+
+/** Binary results: the classes as they were, nothing to toggle. */
+function renderStaticLegend(classes: ClassInfo[]): void {
+  els.legendTools.hidden = true;
   els.legend.replaceChildren(
     ...classes.map((c) => {
       const li = document.createElement('li');
-      const sw = document.createElement('span');
-      sw.className = 'swatch';
-      sw.style.setProperty('--swatch', `rgb(${c.color.join(',')})`);
       const label = document.createElement('span');
       label.textContent = c.label;
       const frac = document.createElement('span');
       frac.className = 'muted';
       frac.textContent = `${(c.fraction * 100).toFixed(1)}%`;
-      li.append(sw, label, frac);
+      li.append(swatch(c), label, frac);
       return li;
     }),
   );
+}
+
+function hiddenNow(): number[] {
+  return shown ? hiddenFor(state.hidden, shown.r.mode, shown.r.classes) : [];
+}
+
+function setHidden(hidden: number[], focusId?: number): void {
+  if (!shown) return;
+  state.hidden = { ...state.hidden, [shown.r.mode]: hidden };
+  persist();
+  paint();
+  renderSemanticLegend(focusId);
+}
+
+/**
+ * Semantic results: one toggle button per class, largest area first. Click (Enter/Space)
+ * hides or shows it; Alt or Shift with it shows that class alone (again: all).
+ */
+function renderSemanticLegend(focusId?: number): void {
+  if (!shown) return;
+  const classes = shown.r.classes;
+  const hidden = hiddenNow();
+  const items = legendOrder(classes).map((c) => {
+    const li = document.createElement('li');
+    const b = document.createElement('button');
+    b.type = 'button';
+    b.className = 'legend-item';
+    b.dataset.id = String(c.id);
+    const off = hidden.includes(c.id);
+    b.setAttribute('aria-pressed', off ? 'false' : 'true');
+    if (off) b.classList.add('off');
+    const alone = isSolo(hidden, classes, c.id);
+    b.title = `${c.label}: ${formatFraction(c.fraction)} of the image, ${off ? 'hidden' : 'shown'}${alone ? ' alone' : ''}. Click: ${off ? 'show' : 'hide'} · Alt+click: ${alone ? 'show all' : 'show only this class'}`;
+    const label = document.createElement('span');
+    label.className = 'label';
+    label.textContent = c.label;
+    const frac = document.createElement('span');
+    frac.className = 'muted';
+    frac.textContent = formatFraction(c.fraction);
+    b.append(swatch(c), label, frac);
+    const act = (soloIt: boolean) => setHidden(soloIt ? solo(hiddenNow(), classes, c.id) : toggle(hiddenNow(), c.id), c.id);
+    b.addEventListener('click', (e) => act(e.altKey || e.shiftKey));
+    // Keyboard: Enter/Space click the button; with Alt or Shift they solo (a key's click carries no modifiers).
+    b.addEventListener('keydown', (e) => {
+      if ((e.key === 'Enter' || e.key === ' ') && (e.altKey || e.shiftKey)) {
+        e.preventDefault();
+        act(true);
+      }
+    });
+    li.append(b);
+    return li;
+  });
+  els.legend.replaceChildren(...items);
+  els.legendTools.hidden = false;
+  els.showAll.disabled = !classes.some((c) => hidden.includes(c.id));
+  if (focusId !== undefined) els.legend.querySelector<HTMLButtonElement>(`button[data-id="${focusId}"]`)?.focus();
 }
 
 function renderTimings(r: ResultPayload): void {
@@ -254,13 +347,10 @@ async function onResult(r: ResultPayload): Promise<void> {
   showError(undefined);
   const { data, width, height } = await decodeMask(r.maskPng);
   if (seq !== resultSeq || r.path !== currentPath) return; // a newer image or result came in
-  const coloured = colourMask(r, data, width, height);
-  for (const c of [els.overlay, els.overlaySide]) {
-    c.width = width;
-    c.height = height;
-    c.getContext('2d')!.putImageData(coloured, 0, 0);
-  }
-  renderLegend(r.classes);
+  shown = { r, grey: data, width, height };
+  paint();
+  if (r.task === 'semantic') renderSemanticLegend();
+  else renderStaticLegend(r.classes);
   renderTimings(r);
   els.save.disabled = false;
 }

@@ -9,6 +9,8 @@ export interface PanelMode {
   label: string;
   state: ModeState;
   typicalMs?: number;
+  /** One of the user's own models (seglens.customModels). */
+  custom?: boolean;
 }
 
 /** Given to the page in a data attribute of <body> (settings, not state). */
@@ -22,6 +24,8 @@ export interface PanelState {
   mode: string;
   opacity?: number;
   view?: ViewMode;
+  /** Semantic legend: class ids hidden, per mode (absent: the mode's background classes). */
+  hidden?: Record<string, number[]>;
 }
 
 export interface ResultPayload {

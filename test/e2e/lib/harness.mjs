@@ -145,7 +145,8 @@ export class CodeServer {
 
   /** The extension's shared daemon writes its stderr here (the cache dir under XDG_CACHE_HOME). */
   get daemonLog() {
-    return path.join(this.env.XDG_CACHE_HOME, 'seglens', 'daemon-stderr.log');
+    // The extension gives the shared daemon its global storage as --cache-dir and logs there.
+    return path.join(this.userDataDir, 'User', 'globalStorage', 'seglens.seglens', 'daemon-stderr.log');
   }
 
   /** Stops code-server and everything started under it, the detached daemon included. */

@@ -1,0 +1,62 @@
+// Which modes were used lately, kept in the cache folder so a restarted daemon can load and
+// warm them again in the background. Work product only: no "warm" flag survives a restart.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+
+const FILE = 'recent-modes.json';
+
+interface Stored {
+  version: 1;
+  modes: { mode: string; lastUsedAt: string }[];
+}
+
+export class RecentModes {
+  private modes = new Map<string, number>();
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly dir: string,
+    private readonly log: (level: 'warn' | 'debug', message: string) => void = () => undefined,
+  ) {
+    const file = path.join(dir, FILE);
+    try {
+      const stored = JSON.parse(fs.readFileSync(file, 'utf8')) as Stored;
+      if (stored.version !== 1 || !Array.isArray(stored.modes)) throw new Error('unknown format');
+      for (const m of stored.modes) {
+        const t = Date.parse(m.lastUsedAt);
+        if (typeof m.mode === 'string' && Number.isFinite(t)) this.modes.set(m.mode, t);
+      }
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') log('warn', `ignoring ${file}: ${(e as Error).message}`);
+    }
+  }
+
+  /** Most recent first. */
+  list(): string[] {
+    return [...this.modes.entries()].sort((a, b) => b[1] - a[1]).map(([m]) => m);
+  }
+
+  used(mode: string, at = Date.now()): void {
+    this.modes.set(mode, at);
+    // Written at most once a second: use is recorded on every request.
+    this.timer ??= setTimeout(() => this.flush(), 1000).unref();
+  }
+
+  forget(mode: string): void {
+    if (this.modes.delete(mode)) this.timer ??= setTimeout(() => this.flush(), 1000).unref();
+  }
+
+  flush(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    const stored: Stored = { version: 1, modes: this.list().map((mode) => ({ mode, lastUsedAt: new Date(this.modes.get(mode)!).toISOString() })) };
+    const file = path.join(this.dir, FILE);
+    const tmp = `${file}.${process.pid}.tmp`;
+    try {
+      fs.writeFileSync(tmp, JSON.stringify(stored, null, 2));
+      fs.renameSync(tmp, file);
+    } catch (e) {
+      this.log('warn', `could not save ${file}: ${(e as Error).message}`);
+    }
+  }
+}

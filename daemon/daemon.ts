@@ -1,6 +1,6 @@
 // The daemon: one registry, engine and metrics shared by every connection. This module
 // speaks the protocol on a MessageConnection; main.ts decides where connections come from.
-import { CancellationToken, MessageConnection, NotificationType, RequestType, ResponseError } from 'vscode-jsonrpc/node';
+import { CancellationToken, CancellationTokenSource, MessageConnection, NotificationType, RequestType, ResponseError } from 'vscode-jsonrpc/node';
 import { Engine } from './engine';
 import { SegLensError, invalidParams } from './errors';
 import { DegradationDetector } from './degradation';
@@ -124,17 +124,23 @@ export class Daemon {
   /** Serves one client on `connection` until it closes. */
   attach(connection: MessageConnection, closeTransport?: () => void): void {
     const client: Client = { connection, closeTransport, readyReported: false };
+    // Cancelled when this client leaves: its requests still waiting in the queue are dropped.
+    const gone = new CancellationTokenSource();
     this.connections.add(client);
     this.opts.onClientsChanged?.(this.connections.size);
 
     const handle = <Pa, R>(type: RequestType<Pa, R, void> | string, fn: (p: unknown, token: CancellationToken) => Promise<R> | R) => {
       const method = typeof type === 'string' ? type : type.method;
-      connection.onRequest(method, async (p: unknown, token: CancellationToken) => {
+      // vscode-jsonrpc spreads positional params before the token: `[a, b]` arrives as (a, b, token).
+      // Only an object (or one-element array) is valid params; anything else is -32602 in fn.
+      connection.onRequest(method, async (...args: unknown[]) => {
+        const token = args[args.length - 1] as CancellationToken;
+        const p = args.length === 1 ? undefined : args.length === 2 ? args[0] : args.slice(0, -1);
         try {
           if (this.shuttingDown && method !== P.Shutdown.method) {
             throw new SegLensError(P.ErrorCodes.ShuttingDown, 'the SegLens daemon is shutting down');
           }
-          const r = await fn(p, token);
+          const r = await fn(p, eitherToken(token, gone.token));
           this.metrics.requests.inc({ method, outcome: 'ok' });
           return r;
         } catch (e) {
@@ -219,6 +225,7 @@ export class Daemon {
     });
 
     connection.onClose(() => {
+      gone.cancel();
       if (!this.connections.delete(client)) return;
       this.lifecycle.clientGone(client);
       if (client.initializedAt !== undefined) this.opts.log('info', `client '${client.name}' left (${this.initializedClients()} connected)`);
@@ -346,6 +353,20 @@ export class Daemon {
 }
 
 const r1 = (ms: number) => Math.round(ms * 10) / 10;
+
+/** Cancelled when either is (a request's own token, its client leaving); listeners are removable. */
+function eitherToken(a: CancellationToken, b: CancellationToken): CancellationToken {
+  if (a.isCancellationRequested || b.isCancellationRequested) return CancellationToken.Cancelled;
+  return {
+    get isCancellationRequested() {
+      return a.isCancellationRequested || b.isCancellationRequested;
+    },
+    onCancellationRequested: ((listener: (e: unknown) => unknown) => {
+      const subs = [a.onCancellationRequested(listener), b.onCancellationRequested(listener)];
+      return { dispose: () => subs.forEach((d) => d.dispose()) };
+    }) as CancellationToken['onCancellationRequested'],
+  };
+}
 
 function toResponseError(e: unknown): ResponseError<void> {
   if (e instanceof ResponseError) return e;

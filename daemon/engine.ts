@@ -9,6 +9,15 @@ export interface LoadInfo {
   loadMs: number;
   /** The execution provider the session runs on (after any fallback). */
   provider: string;
+  /**
+   * The optimised-graph cache (daemon/optimizedCache.ts) for this load: 'hit' (the saved graph
+   * was loaded), 'miss' (optimised from the original and saved), 'rebuilt' (a saved graph was
+   * damaged or unloadable: discarded, optimised again and saved), 'off' (no cache folder or it
+   * is unusable). Absent when nothing was loaded (the session already existed).
+   */
+  optimizedCache?: 'hit' | 'miss' | 'rebuilt' | 'off';
+  /** Time inside ONNX Runtime's session creation (part of loadMs). */
+  sessionMs?: number;
 }
 
 export interface SegmentOutput {

@@ -15,6 +15,7 @@ import { SegLensError, serializeError } from './errors';
 import { decodeResized, decodeRgb, describeImageInput, encodeGreyPng, probeImage, readImageBytes, resizeMask } from './imageIO';
 import type { ModeDef, ModelRef } from './modeDef';
 import { ErrorCodes } from './protocol';
+import { CacheOutcome, OptimizedModelCache } from './optimizedCache';
 import { ProviderChoice, ProviderName, createWithFallback, gpuLibrariesPresent, ortBinDir } from './provider';
 import {
   BufferPool,
@@ -40,6 +41,8 @@ if (!port) throw new Error('engineWorker.js must run in a worker thread (started
 const init = (workerData ?? {}) as WorkerInit;
 const choice: ProviderChoice = init.provider ?? 'auto';
 const threads = init.threads && init.threads > 0 ? init.threads : defaultThreads();
+// Optimised-graph cache under --cache-dir (off without one).
+const optimized = new OptimizedModelCache(ort, init.cacheDir, (level, message) => log(level, message));
 
 function defaultThreads(): number {
   // MODELS.md: intra-op threads = physical cores. Node cannot see SMT; availableParallelism
@@ -117,7 +120,7 @@ async function load(ref: ModelRef): Promise<LoadInfo> {
       choice,
       (executionProviders, p) =>
         // A failing GPU attempt logs at error level from native code; we log the fallback ourselves.
-        ort.InferenceSession.create(ref.file, { ...base, executionProviders, logSeverityLevel: p === 'cpu' ? 3 : 4 }),
+        optimized.create(ref, p, { ...base, executionProviders, logSeverityLevel: p === 'cpu' ? 3 : 4 }),
       {
         log,
         skip: (p) => (gpuLibrariesPresent(p, binDir) ? undefined : `its libraries are not installed (run onnxruntime-node's install with --onnxruntime-node-install=cuda12)`),
@@ -127,11 +130,16 @@ async function load(ref: ModelRef): Promise<LoadInfo> {
     throw modelError(ref, (e instanceof Error ? e.message : String(e)).split('\n')[0]);
   }
   const loadMs = performance.now() - t0;
-  sessions.set(ref.key, { ref, session: result.value, provider: result.provider, loadMs });
+  const { session, outcome, createMs, reason } = result.value;
+  sessions.set(ref.key, { ref, session, provider: result.provider, loadMs });
   currentProvider = result.provider;
   port!.postMessage({ type: 'provider', provider: result.provider } satisfies WorkerReply);
-  log('debug', `loaded ${ref.key} (${ref.file}) on ${result.provider} in ${loadMs.toFixed(0)} ms, ${threads} threads`);
-  return { loadMs, provider: result.provider };
+  log(
+    'debug',
+    `loaded ${ref.key} (${ref.file}) on ${result.provider} in ${loadMs.toFixed(0)} ms (session ${createMs.toFixed(0)} ms, optimised-graph cache ${outcome}${reason ? `: ${reason}` : ''}), ${threads} threads`,
+  );
+  const optimizedCache: CacheOutcome = outcome;
+  return { loadMs, provider: result.provider, optimizedCache, sessionMs: createMs };
 }
 
 async function unload(key: string): Promise<void> {

@@ -62,6 +62,7 @@ export class JobQueue {
         const i = this.waiting.indexOf(entry);
         if (i >= 0) {
           this.waiting.splice(i, 1);
+          sub?.dispose(); // a client's token outlives the request: do not keep the listener
           reject(cancelled());
         }
       });

@@ -20,12 +20,18 @@ export interface WorkerEngineOptions {
   workerPath?: string;
   /** Called when the worker dies unexpectedly (sessions are gone; the registry should mark modes cold). */
   onCrash?: (error: Error) => void;
+  /**
+   * The daemon's --cache-dir: optimised ONNX Runtime graphs are kept in
+   * `<cacheDir>/optimized-models/` (daemon/optimizedCache.ts). Absent: no optimised-graph cache.
+   */
+  cacheDir?: string;
 }
 
 /** Data the worker starts with (`workerData`). */
 export interface WorkerInit {
   provider: ProviderChoice;
   threads?: number;
+  cacheDir?: string;
 }
 
 /** Main → worker. */
@@ -176,7 +182,7 @@ export class WorkerEngine implements Engine {
   private ensureWorker(): Worker {
     if (this.worker) return this.worker;
     const file = this.opts.workerPath ?? path.join(__dirname, 'engineWorker.js');
-    const init: WorkerInit = { provider: this.choice, threads: this.opts.threads };
+    const init: WorkerInit = { provider: this.choice, threads: this.opts.threads, cacheDir: this.opts.cacheDir };
     // The worker's stdout is captured (never the process's: under --stdio that is the
     // protocol transport) and forwarded to the log; its stderr goes to the daemon's stderr.
     const w = new Worker(file, { workerData: init, stdout: true });

@@ -11,6 +11,7 @@ const COMMANDS = [
   'seglens.unloadModels',
   'seglens.restartDaemon',
   'seglens.showLog',
+  'seglens.addModel',
 ];
 
 export function register(): void {
@@ -37,6 +38,7 @@ export function register(): void {
       assert.equal(c.inspect('executionProvider')?.defaultValue, 'auto');
       assert.equal(c.inspect('overlay.opacity')?.defaultValue, 0.5);
       assert.equal(c.inspect('warmOnStartup')?.defaultValue, false);
+      assert.deepEqual(c.inspect('customModels')?.defaultValue, []);
     });
   });
 }

@@ -17,6 +17,7 @@
  */
 import Mocha from 'mocha';
 import { register as activationSuite } from './activation.test';
+import { register as customModelsSuite } from './customModels.test';
 import { register as daemonSuite } from './daemon.test';
 import { register as previewSuite } from './preview.test';
 
@@ -30,6 +31,7 @@ export function run(): Promise<void> {
   activationSuite();
   daemonSuite();
   previewSuite();
+  customModelsSuite();
   return new Promise((resolve, reject) => {
     try {
       mocha.run((failures) => {

@@ -67,8 +67,9 @@ export class Daemon {
       this.queue,
       {
         onState: (s) => this.broadcast(P.ModelState, this.withLifecycle(s)),
-        onLoad: (mode, ms) => {
+        onLoad: (mode, ms, info) => {
           this.metrics.modelLoads.inc({ mode });
+          if (info.optimizedCache) this.metrics.optimizedCache.inc({ outcome: info.optimizedCache });
           this.metrics.modelLoadSeconds.observe({ mode }, ms / 1000);
           opts.log('info', `loaded the model of ${mode} in ${Math.round(ms)} ms`);
           this.afterGrowth(mode);

@@ -86,7 +86,9 @@ async function main(): Promise<void> {
 
   const cacheDir = usableCacheDir(args.cacheDir ?? defaultCacheDir(), log);
   const modelsDir = path.resolve(args.modelsDir ?? defaultModelsDir());
-  const engine = new WorkerEngine({ provider: args.provider, log });
+  // A dead worker takes its sessions along: the registry then reports those modes cold.
+  let onEngineCrash = (_e: Error) => undefined as void;
+  const engine = new WorkerEngine({ provider: args.provider, log, cacheDir, onCrash: (e) => onEngineCrash(e) });
   const modes = builtinModes(modelsDir);
   if (args.modelsFile) {
     // User modes from --models: a definition with a mistake is skipped (said in the log, field
@@ -130,6 +132,7 @@ async function main(): Promise<void> {
   };
 
   const recent = new RecentModes(cacheDir, log);
+
   const daemon = new Daemon(modes, preparingEngine(engine, modelsDir, log), {
     version,
     maxPixels: args.maxPixels,
@@ -148,6 +151,11 @@ async function main(): Promise<void> {
       if (n === 0) idleTimer = setTimeout(() => void stop(0, `no client for ${args.idleExitSeconds} s`), args.idleExitSeconds * 1000);
     },
   });
+
+  onEngineCrash = (e) => {
+    log('error', `the inference worker crashed: ${e.message}`);
+    daemon.registry.engineLost(e.message);
+  };
 
   process.on('SIGTERM', () => void stop(0, 'SIGTERM'));
   process.on('SIGINT', () => void stop(0, 'SIGINT'));

@@ -56,6 +56,11 @@ export class ModelCache {
     return { outcome: 'ran', info: s.info };
   }
 
+  /** The engine lost every session (its worker died): forget them without unloading. */
+  forgetAll(): void {
+    for (const [key, slot] of this.slots) if (!slot.flight) this.slots.delete(key);
+  }
+
   /** `mode` no longer needs the session; it is freed once no mode does. */
   async release(key: string, mode: string): Promise<void> {
     const slot = this.slots.get(key);

@@ -34,7 +34,7 @@ export const OPTIMIZED_CACHE_VERSION = 1;
 export const OPTIMIZED_DIR = 'optimized-models';
 const HEAD_TAIL = 1 << 20;
 const SAMPLE_BLOCK = 256 << 10;
-const SAMPLES = 16;
+const SAMPLES = 17;
 
 export interface OptimizedSidecar {
   version: number;
@@ -107,8 +107,8 @@ export async function sha256File(file: string): Promise<string> {
 }
 
 /**
- * sha256 over the file's size, its first and last MiB and SAMPLES evenly spaced 256 KiB blocks
- * between them (about 6 MiB read whatever the size): catches truncation, a different or
+ * sha256 over the file's size, its first and last MiB and 17 evenly spaced 256 KiB blocks
+ * between them (about 6 MiB read whatever the size, the middle block included): catches truncation, a different or
  * rewritten file, and damage at the ends or in a sampled block; damage elsewhere inside weight
  * data is not seen (structure damage is, by ORT's parser).
  */
@@ -121,8 +121,9 @@ export async function sampledSha256(file: string, size?: number): Promise<string
     if (n <= 2 * HEAD_TAIL + SAMPLES * SAMPLE_BLOCK) ranges.push([0, n]);
     else {
       ranges.push([0, HEAD_TAIL]);
+      // evenly spaced from just after the head to just before the tail, the middle included
       const span = n - 2 * HEAD_TAIL - SAMPLE_BLOCK;
-      for (let i = 0; i < SAMPLES; i++) ranges.push([HEAD_TAIL + Math.floor((span * (i + 0.5)) / SAMPLES), SAMPLE_BLOCK]);
+      for (let i = 0; i < SAMPLES; i++) ranges.push([HEAD_TAIL + Math.floor((span * i) / (SAMPLES - 1)), SAMPLE_BLOCK]);
       ranges.push([n - HEAD_TAIL, HEAD_TAIL]);
     }
     const buf = Buffer.allocUnsafe(Math.min(n, HEAD_TAIL) || 1);

@@ -1,7 +1,7 @@
 // The warm-up registry: per-mode state (cold → loading → warming → warm, or failed) with
 // single flight, so clients racing on a cold mode share one load and one warm-up. Warm is
 // only ever set after a warm-up really ran in this process.
-import { Engine } from './engine';
+import { Engine, LoadInfo } from './engine';
 import { SegLensError, invalidParams } from './errors';
 import { JobQueue } from './jobQueue';
 import { ModelCache } from './modelCache';
@@ -34,7 +34,7 @@ interface Entry {
 
 export interface RegistryHooks {
   onState?(status: ModeStatus): void;
-  onLoad?(mode: string, ms: number): void;
+  onLoad?(mode: string, ms: number, info: LoadInfo): void;
   onWarmup?(mode: string, ms: number): void;
   onWarmupSkipped?(mode: string): void;
   /** Runs before a mode's model is acquired (e.g. checking a user definition against the file); a throw fails the load. */
@@ -53,7 +53,7 @@ export class Registry {
     private readonly defaultIterations?: number,
   ) {
     for (const def of modes) this.entries.set(def.id, newEntry(def));
-    this.cache = new ModelCache(engine, { onLoaded: (mode, _m, info) => hooks.onLoad?.(mode, info.loadMs) });
+    this.cache = new ModelCache(engine, { onLoaded: (mode, _m, info) => hooks.onLoad?.(mode, info.loadMs, info) });
   }
 
   modes(): ModeDef[] {
@@ -172,6 +172,22 @@ export class Registry {
       this.emit(e);
     }
     return unloaded;
+  }
+
+  /**
+   * The engine lost its sessions (the worker thread died and a new one starts on the next
+   * call): every loaded mode is cold again, and says why, rather than claiming a warmth that
+   * went with the old worker.
+   */
+  engineLost(reason: string): void {
+    this.cache.forgetAll();
+    for (const e of this.entries.values()) {
+      if (!e.loaded && !e.warm) continue;
+      e.loaded = false;
+      e.warm = false;
+      e.error = `the inference worker stopped (${reason}); the next request loads the model again`;
+      this.setState(e, 'cold');
+    }
   }
 
   /** Marks a request running on the mode's session until the returned function is called. */

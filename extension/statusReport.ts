@@ -1,6 +1,6 @@
 // "SegLens: Show Status" as text, like `ollama ps`: one line for the daemon, one row per mode.
 // Pure, so it can be read (and tested) without VS Code.
-import type { ModeInfo, StatusResult } from '../daemon/protocol';
+import type { ModeInfo, ModeStatus, StatusResult } from '../daemon/protocol';
 import { formatMs } from './statusText';
 
 export interface ReportInput {
@@ -12,6 +12,8 @@ export interface ReportInput {
   modes: readonly ModeInfo[];
   currentMode: string;
   error?: string;
+  /** For "expires in …" (injectable for tests). */
+  now?: number;
 }
 
 export function formatBytes(n: number): string {
@@ -48,7 +50,15 @@ export function statusReport(input: ReportInput): string {
   out.push('');
   const byMode = new Map((s?.modes ?? []).map((m) => [m.mode, m]));
   const ids = [...new Set([...input.modes.map((m) => m.id), ...byMode.keys()])];
-  const rows = [['', 'MODE', 'STATE', 'LOADED', 'WARM-UPS', 'LOAD', 'WARM-UP', 'LAST INFERENCE', 'TYPICAL']];
+  const now = input.now ?? Date.now();
+  // Like `ollama ps`' UNTIL: when an idle loaded mode will be unloaded, or why it is kept.
+  const until = (st: ModeStatus | undefined): string => {
+    if (!st?.loaded) return '–';
+    if (st.selected) return 'kept (selected)';
+    if (st.expiresAt) return `in ${formatDuration(Math.max(0, Date.parse(st.expiresAt) - now))}`;
+    return 'kept';
+  };
+  const rows = [['', 'MODE', 'STATE', 'LOADED', 'WARM-UPS', 'LOAD', 'WARM-UP', 'LAST INFERENCE', 'TYPICAL', 'UNTIL']];
   for (const id of ids) {
     const st = byMode.get(id);
     const info = input.modes.find((m) => m.id === id);
@@ -62,9 +72,16 @@ export function statusReport(input: ReportInput): string {
       formatMs(st?.warmupMs),
       formatMs(st?.lastInferenceMs),
       info?.typicalMs ? `~${formatMs(info.typicalMs)}` : '–',
+      until(st),
     ]);
   }
   out.push(table(rows));
+  if (s?.models?.length) {
+    out.push('', 'Loaded models');
+    const mrows = [['  MODEL', 'MODES', 'MEMORY (approx.)', 'FILE']];
+    for (const m of s.models) mrows.push([`  ${m.key}`, m.modes.join(', '), m.approxBytes ? formatBytes(m.approxBytes) : '–', m.file]);
+    out.push(table(mrows));
+  }
   const failed = (s?.modes ?? []).filter((m) => m.error);
   if (failed.length) {
     out.push('', 'Errors');

@@ -5,8 +5,17 @@
 // bytes pass through unchanged otherwise.
 import { Transform, TransformCallback } from 'node:stream';
 
-/** Largest frame body accepted (a base64 image of 100 MB fits). */
+/** Largest frame body accepted by default. */
 export const MAX_FRAME_BYTES = 128 * 1024 * 1024;
+
+/**
+ * The frame limit for a daemon that accepts base64 images up to `maxImageBytes`: such an image
+ * must reach the daemon (and be refused with 1003 if it is over), so the limit is at least its
+ * base64 size plus room for the JSON around it.
+ */
+export function frameLimitFor(maxImageBytes: number): number {
+  return Math.max(MAX_FRAME_BYTES, Math.ceil(maxImageBytes / 3) * 4 + 1024 * 1024);
+}
 /** Largest header block (the headers of one frame, up to the blank line). */
 export const MAX_HEADER_BYTES = 8 * 1024;
 

@@ -10,7 +10,7 @@ import { CliError } from './cliError';
 import { DaemonArgs, parseArgs } from './cli';
 import { Daemon } from './daemon';
 import { Engine } from './engine';
-import { FrameGuard } from './frameGuard';
+import { FrameGuard, frameLimitFor } from './frameGuard';
 import { defaultModelsDir, ensureModels } from './modelFiles';
 import { defaultCacheDir } from './paths';
 import { LogLevel } from './protocol';
@@ -169,12 +169,12 @@ async function main(): Promise<void> {
     try {
       server = await listen(args.transport.path, (socket) => {
         socket.on('error', () => undefined); // a client vanishing mid-message is its own business
-        // Frames over 128 MiB, or headers that never end, drop that client (frameGuard.ts).
+        // Frames over 128 MiB (or over the base64 of --max-image-bytes), or headers that never end, drop that client (frameGuard.ts).
         const guard = new FrameGuard((why) => {
           log('warn', `dropping a client that sent ${why}`);
           socket.destroy();
           guard.end();
-        });
+        }, frameLimitFor(args.maxImageBytes));
         socket.pipe(guard);
         socket.once('close', () => guard.end());
         daemon.attach(createMessageConnection(new StreamMessageReader(guard), new StreamMessageWriter(socket)), () => socket.destroy());
@@ -199,7 +199,8 @@ async function main(): Promise<void> {
     for (const mode of wanted) {
       if (stopping) return;
       if (!daemon.registry.has(mode)) {
-        log('warn', `preload: unknown mode '${mode}' ignored`);
+        // A user mode is defined by its client after connecting; nothing to preload before that.
+        log('info', `preload: no mode '${mode}' (yet); skipped`);
         continue;
       }
       log('info', `preloading ${mode}`);

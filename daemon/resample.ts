@@ -54,6 +54,7 @@ export function referenceResize(src: Uint8Array, sw: number, sh: number, channel
   }
   // Separate loops per channel count keep each one monomorphic (and fast) in V8.
   if (channels === 1) resize1(src, sw, axis(sw, dw), axis(sh, dh), dw, dh, out);
+  else if (channels === 3) resize3(src, sw, axis(sw, dw), axis(sh, dh), dw, dh, out);
   else resizeN(src, sw, channels, axis(sw, dw), axis(sh, dh), dw, dh, out);
   return out;
 }
@@ -74,6 +75,36 @@ function resize1(src: Uint8Array, sw: number, ax: Axis, ay: Axis, dw: number, dh
       const a = xs0[x];
       const b = xs1[x];
       out[o++] = Math.round(ndx * ndy * src[r1 + a] + dx * ndy * src[r1 + b] + ndx * dy * src[r2 + a] + dx * dy * src[r2 + b]);
+    }
+  }
+}
+
+function resize3(src: Uint8Array, sw: number, ax: Axis, ay: Axis, dw: number, dh: number, out: Uint8Array): void {
+  const xs0 = ax.i0;
+  const xs1 = ax.i1;
+  const fx = ax.f;
+  const rowStride = sw * 3;
+  let o = 0;
+  for (let y = 0; y < dh; y++) {
+    const dy = ay.f[y];
+    const ndy = 1 - dy;
+    const r1 = ay.i0[y] * rowStride;
+    const r2 = ay.i1[y] * rowStride;
+    for (let x = 0; x < dw; x++) {
+      const dx = fx[x];
+      const ndx = 1 - dx;
+      const w1 = ndx * ndy;
+      const w2 = dx * ndy;
+      const w3 = ndx * dy;
+      const w4 = dx * dy;
+      const a = r1 + xs0[x] * 3;
+      const b = r1 + xs1[x] * 3;
+      const c = r2 + xs0[x] * 3;
+      const d = r2 + xs1[x] * 3;
+      out[o] = Math.round(w1 * src[a] + w2 * src[b] + w3 * src[c] + w4 * src[d]);
+      out[o + 1] = Math.round(w1 * src[a + 1] + w2 * src[b + 1] + w3 * src[c + 1] + w4 * src[d + 1]);
+      out[o + 2] = Math.round(w1 * src[a + 2] + w2 * src[b + 2] + w3 * src[c + 2] + w4 * src[d + 2]);
+      o += 3;
     }
   }
 }

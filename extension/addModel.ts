@@ -111,6 +111,14 @@ const NORMALIZATION_CHOICES: { value: NormalizationPreset; label: string; detail
   { value: 'raw', label: 'Raw 0..255', detail: 'The pixel values as they are (the model normalises inside its graph).' },
 ];
 
+/** The text up to about `n` characters, cut at a space, and the rest. */
+function splitAt(text: string, n: number): [string, string] {
+  if (text.length <= n) return [text, ''];
+  const cut = text.lastIndexOf(' ', n);
+  const at = cut > n / 2 ? cut : n;
+  return [text.slice(0, at), text.slice(at).trim()];
+}
+
 function sameSize(a: UserInputSize | undefined, b: UserInputSize): boolean {
   return formatInputSize(a) === formatInputSize(b);
 }
@@ -165,7 +173,11 @@ export async function addModel(d: AddModelDeps, arg?: unknown): Promise<UserMode
     { label: 'Outputs', kind: vscode.QuickPickItemKind.Separator },
     ...info.outputs.map((x) => ({ label: `$(arrow-small-left) ${x.name}`, description: t(x) })),
     { label: 'What the daemon assumed', kind: vscode.QuickPickItemKind.Separator },
-    ...info.notes.map((n) => ({ label: '$(info)', description: n, detail: n.length > 90 ? n : undefined })),
+    ...info.notes.map((n) => {
+      // Rows are one line each: a long note continues on the detail line.
+      const [head, rest] = splitAt(n, 80);
+      return { label: `$(info) ${head}`, detail: rest || undefined };
+    }),
     { label: '$(output) Show the full report in the log', value: 'log', alwaysShow: true },
   ];
   for (;;) {

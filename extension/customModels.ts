@@ -38,10 +38,29 @@ export class CustomModels implements vscode.Disposable {
       vscode.workspace.onDidChangeConfiguration((e) => {
         if (!e.affectsConfiguration(`${SECTION}.${CUSTOM_MODELS_KEY}`)) return;
         this.warnedUntrusted = false;
+        this.warnIfUntrusted();
         void this.sync();
       }),
       vscode.workspace.onDidGrantWorkspaceTrust(() => void this.sync()),
     );
+  }
+
+  /**
+   * Says once (again after the setting changes) that the configured custom models are not
+   * used because the workspace is not trusted. Called at activation and on each connect.
+   */
+  warnIfUntrusted(): void {
+    if (vscode.workspace.isTrusted || this.warnedUntrusted) return;
+    const ids = definedIds(customModelsSetting());
+    if (ids.length === 0) return;
+    this.warnedUntrusted = true;
+    const message =
+      `SegLens: this workspace is not trusted, so your custom models (seglens.customModels: ${ids.join(', ')}) are not used in this window: ` +
+      "they name model files the daemon would load. A seglens.mode naming one falls back to 'balanced'. Trust the workspace to use them.";
+    this.log.warn(message);
+    void vscode.window.showWarningMessage(message, 'Manage Workspace Trust').then((c) => {
+      if (c) void vscode.commands.executeCommand('workbench.trust.manage');
+    });
   }
 
   /** The daemon's mode list reflects the settings (for the connected client). */
@@ -72,16 +91,7 @@ export class CustomModels implements vscode.Disposable {
     const plan = definePlan(setting, vscode.workspace.isTrusted);
     if (!plan.send) {
       this.syncedClient = client;
-      if (plan.configured > 0 && !this.warnedUntrusted) {
-        this.warnedUntrusted = true;
-        const message =
-          `SegLens: this workspace is not trusted, so the ${plan.configured} custom model${plan.configured === 1 ? '' : 's'} of seglens.customModels ` +
-          'are not used in this window (they name model files the daemon would load). Trust the workspace to use them.';
-        this.log.warn(message);
-        void vscode.window.showWarningMessage(message, 'Manage Workspace Trust').then((c) => {
-          if (c) void vscode.commands.executeCommand('workbench.trust.manage');
-        });
-      }
+      this.warnIfUntrusted();
       return undefined;
     }
     if (plan.notAList) this.log.warn('seglens.customModels is not a list of mode definitions; treated as empty');

@@ -16,6 +16,8 @@ export interface LaunchOptions {
   cacheDir: string;
   provider: string;
   idleExitSeconds: number;
+  /** A mode the daemon starts loading and warming at once (the window's current mode). */
+  preload?: string;
   /** Receives the daemon's stderr, line by line. */
   onStderr: (line: string) => void;
   /** How long a spawned shared daemon may take before it accepts connections. */
@@ -77,6 +79,7 @@ export async function connectOrSpawnShared(opts: LaunchOptions): Promise<Launche
         opts.cacheDir,
         '--provider',
         opts.provider,
+        ...(opts.preload ? ['--preload', opts.preload] : []),
       ],
       { detached: true, stdio: ['ignore', 'ignore', fd], env: nodeEnv(), cwd: path.dirname(opts.daemonJs), windowsHide: true },
     );

@@ -161,6 +161,7 @@ export class DaemonSupervisor implements vscode.Disposable {
             cacheDir: this.opts.cacheDir,
             provider: cfg.executionProvider,
             idleExitSeconds: cfg.idleExitSeconds,
+            preload: cfg.mode,
             onStderr,
           });
         } else {

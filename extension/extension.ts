@@ -7,6 +7,7 @@ import type { SegLensApi, SegLensState } from './api';
 import { registerCommands, reportError } from './commands';
 import { CustomModels } from './customModels';
 import { ModeCheck } from './modeCheck';
+import { ModeSelection } from './modeSelection';
 import { affectsDaemon, readConfig } from './config';
 import { ContextKeys } from './contextKeys';
 import { DaemonSupervisor } from './daemonSupervisor';
@@ -42,6 +43,7 @@ export function activate(context: vscode.ExtensionContext): SegLensApi {
   // Before anything connects: every initialize sends seglens.customModels first.
   const custom = new CustomModels(sup, log);
   const modeCheck = new ModeCheck(store, custom);
+  const selection = new ModeSelection(sup, log);
   const statusBar = new StatusBar(sup, store);
   const keys = new ContextKeys();
   const previews = new PreviewManager({ extensionUri: context.extensionUri, supervisor: sup, store, log });
@@ -64,6 +66,7 @@ export function activate(context: vscode.ExtensionContext): SegLensApi {
   };
 
   keys.update(sup.state, statusBar.view!);
+  custom.warnIfUntrusted();
   modeCheck.check();
   context.subscriptions.push(
     log,
@@ -71,6 +74,7 @@ export function activate(context: vscode.ExtensionContext): SegLensApi {
     store,
     custom,
     modeCheck,
+    selection,
     statusBar,
     previews,
     statusDocument,

@@ -4,8 +4,8 @@
 // alone: a custom mode refused today may be fixed tomorrow.
 import * as vscode from 'vscode';
 import { SECTION, setModeResolver } from './config';
-import type { CustomModels } from './customModels';
-import { FALLBACK_MODE, resolveMode } from './modeDefinitions';
+import { type CustomModels, customModelsSetting } from './customModels';
+import { definedIds, FALLBACK_MODE, resolveMode } from './modeDefinitions';
 import type { ModelStore } from './modelStore';
 
 export class ModeCheck implements vscode.Disposable {
@@ -48,8 +48,9 @@ export class ModeCheck implements vscode.Disposable {
     }
     if (this.warned === configured) return;
     this.warned = configured;
-    const untrusted = !vscode.workspace.isTrusted && vscode.workspace.getConfiguration(SECTION).get<unknown[]>('customModels', []).length > 0;
-    const why = untrusted ? 'custom models are not used in an untrusted workspace' : 'it is neither a built-in mode nor an accepted entry of seglens.customModels';
+    // A custom mode in an untrusted workspace: customModels.ts says so, fallback included.
+    if (!vscode.workspace.isTrusted && definedIds(customModelsSetting()).includes(configured)) return;
+    const why = 'it is neither a built-in mode nor an accepted entry of seglens.customModels';
     void vscode.window.showWarningMessage(`SegLens: mode '${configured}' is not available (${why}); using '${r.mode}'.`, 'Switch Mode', 'Open Settings').then((c) => {
       if (c === 'Switch Mode') void vscode.commands.executeCommand('seglens.switchMode');
       else if (c === 'Open Settings') void vscode.commands.executeCommand('workbench.action.openSettings', `${SECTION}.mode`);

@@ -77,6 +77,12 @@ class PreviewPanel implements vscode.Disposable {
     this.disposables.push(
       panel.webview.onDidReceiveMessage((m: FromWebview) => void this.onMessage(m)),
       deps.store.onDidChange((s) => {
+        // The panel's mode was removed (a custom model taken out of the settings): follow
+        // the mode the extension now uses; the next run uses it.
+        if (s === undefined && !deps.store.info(this.mode)) {
+          const mode = readConfig().mode;
+          if (deps.store.info(mode)) this.mode = mode;
+        }
         this.postModes();
         const phase = s?.mode === this.mode ? phaseMessage(s.state) : undefined;
         if (phase && this.running) this.setBusy(phase);

@@ -43,7 +43,10 @@ export async function startListening(extraArgs: string[] = [], opts: { socketPat
         /* not yet */
       }
     }
-    if (Date.now() > deadline) throw new Error(`daemon did not listen on ${socketPath}: ${err}`);
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL'); // never leave a daemon behind, on failure too
+      throw new Error(`daemon did not listen on ${socketPath}: ${err}`);
+    }
     await new Promise((r) => setTimeout(r, 50));
   }
   return {

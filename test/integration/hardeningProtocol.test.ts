@@ -8,6 +8,7 @@ import * as fs from 'node:fs';
 import { after, before, test } from 'node:test';
 import sharp from 'sharp';
 import { DaemonClient } from '../../daemon/client';
+import { FrameGuard, frameLimitFor, MAX_FRAME_BYTES } from '../../daemon/frameGuard';
 import { ListeningDaemon, metric, startListening } from '../helpers/daemonProcess';
 import { frame, RawClient } from '../helpers/rawClient';
 import { samplesDir } from '../helpers/repo';
@@ -174,4 +175,36 @@ test('a flood past the queue limit: 1005 for the excess, cancellation while queu
   assert.equal(codes.filter((c) => c === 'ok').length + refused + 1, 20, `every request answered once: ${codes}`);
   assert.equal(r.responses().length, 20 + 1, 'exactly one answer per request (+ initialize)');
   await bystanderServed('after the flood');
+});
+
+test('FrameGuard (unit): frames pass unchanged whatever the chunking; limits drop the sender', async () => {
+  const run = async (chunks: Buffer[], maxFrame = 1000, maxHeader = 64) => {
+    const why: string[] = [];
+    const g = new FrameGuard((w) => why.push(w), maxFrame, maxHeader);
+    const out: Buffer[] = [];
+    g.on('data', (d: Buffer) => out.push(d));
+    for (const c of chunks) g.write(c);
+    g.end();
+    await new Promise((r) => g.once('end', r));
+    return { out: Buffer.concat(out), why };
+  };
+  const msgs = Buffer.concat([frame({ a: 1 }), frame(''), frame({ b: 'x'.repeat(300) }), frame({ c: [1, 2, 3] })]);
+  for (const size of [1, 2, 3, 7, 25, 1000]) {
+    const chunks: Buffer[] = [];
+    for (let i = 0; i < msgs.length; i += size) chunks.push(msgs.subarray(i, i + size));
+    const { out, why } = await run(chunks);
+    assert.deepEqual(why, [], `chunks of ${size}`);
+    assert.ok(out.equals(msgs), `chunks of ${size}: passed through unchanged`);
+  }
+  assert.match((await run([frame('x'.repeat(1001))])).why[0], /frame of 1001 bytes/);
+  assert.match((await run([Buffer.from('Content-Length: 1\r\nX: ' + 'y'.repeat(100))])).why[0], /header longer than 64/);
+  assert.match((await run([Buffer.from('Content-Length: -1\r\n\r\n')])).why[0], /invalid Content-Length/);
+  assert.match((await run([Buffer.from('Content-Type: x\r\n\r\n')])).why[0], /without Content-Length/);
+  // The limit lets a base64 image up to --max-image-bytes through (to be refused with 1003 if over).
+  assert.equal(frameLimitFor(300_000), MAX_FRAME_BYTES);
+  const mib100 = 100 * 1024 * 1024;
+  assert.ok(frameLimitFor(mib100) >= Math.ceil(mib100 / 3) * 4 + 1000, 'the default 100 MiB image fits in a frame as base64');
+  // After a violation nothing more passes.
+  const after = await run([Buffer.from('Content-Length: 5000\r\n\r\n'), frame({ a: 1 })]);
+  assert.equal(after.out.length, 0);
 });

@@ -1,6 +1,6 @@
 // The pure side of "your own models" in VS Code: settings → defineModes, error wording, the
 // seglens.mode fallback, and the Add Model… answers → a definition the daemon accepts as is.
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -90,8 +90,12 @@ test('upsert: appended, or in place of the same id', () => {
   assert.deepEqual(upsertDefinition([a, b, 'junk'], b2), { list: [a, b2, 'junk'], replaced: true });
 });
 
+const dirs: string[] = [];
+after(() => dirs.forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
+
 async function inspected(name: string, bytes: Uint8Array): Promise<{ r: InspectModelResult; file: string }> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'seglens-wizard-'));
+  dirs.push(dir);
   const file = writeModel(dir, name, bytes);
   return { r: await inspectModel(file), file };
 }

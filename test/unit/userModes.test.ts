@@ -126,6 +126,8 @@ describe('validateDefinition', () => {
     assert.equal(def.layout, 'NCHW');
     assert.equal(def.warmupIterations, 3);
     assert.deepEqual(def.colors, distinctPalette(4));
+    assert.equal(def.resample, 'smooth', "user modes keep libvips' smooth resampling by default");
+    assert.equal(validateDefinition(full({ resample: 'reference' })).def?.resample, 'reference');
   });
 
   test('scale, mean and std override the normalisation preset; one number means all channels', () => {
@@ -187,6 +189,7 @@ describe('validateDefinition', () => {
       [{ task: 'instance' }, 'task'],
       [{ normalization: 'caffe' }, 'normalization'],
       [{ tta: 'vflip' }, 'tta'],
+      [{ resample: 'bicubic' }, 'resample'],
       [{ inputSize: [0, 64] }, 'inputSize'],
       [{ inputSize: [48, 64, 3] }, 'inputSize'],
       [{ inputSize: { multipleOf: 0, target: 64 } }, 'inputSize.multipleOf'],

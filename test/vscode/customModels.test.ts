@@ -57,8 +57,20 @@ export function register(): void {
       assert.equal(status.modes.find((m) => m.mode === ID)?.state, 'warm');
     });
 
+    test('a restarted daemon is given the definitions again before it is used', async () => {
+      const a = await api();
+      const before = a.getState().pid;
+      await vscode.commands.executeCommand('seglens.restartDaemon');
+      const s = await waitForState(a, (x) => x.daemon === 'ready' && x.pid !== before, 30_000, 'a new daemon');
+      assert.equal(s.modes[ID], 'cold', `${ID} is offered by the new daemon (cold: nothing survives a restart)`);
+      assert.ok(a.daemonClient()!.initializeResult!.modes.every((m) => m.id !== ID), 'the new daemon did not know it at initialize');
+      assert.deepEqual(a.customModels.lastResult()?.added, [ID], 'defineModes added it on the new daemon');
+    });
+
     test('a wrong definition is reported with its mode and field; the good one stays', async () => {
       const a = await api();
+      // The panel follows seglens.mode: closed, it does not start loading the fallback below.
+      await vscode.commands.executeCommand('workbench.action.closeAllEditors');
       const answered = waitForEvent<DefineModesResult>(a.customModels.onDidDefine, (r) => r.errors.length > 0, 15_000, 'a defineModes answer with errors');
       await setting('customModels', [def, { id: 'test-bad', model, labels: 'coco' }]);
       const r = await answered;
@@ -66,10 +78,10 @@ export function register(): void {
         r.errors.map((e) => [e.id, e.index, e.field]),
         [['test-bad', 1, 'labels']],
       );
-      assert.deepEqual(r.unchanged, [ID], 'the good definition is left as it is (still warm)');
+      assert.deepEqual(r.unchanged, [ID], 'the good definition is left as it is (not reloaded)');
       const s = a.getState();
       assert.ok(!('test-bad' in s.modes), 'the refused mode is not listed');
-      assert.equal(s.modes[ID], 'warm');
+      assert.ok(ID in s.modes, 'the good one is still listed');
       await setting('mode', 'test-bad');
       assert.equal(a.getState().mode, 'balanced', 'a mode that does not exist falls back to balanced');
       await setting('mode', ID);
@@ -78,7 +90,8 @@ export function register(): void {
     test('removing the definition removes the mode', async () => {
       const a = await api();
       await setting('customModels', []);
-      const s = await waitForState(a, (x) => !(ID in x.modes), 15_000, `${ID} removed`);
+      // Removing unloads the mode, which waits for work the daemon's worker may still be doing.
+      const s = await waitForState(a, (x) => !(ID in x.modes), 60_000, `${ID} removed`);
       assert.equal(s.mode, 'balanced', 'seglens.mode still names it: the fallback is used');
       await setting('mode', undefined);
     });
@@ -109,6 +122,19 @@ export function register(): void {
       const r = await defined;
       assert.deepEqual(r.errors, []);
       await waitForState(a, (s) => 'wizard-colors' in s.modes, 15_000, 'wizard-colors listed');
+    });
+
+    test('Escape in Add Model… cancels and changes nothing', async () => {
+      const before = vscode.workspace.getConfiguration('seglens').inspect<unknown[]>('customModels')?.globalValue;
+      const file = writeModel(dir, 'cancelled.onnx', colorClassesModel({ layout: 'NCHW', kind: 'logits', size: [64, 64] }));
+      const done = vscode.commands.executeCommand<UserModeDefinition | undefined>('seglens.addModel', vscode.Uri.file(file));
+      // Through the summary to the mode id box, then Escape there.
+      for (let i = 0; i < 2; i++) {
+        await new Promise((r) => setTimeout(r, 1_000));
+        await vscode.commands.executeCommand(i === 0 ? 'workbench.action.acceptSelectedQuickOpenItem' : 'workbench.action.closeQuickOpen');
+      }
+      assert.equal(await done, undefined, 'cancelled');
+      assert.deepEqual(vscode.workspace.getConfiguration('seglens').inspect<unknown[]>('customModels')?.globalValue, before);
     });
   });
 }

@@ -53,8 +53,17 @@ export function register(): void {
       assert.equal(s.modes.text, 'warm', 'text stays warm after switching away');
       const status = await a.daemonClient()!.status();
       assert.equal(status.modes.find((m) => m.mode === 'fast')?.state, 'warm');
+      // The daemon knows which mode this window shows: that one is kept loaded while idle.
+      assert.equal(status.modes.find((m) => m.mode === 'fast')?.selected, true, 'fast is selected by this window');
       await vscode.commands.executeCommand('seglens.switchMode', 'text');
       await waitForState(a, (x) => x.mode === 'text' && x.modeState === 'warm', 30_000, 'back to text');
+      const deadline = Date.now() + 10_000;
+      let selected: boolean | undefined;
+      while (Date.now() < deadline && !selected) {
+        selected = (await a.daemonClient()!.status()).modes.find((m) => m.mode === 'text')?.selected;
+        if (!selected) await new Promise((r) => setTimeout(r, 100));
+      }
+      assert.equal(selected, true, 'after switching back, text is the selected one');
     });
 
     test('Force Re-warm runs a warm-up the daemon counts', async () => {

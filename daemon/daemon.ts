@@ -372,6 +372,9 @@ function eitherToken(a: CancellationToken, b: CancellationToken): CancellationTo
 function toResponseError(e: unknown): ResponseError<void> {
   if (e instanceof ResponseError) return e;
   if (e instanceof SegLensError) return new ResponseError(e.code, e.message);
+  if (e instanceof Error && e.name === 'EngineCrashedError') {
+    return new ResponseError(P.ErrorCodes.InternalError, `the inference worker stopped during this request (${e.message}); the daemon restarted it: try again`);
+  }
   return new ResponseError(-32603, e instanceof Error ? e.message : String(e));
 }
 

@@ -304,6 +304,8 @@ export const SelectMode = new RequestType<SelectModeParams, SelectModeResult, vo
 /** JSON-RPC error codes the daemon answers with (PROTOCOL.md "Errors"). */
 export const ErrorCodes = {
   MethodNotFound: -32601,
+  /** Not in the PROTOCOL.md table: an unexpected failure (e.g. the inference worker died mid-request). */
+  InternalError: -32603,
   InvalidParams: -32602,
   RequestCancelled: -32800,
   ImageNotFound: 1001,

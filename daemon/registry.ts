@@ -286,6 +286,13 @@ export class Registry {
     e.warm = false;
     e.error = message;
     if (loading) e.loaded = false;
+    // A worker that died under this load or warm-up says nothing about the model: the mode is
+    // cold (with the reason), not failed, and the next request simply tries again.
+    if (err instanceof Error && err.name === 'EngineCrashedError') {
+      e.loaded = false;
+      this.setState(e, 'cold');
+      throw new SegLensError(ErrorCodes.InternalError, `the inference worker stopped while preparing ${e.def.id} (${message}); try again`);
+    }
     this.setState(e, 'failed');
     if (err instanceof SegLensError) throw err;
     throw new SegLensError(ErrorCodes.ModelLoadFailed, `mode ${e.def.id}: ${message}`);

@@ -78,6 +78,8 @@ export async function startStdio(extraArgs: string[] = []): Promise<{ client: Da
   const client = spawnStdio(daemonJs, ['--cache-dir', cacheDir, '--log-level', 'debug', ...extraArgs]);
   let err = '';
   client.child!.stderr!.on('data', (d) => (err += d));
+  // The optimised-graph cache puts ~170 MB in the cache folder: gone with the daemon.
+  client.child!.once('exit', () => fs.rmSync(cacheDir, { recursive: true, force: true }));
   await client.initialize({ clientName: 'test-stdio' });
   return { client, stderr: () => err, cacheDir };
 }

@@ -139,3 +139,30 @@ test('an unknown mode is invalid params (-32602)', async () => {
   const { registry } = setup();
   await assert.rejects(registry.ensureReady('nope'), (e: unknown) => e instanceof SegLensError && e.code === -32602 && /known modes: a, b, c/.test(e.message));
 });
+
+test('a worker crash: loaded modes go cold with the reason; a crash under a load leaves the mode cold, not failed', async () => {
+  const { engine, registry, states } = setup();
+  await registry.ensureReady('a');
+  await registry.ensureReady('c');
+  registry.engineLost('worker exited with code 1');
+  for (const m of ['a', 'c']) {
+    const s = registry.status(m);
+    assert.deepEqual([s.state, s.loaded, s.warm], ['cold', false, false]);
+    assert.match(s.error ?? '', /inference worker stopped/);
+  }
+  assert.ok(states.some((s) => s.mode === 'a' && s.state === 'cold'), 'clients are told');
+  // The next request really loads again.
+  const again = await registry.ensureReady('a');
+  assert.deepEqual([again.load, again.warmup], ['ran', 'ran']);
+  assert.equal(engine.loads.filter((k) => k === 'm1').length, 2);
+
+  const crash = new Error('the inference worker crashed');
+  crash.name = 'EngineCrashedError';
+  const load = engine.load.bind(engine);
+  engine.load = async () => {
+    throw crash;
+  };
+  await assert.rejects(registry.ensureReady('c'), (e: unknown) => e instanceof SegLensError && e.code === -32603 && /try again/.test(e.message));
+  assert.equal(registry.status('c').state, 'cold');
+  engine.load = load;
+});

@@ -29,7 +29,8 @@ import * as ort from 'onnxruntime-node';
 import sharp from 'sharp';
 import { builtinModes } from '../daemon/catalogue';
 import { connectSocket, DaemonClient } from '../daemon/client';
-import { decodeResized, probeImage } from '../daemon/imageIO';
+import { decodeResized, decodeRgb, probeImage } from '../daemon/imageIO';
+import { referenceResize } from '../daemon/resample';
 import type { ModeDef } from '../daemon/modeDef';
 import type * as P from '../daemon/protocol';
 import { fillInputTensor, inputDims, normalisationTables } from '../daemon/tensor';
@@ -622,14 +623,22 @@ function engineSessionOptions(): SessionOptionsSource {
 }
 
 async function preprocess(mode: ModeDef, photo: string): Promise<ort.Tensor> {
-  // Exactly the engine's path (engineWorker.ts segment): read, header, decode+resize, fill.
+  // Exactly the engine's path (engineWorker.ts segment): read, header, decode (+ resize in the
+  // same libvips pipeline for 'smooth' modes; full-size decode + the reference pipeline's
+  // resize for 'reference' modes), then fill the tensor.
   const bytes = await fs.promises.readFile(photo);
   const header = await probeImage(bytes, MAX_PIXELS, photo);
   const [h, w] = mode.inputSize;
-  const small = await decodeResized(bytes, header, w, h, MAX_PIXELS, photo);
+  let rgb: Uint8Array;
+  if (mode.resample === 'reference') {
+    const full = await decodeRgb(bytes, MAX_PIXELS, photo);
+    rgb = referenceResize(full.data, full.width, full.height, 3, w, h, new Uint8Array(w * h * 3));
+  } else {
+    rgb = (await decodeResized(bytes, header, w, h, MAX_PIXELS, photo)).data;
+  }
   const dims = inputDims(mode);
   const data = new Float32Array(dims.reduce((a, b) => a * b, 1));
-  fillInputTensor(small.data, w, h, mode, data, false, normalisationTables(mode));
+  fillInputTensor(rgb, w, h, mode, data, false, normalisationTables(mode));
   return new ort.Tensor('float32', data, dims);
 }
 
@@ -728,7 +737,7 @@ async function measureSteady(d: RunningDaemon, s: Settings, list: string[]): Pro
       inputSize: def.inputSize,
       photos: list.map((p) => path.basename(p)),
       measured:
-        'numerator: client-side round trip of a warm seglens/segment (path in, base64 PNG mask out; decode, preprocess, inference, postprocess, PNG, JSON-RPC); denominator: session.run alone in the bench process on the same photo preprocessed by the engine\'s own functions (imageIO.decodeResized + tensor.fillInputTensor), same model file, same session options, fetching only the output the engine fetches. The two alternate, never at the same time, in one loop.',
+        'numerator: client-side round trip of a warm seglens/segment (path in, base64 PNG mask out; decode, preprocess, inference, postprocess, PNG, JSON-RPC); denominator: session.run alone in the bench process on the same photo preprocessed by the engine\'s own functions (imageIO decode, the mode\'s resize: resample.referenceResize or libvips, tensor.fillInputTensor), same model file, same session options, fetching only the output the engine fetches. The two alternate, never at the same time, in one loop.',
       bareSessionRunMs: summary(bareMs),
       bareSessionCreateMs: r1(sessionMs),
       bareSessionOptions: opt.options,
@@ -1062,7 +1071,7 @@ async function main(): Promise<void> {
         },
         referenceSessionOptions: "its own: graphOptimizationLevel 'all', executionMode 'parallel', other options ONNX Runtime's defaults",
         maskIoUAtHalf: ious,
-        maskNote: 'IoU of the masks thresholded at 128 (reference alpha vs SegLens accurate mask): they differ where the resizes differ (the reference resizes with its own point-sampled bilinear, SegLens with libvips\' triangle filter)',
+        maskNote: 'IoU of the masks thresholded at 128 (reference alpha vs SegLens accurate mask)',
         loadAverage1mWhenReferenceHalvesDone: referenceLoad,
         loadAverage1mWhenSeglensDone: steady.p3.detail.loadAverage1mWhenDone,
       },

@@ -394,8 +394,18 @@ async function firstPreview(d: RunningDaemon, mode: string, photo: string) {
     const ready = await c.ensureReady(mode);
     const seg = await c.segment({ mode, image: { path: photo } });
     const ms = now() - t;
+    // After the timing: the mode's own load and warm-up times (ensureReady answers 0 when it
+    // joined a preload already under way) and what the optimised-graph cache did.
+    const st = (await c.status()).modes.find((m) => m.mode === mode);
+    const { text } = await c.metrics();
+    const cache = Object.fromEntries(
+      ['hit', 'miss', 'rebuilt', 'off'].map((o) => [o, metric(text, 'seglens_optimized_cache_total', { outcome: o })]).filter(([, n]) => (n as number) > 0),
+    );
     return {
       ms,
+      statusLoadMs: st?.loadMs,
+      statusWarmupMs: st?.warmupMs,
+      optimizedCache: cache,
       /** From spawning the daemon to the mask: start, connect + initialize, ensureReady + segment. */
       fromSpawnMs: d.startMs + connectMs + ms,
       connectMs,
@@ -444,6 +454,8 @@ async function measureRestart(s: Settings, photo: string): Promise<Figure> {
     connectAndInitializeMs: r1(x.connectMs),
     previewMs: r1(x.ms),
     ensureReady: { load: x.load, warmup: x.warmup, loadMs: r1(x.loadMs), warmupMs: r1(x.warmupMs) },
+    modeStatus: { loadMs: x.statusLoadMs === undefined ? undefined : r1(x.statusLoadMs), warmupMs: x.statusWarmupMs === undefined ? undefined : r1(x.statusWarmupMs) },
+    optimizedCacheOutcomes: x.optimizedCache,
     segmentTotalMs: x.segmentTotalMs,
   });
   for (let i = 0; i < s.restartPairs; i++) {

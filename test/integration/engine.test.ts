@@ -6,12 +6,10 @@
 // the end; an ISNet session takes about 2 GB.
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import { createRequire } from 'node:module';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import * as zlib from 'node:zlib';
 import { onnx } from 'onnx-proto';
 import sharp from 'sharp';
 import { builtinModes } from '../../daemon/catalogue';
@@ -21,35 +19,13 @@ import { ErrorCodes, LogLevel } from '../../daemon/protocol';
 import { EngineCrashedError, WorkerEngine } from '../../daemon/workerEngine';
 import { ReferenceIsnet, assembleReferenceModel, decodeGreyPng, maskIoU, meanAbsDiff } from '../helpers/referencePipeline';
 import { modelsDir, repoRoot, samplePhotos } from '../helpers/repo';
+import { workerScript } from '../helpers/workerScript';
+import { pngClaiming } from '../helpers/images';
 
 const MAX_PIXELS = 64_000_000;
 
 // ---------------------------------------------------------------- fixtures
 
-/** The worker script: $SEGLENS_ENGINE_WORKER, else daemon/engineWorker.ts bundled beside this test. */
-function workerScript(): string {
-  if (process.env.SEGLENS_ENGINE_WORKER) return process.env.SEGLENS_ENGINE_WORKER;
-  const out = path.join(__dirname, 'engineWorker.js');
-  try {
-    // esbuild from the repository, loaded at run time (it cannot be bundled into this file).
-    const esbuild = createRequire(path.join(repoRoot, 'package.json'))('esbuild') as typeof import('esbuild');
-    esbuild.buildSync({
-      entryPoints: [path.join(repoRoot, 'daemon', 'engineWorker.ts')],
-      outfile: out,
-      bundle: true,
-      platform: 'node',
-      target: 'node20',
-      format: 'cjs',
-      external: ['onnxruntime-node', 'sharp'],
-      logLevel: 'warning',
-    });
-    return out;
-  } catch (e) {
-    const dist = path.join(repoRoot, 'dist', 'engineWorker.js');
-    if (fs.existsSync(dist)) return dist;
-    throw e;
-  }
-}
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'seglens-engine-test-'));
 
@@ -64,36 +40,6 @@ function modes(): Map<string, ModeDef> {
   return new Map(all.map((m) => [m.id, m]));
 }
 
-function crc32(buf: Buffer): number {
-  let c = 0xffffffff;
-  for (const b of buf) {
-    c ^= b;
-    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-  }
-  return (c ^ 0xffffffff) >>> 0;
-}
-function pngChunk(type: string, data: Buffer): Buffer {
-  const len = Buffer.alloc(4);
-  len.writeUInt32BE(data.length);
-  const body = Buffer.concat([Buffer.from(type, 'ascii'), data]);
-  const crc = Buffer.alloc(4);
-  crc.writeUInt32BE(crc32(body));
-  return Buffer.concat([len, body, crc]);
-}
-/** A well-formed PNG whose IHDR claims width x height (with a correct CRC) and a token IDAT. */
-function pngClaiming(width: number, height: number): Buffer {
-  const ihdr = Buffer.alloc(13);
-  ihdr.writeUInt32BE(width, 0);
-  ihdr.writeUInt32BE(height, 4);
-  ihdr[8] = 8;
-  ihdr[9] = 2;
-  return Buffer.concat([
-    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
-    pngChunk('IHDR', ihdr),
-    pngChunk('IDAT', zlib.deflateSync(Buffer.alloc(64))),
-    pngChunk('IEND', Buffer.alloc(0)),
-  ]);
-}
 
 /**
  * A tiny semantic "model" built here: Identity from a 3-channel input to a 3-channel score
@@ -163,7 +109,7 @@ async function expectCode(p: Promise<unknown>, code: number, pattern?: RegExp): 
 
 // ---------------------------------------------------------------- tests
 
-const WORKER = workerScript();
+const WORKER = workerScript(__dirname);
 const MODES = modes();
 const mode = (id: string) => MODES.get(id)!;
 const logs: [LogLevel, string][] = [];

@@ -7,7 +7,6 @@
 // creation times with and without the cache are printed side by side (median of 3).
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import { createRequire } from 'node:module';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -18,33 +17,11 @@ import { OPTIMIZED_DIR, sampledSha256 } from '../../daemon/optimizedCache';
 import { LogLevel } from '../../daemon/protocol';
 import { WorkerEngine } from '../../daemon/workerEngine';
 import { assembleReferenceModel, decodeGreyPng } from '../helpers/referencePipeline';
-import { modelsDir, repoRoot, samplePhotos } from '../helpers/repo';
+import { modelsDir, samplePhotos } from '../helpers/repo';
+import { workerScript } from '../helpers/workerScript';
 
 const MAX_PIXELS = 64_000_000;
 
-/** daemon/engineWorker.ts bundled beside this test (dist/engineWorker.js if esbuild is unavailable). */
-function workerScript(): string {
-  if (process.env.SEGLENS_ENGINE_WORKER) return process.env.SEGLENS_ENGINE_WORKER;
-  const out = path.join(__dirname, 'engineWorker.js');
-  try {
-    const esbuild = createRequire(path.join(repoRoot, 'package.json'))('esbuild') as typeof import('esbuild');
-    esbuild.buildSync({
-      entryPoints: [path.join(repoRoot, 'daemon', 'engineWorker.ts')],
-      outfile: out,
-      bundle: true,
-      platform: 'node',
-      target: 'node20',
-      format: 'cjs',
-      external: ['onnxruntime-node', 'sharp'],
-      logLevel: 'warning',
-    });
-    return out;
-  } catch (e) {
-    const dist = path.join(repoRoot, 'dist', 'engineWorker.js');
-    if (fs.existsSync(dist)) return dist;
-    throw e;
-  }
-}
 
 /** The `fast` ISNet mode (512², the shared rewritten model), or `accurate` on the original 1024 file while models/ is not assembled. */
 function isnetMode(): ModeDef {
@@ -55,7 +32,7 @@ function isnetMode(): ModeDef {
   return { ...acc, model: { ...acc.model, file: assembleReferenceModel() } };
 }
 
-const WORKER = workerScript();
+const WORKER = workerScript(__dirname);
 const MODE = isnetMode();
 const PHOTO = samplePhotos().find((p) => /rocket\.jpg$/.test(p)) ?? samplePhotos()[0];
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'seglens-optcache-test-'));

@@ -18,6 +18,8 @@ export interface LaunchOptions {
   idleExitSeconds: number;
   /** A mode the daemon starts loading and warming at once (the window's current mode). */
   preload?: string;
+  /** Dummy inferences per warm-up (seglens.warmup.iterations). */
+  warmupIterations?: number;
   /** Receives the daemon's stderr, line by line. */
   onStderr: (line: string) => void;
   /** How long a spawned shared daemon may take before it accepts connections. */
@@ -80,6 +82,7 @@ export async function connectOrSpawnShared(opts: LaunchOptions): Promise<Launche
         '--provider',
         opts.provider,
         ...(opts.preload ? ['--preload', opts.preload] : []),
+        ...(opts.warmupIterations ? ['--warmup-iterations', String(opts.warmupIterations)] : []),
       ],
       { detached: true, stdio: ['ignore', 'ignore', fd], env: nodeEnv(), cwd: path.dirname(opts.daemonJs), windowsHide: true },
     );
@@ -122,7 +125,9 @@ export async function connectOrSpawnShared(opts: LaunchOptions): Promise<Launche
 /** A per-window daemon on stdin/stdout; it exits when this window closes its stdin. */
 export function spawnPerWindow(opts: Omit<LaunchOptions, 'socketPath' | 'idleExitSeconds'>): Launched {
   fs.mkdirSync(opts.cacheDir, { recursive: true });
-  const client = spawnStdio(opts.daemonJs, ['--cache-dir', opts.cacheDir, '--provider', opts.provider], {
+  const args = ['--cache-dir', opts.cacheDir, '--provider', opts.provider];
+  if (opts.warmupIterations) args.push('--warmup-iterations', String(opts.warmupIterations));
+  const client = spawnStdio(opts.daemonJs, args, {
     env: nodeEnv(),
     cwd: path.dirname(opts.daemonJs),
     windowsHide: true,

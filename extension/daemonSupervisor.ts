@@ -162,6 +162,7 @@ export class DaemonSupervisor implements vscode.Disposable {
             provider: cfg.executionProvider,
             idleExitSeconds: cfg.idleExitSeconds,
             preload: cfg.mode,
+            warmupIterations: cfg.warmupIterations,
             onStderr,
           });
         } else {
@@ -171,7 +172,13 @@ export class DaemonSupervisor implements vscode.Disposable {
         }
       } else {
         if (!spawn) return undefined;
-        launched = spawnPerWindow({ daemonJs: this.opts.daemonJs, cacheDir: this.opts.cacheDir, provider: cfg.executionProvider, onStderr });
+        launched = spawnPerWindow({
+          daemonJs: this.opts.daemonJs,
+          cacheDir: this.opts.cacheDir,
+          provider: cfg.executionProvider,
+          warmupIterations: cfg.warmupIterations,
+          onStderr,
+        });
       }
       const client = launched.client;
       client.onLog((l) => this.logFromDaemon(l));

@@ -1,9 +1,11 @@
 // Starts the real daemon (`node dist/daemon.js`) for integration tests, and reads its metrics.
+import assert from 'node:assert/strict';
 import { ChildProcess, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { connectSocket, DaemonClient, spawnStdio } from '../../daemon/client';
+import { ModeStatus } from '../../daemon/protocol';
 import { daemonJs } from './repo';
 
 export function tempDir(prefix = 'seglens-test-'): string {
@@ -113,4 +115,16 @@ export async function counters(client: DaemonClient, mode: string): Promise<{ lo
     warmups: metric(text, 'seglens_warmup_runs_total', { mode }),
     skipped: metric(text, 'seglens_warmup_skipped_total', { mode }),
   };
+}
+
+/**
+ * The mode is still loaded and warm. A background re-warm (the daemon re-warms a mode whose
+ * inference got slower than 1.5x its baseline, which a busy machine can cause) shows as
+ * `warming` of a mode that stays loaded: that is still "warm" for these checks.
+ */
+export function assertStillWarm(s: ModeStatus | undefined, what: string): void {
+  assert.ok(s, `${what}: mode missing from status`);
+  assert.equal(s.loaded, true, `${what}: ${s.mode} is still loaded`);
+  assert.ok(s.warmups >= 1, `${what}: ${s.mode} has been warmed up`);
+  assert.ok(s.state === 'warm' || s.state === 'warming', `${what}: ${s.mode} is ${s.state}`);
 }

@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import { after, before, test } from 'node:test';
 import { CancellationTokenSource, ResponseError } from 'vscode-jsonrpc/node';
 import { DaemonClient } from '../../daemon/client';
-import { ListeningDaemon, startListening, startStdio, tempDir } from '../helpers/daemonProcess';
+import { ListeningDaemon, startListening, startStdio, tempDir, assertStillWarm } from '../helpers/daemonProcess';
 import { pngClaiming } from '../helpers/images';
 import { samplePhotos } from '../helpers/repo';
 
@@ -34,7 +34,7 @@ const code = (c: number, message?: RegExp) => (e: unknown) => {
 
 async function stillServes(): Promise<void> {
   const st = await client.status();
-  assert.equal(st.modes.find((m) => m.mode === 'text')?.state, 'warm', 'the daemon still answers, text still warm');
+  assertStillWarm(st.modes.find((m) => m.mode === 'text'), 'the daemon still answers');
 }
 
 test('-32602 invalid params: unknown mode, wrong types, missing image', async () => {

@@ -12,7 +12,7 @@ import sharp from 'sharp';
 import { ResponseError } from 'vscode-jsonrpc/node';
 import { DaemonClient } from '../../daemon/client';
 import { SegmentResult } from '../../daemon/protocol';
-import { ListeningDaemon, startListening, tempDir } from '../helpers/daemonProcess';
+import { ListeningDaemon, startListening, tempDir, assertStillWarm } from '../helpers/daemonProcess';
 import * as img from '../helpers/hostileImages';
 
 const MAX_IMAGE_BYTES = 300_000;
@@ -54,7 +54,7 @@ const segBytes = (b: Buffer) => client.segment({ mode: 'text', image: { base64: 
 
 async function stillServes(): Promise<void> {
   const st = await other.status();
-  assert.equal(st.modes.find((m) => m.mode === 'text')?.state, 'warm', 'another client is still served, text still warm');
+  assertStillWarm(st.modes.find((m) => m.mode === 'text'), 'another client is still served');
 }
 
 test('1002: an empty file, an empty base64 image and a truncated PNG', async () => {

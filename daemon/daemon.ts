@@ -330,6 +330,11 @@ export class Daemon {
     };
   }
 
+  /** Resolves once no engine job runs or waits (background work yields to clients' requests). */
+  whenIdle(): Promise<void> {
+    return new Promise((resolve) => this.queue.whenIdle(resolve));
+  }
+
   /** Stops accepting work; waiting jobs are refused with 1006. */
   beginShutdown(): void {
     this.shuttingDown = true;

@@ -194,9 +194,14 @@ async function main(): Promise<void> {
   // windows that will ask for them again). One at a time: they mostly share one session and
   // one CPU, and a client's request joins whichever flight is under way.
   const recentCount = args.preloadRecent ?? (args.transport.kind === 'listen' ? 2 : 0);
+  const asked = new Set(args.preload);
   const wanted = [...new Set([...args.preload, ...recent.list().slice(0, recentCount)])];
   void (async () => {
     for (const mode of wanted) {
+      if (stopping) return;
+      // Modes only remembered from before wait until clients' requests are served: a window's
+      // first preview after a restart must not queue behind a mode nobody has asked for yet.
+      if (!asked.has(mode)) await daemon.whenIdle();
       if (stopping) return;
       if (!daemon.registry.has(mode)) {
         // A user mode is defined by its client after connecting; nothing to preload before that.

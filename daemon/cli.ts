@@ -20,6 +20,9 @@ export interface DaemonArgs {
   keepAliveMinutes: number;
   maxLoadedModels: number;
   maxRssMb: number;
+  /** The optimised-graph cache's size budget in MiB (0: none) and age limit in days (0: none). */
+  cacheMaxMb: number;
+  cacheMaxDays: number;
   /** How many recently used modes to load and warm at start (default: 2 with --listen, 0 with --stdio). */
   preloadRecent?: number;
 }
@@ -32,7 +35,8 @@ export const USAGE = `usage: node dist/daemon.js (--stdio | --listen <path>)
   [--provider auto|cpu|cuda|dml|coreml] [--preload MODE,MODE]
   [--log-level error|warn|info|debug] [--max-pixels N] [--max-queue N]
   [--max-image-bytes N] [--warmup-iterations N] [--models FILE]
-  [--keep-alive-minutes N | --keep-alive-seconds N] [--max-loaded-models N] [--max-rss-mb N] [--preload-recent N]`;
+  [--keep-alive-minutes N | --keep-alive-seconds N] [--max-loaded-models N] [--max-rss-mb N] [--preload-recent N]
+  [--cache-max-mb N] [--cache-max-days N]`;
 
 export function parseArgs(argv: string[]): DaemonArgs {
   const a: Partial<DaemonArgs> & { preload: string[] } = { preload: [] };
@@ -108,6 +112,12 @@ export function parseArgs(argv: string[]): DaemonArgs {
       case '--preload-recent':
         a.preloadRecent = int(flag, argv[++i], 0);
         break;
+      case '--cache-max-mb':
+        a.cacheMaxMb = int(flag, argv[++i], 0);
+        break;
+      case '--cache-max-days':
+        a.cacheMaxDays = int(flag, argv[++i], 0);
+        break;
       case '--models':
         a.modelsFile = value();
         break;
@@ -136,5 +146,7 @@ export function parseArgs(argv: string[]): DaemonArgs {
     maxLoadedModels: a.maxLoadedModels ?? 0,
     maxRssMb: a.maxRssMb ?? 0,
     preloadRecent: a.preloadRecent,
+    cacheMaxMb: a.cacheMaxMb ?? 1024,
+    cacheMaxDays: a.cacheMaxDays ?? 30,
   };
 }

@@ -70,6 +70,7 @@ export class Daemon {
         onLoad: (mode, ms, info) => {
           this.metrics.modelLoads.inc({ mode });
           if (info.optimizedCache) this.metrics.optimizedCache.inc({ outcome: info.optimizedCache });
+          if (info.optimizedCacheRemoved) this.metrics.optimizedCacheRemoved.inc({}, info.optimizedCacheRemoved);
           this.metrics.modelLoadSeconds.observe({ mode }, ms / 1000);
           opts.log('info', `loaded the model of ${mode} in ${Math.round(ms)} ms`);
           this.afterGrowth(mode);

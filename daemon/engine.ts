@@ -18,6 +18,8 @@ export interface LoadInfo {
   optimizedCache?: 'hit' | 'miss' | 'rebuilt' | 'off';
   /** Time inside ONNX Runtime's session creation (part of loadMs). */
   sessionMs?: number;
+  /** Old optimised graphs the cache removed after this load (daemon/optimizedCache.ts, collect). */
+  optimizedCacheRemoved?: number;
 }
 
 export interface SegmentOutput {

@@ -42,7 +42,7 @@ const init = (workerData ?? {}) as WorkerInit;
 const choice: ProviderChoice = init.provider ?? 'auto';
 const threads = init.threads && init.threads > 0 ? init.threads : defaultThreads();
 // Optimised-graph cache under --cache-dir (off without one).
-const optimized = new OptimizedModelCache(ort, init.cacheDir, (level, message) => log(level, message));
+const optimized = new OptimizedModelCache(ort, init.cacheDir, (level, message) => log(level, message), init.cachePolicy);
 
 function defaultThreads(): number {
   // MODELS.md: intra-op threads = physical cores. Node cannot see SMT; availableParallelism
@@ -130,7 +130,7 @@ async function load(ref: ModelRef): Promise<LoadInfo> {
     throw modelError(ref, (e instanceof Error ? e.message : String(e)).split('\n')[0]);
   }
   const loadMs = performance.now() - t0;
-  const { session, outcome, createMs, reason } = result.value;
+  const { session, outcome, createMs, reason, collected } = result.value;
   sessions.set(ref.key, { ref, session, provider: result.provider, loadMs });
   currentProvider = result.provider;
   port!.postMessage({ type: 'provider', provider: result.provider } satisfies WorkerReply);
@@ -139,7 +139,7 @@ async function load(ref: ModelRef): Promise<LoadInfo> {
     `loaded ${ref.key} (${ref.file}) on ${result.provider} in ${loadMs.toFixed(0)} ms (session ${createMs.toFixed(0)} ms, optimised-graph cache ${outcome}${reason ? `: ${reason}` : ''}), ${threads} threads`,
   );
   const optimizedCache: CacheOutcome = outcome;
-  return { loadMs, provider: result.provider, optimizedCache, sessionMs: createMs };
+  return { loadMs, provider: result.provider, optimizedCache, sessionMs: createMs, optimizedCacheRemoved: collected?.entries };
 }
 
 async function unload(key: string): Promise<void> {

@@ -88,7 +88,13 @@ async function main(): Promise<void> {
   const modelsDir = path.resolve(args.modelsDir ?? defaultModelsDir());
   // A dead worker takes its sessions along: the registry then reports those modes cold.
   let onEngineCrash = (_e: Error) => undefined as void;
-  const engine = new WorkerEngine({ provider: args.provider, log, cacheDir, onCrash: (e) => onEngineCrash(e) });
+  const engine = new WorkerEngine({
+    provider: args.provider,
+    log,
+    cacheDir,
+    cachePolicy: { maxBytes: args.cacheMaxMb * 1024 * 1024, maxAgeDays: args.cacheMaxDays },
+    onCrash: (e) => onEngineCrash(e),
+  });
   const modes = builtinModes(modelsDir);
   if (args.modelsFile) {
     // User modes from --models: a definition with a mistake is skipped (said in the log, field

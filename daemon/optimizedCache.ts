@@ -20,6 +20,14 @@
 // ISNet graph costs ~290 ms here, more than the ~180 ms the cache saves), then ORT's own
 // parsing. Anything wrong: the entry is deleted and rebuilt from the original. An unusable
 // cache folder turns the cache off (with one warning) and sessions load as before.
+//
+// Collecting: each entry is ~170 MB for ISNet and a new one appears whenever the model, ORT,
+// the provider or the options change, so old ones would pile up. A hit touches the sidecar
+// (its mtime is the entry's last use); after a process's first load and after every write,
+// entries unused for `maxAgeDays` go, then the least recently used until the folder fits
+// `maxBytes`. Entries this process loaded are never collected by it. Another daemon sharing
+// the folder (e.g. the previous extension version) loses nothing it has loaded: ORT reads
+// the file at session creation; at worst its next load rebuilds the entry.
 import * as crypto from 'node:crypto';
 import { createReadStream, promises as fsp, readFileSync } from 'node:fs';
 import * as os from 'node:os';
@@ -35,6 +43,23 @@ export const OPTIMIZED_DIR = 'optimized-models';
 const HEAD_TAIL = 1 << 20;
 const SAMPLE_BLOCK = 256 << 10;
 const SAMPLES = 17;
+const HASH_MEMO = 'model-hashes.json';
+/** An .onnx without its sidecar this young may still be being written by another daemon. */
+const ORPHAN_GRACE_MS = 3600_000;
+
+export interface CollectPolicy {
+  /** Keep the folder under this many bytes (0: no limit). */
+  maxBytes: number;
+  /** Remove entries not used for this many days (0: no limit). */
+  maxAgeDays: number;
+}
+export const DEFAULT_COLLECT_POLICY: CollectPolicy = { maxBytes: 1024 * 1024 * 1024, maxAgeDays: 30 };
+
+export interface Collected {
+  /** Entries removed (an entry is an optimised graph with its sidecar). */
+  entries: number;
+  bytes: number;
+}
 
 export interface OptimizedSidecar {
   version: number;
@@ -156,6 +181,8 @@ export interface CachedCreate {
   createMs: number;
   /** Why the entry was rebuilt, or why the cache is off. */
   reason?: string;
+  /** What collecting old entries removed after this load (absent when it did not run). */
+  collected?: Collected;
 }
 
 export class OptimizedModelCache {
@@ -163,11 +190,15 @@ export class OptimizedModelCache {
   private usable: boolean | undefined;
   private warned = false;
   private memo: HashMemo | undefined;
+  /** Entry names (without extension) this process has loaded or written: never collected by it. */
+  private readonly inUse = new Set<string>();
+  private collectedOnce = false;
 
   constructor(
     private readonly ort: typeof ortTypes,
     cacheDir: string | undefined,
     private readonly log: Log,
+    private readonly policy: CollectPolicy = DEFAULT_COLLECT_POLICY,
   ) {
     this.dir = cacheDir ? path.join(path.resolve(cacheDir), OPTIMIZED_DIR) : undefined;
   }
@@ -212,7 +243,13 @@ export class OptimizedModelCache {
       try {
         // ORT: load a pre-optimised graph with optimisations disabled.
         const session = await this.ort.InferenceSession.create(onnx, { ...opts, graphOptimizationLevel: 'disabled' });
-        return { session, outcome: 'hit', createMs: performance.now() - t };
+        const createMs = performance.now() - t;
+        this.inUse.add(base);
+        // The sidecar's mtime records the entry's last use, for collecting.
+        const now = new Date();
+        await fsp.utimes(side, now, now).catch(() => undefined);
+        const collected = this.collectedOnce ? undefined : await this.collect();
+        return { session, outcome: 'hit', createMs, collected };
       } catch (e) {
         rebuiltBecause = `ONNX Runtime could not load it (${firstLine(e)})`;
       }
@@ -264,8 +301,10 @@ export class OptimizedModelCache {
         createdAt: new Date().toISOString(),
       };
       await writeAtomic(side, JSON.stringify(sidecar, null, 2) + '\n');
+      this.inUse.add(base);
       this.log('debug', `optimised-graph cache: ${outcome === 'miss' ? 'wrote' : 'rebuilt'} ${onnx} (${st.size} bytes)`);
-      return { session, outcome, createMs, reason: rebuiltBecause };
+      const collected = await this.collect();
+      return { session, outcome, createMs, reason: rebuiltBecause, collected };
     } catch (e) {
       await rmQuiet(tmp);
       this.warnOnce(`optimised-graph cache: could not store ${onnx} (${firstLine(e)}); the session is served without it`);
@@ -283,7 +322,7 @@ export class OptimizedModelCache {
     } catch {
       // no sidecar
     }
-    const memoFile = path.join(this.dir!, 'model-hashes.json');
+    const memoFile = path.join(this.dir!, HASH_MEMO);
     if (!this.memo) {
       try {
         this.memo = JSON.parse(await fsp.readFile(memoFile, 'utf8')) as HashMemo;
@@ -297,6 +336,87 @@ export class OptimizedModelCache {
     this.memo[file] = { size: st.size, mtimeMs: st.mtimeMs, sha256: sha };
     await writeAtomic(memoFile, JSON.stringify(this.memo, null, 2) + '\n').catch(() => undefined);
     return sha;
+  }
+
+  /**
+   * Removes entries unused for policy.maxAgeDays, then the least recently used until the folder
+   * fits policy.maxBytes, never one this process loaded; also orphaned files, and remembered
+   * checksums of model files that are gone. Best effort: a file that cannot be removed stays.
+   */
+  async collect(now = Date.now()): Promise<Collected> {
+    this.collectedOnce = true;
+    const out: Collected = { entries: 0, bytes: 0 };
+    if (!this.dir || this.usable !== true) return out;
+    let names: string[];
+    try {
+      names = await fsp.readdir(this.dir);
+    } catch {
+      return out;
+    }
+    interface Entry { base: string; bytes: number; lastUsed: number; files: string[] }
+    const entries = new Map<string, Entry>();
+    for (const name of names) {
+      const m = /^(.*)\.(onnx|json)$/.exec(name);
+      if (!m || name === HASH_MEMO) continue;
+      const st = await fsp.stat(path.join(this.dir, name)).catch(() => undefined);
+      if (!st?.isFile()) continue;
+      const e = entries.get(m[1]) ?? { base: m[1], bytes: 0, lastUsed: 0, files: [] };
+      e.bytes += st.size;
+      e.files.push(name);
+      // The sidecar is touched on each hit; the graph's mtime is its creation.
+      e.lastUsed = Math.max(e.lastUsed, st.mtimeMs);
+      entries.set(m[1], e);
+    }
+    const remove = async (e: Entry, why: string) => {
+      for (const f of e.files) await rmQuiet(path.join(this.dir!, f));
+      entries.delete(e.base);
+      out.entries++;
+      out.bytes += e.bytes;
+      this.log('info', `optimised-graph cache: removed ${e.base} (${(e.bytes / 1048576).toFixed(0)} MB): ${why}`);
+    };
+    for (const e of [...entries.values()]) {
+      if (this.inUse.has(e.base)) continue;
+      const complete = e.files.includes(`${e.base}.onnx`) && e.files.includes(`${e.base}.json`);
+      // A graph whose sidecar never came (a daemon died between the two renames), or a sidecar left alone.
+      if (!complete && now - e.lastUsed > ORPHAN_GRACE_MS) await remove(e, 'incomplete entry');
+      else if (this.policy.maxAgeDays > 0 && now - e.lastUsed > this.policy.maxAgeDays * 86_400_000) {
+        await remove(e, `not used for ${this.policy.maxAgeDays} days`);
+      }
+    }
+    if (this.policy.maxBytes > 0) {
+      let total = [...entries.values()].reduce((n, e) => n + e.bytes, 0);
+      const oldestFirst = [...entries.values()].filter((e) => !this.inUse.has(e.base)).sort((a, b) => a.lastUsed - b.lastUsed);
+      for (const e of oldestFirst) {
+        if (total <= this.policy.maxBytes) break;
+        total -= e.bytes;
+        await remove(e, `the cache folder is over its ${(this.policy.maxBytes / 1048576).toFixed(0)} MB budget (least recently used first)`);
+      }
+      if (total > this.policy.maxBytes) {
+        this.log('debug', `optimised-graph cache: ${(total / 1048576).toFixed(0)} MB in use by this daemon, over the budget; kept`);
+      }
+    }
+    await this.forgetMissingModels();
+    return out;
+  }
+
+  /** Drops remembered checksums of model files that no longer exist. */
+  private async forgetMissingModels(): Promise<void> {
+    const memoFile = path.join(this.dir!, HASH_MEMO);
+    let memo: HashMemo;
+    try {
+      memo = this.memo ?? (JSON.parse(await fsp.readFile(memoFile, 'utf8')) as HashMemo);
+    } catch {
+      return;
+    }
+    let changed = false;
+    for (const file of Object.keys(memo)) {
+      if (!(await fsp.stat(file).catch(() => undefined))) {
+        delete memo[file];
+        changed = true;
+      }
+    }
+    this.memo = memo;
+    if (changed) await writeAtomic(memoFile, JSON.stringify(memo, null, 2) + '\n').catch(() => undefined);
   }
 
   private async check(onnx: string, side: string, key: string): Promise<{ state: 'none' } | { state: 'ok' } | { state: 'bad'; reason: string }> {

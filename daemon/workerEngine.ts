@@ -9,6 +9,7 @@ import type { Engine, ImageInput, LoadInfo, SegmentOutput } from './engine';
 import { SegLensError, SerializedError, deserializeError } from './errors';
 import type { ModeDef, ModelRef } from './modeDef';
 import { ErrorCodes, LogLevel } from './protocol';
+import type { CollectPolicy } from './optimizedCache';
 import { ProviderChoice, availableProviders } from './provider';
 
 export interface WorkerEngineOptions {
@@ -25,6 +26,8 @@ export interface WorkerEngineOptions {
    * `<cacheDir>/optimized-models/` (daemon/optimizedCache.ts). Absent: no optimised-graph cache.
    */
   cacheDir?: string;
+  /** When old optimised graphs are removed (default: DEFAULT_COLLECT_POLICY). */
+  cachePolicy?: CollectPolicy;
 }
 
 /** Data the worker starts with (`workerData`). */
@@ -32,6 +35,7 @@ export interface WorkerInit {
   provider: ProviderChoice;
   threads?: number;
   cacheDir?: string;
+  cachePolicy?: CollectPolicy;
 }
 
 /** Main → worker. */
@@ -182,7 +186,7 @@ export class WorkerEngine implements Engine {
   private ensureWorker(): Worker {
     if (this.worker) return this.worker;
     const file = this.opts.workerPath ?? path.join(__dirname, 'engineWorker.js');
-    const init: WorkerInit = { provider: this.choice, threads: this.opts.threads, cacheDir: this.opts.cacheDir };
+    const init: WorkerInit = { provider: this.choice, threads: this.opts.threads, cacheDir: this.opts.cacheDir, cachePolicy: this.opts.cachePolicy };
     // The worker's stdout is captured (never the process's: under --stdio that is the
     // protocol transport) and forwarded to the log; its stderr goes to the daemon's stderr.
     const w = new Worker(file, { workerData: init, stdout: true });

@@ -215,7 +215,7 @@ export class Daemon {
 
     handle(P.Metrics, () => ({ text: this.metrics.render() }));
 
-    handle(P.DefineModes, (p) => this.userModes.define(p));
+    handle(P.DefineModes, (p) => this.userModes.define(p, client));
 
     handle(P.InspectModel, (p) => inspectModel((p as Partial<P.InspectModelParams> | null)?.path as string));
 
@@ -230,6 +230,7 @@ export class Daemon {
       gone.cancel();
       if (!this.connections.delete(client)) return;
       this.lifecycle.clientGone(client);
+      this.userModes.clientGone(client);
       if (client.initializedAt !== undefined) this.opts.log('info', `client '${client.name}' left (${this.initializedClients()} connected)`);
       this.opts.onClientsChanged?.(this.connections.size);
     });

@@ -229,8 +229,9 @@ export interface DefinitionError {
 
 export interface DefineModesParams {
   modes: UserModeDefinition[];
-  /** Default false: add or update only. True: the list is the whole set of user modes, so
-   * user modes not in it are unloaded and removed. */
+  /** Default false: add or update only. True: the list is the whole set of this client's user
+   * modes, so user modes not in it are unloaded and removed, except those another connected
+   * client has defined (and not dropped since) and those from the daemon's --models file. */
   replace?: boolean;
   /** Base folder for relative `model` paths (default: relative paths are refused). */
   baseDir?: string;

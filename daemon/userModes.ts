@@ -641,22 +641,53 @@ export interface ModeRegistry {
   remove(mode: string): Promise<boolean>;
 }
 
-/** Applies seglens/defineModes requests one at a time (two windows sending their settings at once). */
+/**
+ * Applies seglens/defineModes requests one at a time (two windows sending their settings at once).
+ *
+ * Each user mode remembers who defined it: connected clients, or the daemon's --models file.
+ * `replace: true` drops the caller's claim on modes missing from its list and removes those
+ * nobody else still claims, so two windows (say, two VS Code profiles with different
+ * `seglens.customModels`) sharing one daemon keep each other's modes. A client that leaves
+ * keeps its claims until it is gone for good: its modes stay (and stay warm) across a window
+ * reload, and are removed by the next `replace` that leaves them out once no connected client
+ * claims them. Modes from --models are only ever redefined, never removed.
+ */
 export class UserModeService {
   private chain: Promise<unknown> = Promise.resolve();
+  /** Mode id → who defined it (client objects, or FROM_FILE). */
+  private readonly owners = new Map<string, Set<unknown>>();
+  private readonly connected = new Set<unknown>();
+  private static readonly FROM_FILE = Symbol('--models');
 
   constructor(
     private readonly registry: ModeRegistry,
     private readonly notify: (p: ModesChangedParams) => void,
-  ) {}
+  ) {
+    for (const d of registry.modes()) if (d.custom) this.owners.set(d.id, new Set([UserModeService.FROM_FILE]));
+  }
 
-  define(params: unknown): Promise<DefineModesResult> {
-    const run = this.chain.then(() => this.apply(params));
+  /** `owner` identifies the calling client (its connection); its claims count while it is connected. */
+  define(params: unknown, owner: unknown = undefined): Promise<DefineModesResult> {
+    if (owner !== undefined) this.connected.add(owner);
+    const run = this.chain.then(() => this.apply(params, owner));
     this.chain = run.catch(() => undefined);
     return run;
   }
 
-  private async apply(params: unknown): Promise<DefineModesResult> {
+  /** The client left: its claims no longer protect its modes from another client's `replace`. */
+  clientGone(owner: unknown): void {
+    this.connected.delete(owner);
+    for (const set of this.owners.values()) set.delete(owner);
+  }
+
+  private claimedByOthers(id: string, owner: unknown): boolean {
+    const set = this.owners.get(id);
+    if (!set) return false;
+    for (const o of set) if (o !== owner && (o === UserModeService.FROM_FILE || this.connected.has(o))) return true;
+    return false;
+  }
+
+  private async apply(params: unknown, owner: unknown): Promise<DefineModesResult> {
     const m = 'seglens/defineModes';
     if (!isObj(params)) throw invalidParams(`${m}: params must be an object {modes: [...]}`);
     if (!Array.isArray(params.modes)) throw invalidParams(`${m}: 'modes' must be an array of mode definitions`);
@@ -671,11 +702,19 @@ export class UserModeService {
       const outcome = await this.registry.define(def);
       result[outcome].push(def.id);
       result.modes.push(modeInfo(def));
+      if (!this.owners.has(def.id)) this.owners.set(def.id, new Set());
+      if (owner !== undefined) this.owners.get(def.id)!.add(owner);
     }
     if (params.replace === true) {
       const keep = new Set(defs.map((d) => d.id));
       for (const d of this.registry.modes()) {
-        if (d.custom && !keep.has(d.id) && (await this.registry.remove(d.id))) result.removed.push(d.id);
+        if (!d.custom || keep.has(d.id)) continue;
+        this.owners.get(d.id)?.delete(owner);
+        if (this.claimedByOthers(d.id, owner)) continue;
+        if (await this.registry.remove(d.id)) {
+          result.removed.push(d.id);
+          this.owners.delete(d.id);
+        }
       }
     }
     if (result.added.length || result.replaced.length || result.removed.length) {

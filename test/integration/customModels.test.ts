@@ -326,16 +326,38 @@ describe('seglens/defineModes', () => {
     assert.equal((await counters(client, 'reexported')).loads, 2, 'a new session for the new file');
   });
 
-  test('replace: true makes the list the whole set of user modes', async () => {
+  test("replace: true makes the list the whole set of this client's user modes; another client's and --models ones stay", async () => {
     changes.length = 0;
     const r = await define([colorDef('nchw-logits', files.nchwLogits)], { replace: true });
     assert.deepEqual(r.unchanged, ['nchw-logits']);
-    assert.ok(r.removed.includes('from-file') && r.removed.includes('shared') && r.removed.includes('matte-logit'));
-    const ids = (await client.status()).modes.map((m) => m.mode);
-    assert.deepEqual(ids.filter((id) => !['fast', 'balanced', 'accurate', 'sota', 'text'].includes(id)), ['nchw-logits']);
+    assert.ok(r.removed.includes('matte-logit') && r.removed.includes('nhwc-logits'), `removed ${r.removed.join(', ')}`);
+    assert.ok(!r.removed.includes('from-file'), 'modes from --models are never removed');
+    assert.ok(!r.removed.includes('shared'), "the other client also defined 'shared' and is still connected");
+    const custom = async () =>
+      (await client.status()).modes.map((m) => m.mode).filter((id) => !['fast', 'balanced', 'accurate', 'sota', 'text'].includes(id)).sort();
+    assert.deepEqual(await custom(), ['from-file', 'nchw-logits', 'shared']);
+    await waitFor(() => changes.some((c) => c.removed.includes('matte-logit')), 'modesChanged says removed');
+
+    // The other client's own replace drops its claim: 'shared' goes, this client's mode stays.
+    const o = await other.request(P.DefineModes, { modes: [], replace: true });
+    assert.deepEqual(o.removed, ['shared']);
+    assert.deepEqual(await custom(), ['from-file', 'nchw-logits']);
     await assert.rejects(client.ensureReady('shared'), code(-32602, /unknown mode 'shared'/));
-    await waitFor(() => changes.some((c) => c.removed.includes('shared')), 'modesChanged says removed');
     await expectQuadrantClasses('nchw-logits');
+  });
+
+  test("a client that left no longer keeps its modes from another client's replace", async () => {
+    const third = await daemon.connect('custom-3');
+    const t = await third.request(P.DefineModes, { modes: [colorDef('third', files.nchwProbs, { outputKind: 'probabilities' })], replace: true });
+    assert.deepEqual([t.added, t.removed], [['third'], []], "a replace never removes another connected client's modes");
+    await third.ensureReady('third');
+    assert.deepEqual((await define([colorDef('nchw-logits', files.nchwLogits)], { replace: true })).removed, []);
+    // Left, but nobody replaced its list yet: still there, still warm (a window reload finds it).
+    third.dispose();
+    const before = (await client.status()).clients;
+    for (let i = 0; i < 100 && (await client.status()).clients === before; i++) await new Promise((res) => setTimeout(res, 20));
+    assert.equal((await client.status()).modes.find((m) => m.mode === 'third')?.state, 'warm');
+    assert.deepEqual((await define([colorDef('nchw-logits', files.nchwLogits)], { replace: true })).removed, ['third']);
   });
 });
 

@@ -6,7 +6,6 @@
 // esbuild bundles this file to dist/engineWorker.js; WorkerEngine (workerEngine.ts) starts it.
 import * as crypto from 'node:crypto';
 import { createReadStream, promises as fsp } from 'node:fs';
-import * as os from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 import * as ort from 'onnxruntime-node';
 import sharp from 'sharp';
@@ -16,6 +15,7 @@ import { decodeResized, decodeRgb, describeImageInput, encodeGreyPng, probeImage
 import type { ModeDef, ModelRef } from './modeDef';
 import { ErrorCodes } from './protocol';
 import { CacheOutcome, OptimizedModelCache } from './optimizedCache';
+import { defaultIntraOpThreads } from './cpuCores';
 import { ProviderChoice, ProviderName, createWithFallback, gpuLibrariesPresent, ortBinDir } from './provider';
 import {
   BufferPool,
@@ -40,15 +40,9 @@ const port = parentPort;
 if (!port) throw new Error('engineWorker.js must run in a worker thread (started by WorkerEngine)');
 const init = (workerData ?? {}) as WorkerInit;
 const choice: ProviderChoice = init.provider ?? 'auto';
-const threads = init.threads && init.threads > 0 ? init.threads : defaultThreads();
+const threads = init.threads && init.threads > 0 ? init.threads : defaultIntraOpThreads();
 // Optimised-graph cache under --cache-dir (off without one).
 const optimized = new OptimizedModelCache(ort, init.cacheDir, (level, message) => log(level, message), init.cachePolicy);
-
-function defaultThreads(): number {
-  // MODELS.md: intra-op threads = physical cores. Node cannot see SMT; availableParallelism
-  // is the honest portable figure (2 on the reference machine).
-  return typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
-}
 
 function log(level: Level, message: string): void {
   port!.postMessage({ type: 'log', level, message } satisfies WorkerReply);

@@ -5,7 +5,10 @@
 //   2. package   builds and packages the VSIX (`npm run package -- --out FILE`)
 //   3. suites    the extension's mocha suites (dist/test/vscode/index.js) inside the real
 //                extension host, through the web workbench's `payload` parameter
-//   4. scenarios the user flows of scenarios.mjs against the installed VSIX
+//   4. scenarios the user flows of scenarios.mjs against the installed VSIX: first those of one
+//                shared session (`scenarios`), then, once that session and its daemon are
+//                stopped, those that need a VS Code of their own (`ownServerScenarios`: what
+//                happens as VS Code starts, Workspace Trust), each on its own code-server
 //   5. cleanup   kills everything the run started (the detached daemon too) and checks that
 //                no code-server, Chromium or daemon process of the run is left
 //
@@ -172,7 +175,9 @@ async function main() {
   // 2. the VSIX
   let vsix = process.env.SEGLENS_E2E_VSIX;
   let built = false;
-  const needVsix = wanted('scenarios', ...S.scenarios.map((s, i) => [String(i + 1), s.name]).flat());
+  // Scenario numbers run on: the shared session's (1..6), then those with a code-server of their own.
+  const numbered = [...S.scenarios, ...S.ownServerScenarios].map((s, i) => [String(i + 1), s.name]).flat();
+  const needVsix = wanted('scenarios', ...numbered);
   if (needVsix && dev) {
     await step('build (--dev: the scenarios load the working tree, no VSIX)', () => sh('npm', ['run', 'build'], { logFile: path.join(RESULTS, 'build.log'), env: npmEnv() }));
     built = results.at(-1).ok;
@@ -245,12 +250,14 @@ async function main() {
 
   // 4. the user flows against the installed VSIX
   const chosen = S.scenarios.filter((s, i) => wanted('scenarios', String(i + 1), s.name));
+  let appServer;
   if (chosen.length) {
     if (!vsix && !dev) {
       for (const s of chosen) notRun(`scenario ${s.name}`, 'no VSIX');
     } else {
       const server = new H.CodeServer(run, 'app', { settings: S.SETTINGS });
       servers.push(server);
+      appServer = server;
       let page;
       let ctx;
       await step('scenarios: install the VSIX, start code-server, open the workspace', async () => {
@@ -288,6 +295,65 @@ async function main() {
           for (const [i, p] of ctx.pages.entries()) await saveFailureArtefacts(`${s.name}${i ? `-page${i + 1}` : ''}`, p, i ? undefined : server);
         }
       }
+    }
+  }
+
+  // 4b. the flows that need a VS Code of their own (startup settings, Workspace Trust)
+  const own = S.ownServerScenarios.filter((s, i) => wanted('scenarios', String(S.scenarios.length + i + 1), s.name));
+  if (own.length && appServer) {
+    // One daemon at a time: the session above (and its daemon) goes first.
+    const left = await appServer.stop();
+    log(`\n  stopped code-server "app" (${appServer.stopped.length} processes${appServer.stoppedDaemons.length ? `, daemon pid ${appServer.stoppedDaemons.map((d) => d.pid).join(', ')}` : ''})${left.length ? `; could not stop ${JSON.stringify(left)}` : ''}`);
+  }
+  for (const s of own) {
+    if (!vsix && !dev) {
+      notRun(`scenario ${s.name}`, 'no VSIX');
+      continue;
+    }
+    const mine = { servers: [], contexts: [], pages: [] };
+    const env = {
+      run,
+      results: RESULTS,
+      note: (m) => log(`  · ${m}`),
+      async server(name, opts) {
+        const server = new H.CodeServer(run, name, opts);
+        servers.push(server);
+        mine.servers.push(server);
+        if (!dev) await server.installExtension(vsix);
+        return server;
+      },
+      workspace: (name) => H.makeWorkspace(run, name),
+      async openWindow(server, folder) {
+        const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
+        mine.contexts.push(context);
+        const page = await H.newPage(context);
+        mine.pages.push({ page, server });
+        const url = server.folderUrl(folder, dev ? [['extensionDevelopmentPath', server.remoteUri(REPO)], ['skipWelcome', 'true']] : undefined);
+        await H.openWorkbench(page, url);
+        await H.recordStatus(page, S.STATUS);
+        return page;
+      },
+      async closeWindows() {
+        for (const c of mine.contexts.splice(0)) await c.close().catch(() => undefined);
+      },
+      shot: (p, name) => p.screenshot({ path: path.join(RESULTS, `${name}.png`) }),
+    };
+    await step(`scenario ${s.name}: ${s.title}`, () => s.run(env), { timeoutMs: 300_000 });
+    const failed = !results.at(-1).ok;
+    const open = mine.pages.filter(({ page }) => !page.isClosed());
+    if (open.length) await open.at(-1).page.screenshot({ path: path.join(RESULTS, `${s.name}.png`) }).catch(() => undefined);
+    if (failed) {
+      // The console of every window (closed ones too); each server's logs once.
+      const saved = new Set();
+      for (const [i, { page, server }] of mine.pages.entries()) {
+        await saveFailureArtefacts(`${s.name}${i ? `-page${i + 1}` : ''}`, page, saved.has(server) ? undefined : server);
+        saved.add(server);
+      }
+    }
+    await env.closeWindows();
+    for (const server of mine.servers) {
+      const left = await server.stop();
+      log(`  stopped code-server "${server.name}" (${server.stopped.length} processes${server.stoppedDaemons.length ? `, daemon pid ${server.stoppedDaemons.map((d) => d.pid).join(', ')}` : ''})${left.length ? `; could not stop ${JSON.stringify(left)}` : ''}`);
     }
   }
 }

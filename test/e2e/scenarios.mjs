@@ -2,13 +2,13 @@
 // media/samples): each scenario starts where the one before left off, as a user's session
 // would, and asserts what the user sees plus the daemon's own counters.
 import { createRequire } from 'node:module';
-import { existsSync, readdirSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 
 let shotCount = 0;
 import * as path from 'node:path';
 import * as H from './lib/harness.mjs';
-import { withDaemon, metricValue } from './lib/daemon.mjs';
-import { sleep, alive } from './lib/procs.mjs';
+import { withDaemon, metricValue, daemonSockets } from './lib/daemon.mjs';
+import { sleep, alive, findProcesses } from './lib/procs.mjs';
 
 export const EXTENSION_ID = 'seglens.seglens';
 export const STATUS = `${H.SEL.statusBar} ${H.statusItemSelector(EXTENSION_ID, 'seglens.status')}`;
@@ -257,3 +257,164 @@ export const scenarios = [
 export function hasSamples() {
   return existsSync(path.join(H.REPO, 'media', 'samples'));
 }
+
+// ---- scenarios that need a VS Code of their own ----
+// What VS Code does as it starts (seglens.warmOnStartup) and Workspace Trust cannot be tried
+// on the session above: each of these starts its own code-server (own user data, runtime
+// folder and so its own shared daemon) after the one above is stopped, so that one daemon
+// runs at a time. `env` (run.mjs) gives:
+//   env.server(name, { settings, trust })  a CodeServer with the extension installed (not started)
+//   env.openWindow(server, folder)          a page on the folder, its status item recorded
+//   env.closeWindows()                      closes this scenario's pages
+//   env.workspace(name)                     a fresh copy of media/samples
+//   env.run, env.note(msg), env.results
+// run.mjs stops every server a scenario started, after it, whatever happened.
+
+/** Daemon processes (dist/daemon.js) started under one code-server (they inherit its marker). */
+function daemonProcesses(server) {
+  return findProcesses(server.marker).filter((p) => /daemon\.js\b/.test(p.cmdline));
+}
+
+/** The state the status bar showed that is not the plain idle one. */
+const BUSY_RE = /· (starting|loading|warming|warm|restarting)\b|SegLens · restarting/;
+
+/** Modes the daemon knows, as its own status lists them (built-in and defined by clients). */
+async function daemonModes(server) {
+  return withDaemon(server.runtimeDir, async (c) => ({ init: c.init.modes.map((m) => m.id), status: (await c.status()).modes.map((m) => m.mode) }));
+}
+
+const CUSTOM_ID = 'e2e-text';
+
+export const ownServerScenarios = [
+  {
+    name: '7-warm-on-startup',
+    title: 'seglens.warmOnStartup off: VS Code starts, no daemon; on: VS Code starts, the daemon is started and text warmed once, status "text · warm"',
+    async run(env) {
+      // text: the PP-OCRv4 detector, small and quick to warm; ISNet would take 1-2 GB and seconds.
+      const MODE = 'text';
+      const server = await env.server('startup', { settings: { 'seglens.mode': MODE, 'seglens.daemon.idleExitMinutes': 2 } });
+      const workspace = await env.workspace('ws-startup');
+
+      // 1. The setting at its default (false): starting VS Code spawns nothing.
+      assert(server.readSettings()['seglens.warmOnStartup'] === undefined, 'the first start must use the default of seglens.warmOnStartup');
+      await server.start();
+      let page = await env.openWindow(server, workspace);
+      // The item is shown once startup() has looked for a running daemon (or after 2 s).
+      await H.waitForStatus(page, STATUS, new RegExp(`\\b${MODE} · cold\\b`), 60_000);
+      // Nothing would say "and it did not start one later": watch a while (a spawn would show
+      // at once as "starting" and as a process).
+      await sleep(5_000);
+      const seenOff = await H.statusHistory(page);
+      env.note(`off: status history ${JSON.stringify(seenOff)}`);
+      assert(!seenOff.some((t) => BUSY_RE.test(t)), `with seglens.warmOnStartup off the status bar showed a daemon at work: ${JSON.stringify(seenOff)}`);
+      assert(daemonProcesses(server).length === 0, `with seglens.warmOnStartup off a daemon was spawned at startup: ${JSON.stringify(daemonProcesses(server))}`);
+      assert(daemonSockets(server.runtimeDir).length === 0, `with seglens.warmOnStartup off a daemon socket exists: ${daemonSockets(server.runtimeDir)}`);
+      await env.closeWindows();
+      await server.stop();
+
+      // 2. The setting on: VS Code starts again, and without any command the mode is warmed.
+      server.writeSettings({ ...server.readSettings(), 'seglens.warmOnStartup': true });
+      await server.start();
+      page = await env.openWindow(server, workspace);
+      await H.waitForStatus(page, STATUS, warmRe(MODE), 120_000);
+      const seenOn = await H.statusHistory(page);
+      env.note(`on: status history ${JSON.stringify(seenOn)}`);
+      const procs = daemonProcesses(server);
+      assert(procs.length === 1, `wanted one daemon process started by this VS Code, found ${JSON.stringify(procs)}`);
+      const { init, status, text } = await withDaemon(server.runtimeDir, async (c) => ({ init: c.init, status: await c.status(), text: await c.metrics() }));
+      assert(init.pid === procs[0].pid, `the daemon answering (pid ${init.pid}) is not the one this VS Code spawned (${procs[0].pid})`);
+      const mode = status.modes.find((m) => m.mode === MODE);
+      env.note(`daemon pid ${init.pid}: ${MODE} ${JSON.stringify(mode)}; others ${JSON.stringify(status.modes.filter((m) => m.mode !== MODE).map((m) => `${m.mode}:${m.state}`))}`);
+      assert(mode?.state === 'warm' && mode.warm === true, `${MODE} is ${mode?.state} in the daemon's status, wanted warm`);
+      assert(mode.warmups === 1, `the daemon's status counts ${mode.warmups} warm-ups of ${MODE}, wanted exactly 1`);
+      assert(warmups(text, MODE) === 1, `seglens_warmup_runs_total{mode="${MODE}"} is ${warmups(text, MODE)}, wanted exactly 1`);
+      assert(warmups(text) === 1, `seglens_warmup_runs_total (all modes) is ${warmups(text)}: only ${MODE} should have been warmed`);
+      const others = status.modes.filter((m) => m.mode !== MODE && m.state !== 'cold');
+      assert(others.length === 0, `other modes are not cold: ${JSON.stringify(others)}`);
+      // Our own connection counts too: the window + this one.
+      assert(status.clients === 2, `the daemon counts ${status.clients - 1} window clients, wanted 1`);
+      await env.shot(page, 'warm-on-startup');
+    },
+  },
+  {
+    name: '8-untrusted-custom-models',
+    title: 'an untrusted folder (Restricted Mode): seglens.customModels not sent to the daemon; Trust → the custom mode is defined',
+    async run(env) {
+      const MODE = 'text';
+      // A custom mode backed by a real ONNX file (a copy of the text detector: small, and the
+      // daemon reads what it declares when the mode is defined).
+      const src = path.join(H.REPO, 'models', 'ppocrv4-det.onnx');
+      assert(existsSync(src), `${src} is missing (npm run models)`);
+      const modelDir = path.join(env.run.base, 'custom-models');
+      mkdirSync(modelDir, { recursive: true });
+      const model = path.join(modelDir, `${CUSTOM_ID}.onnx`);
+      copyFileSync(src, model);
+      const def = { id: CUSTOM_ID, label: 'E2E text', model, inputSize: [320, 320], colorOrder: 'BGR', outputKind: 'sigmoid', task: 'binary', warmupIterations: 1 };
+      const server = await env.server('untrusted', {
+        trust: true,
+        settings: {
+          // No modal at startup: the folder simply opens in Restricted Mode.
+          'security.workspace.trust.startupPrompt': 'never',
+          'seglens.mode': MODE,
+          'seglens.customModels': [def],
+          'seglens.daemon.idleExitMinutes': 2,
+        },
+      });
+      const workspace = await env.workspace('ws-untrusted');
+      await server.start();
+      const page = await env.openWindow(server, workspace);
+      const restricted = `${H.SEL.statusBar} [id="status.workspaceTrust"]`;
+      const badge = await H.waitForStatus(page, restricted, /Restricted Mode/, 30_000);
+      env.note(`workbench trust item: ${JSON.stringify(badge)}`);
+      const warning = await H.waitForToast(page, new RegExp(`not trusted.*${CUSTOM_ID}.*not used`), 30_000);
+      env.note(`notification: ${warning}`);
+
+      // Start the daemon the way a user would (no setting starts it): Force Re-warm of text.
+      await H.runCommand(page, 'SegLens: Force Re-warm');
+      await H.waitForToast(page, new RegExp(`${MODE} re-?warmed`), 120_000);
+      await H.waitForStatus(page, STATUS, warmRe(MODE), 60_000);
+      const before = await daemonModes(server);
+      env.note(`untrusted: daemon modes ${JSON.stringify(before.status)}`);
+      assert(before.status.includes(MODE), `the daemon's status does not list ${MODE}: ${JSON.stringify(before)}`);
+      assert(!before.status.includes(CUSTOM_ID) && !before.init.includes(CUSTOM_ID), `${CUSTOM_ID} is defined in the daemon although the workspace is untrusted: ${JSON.stringify(before)}`);
+      // ...and the mode quick pick does not offer it.
+      await page.locator(STATUS).click();
+      const rowsBefore = (await H.quickPickRows(page)).map((r) => r.replace(/\s+/g, ' '));
+      await page.keyboard.press('Escape');
+      env.note(`mode quick pick while untrusted: ${JSON.stringify(rowsBefore)}`);
+      assert(!rowsBefore.some((r) => r.includes(CUSTOM_ID) || r.includes(def.label)), `the mode quick pick offers ${CUSTOM_ID} in an untrusted workspace: ${JSON.stringify(rowsBefore)}`);
+
+      // Grant trust as a user would: the warning's "Manage Workspace Trust" (the palette
+      // command when the notification is gone), then "Trust" in the Workspace Trust editor.
+      const action = page.locator(H.SEL.toast).filter({ hasText: 'not trusted' }).locator('.monaco-button', { hasText: 'Manage Workspace Trust' }).first();
+      if (await action.isVisible().catch(() => false)) {
+        await action.click();
+        env.note('opened Workspace Trust from the SegLens notification');
+      } else {
+        await H.runCommand(page, 'Workspaces: Manage Workspace Trust');
+        env.note('opened Workspace Trust from the command palette (the notification had gone)');
+      }
+      const trust = page.locator('.workspace-trust-editor .monaco-button').filter({ hasText: /^\s*Trust\s*$/ }).first();
+      await trust.waitFor({ state: 'visible', timeout: 30_000 });
+      await env.shot(page, 'untrusted-trust-editor');
+      await trust.click();
+      await page.locator(restricted).waitFor({ state: 'detached', timeout: 30_000 });
+
+      let after;
+      const deadline = Date.now() + 60_000;
+      for (;;) {
+        after = await daemonModes(server);
+        if (after.status.includes(CUSTOM_ID) || Date.now() > deadline) break;
+        await sleep(250);
+      }
+      env.note(`trusted: daemon modes ${JSON.stringify(after.status)}`);
+      assert(after.status.includes(CUSTOM_ID), `${CUSTOM_ID} is not defined in the daemon within 60 s of trusting the workspace: ${JSON.stringify(after)}`);
+      await page.locator(STATUS).click();
+      const rowsAfter = (await H.quickPickRows(page)).map((r) => r.replace(/\s+/g, ' '));
+      await page.keyboard.press('Escape');
+      env.note(`mode quick pick after trust: ${JSON.stringify(rowsAfter)}`);
+      assert(rowsAfter.some((r) => r.includes(CUSTOM_ID) || r.includes(def.label)), `the mode quick pick does not offer ${CUSTOM_ID} once trusted: ${JSON.stringify(rowsAfter)}`);
+      await env.shot(page, 'untrusted-after-trust');
+    },
+  },
+];

@@ -65,9 +65,15 @@ function execFileP(cmd, args, opts) {
  * in this instance's folder (and is found there, and killed, at the end).
  */
 export class CodeServer {
-  constructor(run, name, { settings = {} } = {}) {
+  /**
+   * `trust: true` keeps VS Code's Workspace Trust on (no --disable-workspace-trust, and the
+   * setting security.workspace.trust.enabled true unless `settings` says otherwise): the folder
+   * opens untrusted, in Restricted Mode, until trust is granted.
+   */
+  constructor(run, name, { settings = {}, trust = false } = {}) {
     this.run = run;
     this.name = name;
+    this.trust = trust;
     this.dir = path.join(run.base, name);
     this.home = path.join(this.dir, 'h');
     this.userDataDir = path.join(this.dir, 'u');
@@ -76,7 +82,7 @@ export class CodeServer {
     for (const d of [this.home, this.userDataDir, this.extensionsDir]) mkdirSync(d, { recursive: true });
     this.marker = `SEGLENS_E2E_INSTANCE=${run.id}-${name}`;
     this.env = isolatedEnv(run, this.home, { SEGLENS_E2E_INSTANCE: `${run.id}-${name}` });
-    this.writeSettings({ 'workbench.startupEditor': 'none', 'workbench.tips.enabled': false, 'telemetry.telemetryLevel': 'off', 'security.workspace.trust.enabled': false, 'extensions.autoCheckUpdates': false, 'extensions.autoUpdate': false, ...settings });
+    this.writeSettings({ 'workbench.startupEditor': 'none', 'workbench.tips.enabled': false, 'telemetry.telemetryLevel': 'off', 'security.workspace.trust.enabled': trust, 'extensions.autoCheckUpdates': false, 'extensions.autoUpdate': false, ...settings });
   }
 
   get runtimeDir() {
@@ -106,7 +112,7 @@ export class CodeServer {
     writeFileSync(config, `bind-addr: 127.0.0.1:${this.port}\nauth: none\ncert: false\n`);
     this.proc = spawnGroup(
       process.execPath,
-      [CODE_SERVER_ENTRY, '--config', config, '--bind-addr', `127.0.0.1:${this.port}`, '--auth', 'none', '--disable-telemetry', '--disable-update-check', '--disable-workspace-trust', '--disable-getting-started-override', ...this.args()],
+      [CODE_SERVER_ENTRY, '--config', config, '--bind-addr', `127.0.0.1:${this.port}`, '--auth', 'none', '--disable-telemetry', '--disable-update-check', ...(this.trust ? [] : ['--disable-workspace-trust']), '--disable-getting-started-override', ...this.args()],
       { env: this.env, cwd: this.dir, logFile: this.logFile },
     );
     const deadline = Date.now() + 60_000;

@@ -226,12 +226,12 @@ function tempDir(prefix: string): string {
 }
 let liveDaemon: RunningDaemon | undefined;
 
-async function startDaemon(cacheDir: string): Promise<RunningDaemon> {
+async function startDaemon(cacheDir: string, extraArgs: string[] = []): Promise<RunningDaemon> {
   if (liveDaemon) throw new Error('bench: a daemon is already running (one at a time)');
   const base = tempDir('seglens-bench-run-');
   const socketPath = path.join(base, 'run', 'daemon.sock');
   const t0 = now();
-  const child = spawn(process.execPath, [DAEMON_JS, '--listen', socketPath, '--cache-dir', cacheDir, '--log-level', 'warn', '--idle-exit-seconds', '3600'], {
+  const child = spawn(process.execPath, [DAEMON_JS, '--listen', socketPath, '--cache-dir', cacheDir, '--log-level', 'warn', '--idle-exit-seconds', '3600', ...extraArgs], {
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   let err = '';
@@ -441,12 +441,15 @@ function dirSize(dir: string): { files: number; bytes: number } {
   return { files, bytes };
 }
 
-async function measureRestart(s: Settings, photo: string): Promise<Figure> {
+async function measureRestart(s: Settings, photo: string, extraArgs: string[] = []): Promise<Figure> {
   const mode = MODES.preview;
   const first: number[] = [];
   const restart: number[] = [];
   const firstPreviewOnly: number[] = [];
   const restartPreviewOnly: number[] = [];
+  // Each side less its mode's warm-up time: what the ratio would be if a warm-up cost nothing.
+  const firstNoWarmup: number[] = [];
+  const restartNoWarmup: number[] = [];
   const pairs: Record<string, unknown>[] = [];
   const side = (d: RunningDaemon, x: Awaited<ReturnType<typeof firstPreview>>) => ({
     fromSpawnMs: r1(x.fromSpawnMs),
@@ -460,7 +463,7 @@ async function measureRestart(s: Settings, photo: string): Promise<Figure> {
   });
   for (let i = 0; i < s.restartPairs; i++) {
     const cacheDir = path.join(tempDir('seglens-bench-p5-'), 'cache');
-    const d1 = await startDaemon(cacheDir);
+    const d1 = await startDaemon(cacheDir, extraArgs);
     const a = await firstPreview(d1, mode, photo);
     await d1.stop();
     const persisted = dirSize(cacheDir);
@@ -470,11 +473,13 @@ async function measureRestart(s: Settings, photo: string): Promise<Figure> {
     } catch {
       /* none */
     }
-    const d2 = await startDaemon(cacheDir);
+    const d2 = await startDaemon(cacheDir, extraArgs);
     const b = await firstPreview(d2, mode, photo);
     await d2.stop();
     first.push(a.fromSpawnMs);
     restart.push(b.fromSpawnMs);
+    firstNoWarmup.push(a.fromSpawnMs - (a.statusWarmupMs ?? 0));
+    restartNoWarmup.push(b.fromSpawnMs - (b.statusWarmupMs ?? 0));
     firstPreviewOnly.push(a.ms);
     restartPreviewOnly.push(b.ms);
     pairs.push({
@@ -496,6 +501,10 @@ async function measureRestart(s: Settings, photo: string): Promise<Figure> {
       afterRestartFromSpawnMs: summary(restart),
       ratioOfPreviewOnly: r3(median(restartPreviewOnly) / median(firstPreviewOnly)),
       previewOnlyMeasured: 'ensureReady + segment as timed by the client once connected',
+      warmupIterations: extraArgs.includes('--warmup-iterations') ? Number(extraArgs[extraArgs.indexOf('--warmup-iterations') + 1]) : 'the daemon default (3)',
+      ratioWithoutWarmup: r3(median(restartNoWarmup) / median(firstNoWarmup)),
+      ratioWithoutWarmupMeasured:
+        'computed, not measured: each side less its mode\'s warm-up time (ModeStatus.warmupMs): the ratio no number of warm-up iterations can go below, since the restart saves only in the load',
       pairs,
     },
   };
@@ -970,6 +979,16 @@ function table(results: Record<string, unknown>, s: Settings): string {
     const f = results[key] as Figure | undefined;
     lines.push(`| ${key} | ${label} | ${f?.value ?? 'n/a'} | ${f?.goal ?? ''} | ${met(key, f)} |`);
   }
+  const p5 = results.P5 as Figure | undefined;
+  if (p5 && p5.value !== null) {
+    const one = p5.detail.withOneWarmupIteration as { value: number; ratioWithoutWarmup: number } | undefined;
+    lines.push(
+      '',
+      `P5 side by side: ${p5.value} with 3 warm-up iterations` +
+        (one ? `, ${one.value} with 1 (\`--warmup-iterations 1\`)` : '') +
+        `; ${p5.detail.ratioWithoutWarmup} if a warm-up cost nothing (computed from the same runs).`,
+    );
+  }
   const load = results.latency as Figure | undefined;
   if (load) {
     const d = load.detail as { mode: string; requestsPerClient: number; levels: { clients: number; requests: number; p50Ms: number; p95Ms: number; throughputPerS: number }[] };
@@ -1095,7 +1114,17 @@ async function main(): Promise<void> {
 
   // 4. P5: restart pairs.
   progress(`P5: ${s.restartPairs} pairs of first previews (mode ${MODES.preview})`);
-  results.P5 = stamp(await measureRestart(s, list[0]));
+  const p5 = stamp(await measureRestart(s, list[0]));
+  results.P5 = p5;
+  // The same with the fewest warm-up iterations allowed (the lever left), side by side.
+  progress(`P5: the same with --warmup-iterations 1`);
+  const one = await measureRestart(s, list[0], ['--warmup-iterations', '1']);
+  p5.detail.withOneWarmupIteration = {
+    value: one.value,
+    firstPreviewFromSpawnMs: (one.detail as Record<string, unknown>).firstPreviewFromSpawnMs,
+    afterRestartFromSpawnMs: (one.detail as Record<string, unknown>).afterRestartFromSpawnMs,
+    ratioWithoutWarmup: (one.detail as Record<string, unknown>).ratioWithoutWarmup,
+  };
 
   // 5. The main daemon: readiness, races, load levels, RSS.
   const d = await startDaemon(path.join(tempDir('seglens-bench-main-'), 'cache'));

@@ -43,7 +43,15 @@ export async function pickMode(supervisor: DaemonSupervisor, store: ModelStore):
     ...builtin,
     { label: 'Your models', kind: vscode.QuickPickItemKind.Separator },
     ...custom,
-    { label: '$(add) Add Model…', description: 'an ONNX file of your own', command: 'seglens.addModel', alwaysShow: true },
+    // Untrusted, Add Model… would only refuse: offer the way to trust the workspace instead.
+    vscode.workspace.isTrusted
+      ? { label: '$(add) Add Model…', description: 'an ONNX file of your own', command: 'seglens.addModel', alwaysShow: true }
+      : {
+          label: '$(workspace-untrusted) Manage Workspace Trust…',
+          description: 'your own models are used only in a trusted workspace',
+          command: 'workbench.trust.manage',
+          alwaysShow: true,
+        },
   ];
   const pick = vscode.window.createQuickPick<ModeItem>();
   pick.title = 'SegLens: Switch Mode';

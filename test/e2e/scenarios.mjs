@@ -383,6 +383,8 @@ export const ownServerScenarios = [
       await page.keyboard.press('Escape');
       env.note(`mode quick pick while untrusted: ${JSON.stringify(rowsBefore)}`);
       assert(!rowsBefore.some((r) => r.includes(CUSTOM_ID) || r.includes(def.label)), `the mode quick pick offers ${CUSTOM_ID} in an untrusted workspace: ${JSON.stringify(rowsBefore)}`);
+      assert(rowsBefore.some((r) => r.includes('Manage Workspace Trust')), `untrusted, the mode quick pick should offer Manage Workspace Trust: ${JSON.stringify(rowsBefore)}`);
+      assert(!rowsBefore.some((r) => r.includes('Add Model')), `untrusted, the mode quick pick should not offer Add Model…: ${JSON.stringify(rowsBefore)}`);
 
       // Grant trust as a user would: the warning's "Manage Workspace Trust" (the palette
       // command when the notification is gone), then "Trust" in the Workspace Trust editor.
@@ -414,6 +416,7 @@ export const ownServerScenarios = [
       await page.keyboard.press('Escape');
       env.note(`mode quick pick after trust: ${JSON.stringify(rowsAfter)}`);
       assert(rowsAfter.some((r) => r.includes(CUSTOM_ID) || r.includes(def.label)), `the mode quick pick does not offer ${CUSTOM_ID} once trusted: ${JSON.stringify(rowsAfter)}`);
+      assert(rowsAfter.some((r) => r.includes('Add Model')), `trusted, the mode quick pick should offer Add Model…: ${JSON.stringify(rowsAfter)}`);
       await env.shot(page, 'untrusted-after-trust');
     },
   },

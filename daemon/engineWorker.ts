@@ -190,7 +190,11 @@ function inputTensor(mode: ModeDef): { data: Float32Array; tensor: ort.Tensor } 
   return { data, tensor: new ort.Tensor('float32', data, dims) };
 }
 
+/** session.run calls so far (diagnostics and tests: a warm-up of N iterations adds N). */
+let runs = 0;
+
 async function runOnce(sess: ort.InferenceSession, mode: ModeDef, tensor: ort.Tensor): Promise<ort.Tensor> {
+  runs++;
   const out = await sess.run({ [mode.inputName]: tensor }, [mode.outputName]);
   const t = out[mode.outputName] as ort.Tensor | undefined;
   if (!t) throw new Error(`model gave no output '${mode.outputName}'`);
@@ -309,7 +313,7 @@ async function handle(msg: WorkerRequest): Promise<unknown> {
     case 'close':
       return closeAll();
     case 'status':
-      return { provider: currentProvider, loaded: [...sessions.keys()] };
+      return { provider: currentProvider, loaded: [...sessions.keys()], runs };
     default:
       throw new Error(`unknown engine request ${(msg as { op: string }).op}`);
   }

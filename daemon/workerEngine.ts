@@ -129,6 +129,13 @@ export class WorkerEngine implements Engine {
     return s.loaded;
   }
 
+  /** session.run calls of the current worker so far (tests count warm-up iterations with it). */
+  async modelRuns(): Promise<number> {
+    if (!this.worker) return 0;
+    const s = (await this.call({ op: 'status' })) as { runs: number };
+    return s.runs;
+  }
+
   /** Frees every session and stops the worker. Later calls reject with 1006. */
   async close(): Promise<void> {
     if (this.closed || this.closing) return this.closing;

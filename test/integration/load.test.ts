@@ -82,11 +82,13 @@ test(`${CLIENTS} clients x ${PER_CLIENT} mixed requests at once: none lost, none
   clients.forEach((c, ci) => {
     for (const p of plans[ci]) c.request('seglens/segment', { mode: p.mode, image: { base64: p.base64 } }, p.id);
   });
-  // While 200 requests wait, status is answered promptly.
+  // While 200 requests wait, status is answered without waiting behind them: it comes back
+  // while most of them are still unanswered (an order, not a time: these machines are noisy).
   const s0 = performance.now();
   const st = await admin.status();
   const statusMs = performance.now() - s0;
-  assert.ok(statusMs < 1000, `status during the load answered in ${Math.round(statusMs)} ms`);
+  const answered = clients.reduce((n, c) => n + c.responses().length, 0);
+  assert.ok(answered < (CLIENTS * PER_CLIENT) / 2, `status came back only after ${answered} of ${CLIENTS * PER_CLIENT} segment answers`);
   assert.equal(st.clients, CLIENTS + 1);
   await Promise.all(clients.map((c, ci) => c.until(() => c.responses().length >= PER_CLIENT + 1, 600_000, `the answers of client ${ci}`)));
   const seconds = (performance.now() - t0) / 1000;

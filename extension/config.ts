@@ -36,7 +36,7 @@ export function readConfig(): SegLensConfig {
     // The daemon takes whole seconds; fractions of a minute are allowed (tests use them).
     idleExitSeconds: Math.max(1, Math.round(minutes * 60)),
     executionProvider: c.get<ProviderSetting>('executionProvider', 'auto'),
-    warmupIterations: Math.max(1, Math.round(c.get<number>('warmup.iterations', 3))),
+    warmupIterations: Math.max(1, Math.round(c.get<number>('warmup.iterations', 1))),
     overlayOpacity: Math.min(1, Math.max(0, c.get<number>('overlay.opacity', 0.5))),
     warmOnStartup: c.get<boolean>('warmOnStartup', false),
   };

@@ -74,6 +74,10 @@ export function register(): void {
       assert.ok(r, 're-warm returned its result');
       assert.equal(r.ran, true);
       assert.equal(r.mode, 'text');
+      // seglens.warmup.iterations reaches the daemon (default 1: one run takes the first-run cost away).
+      const configured = vscode.workspace.getConfiguration('seglens').get<number>('warmup.iterations');
+      assert.equal(vscode.workspace.getConfiguration('seglens').inspect<number>('warmup.iterations')?.defaultValue, 1);
+      assert.equal(r.iterations, configured, `the daemon ran ${r.iterations} dummy inferences, the setting says ${configured}`);
       const after = metric((await client.metrics()).text, 'seglens_warmup_runs_total', 'text');
       assert.equal(after, before + 1, `seglens_warmup_runs_total{mode="text"} ${before} → ${after}`);
       assert.equal(a.getState().modeState, 'warm');

@@ -22,7 +22,7 @@ import { register as daemonSuite } from './daemon.test';
 import { register as previewSuite } from './preview.test';
 
 export function run(): Promise<void> {
-  const mocha = new Mocha({ ui: 'tdd', color: false, timeout: 120_000, reporter: 'spec' });
+  const mocha = new Mocha({ ui: 'tdd', color: false, timeout: 120_000, reporter: 'spec', forbidOnly: true });
   const grep = process.env.SEGLENS_TEST_GREP;
   if (grep) mocha.grep(grep);
   // Define suite/test/... globals, then let the suites register themselves (they are bundled

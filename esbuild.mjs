@@ -29,9 +29,9 @@ const node = (entry, outfile, extra = {}) => ({
 
 const builds = [
   node('daemon/main.ts', 'dist/daemon.js'),
-  node('daemon/engineWorker.ts', 'dist/engineWorker.js'),
-  node('daemon/modelsCli.ts', 'dist/models.js'),
-  node('daemon/preview.ts', 'dist/preview.js'),
+  node('daemon/engine/engineWorker.ts', 'dist/engineWorker.js'),
+  node('daemon/tools/modelsCli.ts', 'dist/models.js'),
+  node('daemon/tools/preview.ts', 'dist/preview.js'),
 ];
 if (existsSync('extension/extension.ts')) {
   builds.push(node('extension/extension.ts', 'dist/extension.js', { external: [...nativeExternal, 'vscode'] }));

@@ -27,13 +27,13 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import sharp from 'sharp';
-import { builtinModes } from '../daemon/catalogue';
-import { connectSocket, DaemonClient } from '../daemon/client';
-import { decodeResized, decodeRgb, probeImage } from '../daemon/imageIO';
-import { referenceResize } from '../daemon/resample';
-import type { ModeDef } from '../daemon/modeDef';
-import type * as P from '../daemon/protocol';
-import { fillInputTensor, inputDims, normalisationTables } from '../daemon/tensor';
+import { builtinModes } from '../daemon/models/catalogue';
+import { connectSocket, DaemonClient } from '../daemon/api/client';
+import { decodeResized, decodeRgb, probeImage } from '../daemon/engine/pipeline/imageIO';
+import { referenceResize } from '../daemon/engine/pipeline/resample';
+import type { ModeDef } from '../daemon/models/modeDef';
+import type * as P from '../daemon/api/protocol';
+import { fillInputTensor, inputDims, normalisationTables } from '../daemon/engine/pipeline/tensor';
 
 // ------------------------------------------------------------------------------- settings
 
@@ -603,7 +603,7 @@ interface SessionOptionsSource {
 }
 
 /**
- * The engine's session options, read from daemon/engineWorker.ts (its `base` object) so that
+ * The engine's session options, read from daemon/engine/engineWorker.ts (its `base` object) so that
  * the bare session stays in step with the engine; the CPU provider as the engine's fallback
  * loop passes it. Falls back to a copy made when this was written, saying so.
  */
@@ -622,9 +622,9 @@ function engineSessionOptions(): SessionOptionsSource {
   let options: Record<string, unknown> | undefined;
   let source = 'copy in bench/bench.ts';
   try {
-    const src = fs.readFileSync(path.join(ROOT, 'daemon', 'engineWorker.ts'), 'utf8');
+    const src = fs.readFileSync(path.join(ROOT, 'daemon', 'engine', 'engineWorker.ts'), 'utf8');
     const m = /const base\b[^=]*=\s*\{([\s\S]*?)\n\s*\};/.exec(src);
-    if (!m) throw new Error("no 'const base = {...}' in daemon/engineWorker.ts");
+    if (!m) throw new Error("no 'const base = {...}' in daemon/engine/engineWorker.ts");
     const parsed: Record<string, unknown> = {};
     for (const line of m[1].split('\n')) {
       const kv = /^\s*([A-Za-z_]\w*)\s*:\s*(.+?)\s*,?\s*(\/\/.*)?$/.exec(line);
@@ -636,7 +636,7 @@ function engineSessionOptions(): SessionOptionsSource {
     }
     if (Object.keys(parsed).length === 0) throw new Error('no options parsed');
     options = parsed;
-    source = 'daemon/engineWorker.ts (the engine\'s base session options)';
+    source = 'daemon/engine/engineWorker.ts (the engine\'s base session options)';
   } catch (e) {
     notes.push(`could not read the engine's options (${(e as Error).message}); used the copy in bench.ts`);
   }

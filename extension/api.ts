@@ -1,10 +1,10 @@
 // What activate() returns: a small read-only window onto the extension's state, for the
 // integration tests (test/vscode) and for nothing else.
 import type * as vscode from 'vscode';
-import type { DaemonClient } from '../daemon/client';
-import type { DefineModesResult, ModeState } from '../daemon/protocol';
-import type { PreviewFailure, PreviewResult } from './previewPanel';
-import type { DaemonState } from './statusText';
+import type { DaemonClient } from '../daemon/api/client';
+import type { DefineModesResult, ModeState } from '../daemon/api/protocol';
+import type { PreviewFailure, PreviewResult } from './preview/previewPanel';
+import type { DaemonState } from './status/statusText';
 
 export interface SegLensState {
   daemon: DaemonState;

@@ -1,17 +1,17 @@
 // The `seglens.*` commands (category "SegLens" in package.json). Each is thin: it finds its
 // input, calls the supervisor/store/panel, and reports failures as a message with the log.
 import * as vscode from 'vscode';
-import type { WarmupResult } from '../daemon/protocol';
-import { addModel } from './addModel';
+import type { WarmupResult } from '../daemon/api/protocol';
+import { addModel } from './models/addModel';
 import { readConfig } from './config';
-import type { CustomModels } from './customModels';
-import type { DaemonSupervisor } from './daemonSupervisor';
-import { imageAtHand, pickWorkspaceImage } from './imageFiles';
-import { pickMode, switchToMode } from './modePicker';
-import { withModeProgress } from './modeProgress';
-import type { ModelStore } from './modelStore';
-import type { PreviewManager } from './previewPanel';
-import type { StatusDocument } from './statusDocument';
+import type { CustomModels } from './models/customModels';
+import type { DaemonSupervisor } from './daemon/daemonSupervisor';
+import { imageAtHand, pickWorkspaceImage } from './preview/imageFiles';
+import { pickMode, switchToMode } from './models/modePicker';
+import { withModeProgress } from './models/modeProgress';
+import type { ModelStore } from './models/modelStore';
+import type { PreviewManager } from './preview/previewPanel';
+import type { StatusDocument } from './status/statusDocument';
 
 export interface CommandDeps {
   supervisor: DaemonSupervisor;

@@ -2,20 +2,20 @@
 // panel. Nothing spawns a daemon here unless seglens.warmOnStartup says so; a running shared
 // daemon is only attached to, so the status bar tells the truth about other windows' work.
 import * as vscode from 'vscode';
-import { defaultSocketPath } from '../daemon/paths';
+import { defaultSocketPath } from '../daemon/api/paths';
 import type { SegLensApi, SegLensState } from './api';
 import { registerCommands, reportError } from './commands';
-import { CustomModels } from './customModels';
-import { ModeCheck } from './modeCheck';
-import { ModeSelection } from './modeSelection';
+import { CustomModels } from './models/customModels';
+import { ModeCheck } from './models/modeCheck';
+import { ModeSelection } from './models/modeSelection';
 import { affectsDaemon, readConfig } from './config';
-import { ContextKeys } from './contextKeys';
-import { DaemonSupervisor } from './daemonSupervisor';
-import { withModeProgress } from './modeProgress';
-import { ModelStore } from './modelStore';
-import { PREVIEW_VIEW_TYPE, PreviewManager } from './previewPanel';
-import { StatusBar } from './statusBar';
-import { STATUS_SCHEME, StatusDocument } from './statusDocument';
+import { ContextKeys } from './status/contextKeys';
+import { DaemonSupervisor } from './daemon/daemonSupervisor';
+import { withModeProgress } from './models/modeProgress';
+import { ModelStore } from './models/modelStore';
+import { PREVIEW_VIEW_TYPE, PreviewManager } from './preview/previewPanel';
+import { StatusBar } from './status/statusBar';
+import { STATUS_SCHEME, StatusDocument } from './status/statusDocument';
 
 let supervisor: DaemonSupervisor | undefined;
 

@@ -2,7 +2,7 @@
 // which classes are hidden (click), solo (alt/shift+click), and the colour table the canvas
 // is painted from. Hidden classes are kept per mode (class ids mean different things in
 // different modes) in the page state, so they survive the panel being hidden or restored.
-import type { ClassInfo, Rgb } from '../../daemon/protocol';
+import type { ClassInfo, Rgb } from '../../daemon/api/protocol';
 
 /** Largest area first; equal areas by class id, so the order is stable between results. */
 export function legendOrder(classes: readonly ClassInfo[]): ClassInfo[] {

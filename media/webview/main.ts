@@ -1,7 +1,7 @@
 // The preview page: shows the original at once, composes the mask over it on a canvas when
 // the result arrives, and sends the user's choices to the extension. Theme only through
 // --vscode-* variables (preview.css); state (image path, mode, opacity, view) via setState.
-import type { ClassInfo } from '../../daemon/protocol';
+import type { ClassInfo } from '../../daemon/api/protocol';
 import { colourTable, formatFraction, hiddenFor, isSolo, legendOrder, showAll, solo, toggle } from './legend';
 import type { FromWebview, PanelMode, PanelSettings, PanelState, ResultPayload, ToWebview, ViewMode } from './messages';
 

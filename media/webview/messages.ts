@@ -1,6 +1,6 @@
 // Messages between the extension and the preview webview: one tagged union per direction,
-// imported by both sides (extension/previewPanel.ts and media/webview/main.ts).
-import type { ClassInfo, ModeState, SegmentTimings, Task } from '../../daemon/protocol';
+// imported by both sides (extension/preview/previewPanel.ts and media/webview/main.ts).
+import type { ClassInfo, ModeState, SegmentTimings, Task } from '../../daemon/api/protocol';
 
 export type ViewMode = 'overlay' | 'mask' | 'side';
 

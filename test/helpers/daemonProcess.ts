@@ -4,8 +4,8 @@ import { ChildProcess, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { connectSocket, DaemonClient, spawnStdio } from '../../daemon/client';
-import { ModeStatus } from '../../daemon/protocol';
+import { connectSocket, DaemonClient, spawnStdio } from '../../daemon/api/client';
+import { ModeStatus } from '../../daemon/api/protocol';
 import { daemonJs } from './repo';
 
 export function tempDir(prefix = 'seglens-test-'): string {

@@ -1,8 +1,8 @@
 // An Engine that counts what it is asked to do and can be held mid-call, for the registry's
 // unit tests (the integration tests use the real worker engine and models).
-import { Engine, ImageInput, LoadInfo, SegmentOutput } from '../../daemon/engine';
-import { SegLensError } from '../../daemon/errors';
-import { ModeDef, ModelRef } from '../../daemon/modeDef';
+import { Engine, ImageInput, LoadInfo, SegmentOutput } from '../../daemon/engine/engine';
+import { SegLensError } from '../../daemon/api/errors';
+import { ModeDef, ModelRef } from '../../daemon/models/modeDef';
 
 export class FakeEngine implements Engine {
   loads: string[] = [];

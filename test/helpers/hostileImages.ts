@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import sharp from 'sharp';
-import type { SegmentResult } from '../../daemon/protocol';
+import type { SegmentResult } from '../../daemon/api/protocol';
 import { samplesDir } from './repo';
 
 const solid = (width: number, height: number, channels: 3 | 4 = 3, background = { r: 200, g: 60, b: 30, alpha: 0.5 }) =>

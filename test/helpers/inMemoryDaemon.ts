@@ -2,9 +2,9 @@
 // through an in-memory JSON-RPC pipe: for daemon logic that must be driven deterministically.
 import { PassThrough } from 'node:stream';
 import { createMessageConnection, StreamMessageReader, StreamMessageWriter } from 'vscode-jsonrpc/node';
-import { DaemonClient } from '../../daemon/client';
-import { Daemon, DaemonOptions } from '../../daemon/daemon';
-import { ModeDef } from '../../daemon/modeDef';
+import { DaemonClient } from '../../daemon/api/client';
+import { Daemon, DaemonOptions } from '../../daemon/server/daemon';
+import { ModeDef } from '../../daemon/models/modeDef';
 import { FakeEngine } from './fakeEngine';
 
 export function inMemoryDaemon(modes: ModeDef[], engine: FakeEngine, opts: Partial<DaemonOptions> = {}) {

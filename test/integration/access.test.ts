@@ -2,13 +2,13 @@
 // and the preview webview's CSP allows nothing but our nonce'd script.
 // Covered elsewhere: socket 0600 in a 0700 folder, tightened if looser (transport.test.ts);
 // custom models from an untrusted workspace are not sent to the daemon (test/unit/
-// modeDefinitions.test.ts, definePlan; the warning itself is extension/customModels.ts).
+// modeDefinitions.test.ts, definePlan; the warning itself is extension/models/customModels.ts).
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after, before, test } from 'node:test';
-import { DaemonClient } from '../../daemon/client';
+import { DaemonClient } from '../../daemon/api/client';
 import { ListeningDaemon, startListening, tempDir } from '../helpers/daemonProcess';
 import { FakeUri, fakeWebview, installFakeVscode } from '../helpers/fakeVscodeModule';
 
@@ -119,7 +119,7 @@ test('the daemon opens no TCP or UDP port (only its Unix socket)', async (t) => 
 
 test("the preview webview's CSP: default-src 'none', scripts only by a fresh nonce, nothing inline", async () => {
   installFakeVscode();
-  const { previewHtml } = await import('../../extension/previewHtml');
+  const { previewHtml } = await import('../../extension/preview/previewHtml');
   const ext = new FakeUri('/ext');
   const evil = { opacity: 0.5, note: '"></body><script>alert(1)</script>' } as unknown as Parameters<typeof previewHtml>[2];
   const html = previewHtml(fakeWebview as never, ext as never, evil);

@@ -7,8 +7,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { ResponseError } from 'vscode-jsonrpc/node';
-import { DaemonClient } from '../../daemon/client';
-import * as P from '../../daemon/protocol';
+import { DaemonClient } from '../../daemon/api/client';
+import * as P from '../../daemon/api/protocol';
 import {
   COLOR_CLASS_LABELS,
   QUADRANT_COLORS,

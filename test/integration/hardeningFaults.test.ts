@@ -9,8 +9,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
 import { ResponseError } from 'vscode-jsonrpc/node';
-import { connectSocket, DaemonClient } from '../../daemon/client';
-import { ISNET_MODEL_FILE, isnetSidecarPath } from '../../daemon/modelFiles';
+import { connectSocket, DaemonClient } from '../../daemon/api/client';
+import { ISNET_MODEL_FILE, isnetSidecarPath } from '../../daemon/models/modelFiles';
 import { startListening, startStdio, tempDir } from '../helpers/daemonProcess';
 import { daemonJs, modelsDir, samplesDir } from '../helpers/repo';
 

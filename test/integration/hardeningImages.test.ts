@@ -10,8 +10,8 @@ import * as path from 'node:path';
 import { after, before, test } from 'node:test';
 import sharp from 'sharp';
 import { ResponseError } from 'vscode-jsonrpc/node';
-import { DaemonClient } from '../../daemon/client';
-import { SegmentResult } from '../../daemon/protocol';
+import { DaemonClient } from '../../daemon/api/client';
+import { SegmentResult } from '../../daemon/api/protocol';
 import { ListeningDaemon, startListening, tempDir, assertStillWarm } from '../helpers/daemonProcess';
 import * as img from '../helpers/hostileImages';
 

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
-import { ModeStatus, SelectMode } from '../../daemon/protocol';
+import { ModeStatus, SelectMode } from '../../daemon/api/protocol';
 import { counters, metric, startListening, tempDir } from '../helpers/daemonProcess';
 import { samplesDir } from '../helpers/repo';
 

@@ -12,8 +12,8 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import sharp from 'sharp';
-import { DaemonClient } from '../../daemon/client';
-import type { SegmentResult } from '../../daemon/protocol';
+import { DaemonClient } from '../../daemon/api/client';
+import type { SegmentResult } from '../../daemon/api/protocol';
 import { ListeningDaemon, metric, startListening } from '../helpers/daemonProcess';
 import { Frame, RawClient } from '../helpers/rawClient';
 

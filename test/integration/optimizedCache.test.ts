@@ -1,4 +1,4 @@
-// The optimised-graph cache (daemon/optimizedCache.ts) through WorkerEngine and its real
+// The optimised-graph cache (daemon/engine/optimizedCache.ts) through WorkerEngine and its real
 // worker thread, with the real ISNet model and a temp cache folder: a miss writes the
 // optimised graph; a second engine on the same folder (a daemon restart) hits it without
 // writing anything and gives the same masks as an uncached session; a truncated file, damaged
@@ -10,12 +10,12 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { builtinModes } from '../../daemon/catalogue';
-import { LoadInfo } from '../../daemon/engine';
-import { ModeDef } from '../../daemon/modeDef';
-import { OPTIMIZED_DIR, sampledSha256 } from '../../daemon/optimizedCache';
-import { LogLevel } from '../../daemon/protocol';
-import { WorkerEngine } from '../../daemon/workerEngine';
+import { builtinModes } from '../../daemon/models/catalogue';
+import { LoadInfo } from '../../daemon/engine/engine';
+import { ModeDef } from '../../daemon/models/modeDef';
+import { OPTIMIZED_DIR, sampledSha256 } from '../../daemon/engine/optimizedCache';
+import { LogLevel } from '../../daemon/api/protocol';
+import { WorkerEngine } from '../../daemon/engine/workerEngine';
 import { assembleReferenceModel, decodeGreyPng } from '../helpers/referencePipeline';
 import { modelsDir, samplePhotos } from '../helpers/repo';
 import { workerScript } from '../helpers/workerScript';

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import sharp from 'sharp';
-import { DaemonClient } from '../../daemon/client';
+import { DaemonClient } from '../../daemon/api/client';
 import { startStdio } from '../helpers/daemonProcess';
 import { decodeGreyPng, maskIoU, meanAbsDiff, ReferenceIsnet } from '../helpers/referencePipeline';
 import { samplePhotos } from '../helpers/repo';

@@ -5,7 +5,7 @@ import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
-import { connectSocket } from '../../daemon/client';
+import { connectSocket } from '../../daemon/api/client';
 import { startListening, startStdio, tempDir } from '../helpers/daemonProcess';
 import { daemonJs } from '../helpers/repo';
 

@@ -2,8 +2,8 @@
 // the seed's client sequence, the cold race, and notifications to every client.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { DaemonClient } from '../../daemon/client';
-import { ModeStatus } from '../../daemon/protocol';
+import { DaemonClient } from '../../daemon/api/client';
+import { ModeStatus } from '../../daemon/api/protocol';
 import { counters, ListeningDaemon, metric, startListening } from '../helpers/daemonProcess';
 import { samplePhotos } from '../helpers/repo';
 

@@ -1,9 +1,9 @@
-// Intra-op thread default (daemon/cpuCores.ts): physical cores from /proc/cpuinfo, SMT siblings
+// Intra-op thread default (daemon/engine/cpuCores.ts): physical cores from /proc/cpuinfo, SMT siblings
 // counted once, several packages kept apart; no core ids → undefined (the caller uses logical CPUs).
 import assert from 'node:assert/strict';
 import * as os from 'node:os';
 import { test } from 'node:test';
-import { defaultIntraOpThreads, physicalCoresFromCpuinfo } from '../../daemon/cpuCores';
+import { defaultIntraOpThreads, physicalCoresFromCpuinfo } from '../../daemon/engine/cpuCores';
 
 const cpu = (processor: number, pkg: number, core: number) =>
   `processor\t: ${processor}\nvendor_id\t: GenuineIntel\nphysical id\t: ${pkg}\nsiblings\t: 4\ncore id\t\t: ${core}\ncpu cores\t: 2\nflags\t\t: fpu sse avx2\n`;

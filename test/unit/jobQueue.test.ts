@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { CancellationTokenSource } from 'vscode-jsonrpc/node';
-import { SegLensError } from '../../daemon/errors';
-import { JobQueue } from '../../daemon/jobQueue';
+import { SegLensError } from '../../daemon/api/errors';
+import { JobQueue } from '../../daemon/registry/jobQueue';
 
 const deferred = () => {
   let resolve!: () => void;

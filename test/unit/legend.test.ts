@@ -1,7 +1,7 @@
 // The semantic legend of the preview: order by area, hide, solo, show all, colours.
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import type { ClassInfo } from '../../daemon/protocol';
+import type { ClassInfo } from '../../daemon/api/protocol';
 import { colourTable, defaultHidden, formatFraction, hiddenFor, isSolo, legendOrder, showAll, solo, toggle } from '../../media/webview/legend';
 
 const classes: ClassInfo[] = [

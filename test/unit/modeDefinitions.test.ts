@@ -5,9 +5,9 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { checkAgainstModel, inspectModel, prepareDefinitions } from '../../daemon/userModes';
-import { readOnnxSummary } from '../../daemon/onnxInfo';
-import type { InspectModelResult } from '../../daemon/protocol';
+import { checkAgainstModel, inspectModel, prepareDefinitions } from '../../daemon/models/userModes';
+import { readOnnxSummary } from '../../daemon/models/onnxInfo';
+import type { InspectModelResult } from '../../daemon/api/protocol';
 import {
   buildDefinition,
   checkModeId,
@@ -22,7 +22,7 @@ import {
   resolveMode,
   signatureLines,
   upsertDefinition,
-} from '../../extension/modeDefinitions';
+} from '../../extension/models/modeDefinitions';
 import { colorClassesModel, redMatteModel, writeModel } from '../helpers/buildModels';
 
 const BUILTIN = ['fast', 'balanced', 'accurate', 'sota', 'text'];

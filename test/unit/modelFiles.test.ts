@@ -25,7 +25,7 @@ import {
   TEXT_MODEL_SIZE,
   TEXT_PACKAGE,
   TEXT_SOURCE_PATH,
-} from '../../daemon/modelFiles';
+} from '../../daemon/models/modelFiles';
 
 let tmp: string;
 before(() => {
@@ -71,7 +71,7 @@ test('the installed packages have the catalogued checksums', () => {
 test('defaultModelsDir is <package root>/models', () => {
   assert.equal(defaultModelsDir(), path.join(packageRoot(), 'models'));
   assert.ok(fs.existsSync(path.join(packageRoot(), 'package.json')));
-  assert.ok(fs.existsSync(path.join(packageRoot(), 'daemon', 'modelFiles.ts')));
+  assert.ok(fs.existsSync(path.join(packageRoot(), 'daemon', 'models', 'modelFiles.ts')));
 });
 
 test('a package that is not installed is named, with npm ci', () => {

@@ -9,7 +9,7 @@ import {
   isProviderChoice,
   platformGpuProvider,
   providerCandidates,
-} from '../../daemon/provider';
+} from '../../daemon/engine/provider';
 
 describe('provider candidates', () => {
   it('auto tries the platform GPU provider first, then the CPU', () => {

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { SegLensError } from '../../daemon/errors';
-import { JobQueue } from '../../daemon/jobQueue';
-import { ModeStatus } from '../../daemon/protocol';
-import { Registry } from '../../daemon/registry';
+import { SegLensError } from '../../daemon/api/errors';
+import { JobQueue } from '../../daemon/registry/jobQueue';
+import { ModeStatus } from '../../daemon/api/protocol';
+import { Registry } from '../../daemon/registry/registry';
 import { FakeEngine, fakeMode } from '../helpers/fakeEngine';
 
 function setup(modes = [fakeMode('a'), fakeMode('b'), fakeMode('c', 'm2')]) {

@@ -1,9 +1,9 @@
-// The reference resampling (daemon/resample.ts) against the reference pipeline's arithmetic
+// The reference resampling (daemon/engine/pipeline/resample.ts) against the reference pipeline's arithmetic
 // written out per pixel here, on hand-checked tiny cases and random data; plus its cost at
 // the sizes the ISNet modes use.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { probabilityToAlphaTruncate, referenceResize } from '../../daemon/resample';
+import { probabilityToAlphaTruncate, referenceResize } from '../../daemon/engine/pipeline/resample';
 
 /** The reference package's formula, verbatim in structure: one pixel at a time. */
 function naive(src: Uint8Array, sw: number, sh: number, C: number, dw: number, dh: number): Uint8Array {

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { RestartPolicy } from '../../extension/restartPolicy';
+import { RestartPolicy } from '../../extension/daemon/restartPolicy';
 
 function clock(start = 1_000_000) {
   let t = start;

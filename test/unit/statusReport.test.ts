@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { statusReport } from '../../extension/statusReport';
+import { statusReport } from '../../extension/status/statusReport';
 
 test('Show Status reads like `ollama ps`: per-mode UNTIL and the loaded models with memory', () => {
   const now = Date.parse('2026-11-27T10:00:00Z');

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { StatusInput, statusText, escapeMarkdown, formatMs, STATUS_COMMANDS } from '../../extension/statusText';
+import { StatusInput, statusText, escapeMarkdown, formatMs, STATUS_COMMANDS } from '../../extension/status/statusText';
 
 const modes = (state: 'cold' | 'loading' | 'warming' | 'warm' | 'failed'): StatusInput['modes'] => [
   { id: 'fast', label: 'Fast', state: 'cold', typicalMs: 425 },

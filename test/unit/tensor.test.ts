@@ -18,7 +18,7 @@ import {
   semanticClasses,
   sigmoid,
   PreprocessSpec,
-} from '../../daemon/tensor';
+} from '../../daemon/engine/pipeline/tensor';
 
 const close = (a: ArrayLike<number>, b: ArrayLike<number>, eps = 1e-6) => {
   assert.equal(a.length, b.length, 'lengths');

@@ -1,13 +1,13 @@
-// User mode definitions (daemon/userModes.ts), label presets (daemon/presets.ts) and the ONNX
-// declarations reader (daemon/onnxInfo.ts), without a daemon or ONNX Runtime.
+// User mode definitions (daemon/models/userModes.ts), label presets (daemon/api/presets.ts) and the ONNX
+// declarations reader (daemon/models/onnxInfo.ts), without a daemon or ONNX Runtime.
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, describe, test } from 'node:test';
-import { OnnxFormatError, OnnxSummary, readOnnxSummary } from '../../daemon/onnxInfo';
-import { PRESETS, distinctPalette, presetForClassCount, vocColormap } from '../../daemon/presets';
-import { checkAgainstModel, prepareDefinitions, suggestDefinition, UserModeDef, validateDefinition } from '../../daemon/userModes';
+import { OnnxFormatError, OnnxSummary, readOnnxSummary } from '../../daemon/models/onnxInfo';
+import { PRESETS, distinctPalette, presetForClassCount, vocColormap } from '../../daemon/api/presets';
+import { checkAgainstModel, prepareDefinitions, suggestDefinition, UserModeDef, validateDefinition } from '../../daemon/models/userModes';
 import { colorClassesModel, flatOutputModel, redMatteModel, writeModel } from '../helpers/buildModels';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'seglens-usermodes-'));

@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { DefineModesResult, UserModeDefinition } from '../../daemon/protocol';
+import type { DefineModesResult, UserModeDefinition } from '../../daemon/api/protocol';
 import { colorClassesModel, COLOR_CLASS_LABELS, quadrantsPng, writeModel } from '../helpers/buildModels';
 import { api, setting, waitForEvent, waitForState } from './helpers';
 

@@ -3,7 +3,7 @@
 // forced re-warm counted in the daemon's metrics, status document.
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
-import type { WarmupResult } from '../../daemon/protocol';
+import type { WarmupResult } from '../../daemon/api/protocol';
 import type { SegLensState } from '../../extension/api';
 import { api, metric, setting, waitForState } from './helpers';
 

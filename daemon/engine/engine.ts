@@ -1,0 +1,47 @@
+// The engine's contract with the registry and server. The implementation owns ONNX Runtime
+// in a worker thread; the registry and tests can substitute a fake that counts calls.
+import { ClassInfo } from '../api/protocol';
+import { ModeDef, ModelRef } from '../models/modeDef';
+
+export type ImageInput = { path: string } | { bytes: Uint8Array };
+
+export interface LoadInfo {
+  loadMs: number;
+  /** The execution provider the session runs on (after any fallback). */
+  provider: string;
+  /**
+   * The optimised-graph cache (daemon/engine/optimizedCache.ts) for this load: 'hit' (the saved graph
+   * was loaded), 'miss' (optimised from the original and saved), 'rebuilt' (a saved graph was
+   * damaged or unloadable: discarded, optimised again and saved), 'off' (no cache folder or it
+   * is unusable). Absent when nothing was loaded (the session already existed).
+   */
+  optimizedCache?: 'hit' | 'miss' | 'rebuilt' | 'off';
+  /** Time inside ONNX Runtime's session creation (part of loadMs). */
+  sessionMs?: number;
+  /** Old optimised graphs the cache removed after this load (daemon/engine/optimizedCache.ts, collect). */
+  optimizedCacheRemoved?: number;
+}
+
+export interface SegmentOutput {
+  width: number;
+  height: number;
+  /** 8-bit grey PNG, width x height. */
+  maskPng: Uint8Array;
+  classes: ClassInfo[];
+  timings: { decodeMs: number; preprocessMs: number; inferenceMs: number; postprocessMs: number };
+}
+
+export interface Engine {
+  /** Creates the session for a model file (throws SegLensError 1004 on failure). */
+  load(model: ModelRef): Promise<LoadInfo>;
+  /** Frees the session; unknown keys are ignored. */
+  unload(modelKey: string): Promise<void>;
+  /** Runs `iterations` dummy inferences at the mode's input shape. */
+  warmup(mode: ModeDef, iterations: number): Promise<{ durationMs: number }>;
+  /** Decode → preprocess → run → postprocess (errors 1001/1002/1003 as SegLensError). */
+  segment(mode: ModeDef, image: ImageInput, opts: { maxPixels: number }): Promise<SegmentOutput>;
+  /** Providers this build can try, and the one in use. */
+  readonly providers: string[];
+  readonly provider: string;
+  close(): Promise<void>;
+}

@@ -1,0 +1,343 @@
+// The engine's worker thread: owns the ONNX Runtime sessions (one per ModelRef.key) and does
+// everything heavy (read, decode, preprocess, run, postprocess) so that the daemon's main
+// thread only speaks the protocol. Requests arrive as messages and are handled strictly one
+// at a time in arrival order, whatever the main thread posts at once.
+//
+// esbuild bundles this file to dist/engineWorker.js; WorkerEngine (workerEngine.ts) starts it.
+import * as crypto from 'node:crypto';
+import { createReadStream, promises as fsp } from 'node:fs';
+import { parentPort, workerData } from 'node:worker_threads';
+import * as ort from 'onnxruntime-node';
+import sharp from 'sharp';
+import type { ImageInput, LoadInfo, SegmentOutput } from './engine';
+import { SegLensError, serializeError } from '../api/errors';
+import { decodeResized, decodeRgb, describeImageInput, encodeGreyPng, probeImage, readImageBytes, resizeMask } from './pipeline/imageIO';
+import type { ModeDef, ModelRef } from '../models/modeDef';
+import { ErrorCodes } from '../api/protocol';
+import { CacheOutcome, OptimizedModelCache } from './optimizedCache';
+import { defaultIntraOpThreads } from './cpuCores';
+import { ProviderChoice, ProviderName, createWithFallback, gpuLibrariesPresent, ortBinDir } from './provider';
+import {
+  BufferPool,
+  argmax,
+  binaryClasses,
+  fillGreyTensor,
+  fillInputTensor,
+  hflipAverage,
+  inputDims,
+  normalisationTables,
+  outputGeometry,
+  probabilityMap,
+  probabilityToAlpha,
+  semanticClasses,
+} from './pipeline/tensor';
+import { probabilityToAlphaTruncate, referenceResize } from './pipeline/resample';
+import type { WorkerInit, WorkerReply, WorkerRequest } from './workerEngine';
+
+type Level = 'error' | 'warn' | 'info' | 'debug';
+
+const port = parentPort;
+if (!port) throw new Error('engineWorker.js must run in a worker thread (started by WorkerEngine)');
+const init = (workerData ?? {}) as WorkerInit;
+const choice: ProviderChoice = init.provider ?? 'auto';
+const threads = init.threads && init.threads > 0 ? init.threads : defaultIntraOpThreads();
+// Optimised-graph cache under --cache-dir (off without one).
+const optimized = new OptimizedModelCache(ort, init.cacheDir, (level, message) => log(level, message), init.cachePolicy);
+
+function log(level: Level, message: string): void {
+  port!.postMessage({ type: 'log', level, message } satisfies WorkerReply);
+}
+
+// Results may differ if libvips reuses a cached operation over a buffer at a recycled address;
+// requests are independent, so no operation cache.
+sharp.cache(false);
+
+interface Loaded {
+  ref: ModelRef;
+  session: ort.InferenceSession;
+  provider: ProviderName;
+  loadMs: number;
+}
+const sessions = new Map<string, Loaded>();
+const pool = new BufferPool(16);
+const tables = new Map<string, Float32Array[]>();
+let currentProvider: string | undefined;
+
+// ------------------------------------------------------------------ load
+
+async function sha256File(file: string): Promise<string> {
+  const h = crypto.createHash('sha256');
+  await new Promise<void>((resolve, reject) => {
+    createReadStream(file)
+      .on('data', (d) => h.update(d))
+      .on('end', () => resolve())
+      .on('error', reject);
+  });
+  return h.digest('hex');
+}
+
+function modelError(ref: ModelRef, why: string): SegLensError {
+  return new SegLensError(ErrorCodes.ModelLoadFailed, `Model could not be loaded: ${ref.file} (${why})`);
+}
+
+async function load(ref: ModelRef): Promise<LoadInfo> {
+  const existing = sessions.get(ref.key);
+  if (existing && existing.ref.file === ref.file) return { loadMs: 0, provider: existing.provider };
+  if (existing) await unload(ref.key);
+  const t0 = performance.now();
+  let st;
+  try {
+    st = await fsp.stat(ref.file);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw modelError(ref, code === 'ENOENT' ? 'file not found' : (e as Error).message);
+  }
+  if (!st.isFile()) throw modelError(ref, 'not a file');
+  if (st.size === 0) throw modelError(ref, 'the file is empty');
+  if (ref.sha256) {
+    const got = await sha256File(ref.file);
+    if (got.toLowerCase() !== ref.sha256.toLowerCase()) throw modelError(ref, `checksum mismatch: sha256 ${got}, expected ${ref.sha256}; the file is corrupt or a different model`);
+  }
+  const binDir = ortBinDir();
+  const base: ort.InferenceSession.SessionOptions = {
+    graphOptimizationLevel: 'all',
+    executionMode: 'sequential',
+    intraOpNumThreads: threads,
+    interOpNumThreads: 1,
+    enableMemPattern: false,
+    enableCpuMemArena: true,
+    logSeverityLevel: 3,
+  };
+  let result;
+  try {
+    result = await createWithFallback(
+      choice,
+      (executionProviders, p) =>
+        // A failing GPU attempt logs at error level from native code; we log the fallback ourselves.
+        optimized.create(ref, p, { ...base, executionProviders, logSeverityLevel: p === 'cpu' ? 3 : 4 }),
+      {
+        log,
+        skip: (p) => (gpuLibrariesPresent(p, binDir) ? undefined : `its libraries are not installed (run onnxruntime-node's install with --onnxruntime-node-install=cuda12)`),
+      },
+    );
+  } catch (e) {
+    throw modelError(ref, (e instanceof Error ? e.message : String(e)).split('\n')[0]);
+  }
+  const loadMs = performance.now() - t0;
+  const { session, outcome, createMs, reason, collected } = result.value;
+  sessions.set(ref.key, { ref, session, provider: result.provider, loadMs });
+  currentProvider = result.provider;
+  port!.postMessage({ type: 'provider', provider: result.provider } satisfies WorkerReply);
+  log(
+    'debug',
+    `loaded ${ref.key} (${ref.file}) on ${result.provider} in ${loadMs.toFixed(0)} ms (session ${createMs.toFixed(0)} ms, optimised-graph cache ${outcome}${reason ? `: ${reason}` : ''}), ${threads} threads`,
+  );
+  const optimizedCache: CacheOutcome = outcome;
+  return { loadMs, provider: result.provider, optimizedCache, sessionMs: createMs, optimizedCacheRemoved: collected?.entries };
+}
+
+async function unload(key: string): Promise<void> {
+  const s = sessions.get(key);
+  if (!s) return;
+  sessions.delete(key);
+  await s.session.release();
+  if (sessions.size === 0) pool.clear();
+}
+
+/** The mode's session, loading it if the caller did not (the registry normally has). */
+async function sessionFor(mode: ModeDef): Promise<ort.InferenceSession> {
+  let s = sessions.get(mode.model.key);
+  if (!s || s.ref.file !== mode.model.file) {
+    log('debug', `model ${mode.model.key} not loaded for mode ${mode.id}: loading`);
+    await load(mode.model);
+    s = sessions.get(mode.model.key)!;
+  }
+  const sess = s.session;
+  if (!sess.inputNames.includes(mode.inputName)) throw modelError(mode.model, `mode ${mode.id}: no input named '${mode.inputName}' (inputs: ${sess.inputNames.join(', ')})`);
+  if (!sess.outputNames.includes(mode.outputName)) throw modelError(mode.model, `mode ${mode.id}: no output named '${mode.outputName}' (outputs: ${sess.outputNames.join(', ')})`);
+  checkInputShape(mode, sess);
+  return sess;
+}
+
+const checkedShapes = new WeakMap<ort.InferenceSession, Set<string>>();
+function checkInputShape(mode: ModeDef, sess: ort.InferenceSession): void {
+  let seen = checkedShapes.get(sess);
+  if (!seen) checkedShapes.set(sess, (seen = new Set()));
+  const want = inputDims(mode);
+  const key = `${mode.inputName}:${want.join('x')}`;
+  if (seen.has(key)) return;
+  const meta = sess.inputMetadata.find((m) => m.name === mode.inputName);
+  if (meta && meta.isTensor) {
+    const shape = meta.shape;
+    const bad = shape.length !== want.length || shape.some((d, i) => typeof d === 'number' && d > 0 && d !== want[i]);
+    if (bad) throw modelError(mode.model, `mode ${mode.id} feeds [${want.join(',')}] (${mode.layout}) but input '${mode.inputName}' is [${shape.join(',')}]`);
+  }
+  seen.add(key);
+}
+
+// ------------------------------------------------------------------ run
+
+function tablesFor(mode: ModeDef): Float32Array[] {
+  const key = `${mode.scale}|${mode.mean.join(',')}|${mode.std.join(',')}`;
+  let t = tables.get(key);
+  if (!t) tables.set(key, (t = normalisationTables(mode)));
+  return t;
+}
+
+function inputTensor(mode: ModeDef): { data: Float32Array; tensor: ort.Tensor } {
+  const dims = inputDims(mode);
+  const data = pool.float32('input', dims.reduce((a, b) => a * b, 1));
+  return { data, tensor: new ort.Tensor('float32', data, dims) };
+}
+
+/** session.run calls so far (diagnostics and tests: a warm-up of N iterations adds N). */
+let runs = 0;
+
+async function runOnce(sess: ort.InferenceSession, mode: ModeDef, tensor: ort.Tensor): Promise<ort.Tensor> {
+  runs++;
+  const out = await sess.run({ [mode.inputName]: tensor }, [mode.outputName]);
+  const t = out[mode.outputName] as ort.Tensor | undefined;
+  if (!t) throw new Error(`model gave no output '${mode.outputName}'`);
+  if (t.type !== 'float32') throw modelError(mode.model, `output '${mode.outputName}' is ${t.type}, expected float32`);
+  return t;
+}
+
+async function warmup(mode: ModeDef, iterations: number): Promise<{ durationMs: number }> {
+  const sess = await sessionFor(mode);
+  const t0 = performance.now();
+  const n = Math.max(0, Math.floor(iterations));
+  if (n > 0) {
+    const { data, tensor } = inputTensor(mode);
+    fillGreyTensor(mode, mode.inputSize[1], mode.inputSize[0], data);
+    for (let i = 0; i < n; i++) await runOnce(sess, mode, tensor);
+  }
+  return { durationMs: performance.now() - t0 };
+}
+
+async function segment(mode: ModeDef, image: ImageInput, maxPixels: number): Promise<SegmentOutput> {
+  const sess = await sessionFor(mode);
+  const [inH, inW] = mode.inputSize;
+  const what = describeImageInput(image);
+
+  const reference = mode.resample === 'reference';
+
+  // decode: read, header check, decode + orient (+ resize to the model input in the same
+  // libvips pipeline for 'smooth'; 'reference' decodes at full size and resizes in JS below)
+  const t0 = performance.now();
+  const bytes = await readImageBytes(image);
+  const header = await probeImage(bytes, maxPixels, what);
+  const decoded = reference ? await decodeRgb(bytes, maxPixels, what) : await decodeResized(bytes, header, inW, inH, maxPixels, what);
+  const { width, height } = header;
+  if (reference && (decoded.width !== width || decoded.height !== height)) throw new Error(`decoded ${decoded.width}x${decoded.height}, header says ${width}x${height}`);
+
+  // preprocess
+  const t1 = performance.now();
+  const small = reference ? { data: referenceResize(decoded.data, width, height, 3, inW, inH, pool.uint8('small', inW * inH * 3)) } : decoded;
+  const tbl = tablesFor(mode);
+  const { data, tensor } = inputTensor(mode);
+  fillInputTensor(small.data, inW, inH, mode, data, false, tbl);
+
+  // inference (with tta, the flipped pass; refilling the input buffer between the two runs
+  // is counted as preprocessing)
+  const t2 = performance.now();
+  let preExtra = 0;
+  const out1 = await runOnce(sess, mode, tensor);
+  let out2: ort.Tensor | undefined;
+  if (mode.tta === 'hflip') {
+    const f0 = performance.now();
+    fillInputTensor(small.data, inW, inH, mode, data, true, tbl);
+    preExtra = performance.now() - f0;
+    out2 = await runOnce(sess, mode, tensor);
+  }
+
+  // postprocess
+  const t3 = performance.now();
+  const expectC = mode.task === 'binary' ? (mode.output === 'logits' || mode.output === 'probabilities' ? 2 : 1) : mode.labels.length;
+  const g = outputGeometry(out1.dims, expectC, mode.layout);
+  const n = g.width * g.height;
+  let map: Uint8Array;
+  let full: Uint8Array;
+  let classes;
+  if (mode.task === 'binary') {
+    // tta: average probabilities (after the sigmoid for logit outputs), not raw logits.
+    let prob = probabilityMap(out1.data as Float32Array, g, mode.output, pool.float32('prob', n));
+    if (out2) {
+      const g1 = { channels: 1, height: g.height, width: g.width, layout: 'NCHW' as const };
+      const flipped = probabilityMap(out2.data as Float32Array, g, mode.output, pool.float32('prob-flipped', n));
+      prob = hflipAverage(prob, flipped, g1, prob);
+    }
+    if (reference) {
+      map = probabilityToAlphaTruncate(prob, pool.uint8('alpha', n));
+      full = g.width === width && g.height === height ? map : referenceResize(map, g.width, g.height, 1, width, height, pool.uint8('full', width * height));
+    } else {
+      map = probabilityToAlpha(prob, pool.uint8('alpha', n));
+      full = await resizeMask(map, g.width, g.height, width, height, 'linear');
+    }
+    classes = binaryClasses(full, mode.labels, mode.colors);
+  } else {
+    let scores = out1.data as Float32Array;
+    if (out2) scores = hflipAverage(scores, out2.data as Float32Array, g, pool.float32('tta', n * g.channels));
+    map = argmax(scores, g, pool.uint8('classes', n), pool.float32('argmax', n));
+    full = await resizeMask(map, g.width, g.height, width, height, 'nearest');
+    classes = semanticClasses(full, mode.labels, mode.colors);
+  }
+  const maskPng = await encodeGreyPng(full, width, height);
+  const t4 = performance.now();
+
+  return {
+    width,
+    height,
+    maskPng,
+    classes,
+    timings: { decodeMs: t1 - t0, preprocessMs: t2 - t1 + preExtra, inferenceMs: t3 - t2 - preExtra, postprocessMs: t4 - t3 },
+  };
+}
+
+async function closeAll(): Promise<void> {
+  for (const key of [...sessions.keys()]) await unload(key);
+  pool.clear();
+}
+
+// ------------------------------------------------------------------ message loop
+
+async function handle(msg: WorkerRequest): Promise<unknown> {
+  switch (msg.op) {
+    case 'load':
+      return load(msg.model);
+    case 'unload':
+      return unload(msg.key);
+    case 'warmup':
+      return warmup(msg.mode, msg.iterations);
+    case 'segment':
+      return segment(msg.mode, msg.image, msg.maxPixels);
+    case 'close':
+      return closeAll();
+    case 'status':
+      return { provider: currentProvider, loaded: [...sessions.keys()], runs };
+    default:
+      throw new Error(`unknown engine request ${(msg as { op: string }).op}`);
+  }
+}
+
+let chain: Promise<void> = Promise.resolve();
+port.on('message', (msg: WorkerRequest) => {
+  if (msg.op === 'crash') {
+    // Test hook: an uncaught exception, as a native or logic failure would produce.
+    setImmediate(() => {
+      throw new Error('engine worker crash requested by test');
+    });
+    return;
+  }
+  chain = chain.then(async () => {
+    let reply: WorkerReply;
+    try {
+      const result = await handle(msg);
+      reply = { type: 'result', id: msg.id, ok: true, result };
+    } catch (e) {
+      if (!(e instanceof SegLensError)) log('debug', `engine ${msg.op} failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+      reply = { type: 'result', id: msg.id, ok: false, error: serializeError(e) };
+    }
+    port.postMessage(reply);
+  });
+});
+port.postMessage({ type: 'ready' } satisfies WorkerReply);

@@ -1,0 +1,352 @@
+// Pre- and post-processing as pure functions over typed arrays: image bytes → input tensor,
+// output tensor → probability / class maps → 8-bit masks and class fractions. No ONNX
+// Runtime, no sharp: everything here is unit-tested on tiny arrays. Callers pass
+// preallocated output arrays (see BufferPool): fresh buffers per request made these loops
+// up to 10x slower (MODELS.md).
+import { ClassInfo, Rgb } from '../../api/protocol';
+import { ModeDef, OutputKind } from '../../models/modeDef';
+
+export type Layout = 'NCHW' | 'NHWC';
+
+/** What preprocessing needs from a mode. */
+export type PreprocessSpec = Pick<ModeDef, 'layout' | 'colorOrder' | 'scale' | 'mean' | 'std'>;
+
+/** Input tensor dims for a mode: [1,3,H,W] (NCHW) or [1,H,W,3] (NHWC). */
+export function inputDims(mode: Pick<ModeDef, 'inputSize' | 'layout'>): number[] {
+  const [h, w] = mode.inputSize;
+  return mode.layout === 'NCHW' ? [1, 3, h, w] : [1, h, w, 3];
+}
+
+/**
+ * Per model channel k, a 256-entry table of (v * scale - mean[k]) / std[k] as float32, so the
+ * per-pixel work is one lookup and the arithmetic is exactly the formula (no refactoring
+ * of the division into a multiply-add that would change the last bit).
+ */
+export function normalisationTables(spec: Pick<PreprocessSpec, 'scale' | 'mean' | 'std'>): Float32Array[] {
+  const tables: Float32Array[] = [];
+  for (let k = 0; k < 3; k++) {
+    const t = new Float32Array(256);
+    for (let v = 0; v < 256; v++) t[v] = (v * spec.scale - spec.mean[k]) / spec.std[k];
+    tables.push(t);
+  }
+  return tables;
+}
+
+/** Source (RGB) channel feeding model channel k. */
+export function channelMap(colorOrder: 'RGB' | 'BGR'): [number, number, number] {
+  return colorOrder === 'RGB' ? [0, 1, 2] : [2, 1, 0];
+}
+
+/**
+ * Fills `out` (length 3*width*height) from interleaved 8-bit RGB `rgb` (width x height x 3)
+ * in the mode's layout and colour order with its normalisation. `flip` mirrors horizontally
+ * (for the hflip test-time pass). `tables` may be passed to skip rebuilding them.
+ */
+export function fillInputTensor(
+  rgb: Uint8Array,
+  width: number,
+  height: number,
+  spec: PreprocessSpec,
+  out: Float32Array,
+  flip = false,
+  tables: Float32Array[] = normalisationTables(spec),
+): Float32Array {
+  const n = width * height;
+  if (rgb.length < n * 3) throw new RangeError(`rgb buffer has ${rgb.length} bytes, need ${n * 3}`);
+  if (out.length !== n * 3) throw new RangeError(`tensor buffer has ${out.length} elements, need ${n * 3}`);
+  const [s0, s1, s2] = channelMap(spec.colorOrder);
+  const t0 = tables[0];
+  const t1 = tables[1];
+  const t2 = tables[2];
+  if (spec.layout === 'NCHW') {
+    const p1 = n;
+    const p2 = 2 * n;
+    for (let y = 0; y < height; y++) {
+      const row = y * width;
+      for (let x = 0; x < width; x++) {
+        const src = (row + (flip ? width - 1 - x : x)) * 3;
+        const dst = row + x;
+        out[dst] = t0[rgb[src + s0]];
+        out[p1 + dst] = t1[rgb[src + s1]];
+        out[p2 + dst] = t2[rgb[src + s2]];
+      }
+    }
+  } else {
+    for (let y = 0; y < height; y++) {
+      const row = y * width;
+      for (let x = 0; x < width; x++) {
+        const src = (row + (flip ? width - 1 - x : x)) * 3;
+        const dst = (row + x) * 3;
+        out[dst] = t0[rgb[src + s0]];
+        out[dst + 1] = t1[rgb[src + s1]];
+        out[dst + 2] = t2[rgb[src + s2]];
+      }
+    }
+  }
+  return out;
+}
+
+/** Fills `out` with the normalised value of a flat mid-grey (128) image: the warm-up input. */
+export function fillGreyTensor(spec: PreprocessSpec, width: number, height: number, out: Float32Array): Float32Array {
+  const n = width * height;
+  const tables = normalisationTables(spec);
+  const vals = [tables[0][128], tables[1][128], tables[2][128]];
+  if (spec.layout === 'NCHW') {
+    for (let k = 0; k < 3; k++) out.fill(vals[k], k * n, (k + 1) * n);
+  } else {
+    for (let i = 0; i < n; i++) {
+      out[i * 3] = vals[0];
+      out[i * 3 + 1] = vals[1];
+      out[i * 3 + 2] = vals[2];
+    }
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------- output geometry
+
+export interface OutputGeometry {
+  channels: number;
+  height: number;
+  width: number;
+  /** Where channels sit: NCHW (planar) or NHWC (interleaved). Irrelevant when channels = 1. */
+  layout: Layout;
+}
+
+/**
+ * Reads channels/height/width from an output's dims. Accepted: [N,C,H,W], [N,H,W,C],
+ * [N,H,W] / [C,H,W] (one plane per leading entry is taken as channels when N=1 is absent),
+ * [H,W]. For rank 4 the channel axis is the one equal to `expectChannels` when only one
+ * is; otherwise the mode's `layout`.
+ */
+export function outputGeometry(dims: readonly number[], expectChannels: number | undefined, layout: Layout): OutputGeometry {
+  const d = dims.map(Number);
+  if (d.length === 4) {
+    if (d[0] !== 1) throw new Error(`output batch size ${d[0]} (expected 1)`);
+    let l: Layout = layout;
+    if (expectChannels !== undefined) {
+      const c1 = d[1] === expectChannels;
+      const c3 = d[3] === expectChannels;
+      if (c1 && !c3) l = 'NCHW';
+      else if (c3 && !c1) l = 'NHWC';
+    }
+    return l === 'NCHW' ? { channels: d[1], height: d[2], width: d[3], layout: 'NCHW' } : { channels: d[3], height: d[1], width: d[2], layout: 'NHWC' };
+  }
+  if (d.length === 3) return { channels: d[0], height: d[1], width: d[2], layout: 'NCHW' };
+  if (d.length === 2) return { channels: 1, height: d[0], width: d[1], layout: 'NCHW' };
+  throw new Error(`unsupported output shape [${d.join(',')}]`);
+}
+
+// ---------------------------------------------------------------- binary task
+
+export function sigmoid(x: number): number {
+  return 1 / (1 + Math.exp(-x));
+}
+
+/**
+ * Foreground probability (0..1) per pixel at the output's resolution, into `out`
+ * (length height*width). 'sigmoid': channel 0 as is (or the last of 2 channels);
+ * 'logit': sigmoid(channel 0); 'logits' with 2 channels: softmax of channel 1 =
+ * sigmoid(l1 - l0); 'probabilities' with 2 channels: p1 / (p0 + p1).
+ */
+export function probabilityMap(data: Float32Array, g: OutputGeometry, kind: OutputKind, out: Float32Array): Float32Array {
+  const n = g.height * g.width;
+  if (out.length !== n) throw new RangeError(`probability buffer has ${out.length} elements, need ${n}`);
+  if (data.length < n * g.channels) throw new RangeError(`output has ${data.length} elements, need ${n * g.channels}`);
+  const C = g.channels;
+  // index of channel c at pixel i
+  const at = g.layout === 'NCHW' || C === 1 ? (c: number, i: number) => c * n + i : (c: number, i: number) => i * C + c;
+  if (kind === 'sigmoid' || kind === 'logit') {
+    const c = C === 2 ? 1 : 0;
+    if (C > 2) throw new Error(`a binary mode with output '${kind}' needs 1 output channel, the model gives ${C}`);
+    if (kind === 'sigmoid') {
+      if (C === 1) out.set(data.subarray(0, n));
+      else for (let i = 0; i < n; i++) out[i] = data[at(c, i)];
+    } else {
+      for (let i = 0; i < n; i++) out[i] = 1 / (1 + Math.exp(-data[at(c, i)]));
+    }
+    return out;
+  }
+  if (C !== 2) throw new Error(`a binary mode with output '${kind}' needs 2 output channels, the model gives ${C}`);
+  if (kind === 'logits') {
+    for (let i = 0; i < n; i++) out[i] = 1 / (1 + Math.exp(data[at(0, i)] - data[at(1, i)]));
+  } else {
+    for (let i = 0; i < n; i++) {
+      const p0 = data[at(0, i)];
+      const p1 = data[at(1, i)];
+      const s = p0 + p1;
+      out[i] = s > 0 ? p1 / s : 0;
+    }
+  }
+  return out;
+}
+
+/**
+ * Test-time augmentation: `a` is the plain pass, `b` the pass on the horizontally flipped
+ * input (so still flipped); writes (a + flip(b)) / 2 into `out` (may be `a`). Works on
+ * C-channel data in either layout (height x width x channels elements).
+ */
+export function hflipAverage(a: Float32Array, b: Float32Array, g: OutputGeometry, out: Float32Array): Float32Array {
+  const { width: W, height: H, channels: C } = g;
+  const n = W * H;
+  if (a.length < n * C || b.length < n * C || out.length < n * C) throw new RangeError('hflipAverage: buffers too small');
+  if (g.layout === 'NCHW' || C === 1) {
+    for (let c = 0; c < C; c++) {
+      const base = c * n;
+      for (let y = 0; y < H; y++) {
+        const row = base + y * W;
+        const last = row + W - 1;
+        for (let x = 0; x < W; x++) out[row + x] = (a[row + x] + b[last - x]) * 0.5;
+      }
+    }
+  } else {
+    for (let y = 0; y < H; y++) {
+      for (let x = 0; x < W; x++) {
+        const i = (y * W + x) * C;
+        const j = (y * W + (W - 1 - x)) * C;
+        for (let c = 0; c < C; c++) out[i + c] = (a[i + c] + b[j + c]) * 0.5;
+      }
+    }
+  }
+  return out;
+}
+
+/** alpha = round(clamp(p, 0, 1) * 255) as 8-bit. */
+export function probabilityToAlpha(p: Float32Array, out: Uint8Array): Uint8Array {
+  if (out.length !== p.length) throw new RangeError(`alpha buffer has ${out.length} bytes, need ${p.length}`);
+  for (let i = 0; i < p.length; i++) {
+    const v = p[i];
+    // NaN and negatives → 0; Uint8Array assignment truncates, so add 0.5 to round.
+    out[i] = v > 1 ? 255 : v > 0 ? v * 255 + 0.5 : 0;
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------- semantic task
+
+/** Class index (0..C-1, ties to the lowest) per pixel into `out` (height*width). C ≤ 256. */
+export function argmax(data: Float32Array, g: OutputGeometry, out: Uint8Array, scratch?: Float32Array): Uint8Array {
+  const { channels: C } = g;
+  const n = g.height * g.width;
+  if (C > 256) throw new Error(`${C} classes do not fit an 8-bit class map (at most 256)`);
+  if (out.length !== n) throw new RangeError(`class map has ${out.length} bytes, need ${n}`);
+  if (data.length < n * C) throw new RangeError(`output has ${data.length} elements, need ${n * C}`);
+  if (g.layout === 'NCHW' || C === 1) {
+    // Plane by plane keeps memory access sequential: best value so far in a scratch array.
+    const best = scratch && scratch.length >= n ? scratch : new Float32Array(n);
+    best.set(data.subarray(0, n));
+    out.fill(0);
+    for (let c = 1; c < C; c++) {
+      const base = c * n;
+      for (let i = 0; i < n; i++) {
+        const v = data[base + i];
+        if (v > best[i]) {
+          best[i] = v;
+          out[i] = c;
+        }
+      }
+    }
+  } else {
+    for (let i = 0; i < n; i++) {
+      const base = i * C;
+      let bi = 0;
+      let bv = data[base];
+      for (let c = 1; c < C; c++) {
+        const v = data[base + c];
+        if (v > bv) {
+          bv = v;
+          bi = c;
+        }
+      }
+      out[i] = bi;
+    }
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------- classes and fractions
+
+const FALLBACK_COLORS: Rgb[] = [
+  [0, 0, 0],
+  [230, 25, 75],
+  [60, 180, 75],
+  [255, 225, 25],
+  [0, 130, 200],
+  [245, 130, 48],
+  [145, 30, 180],
+  [70, 240, 240],
+  [240, 50, 230],
+  [210, 245, 60],
+  [250, 190, 212],
+  [0, 128, 128],
+];
+
+function labelOf(labels: readonly string[], i: number): string {
+  return labels[i] ?? `class ${i}`;
+}
+function colorOf(colors: readonly Rgb[], i: number): Rgb {
+  const c = colors[i] ?? FALLBACK_COLORS[i % FALLBACK_COLORS.length];
+  return [c[0], c[1], c[2]];
+}
+
+/** Binary task: foreground fraction = sum(alpha) / 255 / N; background = 1 - that. */
+export function binaryClasses(alpha: Uint8Array, labels: readonly string[], colors: readonly Rgb[]): ClassInfo[] {
+  let sum = 0;
+  for (let i = 0; i < alpha.length; i++) sum += alpha[i];
+  const fg = alpha.length > 0 ? sum / 255 / alpha.length : 0;
+  return [
+    { id: 0, label: labelOf(labels, 0), color: colorOf(colors, 0), fraction: 1 - fg },
+    { id: 1, label: labelOf(labels, 1), color: colorOf(colors, 1), fraction: fg },
+  ];
+}
+
+/** Semantic task: each class present in the index map with its fraction of pixels, by id. */
+export function semanticClasses(index: Uint8Array, labels: readonly string[], colors: readonly Rgb[]): ClassInfo[] {
+  const counts = new Float64Array(256);
+  for (let i = 0; i < index.length; i++) counts[index[i]]++;
+  const out: ClassInfo[] = [];
+  for (let c = 0; c < 256; c++) {
+    if (counts[c] > 0) out.push({ id: c, label: labelOf(labels, c), color: colorOf(colors, c), fraction: counts[c] / index.length });
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------- buffer reuse
+
+/**
+ * Typed arrays kept per (kind, length) and handed out again on the next request of the same
+ * shape. Single-threaded and one request at a time, so one buffer per key is enough; callers
+ * must not keep a buffer across requests. `maxKeys` bounds memory when shapes vary
+ * (least recently used first out).
+ */
+export class BufferPool {
+  private readonly f32 = new Map<string, Float32Array>();
+  private readonly u8 = new Map<string, Uint8Array>();
+  constructor(private readonly maxKeys = 8) {}
+
+  float32(tag: string, length: number): Float32Array {
+    return this.take(this.f32, `${tag}:${length}`, () => new Float32Array(length));
+  }
+  uint8(tag: string, length: number): Uint8Array {
+    return this.take(this.u8, `${tag}:${length}`, () => new Uint8Array(length));
+  }
+  clear(): void {
+    this.f32.clear();
+    this.u8.clear();
+  }
+  get size(): number {
+    return this.f32.size + this.u8.size;
+  }
+
+  private take<T>(m: Map<string, T>, key: string, make: () => T): T {
+    let b = m.get(key);
+    if (b !== undefined) {
+      m.delete(key);
+    } else {
+      b = make();
+      while (m.size >= this.maxKeys) m.delete(m.keys().next().value as string);
+    }
+    m.set(key, b);
+    return b;
+  }
+}

@@ -1,0 +1,64 @@
+// What the engine needs to know to run one mode: the model file, how to turn an image into
+// the input tensor, and how to read the output. Built-in modes and user definitions share it.
+import { ModeInfo, Rgb } from '../api/protocol';
+
+export type OutputKind =
+  /** one channel already in 0..1 (ISNet, PP-OCR) */
+  | 'sigmoid'
+  /** one channel of raw logits: sigmoid is applied */
+  | 'logit'
+  /** C channels of class logits: argmax */
+  | 'logits'
+  /** C channels of class probabilities: argmax */
+  | 'probabilities';
+
+export type Resample = 'reference' | 'smooth';
+
+export interface ModelRef {
+  /** Cache key: modes that name the same key share one ONNX Runtime session. */
+  key: string;
+  /** Absolute path of the ONNX file. */
+  file: string;
+  /** Expected sha256 (hex) when known; a mismatch is a load failure (1004). */
+  sha256?: string;
+}
+
+export interface ModeDef extends ModeInfo {
+  model: ModelRef;
+  inputName: string;
+  outputName: string;
+  layout: 'NCHW' | 'NHWC';
+  colorOrder: 'RGB' | 'BGR';
+  /** value' = (value * scale - mean[c]) / std[c], c in the model's channel order. */
+  scale: number;
+  mean: [number, number, number];
+  std: [number, number, number];
+  output: OutputKind;
+  /** Colour per label (semantic) or of the foreground (binary: labels[1]). */
+  colors: Rgb[];
+  /** Extra test-time passes averaged with the plain one. */
+  tta: 'none' | 'hflip';
+  /**
+   * How images and masks are resampled. 'smooth' (the default when absent): libvips'
+   * 'linear' kernel (area-aware when reducing), alpha rounded. 'reference': the reference
+   * ISNet pipeline's point-sampled bilinear (srcX = x * srcW / dstW) in JavaScript, pre and
+   * post, and alpha by truncation of v * 255 (daemon/engine/pipeline/resample.ts); class maps stay 'nearest'.
+   */
+  resample?: Resample;
+  warmupIterations: number;
+}
+
+/** The public part of a mode, as `initialize` lists it. */
+export function modeInfo(m: ModeDef): ModeInfo {
+  const info: ModeInfo = {
+    id: m.id,
+    label: m.label,
+    description: m.description,
+    task: m.task,
+    inputSize: m.inputSize,
+    labels: m.labels,
+  };
+  if (m.custom) info.custom = true;
+  if (m.typicalMs !== undefined) info.typicalMs = m.typicalMs;
+  return info;
+}

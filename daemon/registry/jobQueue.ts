@@ -1,0 +1,95 @@
+// One engine job at a time, in arrival order. Segment requests count against a bound
+// (code 1005 past it) and can be cancelled while they wait (code -32800); warm-ups pass
+// through the same line so they never overlap an inference.
+import { ErrorCodes } from '../api/protocol';
+import { SegLensError } from '../api/errors';
+
+export interface CancelSignal {
+  readonly isCancellationRequested: boolean;
+  onCancellationRequested(listener: () => void): { dispose(): void };
+}
+
+interface Waiting {
+  start: () => void;
+  cancel: (e: Error) => void;
+  limited: boolean;
+}
+
+export class JobQueue {
+  private readonly waiting: Waiting[] = [];
+  private running = false;
+  private idleWaiters: (() => void)[] = [];
+
+  constructor(private readonly maxWaiting: number) {}
+
+  /** Requests that count against the bound and have not started yet. */
+  get waitingCount(): number {
+    return this.waiting.filter((w) => w.limited).length;
+  }
+
+  /** Throws 1005 when a limited job would not fit; lets callers refuse before doing any work. */
+  checkCapacity(): void {
+    if (this.waitingCount >= this.maxWaiting) {
+      throw new SegLensError(ErrorCodes.Overloaded, `SegLens is busy: ${this.maxWaiting} requests are already waiting; try again shortly`);
+    }
+  }
+
+  /** Runs `job` when its turn comes; resolves with its result and the time it waited. */
+  run<T>(job: () => Promise<T>, opts: { limited?: boolean; token?: CancelSignal } = {}): Promise<{ value: T; queueMs: number }> {
+    const limited = opts.limited ?? false;
+    if (opts.token?.isCancellationRequested) return Promise.reject(cancelled());
+    try {
+      if (limited) this.checkCapacity();
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    const enqueued = performance.now();
+    return new Promise((resolve, reject) => {
+      let sub: { dispose(): void } | undefined;
+      const entry: Waiting = {
+        limited,
+        cancel: reject,
+        start: () => {
+          sub?.dispose();
+          const queueMs = performance.now() - enqueued;
+          job().then(
+            (value) => resolve({ value, queueMs }),
+            reject,
+          ).finally(() => this.next());
+        },
+      };
+      sub = opts.token?.onCancellationRequested(() => {
+        const i = this.waiting.indexOf(entry);
+        if (i >= 0) {
+          this.waiting.splice(i, 1);
+          sub?.dispose(); // a client's token outlives the request: do not keep the listener
+          reject(cancelled());
+        }
+      });
+      this.waiting.push(entry);
+      if (!this.running) this.next();
+    });
+  }
+
+  /** Calls `cb` once nothing runs and nothing waits (at once if that is now). */
+  whenIdle(cb: () => void): void {
+    if (!this.running && this.waiting.length === 0) setImmediate(cb);
+    else this.idleWaiters.push(cb);
+  }
+
+  /** Rejects every job that has not started (used at shutdown). */
+  rejectAll(error: Error): void {
+    for (const w of this.waiting.splice(0)) w.cancel(error);
+  }
+
+  private next(): void {
+    const entry = this.waiting.shift();
+    this.running = entry !== undefined;
+    if (entry) entry.start();
+    else for (const cb of this.idleWaiters.splice(0)) cb();
+  }
+}
+
+function cancelled(): SegLensError {
+  return new SegLensError(ErrorCodes.RequestCancelled, 'the request was cancelled');
+}

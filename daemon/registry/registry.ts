@@ -1,0 +1,323 @@
+// The warm-up registry: per-mode state (cold → loading → warming → warm, or failed) with
+// single flight, so clients racing on a cold mode share one load and one warm-up. Warm is
+// only ever set after a warm-up really ran in this process.
+import { Engine, LoadInfo } from '../engine/engine';
+import { SegLensError, invalidParams } from '../api/errors';
+import { JobQueue } from './jobQueue';
+import { ModelCache } from './modelCache';
+import { ModeDef } from '../models/modeDef';
+import { EnsureReadyResult, ErrorCodes, LoadOutcome, ModeState, ModeStatus, WarmupResult } from '../api/protocol';
+
+interface Flight {
+  promise: Promise<void>;
+  /** The flight ends with a warm-up (not just a load). */
+  warms: boolean;
+}
+
+interface Entry {
+  def: ModeDef;
+  state: ModeState;
+  loaded: boolean;
+  warm: boolean;
+  warmups: number;
+  loadMs?: number;
+  warmupMs?: number;
+  lastInferenceMs?: number;
+  error?: string;
+  flight?: Flight;
+  /** How the load of the current flight went, for the caller that started it. */
+  flightLoad?: LoadOutcome;
+  /** Requests running on the mode's session right now; unloading waits for them. */
+  active: number;
+  drained: (() => void)[];
+}
+
+export interface RegistryHooks {
+  onState?(status: ModeStatus): void;
+  onLoad?(mode: string, ms: number, info: LoadInfo): void;
+  onWarmup?(mode: string, ms: number): void;
+  onWarmupSkipped?(mode: string): void;
+  /** Runs before a mode's model is acquired (e.g. checking a user definition against the file); a throw fails the load. */
+  beforeLoad?(def: ModeDef): Promise<void>;
+}
+
+export class Registry {
+  private readonly entries = new Map<string, Entry>();
+  readonly cache: ModelCache;
+
+  constructor(
+    modes: ModeDef[],
+    private readonly engine: Engine,
+    private readonly queue: JobQueue,
+    private readonly hooks: RegistryHooks = {},
+    private readonly defaultIterations?: number,
+  ) {
+    for (const def of modes) this.entries.set(def.id, newEntry(def));
+    this.cache = new ModelCache(engine, { onLoaded: (mode, _m, info) => hooks.onLoad?.(mode, info.loadMs, info) });
+  }
+
+  modes(): ModeDef[] {
+    return [...this.entries.values()].map((e) => e.def);
+  }
+
+  has(mode: string): boolean {
+    return this.entries.has(mode);
+  }
+
+  def(mode: string): ModeDef {
+    return this.entry(mode).def;
+  }
+
+  isWarm(mode: string): boolean {
+    return this.entry(mode).warm;
+  }
+
+  status(mode: string): ModeStatus {
+    const e = this.entry(mode);
+    const s: ModeStatus = { mode, state: e.state, loaded: e.loaded, warm: e.warm, warmups: e.warmups };
+    if (e.loadMs !== undefined) s.loadMs = round(e.loadMs);
+    if (e.warmupMs !== undefined) s.warmupMs = round(e.warmupMs);
+    if (e.lastInferenceMs !== undefined) s.lastInferenceMs = round(e.lastInferenceMs);
+    if (e.error !== undefined) s.error = e.error;
+    return s;
+  }
+
+  allStatus(): ModeStatus[] {
+    return [...this.entries.keys()].map((m) => this.status(m));
+  }
+
+  recordInference(mode: string, ms: number): void {
+    const e = this.entry(mode);
+    e.lastInferenceMs = ms;
+    this.emit(e);
+  }
+
+  /** Loads the mode if needed and warms it once (PROTOCOL.md "Warm-up semantics"). */
+  async ensureReady(mode: string, warmup = true, iterations?: number): Promise<EnsureReadyResult> {
+    const started = performance.now();
+    const e = this.entry(mode);
+    const result = (load: LoadOutcome, w: EnsureReadyResult['warmup'], loadMs = 0, warmupMs = 0): EnsureReadyResult => ({
+      mode,
+      state: e.state,
+      load,
+      warmup: w,
+      loadMs: round(loadMs),
+      warmupMs: round(warmupMs),
+      elapsedMs: round(performance.now() - started),
+    });
+
+    if (e.warm) {
+      this.hooks.onWarmupSkipped?.(mode);
+      return result('cached', 'skipped');
+    }
+    if (e.flight) {
+      const f = e.flight;
+      await f.promise;
+      if (f.warms || !warmup) return result('joined', warmup ? 'joined' : 'disabled');
+      // The flight we joined only loaded; go on to warm (or join whoever already is).
+      const next = await this.ensureReady(mode, true, iterations);
+      return { ...next, load: 'joined', elapsedMs: round(performance.now() - started) };
+    }
+    if (e.loaded && !warmup) return result('cached', 'disabled');
+
+    const flight: Flight = { warms: warmup, promise: this.fly(e, warmup, iterations) };
+    e.flight = flight;
+    try {
+      await flight.promise;
+    } finally {
+      if (e.flight === flight) e.flight = undefined;
+    }
+    const load = e.flightLoad ?? 'cached';
+    return result(load, warmup ? 'ran' : 'disabled', load === 'cached' ? 0 : e.loadMs, warmup ? e.warmupMs : 0);
+  }
+
+  /** `force` always runs a warm-up; otherwise only when the mode is not warm. */
+  async warmup(mode: string, force = false, iterations?: number): Promise<WarmupResult> {
+    const e = this.entry(mode);
+    const iters = this.iterationsFor(e, iterations);
+    if (e.flight) await e.flight.promise.catch(() => undefined);
+    if (!e.warm) {
+      const r = await this.ensureReady(mode, true, iters);
+      const ran = r.warmup === 'ran';
+      return { mode, ran, iterations: ran ? iters : 0, durationMs: ran ? r.warmupMs : 0 };
+    }
+    if (!force) {
+      this.hooks.onWarmupSkipped?.(mode);
+      return { mode, ran: false, iterations: 0, durationMs: 0 };
+    }
+    const flight: Flight = { warms: true, promise: this.runWarmup(e, iters) };
+    e.flight = flight;
+    try {
+      await flight.promise;
+    } finally {
+      if (e.flight === flight) e.flight = undefined;
+    }
+    return { mode, ran: true, iterations: iters, durationMs: round(e.warmupMs ?? 0) };
+  }
+
+  /** Clears warm state and frees sessions no loaded mode still uses. Returns the modes unloaded. */
+  async unload(mode?: string): Promise<string[]> {
+    const targets = mode === undefined ? [...this.entries.values()] : [this.entry(mode)];
+    const unloaded: string[] = [];
+    for (const e of targets) {
+      if (e.flight) await e.flight.promise.catch(() => undefined);
+      while (e.active > 0) await new Promise<void>((r) => e.drained.push(r));
+      if (!e.loaded && !e.warm && e.state !== 'failed') continue;
+      e.loaded = false;
+      e.warm = false;
+      e.state = 'cold';
+      e.error = undefined;
+      await this.cache.release(e.def.model.key, e.def.id);
+      unloaded.push(e.def.id);
+      this.emit(e);
+    }
+    return unloaded;
+  }
+
+  /**
+   * The engine lost its sessions (the worker thread died and a new one starts on the next
+   * call): every loaded mode is cold again, and says why, rather than claiming a warmth that
+   * went with the old worker.
+   */
+  engineLost(reason: string): void {
+    this.cache.forgetAll();
+    for (const e of this.entries.values()) {
+      if (!e.loaded && !e.warm) continue;
+      e.loaded = false;
+      e.warm = false;
+      e.error = `the inference worker stopped (${reason}); the next request loads the model again`;
+      this.setState(e, 'cold');
+    }
+  }
+
+  /** Marks a request running on the mode's session until the returned function is called. */
+  hold(mode: string): () => void {
+    const e = this.entry(mode);
+    e.active++;
+    let done = false;
+    return () => {
+      if (done) return;
+      done = true;
+      if (--e.active === 0) for (const r of e.drained.splice(0)) r();
+    };
+  }
+
+  /** Loaded model files, the modes holding each, and whether any of them is working. */
+  loadedModels(): { key: string; file: string; modes: string[]; busy: boolean }[] {
+    const byKey = new Map<string, { key: string; file: string; modes: string[]; busy: boolean }>();
+    for (const e of this.entries.values()) {
+      if (!e.loaded) continue;
+      const k = e.def.model.key;
+      let m = byKey.get(k);
+      if (!m) byKey.set(k, (m = { key: k, file: e.def.model.file, modes: [], busy: false }));
+      m.modes.push(e.def.id);
+      if (e.flight || e.active > 0) m.busy = true;
+    }
+    return [...byKey.values()];
+  }
+
+  /**
+   * Adds a mode, or gives an existing one a new definition: a loaded or warm mode is unloaded
+   * first (its session freed once no other mode uses it) and comes back cold. An identical
+   * definition leaves the mode as it is (a warm mode stays warm).
+   */
+  async define(def: ModeDef): Promise<'added' | 'replaced' | 'unchanged'> {
+    const old = this.entries.get(def.id);
+    if (old && JSON.stringify(old.def) === JSON.stringify(def)) return 'unchanged';
+    // Loop: a request may start loading the old definition while we wait for its unload.
+    while (old && this.entries.get(def.id) === old && (old.flight || old.loaded || old.warm || old.state === 'failed')) await this.unload(def.id);
+    const e = newEntry(def);
+    this.entries.set(def.id, e);
+    this.emit(e);
+    return old ? 'replaced' : 'added';
+  }
+
+  /** Unloads and forgets a mode. Returns false when there was no such mode. */
+  async remove(mode: string): Promise<boolean> {
+    const e = this.entries.get(mode);
+    if (!e) return false;
+    while (this.entries.get(mode) === e && (e.flight || e.loaded || e.warm || e.state === 'failed')) await this.unload(mode);
+    if (this.entries.get(mode) === e) this.entries.delete(mode);
+    return true;
+  }
+
+  private async fly(e: Entry, warmup: boolean, iterations?: number): Promise<void> {
+    e.flightLoad = undefined;
+    try {
+      if (!e.loaded) {
+        this.setState(e, 'loading');
+        await this.hooks.beforeLoad?.(e.def);
+        const { outcome, info } = await this.cache.acquire(e.def.model, e.def.id);
+        e.loaded = true;
+        e.flightLoad = outcome;
+        e.loadMs = info.loadMs;
+        e.error = undefined;
+      } else {
+        e.flightLoad = 'cached';
+      }
+      if (!warmup) {
+        this.setState(e, 'cold');
+        return;
+      }
+    } catch (err) {
+      this.fail(e, err, true);
+    }
+    await this.runWarmup(e, this.iterationsFor(e, iterations));
+  }
+
+  private async runWarmup(e: Entry, iterations: number): Promise<void> {
+    e.warm = false;
+    this.setState(e, 'warming');
+    try {
+      const { value } = await this.queue.run(() => this.engine.warmup(e.def, iterations));
+      e.warmups++;
+      e.warmupMs = value.durationMs;
+      e.warm = true;
+      e.error = undefined;
+      this.hooks.onWarmup?.(e.def.id, value.durationMs);
+      this.setState(e, 'warm');
+    } catch (err) {
+      this.fail(e, err, false);
+    }
+  }
+
+  private fail(e: Entry, err: unknown, loading: boolean): never {
+    const message = err instanceof Error ? err.message : String(err);
+    e.warm = false;
+    e.error = message;
+    if (loading) e.loaded = false;
+    // A worker that died under this load or warm-up says nothing about the model: the mode is
+    // cold (with the reason), not failed, and the next request simply tries again.
+    if (err instanceof Error && err.name === 'EngineCrashedError') {
+      e.loaded = false;
+      this.setState(e, 'cold');
+      throw new SegLensError(ErrorCodes.InternalError, `the inference worker stopped while preparing ${e.def.id} (${message}); try again`);
+    }
+    this.setState(e, 'failed');
+    if (err instanceof SegLensError) throw err;
+    throw new SegLensError(ErrorCodes.ModelLoadFailed, `mode ${e.def.id}: ${message}`);
+  }
+
+  private iterationsFor(e: Entry, requested?: number): number {
+    return requested ?? this.defaultIterations ?? e.def.warmupIterations;
+  }
+
+  private setState(e: Entry, state: ModeState): void {
+    e.state = state;
+    this.emit(e);
+  }
+
+  private emit(e: Entry): void {
+    this.hooks.onState?.(this.status(e.def.id));
+  }
+
+  private entry(mode: string): Entry {
+    const e = this.entries.get(mode);
+    if (!e) throw invalidParams(`unknown mode '${mode}'; known modes: ${[...this.entries.keys()].join(', ')}`);
+    return e;
+  }
+}
+
+const newEntry = (def: ModeDef): Entry => ({ def, state: 'cold', loaded: false, warm: false, warmups: 0, active: 0, drained: [] });
+
+const round = (ms: number) => Math.round(ms * 10) / 10;

@@ -1,0 +1,73 @@
+// Checks of request params: anything malformed is answered with -32602 and a message that
+// says which field is wrong, before any work starts.
+import { SegLensError, invalidParams } from '../api/errors';
+import { EnsureReadyParams, ErrorCodes, ImageSource, SegmentParams, UnloadParams, WarmupParams } from '../api/protocol';
+
+type Obj = Record<string, unknown>;
+
+function obj(p: unknown, method: string): Obj {
+  if (p === null || p === undefined) return {};
+  if (typeof p !== 'object' || Array.isArray(p)) throw invalidParams(`${method}: params must be an object`);
+  return p as Obj;
+}
+function str(o: Obj, field: string, method: string): string {
+  const v = o[field];
+  if (typeof v !== 'string' || v.length === 0) throw invalidParams(`${method}: '${field}' must be a non-empty string`);
+  return v;
+}
+function optBool(o: Obj, field: string, method: string): boolean | undefined {
+  const v = o[field];
+  if (v !== undefined && typeof v !== 'boolean') throw invalidParams(`${method}: '${field}' must be a boolean`);
+  return v as boolean | undefined;
+}
+
+export function ensureReadyParams(p: unknown): EnsureReadyParams {
+  const o = obj(p, 'seglens/ensureReady');
+  return { mode: str(o, 'mode', 'seglens/ensureReady'), warmup: optBool(o, 'warmup', 'seglens/ensureReady') };
+}
+
+export function warmupParams(p: unknown): WarmupParams {
+  const m = 'seglens/warmup';
+  const o = obj(p, m);
+  const it = o.iterations;
+  if (it !== undefined && (typeof it !== 'number' || !Number.isInteger(it) || it < 1 || it > 100)) {
+    throw invalidParams(`${m}: 'iterations' must be a whole number from 1 to 100`);
+  }
+  return { mode: str(o, 'mode', m), force: optBool(o, 'force', m), iterations: it as number | undefined };
+}
+
+export function segmentParams(p: unknown): SegmentParams {
+  const m = 'seglens/segment';
+  const o = obj(p, m);
+  const mode = str(o, 'mode', m);
+  const img = o.image;
+  if (img === undefined || img === null) throw invalidParams(`${m}: 'image' is missing: give {path} or {base64}`);
+  if (typeof img !== 'object' || Array.isArray(img)) throw invalidParams(`${m}: 'image' must be {path: string} or {base64: string}`);
+  const i = img as Obj;
+  let image: ImageSource;
+  if (i.path !== undefined) image = { path: str(i, 'path', `${m} image`) };
+  else if (i.base64 !== undefined) image = { base64: str(i, 'base64', `${m} image`) };
+  else throw invalidParams(`${m}: 'image' must have 'path' or 'base64'`);
+  return { mode, image };
+}
+
+export function selectModeParams(p: unknown): { mode: string } {
+  return { mode: str(obj(p, 'seglens/selectMode'), 'mode', 'seglens/selectMode') };
+}
+
+export function unloadParams(p: unknown): UnloadParams {
+  const o = obj(p, 'seglens/unload');
+  return o.mode === undefined ? {} : { mode: str(o, 'mode', 'seglens/unload') };
+}
+
+const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
+
+/** Decodes base64 strictly (Buffer.from silently skips junk) and bounds its size. */
+export function decodeBase64(data: string, maxBytes: number): Uint8Array {
+  const clean = data.replace(/\s+/g, '');
+  if (clean.length % 4 !== 0 || !BASE64.test(clean)) throw invalidParams("seglens/segment: 'image.base64' is not valid base64");
+  if ((clean.length / 4) * 3 > maxBytes) {
+    throw new SegLensError(ErrorCodes.ImageTooLarge, `image data is larger than ${Math.round(maxBytes / 1048576)} MiB; pass a path instead`);
+  }
+  return Buffer.from(clean, 'base64');
+}

@@ -110,6 +110,30 @@ export type ImageSource = { path: string } | { base64: string };
 export interface SegmentParams {
   mode: string;
   image: ImageSource;
+  /** Extension (issue 16): also return `confidencePng` (semantic modes). Default false. */
+  confidence?: boolean;
+  /** Extension (issue 16): also return `displayImage`; `true` bounds it at DISPLAY_MAX_SIDE. Default false. */
+  displayImage?: boolean | DisplayImageRequest;
+}
+export interface DisplayImageRequest {
+  /** Longest side of the display image, DISPLAY_MIN_SIDE..DISPLAY_MAX_SIDE_LIMIT (default DISPLAY_MAX_SIDE). */
+  maxSide?: number;
+}
+export const DISPLAY_MAX_SIDE = 4096;
+export const DISPLAY_MIN_SIDE = 16;
+export const DISPLAY_MAX_SIDE_LIMIT = 16384;
+/** The image as the daemon decoded it, for clients that cannot decode the original (TIFF,
+ * 16-bit, CMYK) or would orient it differently (EXIF): same orientation as the mask, at most
+ * `maxSide` on its longest side (never enlarged), 8-bit sRGB. */
+export interface DisplayImage {
+  /** Base64 of the encoded image: JPEG for opaque images, PNG when the image has alpha. */
+  data: string;
+  mimeType: 'image/jpeg' | 'image/png';
+  /** Of the display image; width / SegmentResult.width is its scale (<= 1). */
+  width: number;
+  height: number;
+  /** Time spent decoding and encoding it (part of timings.totalMs, in none of the other timings). */
+  encodeMs: number;
 }
 export interface ClassInfo {
   id: number;
@@ -137,6 +161,12 @@ export interface SegmentResult {
   /** The mode was warm when this request started. */
   wasWarm: boolean;
   timings: SegmentTimings;
+  /** Extension (issue 16), when `confidence` was asked for and the mode is semantic: base64 PNG,
+   * 8-bit grey, width x height, the top class's probability at each pixel x 255 (softmax of
+   * logits, or the normalised probabilities), sampled like the class map. */
+  confidencePng?: string;
+  /** Extension (issue 16), when `displayImage` was asked for. */
+  displayImage?: DisplayImage;
 }
 /** Client → daemon. */
 export const Segment = new RequestType<SegmentParams, SegmentResult, void>('seglens/segment');

@@ -29,6 +29,18 @@ export interface SegmentOutput {
   maskPng: Uint8Array;
   classes: ClassInfo[];
   timings: { decodeMs: number; preprocessMs: number; inferenceMs: number; postprocessMs: number };
+  /** 8-bit grey PNG of the top class's probability (semantic modes, when asked for). */
+  confidencePng?: Uint8Array;
+  /** The oriented image for display (when asked for). */
+  display?: { bytes: Uint8Array; mimeType: 'image/jpeg' | 'image/png'; width: number; height: number; encodeMs: number };
+}
+
+export interface SegmentOptions {
+  maxPixels: number;
+  /** Also compute the top-class confidence map (semantic modes). */
+  confidence?: boolean;
+  /** Also encode a display image at most this long on its longest side. */
+  displayMaxSide?: number;
 }
 
 export interface Engine {
@@ -39,7 +51,7 @@ export interface Engine {
   /** Runs `iterations` dummy inferences at the mode's input shape. */
   warmup(mode: ModeDef, iterations: number): Promise<{ durationMs: number }>;
   /** Decode → preprocess → run → postprocess (errors 1001/1002/1003 as SegLensError). */
-  segment(mode: ModeDef, image: ImageInput, opts: { maxPixels: number }): Promise<SegmentOutput>;
+  segment(mode: ModeDef, image: ImageInput, opts: SegmentOptions): Promise<SegmentOutput>;
   /** Providers this build can try, and the one in use. */
   readonly providers: string[];
   readonly provider: string;

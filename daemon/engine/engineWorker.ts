@@ -9,7 +9,7 @@ import { createReadStream, promises as fsp } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
 import * as ort from 'onnxruntime-node';
 import sharp from 'sharp';
-import type { ImageInput, LoadInfo, SegmentOutput } from './engine';
+import type { ImageInput, LoadInfo, SegmentOptions, SegmentOutput } from './engine';
 import { SegLensError, serializeError } from '../api/errors';
 import { decodeResized, decodeRgb, describeImageInput, encodeGreyPng, probeImage, readImageBytes, resizeMask } from './pipeline/imageIO';
 import type { ModeDef, ModelRef } from '../models/modeDef';
@@ -26,12 +26,15 @@ import {
   hflipAverage,
   inputDims,
   normalisationTables,
+  OutputGeometry,
   outputGeometry,
   probabilityMap,
   probabilityToAlpha,
   semanticClasses,
+  topConfidence,
 } from './pipeline/tensor';
 import { probabilityToAlphaTruncate, referenceResize } from './pipeline/resample';
+import { encodeDisplayImage } from './pipeline/display';
 import type { WorkerInit, WorkerReply, WorkerRequest } from './workerEngine';
 
 type Level = 'error' | 'warn' | 'info' | 'debug';
@@ -214,7 +217,15 @@ async function warmup(mode: ModeDef, iterations: number): Promise<{ durationMs: 
   return { durationMs: performance.now() - t0 };
 }
 
-async function segment(mode: ModeDef, image: ImageInput, maxPixels: number): Promise<SegmentOutput> {
+/** The semantic top-class confidence as a PNG at the image's size, sampled like the class map. */
+async function confidencePng(scores: Float32Array, g: OutputGeometry, mode: ModeDef, width: number, height: number): Promise<Uint8Array> {
+  const n = g.width * g.height;
+  const conf = topConfidence(scores, g, mode.output, pool.uint8('confidence', n), pool.float32('confidence-scratch', 2 * n));
+  return encodeGreyPng(await resizeMask(conf, g.width, g.height, width, height, 'nearest'), width, height);
+}
+
+async function segment(mode: ModeDef, image: ImageInput, opts: SegmentOptions): Promise<SegmentOutput> {
+  const { maxPixels } = opts;
   const sess = await sessionFor(mode);
   const [inH, inW] = mode.inputSize;
   const what = describeImageInput(image);
@@ -258,6 +269,7 @@ async function segment(mode: ModeDef, image: ImageInput, maxPixels: number): Pro
   let map: Uint8Array;
   let full: Uint8Array;
   let classes;
+  let confidence: Uint8Array | undefined;
   if (mode.task === 'binary') {
     // tta: average probabilities (after the sigmoid for logit outputs), not raw logits.
     let prob = probabilityMap(out1.data as Float32Array, g, mode.output, pool.float32('prob', n));
@@ -280,9 +292,11 @@ async function segment(mode: ModeDef, image: ImageInput, maxPixels: number): Pro
     map = argmax(scores, g, pool.uint8('classes', n), pool.float32('argmax', n));
     full = await resizeMask(map, g.width, g.height, width, height, 'nearest');
     classes = semanticClasses(full, mode.labels, mode.colors);
+    if (opts.confidence) confidence = await confidencePng(scores, g, mode, width, height);
   }
   const maskPng = await encodeGreyPng(full, width, height);
   const t4 = performance.now();
+  const display = opts.displayMaxSide ? await encodeDisplayImage(bytes, header, opts.displayMaxSide, maxPixels) : undefined;
 
   return {
     width,
@@ -290,6 +304,8 @@ async function segment(mode: ModeDef, image: ImageInput, maxPixels: number): Pro
     maskPng,
     classes,
     timings: { decodeMs: t1 - t0, preprocessMs: t2 - t1 + preExtra, inferenceMs: t3 - t2 - preExtra, postprocessMs: t4 - t3 },
+    confidencePng: confidence,
+    display: display && { ...display, encodeMs: performance.now() - t4 },
   };
 }
 
@@ -309,7 +325,7 @@ async function handle(msg: WorkerRequest): Promise<unknown> {
     case 'warmup':
       return warmup(msg.mode, msg.iterations);
     case 'segment':
-      return segment(msg.mode, msg.image, msg.maxPixels);
+      return segment(msg.mode, msg.image, { maxPixels: msg.maxPixels, confidence: msg.confidence, displayMaxSide: msg.displayMaxSide });
     case 'close':
       return closeAll();
     case 'status':

@@ -5,7 +5,7 @@
 // starts a fresh worker (with no sessions: models load again on demand).
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
-import type { Engine, ImageInput, LoadInfo, SegmentOutput } from './engine';
+import type { Engine, ImageInput, LoadInfo, SegmentOptions, SegmentOutput } from './engine';
 import { SegLensError, SerializedError, deserializeError } from '../api/errors';
 import type { ModeDef, ModelRef } from '../models/modeDef';
 import { ErrorCodes, LogLevel } from '../api/protocol';
@@ -43,7 +43,7 @@ export type WorkerRequest =
   | { id: number; op: 'load'; model: ModelRef }
   | { id: number; op: 'unload'; key: string }
   | { id: number; op: 'warmup'; mode: ModeDef; iterations: number }
-  | { id: number; op: 'segment'; mode: ModeDef; image: ImageInput; maxPixels: number }
+  | { id: number; op: 'segment'; mode: ModeDef; image: ImageInput; maxPixels: number; confidence?: boolean; displayMaxSide?: number }
   | { id: number; op: 'close' }
   | { id: number; op: 'status' }
   /** Test hook: make the worker throw an uncaught exception. */
@@ -116,8 +116,9 @@ export class WorkerEngine implements Engine {
     return this.call({ op: 'warmup', mode, iterations }) as Promise<{ durationMs: number }>;
   }
 
-  async segment(mode: ModeDef, image: ImageInput, opts: { maxPixels: number }): Promise<SegmentOutput> {
-    const out = (await this.call({ op: 'segment', mode, image, maxPixels: opts.maxPixels })) as SegmentOutput;
+  async segment(mode: ModeDef, image: ImageInput, opts: SegmentOptions): Promise<SegmentOutput> {
+    const { maxPixels, confidence, displayMaxSide } = opts;
+    const out = (await this.call({ op: 'segment', mode, image, maxPixels, confidence, displayMaxSide })) as SegmentOutput;
     // Structured clone gives a Uint8Array (Buffer's prototype does not cross threads); keep it.
     return out;
   }

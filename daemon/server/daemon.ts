@@ -306,7 +306,8 @@ export class Daemon {
     const t0 = performance.now();
     if (!wasWarm) await this.registry.ensureReady(p.mode, true);
     const readyMs = performance.now() - t0;
-    const { value: out, queueMs } = await this.queue.run(() => this.engine.segment(def, image, { maxPixels: this.opts.maxPixels }), {
+    const opts = { maxPixels: this.opts.maxPixels, confidence: p.confidence === true && def.task === 'semantic', displayMaxSide: params.displayMaxSide(p.displayImage) };
+    const { value: out, queueMs } = await this.queue.run(() => this.engine.segment(def, image, opts), {
       limited: true,
       token,
     });
@@ -321,6 +322,7 @@ export class Daemon {
       maskPng: Buffer.from(out.maskPng).toString('base64'),
       classes: out.classes,
       wasWarm,
+      ...params.segmentExtras(out),
       timings: {
         queueMs: r1(queueMs + readyMs),
         decodeMs: r1(t.decodeMs),

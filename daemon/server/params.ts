@@ -1,7 +1,20 @@
 // Checks of request params: anything malformed is answered with -32602 and a message that
 // says which field is wrong, before any work starts.
 import { SegLensError, invalidParams } from '../api/errors';
-import { EnsureReadyParams, ErrorCodes, ImageSource, SegmentParams, UnloadParams, WarmupParams } from '../api/protocol';
+import type { SegmentOutput } from '../engine/engine';
+import {
+  DISPLAY_MAX_SIDE,
+  DISPLAY_MAX_SIDE_LIMIT,
+  DISPLAY_MIN_SIDE,
+  DisplayImageRequest,
+  EnsureReadyParams,
+  ErrorCodes,
+  ImageSource,
+  SegmentParams,
+  SegmentResult,
+  UnloadParams,
+  WarmupParams,
+} from '../api/protocol';
 
 type Obj = Record<string, unknown>;
 
@@ -48,7 +61,23 @@ export function segmentParams(p: unknown): SegmentParams {
   if (i.path !== undefined) image = { path: str(i, 'path', `${m} image`) };
   else if (i.base64 !== undefined) image = { base64: str(i, 'base64', `${m} image`) };
   else throw invalidParams(`${m}: 'image' must have 'path' or 'base64'`);
-  return { mode, image };
+  const out: SegmentParams = { mode, image };
+  const confidence = optBool(o, 'confidence', m);
+  if (confidence !== undefined) out.confidence = confidence;
+  const display = displayImageParam(o.displayImage, m);
+  if (display !== undefined) out.displayImage = display;
+  return out;
+}
+
+function displayImageParam(v: unknown, m: string): boolean | DisplayImageRequest | undefined {
+  if (v === undefined || typeof v === 'boolean') return v;
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) throw invalidParams(`${m}: 'displayImage' must be a boolean or {maxSide?: number}`);
+  const side = (v as Obj).maxSide;
+  if (side === undefined) return {};
+  if (typeof side !== 'number' || !Number.isInteger(side) || side < DISPLAY_MIN_SIDE || side > DISPLAY_MAX_SIDE_LIMIT) {
+    throw invalidParams(`${m}: 'displayImage.maxSide' must be a whole number from ${DISPLAY_MIN_SIDE} to ${DISPLAY_MAX_SIDE_LIMIT}`);
+  }
+  return { maxSide: side };
 }
 
 export function selectModeParams(p: unknown): { mode: string } {
@@ -70,4 +99,21 @@ export function decodeBase64(data: string, maxBytes: number): Uint8Array {
     throw new SegLensError(ErrorCodes.ImageTooLarge, `image data is larger than ${Math.round(maxBytes / 1048576)} MiB; pass a path instead`);
   }
   return Buffer.from(clean, 'base64');
+}
+
+/** The display image's bound for a segment request, or undefined when none was asked for. */
+export function displayMaxSide(d: SegmentParams['displayImage']): number | undefined {
+  if (d === undefined || d === false) return undefined;
+  return d === true ? DISPLAY_MAX_SIDE : (d.maxSide ?? DISPLAY_MAX_SIDE);
+}
+
+/** The optional result fields (confidence map, display image) of an engine output, base64-encoded. */
+export function segmentExtras(out: SegmentOutput): Pick<SegmentResult, 'confidencePng' | 'displayImage'> {
+  const extras: Pick<SegmentResult, 'confidencePng' | 'displayImage'> = {};
+  if (out.confidencePng) extras.confidencePng = Buffer.from(out.confidencePng).toString('base64');
+  if (out.display) {
+    const { bytes, mimeType, width, height, encodeMs } = out.display;
+    extras.displayImage = { data: Buffer.from(bytes).toString('base64'), mimeType, width, height, encodeMs: Math.round(encodeMs * 10) / 10 };
+  }
+  return extras;
 }

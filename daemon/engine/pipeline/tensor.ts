@@ -264,6 +264,40 @@ export function argmax(data: Float32Array, g: OutputGeometry, out: Uint8Array, s
   return out;
 }
 
+/**
+ * The top class's probability per pixel as 8-bit (round(p * 255)) into `out` (height*width):
+ * for 'logits' the softmax of the top score, 1 / sum(exp(l_c - l_max)); for 'probabilities'
+ * p_max / sum(p) (an already normalised output stays as it is). `scratch` (2 x n floats)
+ * avoids allocating per request.
+ */
+export function topConfidence(data: Float32Array, g: OutputGeometry, kind: OutputKind, out: Uint8Array, scratch?: Float32Array): Uint8Array {
+  const C = g.channels;
+  const n = g.height * g.width;
+  if (out.length !== n) throw new RangeError(`confidence map has ${out.length} bytes, need ${n}`);
+  if (data.length < n * C) throw new RangeError(`output has ${data.length} elements, need ${n * C}`);
+  const buf = scratch && scratch.length >= 2 * n ? scratch : new Float32Array(2 * n);
+  const best = buf.subarray(0, n);
+  const sum = buf.subarray(n, 2 * n);
+  const planar = g.layout === 'NCHW' || C === 1;
+  const at = planar ? (c: number, i: number) => c * n + i : (c: number, i: number) => i * C + c;
+  best.fill(-Infinity);
+  for (let c = 0; c < C; c++) for (let i = 0; i < n; i++) if (data[at(c, i)] > best[i]) best[i] = data[at(c, i)];
+  sum.fill(0);
+  if (kind === 'probabilities') {
+    for (let c = 0; c < C; c++) for (let i = 0; i < n; i++) sum[i] += data[at(c, i)];
+    for (let i = 0; i < n; i++) out[i] = confidenceByte(sum[i] > 0 ? best[i] / sum[i] : 0);
+  } else {
+    for (let c = 0; c < C; c++) for (let i = 0; i < n; i++) sum[i] += Math.exp(data[at(c, i)] - best[i]);
+    for (let i = 0; i < n; i++) out[i] = confidenceByte(1 / sum[i]);
+  }
+  return out;
+}
+
+function confidenceByte(p: number): number {
+  // NaN and negatives → 0; round like probabilityToAlpha.
+  return p > 1 ? 255 : p > 0 ? Math.round(p * 255) : 0;
+}
+
 // ---------------------------------------------------------------- classes and fractions
 
 const FALLBACK_COLORS: Rgb[] = [

@@ -3,7 +3,7 @@
 import type * as vscode from 'vscode';
 import type { DaemonClient } from '../daemon/api/client';
 import type { DefineModesResult, ModeState } from '../daemon/api/protocol';
-import type { PreviewFailure, PreviewResult } from './preview/previewPanel';
+import type { PreviewFailure, PreviewResult } from './preview/previewData';
 import type { DaemonState } from './status/statusText';
 
 export interface SegLensState {

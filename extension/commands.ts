@@ -10,7 +10,7 @@ import { imageAtHand, pickWorkspaceImage } from './preview/imageFiles';
 import { pickMode, switchToMode } from './models/modePicker';
 import { withModeProgress } from './models/modeProgress';
 import type { ModelStore } from './models/modelStore';
-import type { PreviewManager } from './preview/previewPanel';
+import type { PreviewManager } from './preview/previewManager';
 import type { StatusDocument } from './status/statusDocument';
 
 export interface CommandDeps {

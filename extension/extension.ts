@@ -13,7 +13,8 @@ import { ContextKeys } from './status/contextKeys';
 import { DaemonSupervisor } from './daemon/daemonSupervisor';
 import { withModeProgress } from './models/modeProgress';
 import { ModelStore } from './models/modelStore';
-import { PREVIEW_VIEW_TYPE, PreviewManager } from './preview/previewPanel';
+import { PREVIEW_VIEW_TYPE } from './preview/previewData';
+import { PreviewManager } from './preview/previewManager';
 import { StatusBar } from './status/statusBar';
 import { STATUS_SCHEME, StatusDocument } from './status/statusDocument';
 

@@ -1,5 +1,5 @@
 // Messages between the extension and the preview webview: one tagged union per direction,
-// imported by both sides (extension/preview/previewPanel.ts and media/webview/main.ts).
+// imported by both sides (extension/preview/ and media/webview/).
 import type { ClassInfo, ModeState, SegmentTimings, Task } from '../../daemon/api/protocol';
 
 export type ViewMode = 'overlay' | 'mask' | 'side';

@@ -1,0 +1,79 @@
+// The preview's data, apart from the panel: what it reports to the API (results, failures),
+// how an image is named in the page's state, and the result as the page receives it.
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import type { SegmentResult } from '../../daemon/api/protocol';
+import type { ResultPayload } from '../../media/webview/messages';
+import type { DaemonSupervisor } from '../daemon/daemonSupervisor';
+import type { ModelStore } from '../models/modelStore';
+
+export const PREVIEW_VIEW_TYPE = 'seglens.preview';
+
+export interface PreviewDeps {
+  extensionUri: vscode.Uri;
+  supervisor: DaemonSupervisor;
+  store: ModelStore;
+  log: vscode.LogOutputChannel;
+}
+
+export interface PreviewResult {
+  uri: vscode.Uri;
+  mode: string;
+  result: SegmentResult;
+}
+
+export interface PreviewFailure {
+  uri: vscode.Uri;
+  mode: string;
+  message: string;
+  code?: number;
+}
+
+/** The image's path for the page's state: a file path, or a URI string for other schemes. */
+export function statePath(uri: vscode.Uri): string {
+  return uri.scheme === 'file' ? uri.fsPath : uri.toString();
+}
+export function uriFromStatePath(p: string): vscode.Uri {
+  return /^[a-z][\w+.-]*:\/\//i.test(p) ? vscode.Uri.parse(p) : vscode.Uri.file(p);
+}
+
+export function errorInfo(err: unknown): { message: string; code?: number } {
+  const message = err instanceof Error ? err.message : String(err);
+  const code = typeof (err as { code?: unknown })?.code === 'number' ? (err as { code: number }).code : undefined;
+  return { message, code };
+}
+
+/** The daemon's result as the page gets it; the task from the mode, else guessed from the classes. */
+export function resultPayload(store: ModelStore, uri: vscode.Uri, r: SegmentResult, prepared?: ResultPayload['prepared']): ResultPayload {
+  const task = store.info(r.mode)?.task ?? (r.classes.length > 2 ? 'semantic' : 'binary');
+  return {
+    path: statePath(uri),
+    mode: r.mode,
+    task,
+    width: r.width,
+    height: r.height,
+    maskPng: r.maskPng,
+    classes: r.classes,
+    wasWarm: r.wasWarm,
+    timings: r.timings,
+    prepared,
+  };
+}
+
+/** Asks where to save the mask of `last` and writes it; the saved file's state path, if any. */
+export async function saveMask(last: PreviewResult): Promise<string | undefined> {
+  const base = path.basename(last.uri.path).replace(/\.[^.]+$/, '');
+  const target = await vscode.window.showSaveDialog({
+    defaultUri: vscode.Uri.joinPath(last.uri, '..', `${base}.${last.mode}.mask.png`),
+    filters: { 'PNG image': ['png'] },
+    title: 'Save segmentation mask',
+  });
+  if (!target) return undefined;
+  try {
+    await vscode.workspace.fs.writeFile(target, Buffer.from(last.result.maskPng, 'base64'));
+    return statePath(target);
+  } catch (err) {
+    void vscode.window.showErrorMessage(`SegLens: could not save the mask: ${errorInfo(err).message}`);
+    return undefined;
+  }
+}

@@ -1,0 +1,80 @@
+// The page's shared parts: the VS Code API, the elements, the state kept with setState and
+// what is on screen now. Every other module of the page reads and writes them from here.
+import type { FromWebview, PanelSettings, PanelState, ResultPayload } from './messages';
+
+interface VsCodeApi {
+  postMessage(message: FromWebview): void;
+  getState(): PanelState | undefined;
+  setState(state: PanelState): void;
+}
+declare function acquireVsCodeApi(): VsCodeApi;
+
+const vscode = acquireVsCodeApi();
+const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
+
+export const settings: PanelSettings = JSON.parse(document.body.dataset.settings ?? '{}') as PanelSettings;
+const saved = vscode.getState();
+export const state: PanelState = {
+  imagePath: saved?.imagePath ?? '',
+  mode: saved?.mode ?? '',
+  opacity: saved?.opacity ?? settings.opacity ?? 0.5,
+  view: saved?.view ?? 'overlay',
+  hidden: saved?.hidden ?? {},
+};
+
+export const els = {
+  prev: $<HTMLButtonElement>('prev'),
+  next: $<HTMLButtonElement>('next'),
+  position: $('position'),
+  name: $('name'),
+  mode: $<HTMLSelectElement>('mode'),
+  opacity: $<HTMLInputElement>('opacity'),
+  opacityValue: $<HTMLOutputElement>('opacityValue'),
+  rerun: $<HTMLButtonElement>('rerun'),
+  save: $<HTMLButtonElement>('save'),
+  busy: $('busy'),
+  busyText: $('busyText'),
+  error: $('error'),
+  stage: $('stage'),
+  image: $<HTMLImageElement>('image'),
+  imageSide: $<HTMLImageElement>('imageSide'),
+  overlay: $<HTMLCanvasElement>('overlay'),
+  overlaySide: $<HTMLCanvasElement>('overlaySide'),
+  timings: $('timings'),
+  legend: $<HTMLUListElement>('legend'),
+  legendTools: $('legendTools'),
+  showAll: $<HTMLButtonElement>('showAll'),
+};
+
+/** The result on screen and its decoded mask, to repaint when classes are hidden or shown. */
+export interface Shown {
+  r: ResultPayload;
+  grey: Uint8ClampedArray;
+  width: number;
+  height: number;
+}
+
+/** What the page shows now; `resultSeq` drops a result decoded after a newer image came. */
+export const view: { currentPath: string; resultSeq: number; shown: Shown | undefined } = {
+  currentPath: '',
+  resultSeq: 0,
+  shown: undefined,
+};
+
+export function send(m: FromWebview): void {
+  vscode.postMessage(m);
+}
+export function persist(): void {
+  vscode.setState(state);
+}
+
+export function showBusy(message: string | undefined): void {
+  els.busy.hidden = !message;
+  els.busyText.textContent = message ?? '';
+  els.stage.setAttribute('aria-busy', message ? 'true' : 'false');
+}
+
+export function showError(message: string | undefined, code?: number): void {
+  els.error.hidden = !message;
+  els.error.textContent = message ? `${message}${code !== undefined ? ` (error ${code})` : ''}` : '';
+}

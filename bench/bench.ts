@@ -29,6 +29,7 @@ import * as ort from 'onnxruntime-node';
 import sharp from 'sharp';
 import { builtinModes } from '../daemon/models/catalogue';
 import { connectSocket, DaemonClient } from '../daemon/api/client';
+import { toArgv } from '../daemon/api/daemonArgs';
 import { decodeResized, decodeRgb, probeImage } from '../daemon/engine/pipeline/imageIO';
 import { referenceResize } from '../daemon/engine/pipeline/resample';
 import type { ModeDef } from '../daemon/models/modeDef';
@@ -231,7 +232,7 @@ async function startDaemon(cacheDir: string, extraArgs: string[] = []): Promise<
   const base = tempDir('seglens-bench-run-');
   const socketPath = path.join(base, 'run', 'daemon.sock');
   const t0 = now();
-  const child = spawn(process.execPath, [DAEMON_JS, '--listen', socketPath, '--cache-dir', cacheDir, '--log-level', 'warn', '--idle-exit-seconds', '3600', ...extraArgs], {
+  const child = spawn(process.execPath, [DAEMON_JS, ...toArgv({ listen: socketPath, cacheDir, logLevel: 'warn', idleExitSeconds: 3600 }), ...extraArgs], {
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   let err = '';

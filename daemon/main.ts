@@ -13,18 +13,16 @@ import { Engine } from './engine/engine';
 import { FrameGuard, frameLimitFor } from './transport/frameGuard';
 import { defaultModelsDir, ensureModels } from './models/modelFiles';
 import { defaultCacheDir } from './api/paths';
-import { LogLevel } from './api/protocol';
+import { ExitCodes, LOG_LEVELS, LogLevel } from './api/constants';
 import { RecentModes } from './registry/recentModes';
 import { ListenError, listen } from './transport/socketServer';
 import { WorkerEngine } from './engine/workerEngine';
 import { loadDefinitionsFile } from './models/userModes';
 
-const LEVELS: LogLevel[] = ['error', 'warn', 'info', 'debug'];
-
 function makeLogger(threshold: LogLevel) {
-  const max = LEVELS.indexOf(threshold);
+  const max = LOG_LEVELS.indexOf(threshold);
   return (level: LogLevel, message: string) => {
-    if (LEVELS.indexOf(level) > max) return;
+    if (LOG_LEVELS.indexOf(level) > max) return;
     process.stderr.write(`${new Date().toISOString()} [${level}] ${message}\n`);
   };
 }
@@ -106,7 +104,7 @@ async function main(): Promise<void> {
       log('info', `--models ${args.modelsFile}: ${defs.length} user mode(s): ${defs.map((d) => d.id).join(', ') || 'none'}`);
     } catch (e) {
       process.stderr.write(`${(e as Error).message}\n`);
-      process.exit(2);
+      process.exit(ExitCodes.BadUsage);
     }
   }
 
@@ -222,5 +220,5 @@ async function main(): Promise<void> {
 
 main().catch((e) => {
   process.stderr.write(`SegLens daemon failed to start: ${(e as Error).stack ?? e}\n`);
-  process.exit(1);
+  process.exit(ExitCodes.Failed);
 });

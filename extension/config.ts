@@ -1,7 +1,8 @@
 // Typed access to the `seglens.*` settings (declared in package.json contributes.configuration).
 import * as vscode from 'vscode';
+import type { ProviderChoice } from '../daemon/api/constants';
 
-export type ProviderSetting = 'auto' | 'cpu' | 'cuda' | 'dml' | 'coreml';
+export type ProviderSetting = ProviderChoice;
 
 export interface SegLensConfig {
   mode: string;

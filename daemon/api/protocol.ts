@@ -2,6 +2,7 @@
 // Both the daemon and every client (extension, preview CLI, tests, bench) import it.
 // Names and fields are a contract with tests outside the project: add, never rename.
 import { NotificationType, RequestType, RequestType0 } from 'vscode-jsonrpc';
+import type { LogLevel } from './constants';
 
 export const PROTOCOL_VERSION = 1 as const;
 
@@ -194,7 +195,7 @@ export const Shutdown = new RequestType0<null, void>('shutdown');
 /** Daemon → every client, on each state change. */
 export const ModelState = new NotificationType<ModeStatus>('seglens/modelState');
 
-export type LogLevel = 'error' | 'warn' | 'info' | 'debug';
+export type { LogLevel } from './constants';
 export interface LogParams {
   level: LogLevel;
   message: string;

@@ -36,8 +36,9 @@ import {
 import { probabilityToAlphaTruncate, referenceResize } from './pipeline/resample';
 import { encodeDisplayImage } from './pipeline/display';
 import type { WorkerInit, WorkerReply, WorkerRequest } from './workerEngine';
+import type { LogLevel } from '../api/constants';
 
-type Level = 'error' | 'warn' | 'info' | 'debug';
+type Level = LogLevel;
 
 const port = parentPort;
 if (!port) throw new Error('engineWorker.js must run in a worker thread (started by WorkerEngine)');

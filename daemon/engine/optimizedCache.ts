@@ -33,9 +33,10 @@ import { createReadStream, promises as fsp, readFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type * as ortTypes from 'onnxruntime-node';
+import type { LogLevel } from '../api/constants';
 
 export type CacheOutcome = 'hit' | 'miss' | 'rebuilt' | 'off';
-type Log = (level: 'error' | 'warn' | 'info' | 'debug', message: string) => void;
+type Log = (level: LogLevel, message: string) => void;
 
 /** Bumped when the layout of the cache or the meaning of its key changes. */
 export const OPTIMIZED_CACHE_VERSION = 1;

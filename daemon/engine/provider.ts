@@ -3,16 +3,11 @@
 // injected `create`, so the order and the fallback are unit-testable without a GPU.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-
-export type ProviderChoice = 'auto' | 'cpu' | 'cuda' | 'dml' | 'coreml';
-export const PROVIDER_CHOICES: readonly ProviderChoice[] = ['auto', 'cpu', 'cuda', 'dml', 'coreml'];
+import { LogLevel, ProviderChoice } from '../api/constants';
+export { PROVIDER_CHOICES, isProviderChoice, type ProviderChoice } from '../api/constants';
 
 /** A concrete execution provider name as ONNX Runtime (onnxruntime-node) spells it. */
 export type ProviderName = 'cpu' | 'cuda' | 'dml' | 'coreml';
-
-export function isProviderChoice(v: unknown): v is ProviderChoice {
-  return typeof v === 'string' && (PROVIDER_CHOICES as readonly string[]).includes(v);
-}
 
 /** The GPU provider onnxruntime-node offers on a platform (none elsewhere). */
 export function platformGpuProvider(platform: NodeJS.Platform): ProviderName | undefined {
@@ -74,7 +69,7 @@ export function ortBinDir(): string | undefined {
   }
 }
 
-export type ProviderLog = (level: 'error' | 'warn' | 'info' | 'debug', message: string) => void;
+export type ProviderLog = (level: LogLevel, message: string) => void;
 
 export interface FallbackResult<T> {
   value: T;

@@ -11,6 +11,7 @@
 import { promises as fsp } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { MODE_ID_RE } from '../api/constants';
 import { SegLensError, invalidParams } from '../api/errors';
 import { ModeDef, OutputKind, modeInfo } from './modeDef';
 import { OnnxFormatError, OnnxSummary, TensorInfo, formatShape, readOnnxSummary } from './onnxInfo';
@@ -53,7 +54,6 @@ const FIELDS = [
   'resample',
 ];
 const OUTPUT_KINDS: OutputKind[] = ['logits', 'probabilities', 'sigmoid', 'logit'];
-const ID_RE = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
 const BINARY_COLORS: Rgb[] = [
   [0, 0, 0],
   [0, 200, 255],
@@ -152,7 +152,7 @@ export function validateDefinition(raw: unknown, ctx: ValidateContext = {}): Val
 
   // id, label, description
   if (o.id === undefined) err('id', 'missing: give the mode a short id such as "segformer-ade"');
-  else if (typeof o.id !== 'string' || !ID_RE.test(o.id)) err('id', `${JSON.stringify(o.id)} is not a valid id: 1 to 64 letters, digits, '.', '_' or '-', starting with a letter or digit`);
+  else if (typeof o.id !== 'string' || !MODE_ID_RE.test(o.id)) err('id', `${JSON.stringify(o.id)} is not a valid id: 1 to 64 letters, digits, '.', '_' or '-', starting with a letter or digit`);
   else if (ctx.builtinIds?.has(o.id)) err('id', `'${o.id}' is a built-in mode and cannot be redefined; choose another id`);
   const optStr = (k: string): string | undefined => {
     const v = o[k];

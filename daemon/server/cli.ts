@@ -1,6 +1,9 @@
-// The daemon's command line (PROTOCOL.md "Starting the daemon").
+// The daemon's command line (PROTOCOL.md "Starting the daemon"), read with util.parseArgs from
+// the flag table in daemon/api/daemonArgs.ts (which also builds command lines: toArgv).
+import { parseArgs as parseArgv } from 'node:util';
 import { invalidOption } from './cliError';
-import { ProviderChoice } from '../engine/provider';
+import { ExitCodes, LOG_LEVELS, LogLevel, PROVIDER_CHOICES, ProviderChoice } from '../api/constants';
+import { DAEMON_FLAGS, DaemonOptions, FlagKind } from '../api/daemonArgs';
 
 export interface DaemonArgs {
   transport: { kind: 'stdio' } | { kind: 'listen'; path: string };
@@ -9,7 +12,7 @@ export interface DaemonArgs {
   modelsDir?: string;
   provider: ProviderChoice;
   preload: string[];
-  logLevel: 'error' | 'warn' | 'info' | 'debug';
+  logLevel: LogLevel;
   maxPixels: number;
   maxQueue: number;
   maxImageBytes: number;
@@ -27,126 +30,76 @@ export interface DaemonArgs {
   preloadRecent?: number;
 }
 
-const PROVIDERS = ['auto', 'cpu', 'cuda', 'dml', 'coreml'];
-const LEVELS = ['error', 'warn', 'info', 'debug'];
-
 export const USAGE = `usage: node dist/daemon.js (--stdio | --listen <path>)
   [--idle-exit-seconds N] [--cache-dir DIR] [--models-dir DIR]
-  [--provider auto|cpu|cuda|dml|coreml] [--preload MODE,MODE]
-  [--log-level error|warn|info|debug] [--max-pixels N] [--max-queue N]
+  [--provider ${PROVIDER_CHOICES.join('|')}] [--preload MODE,MODE]
+  [--log-level ${LOG_LEVELS.join('|')}] [--max-pixels N] [--max-queue N]
   [--max-image-bytes N] [--warmup-iterations N] [--models FILE]
   [--keep-alive-minutes N | --keep-alive-seconds N] [--max-loaded-models N] [--max-rss-mb N] [--preload-recent N]
   [--cache-max-mb N] [--cache-max-days N]`;
 
-export function parseArgs(argv: string[]): DaemonArgs {
-  const a: Partial<DaemonArgs> & { preload: string[] } = { preload: [] };
-  let stdio = false;
-  let listenPath: string | undefined;
-  const int = (flag: string, v: string | undefined, min: number) => {
-    const n = Number(v);
-    if (v === undefined || !Number.isInteger(n) || n < min) throw invalidOption(`${flag} needs a whole number >= ${min}`);
+type Key = keyof DaemonOptions;
+const ENTRIES = Object.entries(DAEMON_FLAGS) as [Key, FlagKind & { flag: string }][];
+const BY_NAME = new Map(ENTRIES.map(([key, f]) => [f.flag.slice(2), { key, ...f }]));
+// Not strict: unknown flags and missing values come back as tokens, so the messages stay ours.
+const PARSE_OPTIONS = Object.fromEntries([
+  ['help', { type: 'boolean', short: 'h' } as const],
+  ...ENTRIES.map(([, f]) => [f.flag.slice(2), { type: f.kind === 'boolean' ? 'boolean' : 'string' } as const]),
+]);
+const CHOICES: Partial<Record<Key, readonly string[]>> = { provider: PROVIDER_CHOICES, logLevel: LOG_LEVELS };
+
+/** The value of one flag, checked: a CliError (exit 2) names the flag at fault. */
+function flagValue(key: Key, f: FlagKind & { flag: string }, value: string | undefined): unknown {
+  if (f.kind === 'int') {
+    const n = Number(value);
+    if (value === undefined || !Number.isInteger(n) || n < f.min) throw invalidOption(`${f.flag} needs a whole number >= ${f.min}`);
     return n;
-  };
-  for (let i = 0; i < argv.length; i++) {
-    const flag = argv[i];
-    const value = () => {
-      const v = argv[++i];
-      if (v === undefined) throw invalidOption(`${flag} needs a value`);
-      return v;
-    };
-    switch (flag) {
-      case '--stdio':
-        stdio = true;
-        break;
-      case '--listen':
-        listenPath = value();
-        break;
-      case '--idle-exit-seconds':
-        a.idleExitSeconds = int(flag, argv[++i], 0);
-        break;
-      case '--cache-dir':
-        a.cacheDir = value();
-        break;
-      case '--models-dir':
-        a.modelsDir = value();
-        break;
-      case '--provider': {
-        const v = value();
-        if (!PROVIDERS.includes(v)) throw invalidOption(`--provider must be one of ${PROVIDERS.join(', ')}`);
-        a.provider = v as ProviderChoice;
-        break;
-      }
-      case '--preload':
-        a.preload.push(...value().split(',').map((s) => s.trim()).filter(Boolean));
-        break;
-      case '--log-level': {
-        const v = value();
-        if (!LEVELS.includes(v)) throw invalidOption(`--log-level must be one of ${LEVELS.join(', ')}`);
-        a.logLevel = v as DaemonArgs['logLevel'];
-        break;
-      }
-      case '--max-pixels':
-        a.maxPixels = int(flag, argv[++i], 1);
-        break;
-      case '--max-queue':
-        a.maxQueue = int(flag, argv[++i], 0);
-        break;
-      case '--max-image-bytes':
-        a.maxImageBytes = int(flag, argv[++i], 1);
-        break;
-      case '--warmup-iterations':
-        a.warmupIterations = int(flag, argv[++i], 1);
-        break;
-      case '--keep-alive-minutes':
-        a.keepAliveMinutes = int(flag, argv[++i], 0);
-        break;
-      case '--keep-alive-seconds':
-        a.keepAliveMinutes = int(flag, argv[++i], 0) / 60;
-        break;
-      case '--max-loaded-models':
-        a.maxLoadedModels = int(flag, argv[++i], 0);
-        break;
-      case '--max-rss-mb':
-        a.maxRssMb = int(flag, argv[++i], 0);
-        break;
-      case '--preload-recent':
-        a.preloadRecent = int(flag, argv[++i], 0);
-        break;
-      case '--cache-max-mb':
-        a.cacheMaxMb = int(flag, argv[++i], 0);
-        break;
-      case '--cache-max-days':
-        a.cacheMaxDays = int(flag, argv[++i], 0);
-        break;
-      case '--models':
-        a.modelsFile = value();
-        break;
-      case '--help':
-      case '-h':
-        throw invalidOption(USAGE, 0);
-      default:
-        throw invalidOption(`unknown option ${flag}`);
-    }
   }
-  if (stdio === (listenPath !== undefined)) throw invalidOption('give exactly one of --stdio or --listen <path>');
+  if (value === undefined) throw invalidOption(`${f.flag} needs a value`);
+  const choices = CHOICES[key];
+  if (choices && !choices.includes(value)) throw invalidOption(`${f.flag} must be one of ${choices.join(', ')}`);
+  return f.kind === 'list' ? value.split(',').map((s) => s.trim()).filter(Boolean) : value;
+}
+
+/** The options the command line gives, in the form toArgv takes (no defaults applied). */
+export function readOptions(argv: string[]): DaemonOptions {
+  const { tokens } = parseArgv({ args: argv, options: PARSE_OPTIONS, strict: false, allowPositionals: true, tokens: true });
+  const o: Record<string, unknown> = {};
+  for (const t of tokens) {
+    const f = t.kind === 'option' ? BY_NAME.get(t.name) : undefined;
+    if (t.kind === 'option' && t.name === 'help') throw invalidOption(USAGE, ExitCodes.Ok);
+    if (t.kind !== 'option' || !f || (f.kind === 'boolean' && t.value !== undefined)) throw invalidOption(`unknown option ${argv[t.index]}`);
+    if (f.kind === 'boolean') o[f.key] = true;
+    else if (f.kind === 'list') o[f.key] = [...((o[f.key] as string[] | undefined) ?? []), ...(flagValue(f.key, f, t.value) as string[])];
+    else o[f.key] = flagValue(f.key, f, t.value);
+    // The two keep-alive flags set one value: the last one given wins.
+    if (f.key === 'keepAliveMinutes') delete o.keepAliveSeconds;
+    if (f.key === 'keepAliveSeconds') delete o.keepAliveMinutes;
+  }
+  return o as DaemonOptions;
+}
+
+export function parseArgs(argv: string[]): DaemonArgs {
+  const o = readOptions(argv);
+  if ((o.stdio === true) === (o.listen !== undefined)) throw invalidOption('give exactly one of --stdio or --listen <path>');
   return {
-    transport: listenPath !== undefined ? { kind: 'listen', path: listenPath } : { kind: 'stdio' },
-    idleExitSeconds: a.idleExitSeconds ?? 600,
-    cacheDir: a.cacheDir,
-    modelsDir: a.modelsDir,
-    provider: a.provider ?? 'auto',
-    preload: a.preload,
-    logLevel: a.logLevel ?? 'info',
-    maxPixels: a.maxPixels ?? 64_000_000,
-    maxQueue: a.maxQueue ?? 32,
-    maxImageBytes: a.maxImageBytes ?? 100 * 1024 * 1024,
-    warmupIterations: a.warmupIterations,
-    modelsFile: a.modelsFile,
-    keepAliveMinutes: a.keepAliveMinutes ?? 30,
-    maxLoadedModels: a.maxLoadedModels ?? 0,
-    maxRssMb: a.maxRssMb ?? 0,
-    preloadRecent: a.preloadRecent,
-    cacheMaxMb: a.cacheMaxMb ?? 1024,
-    cacheMaxDays: a.cacheMaxDays ?? 30,
+    transport: o.listen !== undefined ? { kind: 'listen', path: o.listen } : { kind: 'stdio' },
+    idleExitSeconds: o.idleExitSeconds ?? 600,
+    cacheDir: o.cacheDir,
+    modelsDir: o.modelsDir,
+    provider: o.provider ?? 'auto',
+    preload: o.preload ?? [],
+    logLevel: o.logLevel ?? 'info',
+    maxPixels: o.maxPixels ?? 64_000_000,
+    maxQueue: o.maxQueue ?? 32,
+    maxImageBytes: o.maxImageBytes ?? 100 * 1024 * 1024,
+    warmupIterations: o.warmupIterations,
+    modelsFile: o.models,
+    keepAliveMinutes: o.keepAliveSeconds !== undefined ? o.keepAliveSeconds / 60 : (o.keepAliveMinutes ?? 30),
+    maxLoadedModels: o.maxLoadedModels ?? 0,
+    maxRssMb: o.maxRssMb ?? 0,
+    preloadRecent: o.preloadRecent,
+    cacheMaxMb: o.cacheMaxMb ?? 1024,
+    cacheMaxDays: o.cacheMaxDays ?? 30,
   };
 }

@@ -1,3 +1,5 @@
+import { ExitCodes } from '../api/constants';
+
 /** A command-line mistake: printed with the usage and the process exits with `exitCode`. */
 export class CliError extends Error {
   constructor(
@@ -7,4 +9,4 @@ export class CliError extends Error {
     super(message);
   }
 }
-export const invalidOption = (message: string, exitCode = 2) => new CliError(message, exitCode);
+export const invalidOption = (message: string, exitCode: number = ExitCodes.BadUsage) => new CliError(message, exitCode);

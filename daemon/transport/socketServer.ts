@@ -3,6 +3,7 @@
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
+import { ExitCodes } from '../api/constants';
 
 export class ListenError extends Error {
   constructor(
@@ -13,8 +14,8 @@ export class ListenError extends Error {
   }
 }
 
-export const EXIT_ALREADY_RUNNING = 3;
-export const EXIT_BAD_SOCKET_DIR = 2;
+const EXIT_ALREADY_RUNNING = ExitCodes.AlreadyRunning;
+const EXIT_BAD_SOCKET_DIR = ExitCodes.BadUsage;
 
 /** Creates the socket's folder, or tightens it to 0700 if it is ours; refuses one owned by someone else. */
 export function secureDir(dir: string): void {

@@ -5,16 +5,15 @@ import { ChildProcess, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { connectSocket, DaemonClient, spawnStdio } from '../../daemon/api/client';
+import { ExitCodes, ProviderChoice } from '../../daemon/api/constants';
+import { toArgv } from '../../daemon/api/daemonArgs';
 import { LogTail } from './logTail';
-
-/** Exit code of a daemon that found another one already listening on its socket (PROTOCOL.md). */
-export const EXIT_ALREADY_RUNNING = 3;
 
 export interface LaunchOptions {
   daemonJs: string;
   socketPath: string;
   cacheDir: string;
-  provider: string;
+  provider: ProviderChoice;
   idleExitSeconds: number;
   /** A mode the daemon starts loading and warming at once (the window's current mode). */
   preload?: string;
@@ -73,16 +72,14 @@ export async function connectOrSpawnShared(opts: LaunchOptions): Promise<Launche
       process.execPath,
       [
         opts.daemonJs,
-        '--listen',
-        opts.socketPath,
-        '--idle-exit-seconds',
-        String(opts.idleExitSeconds),
-        '--cache-dir',
-        opts.cacheDir,
-        '--provider',
-        opts.provider,
-        ...(opts.preload ? ['--preload', opts.preload] : []),
-        ...(opts.warmupIterations ? ['--warmup-iterations', String(opts.warmupIterations)] : []),
+        ...toArgv({
+          listen: opts.socketPath,
+          idleExitSeconds: opts.idleExitSeconds,
+          cacheDir: opts.cacheDir,
+          provider: opts.provider,
+          preload: opts.preload ? [opts.preload] : undefined,
+          warmupIterations: opts.warmupIterations || undefined,
+        }),
       ],
       { detached: true, stdio: ['ignore', 'ignore', fd], env: nodeEnv(), cwd: path.dirname(opts.daemonJs), windowsHide: true },
     );
@@ -107,7 +104,7 @@ export async function connectOrSpawnShared(opts: LaunchOptions): Promise<Launche
       tail.dispose();
       throw new Error(`could not start the SegLens daemon: ${spawnError.message}`);
     }
-    if (exit && exit.code !== EXIT_ALREADY_RUNNING) {
+    if (exit && exit.code !== ExitCodes.AlreadyRunning) {
       tail.flush();
       tail.dispose();
       const why = exit.signal ? `was killed by ${exit.signal}` : `exited with code ${exit.code}`;
@@ -125,8 +122,7 @@ export async function connectOrSpawnShared(opts: LaunchOptions): Promise<Launche
 /** A per-window daemon on stdin/stdout; it exits when this window closes its stdin. */
 export function spawnPerWindow(opts: Omit<LaunchOptions, 'socketPath' | 'idleExitSeconds'>): Launched {
   fs.mkdirSync(opts.cacheDir, { recursive: true });
-  const args = ['--cache-dir', opts.cacheDir, '--provider', opts.provider];
-  if (opts.warmupIterations) args.push('--warmup-iterations', String(opts.warmupIterations));
+  const args = toArgv({ cacheDir: opts.cacheDir, provider: opts.provider, warmupIterations: opts.warmupIterations || undefined });
   const client = spawnStdio(opts.daemonJs, args, {
     env: nodeEnv(),
     cwd: path.dirname(opts.daemonJs),

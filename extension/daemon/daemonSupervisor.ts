@@ -8,6 +8,10 @@ import { readConfig } from '../config';
 import { connectOrSpawnShared, Launched, spawnPerWindow, tryConnectShared } from './daemonLauncher';
 import { RestartPolicy } from './restartPolicy';
 import type { DaemonState } from '../status/statusText';
+import { LOG_LEVELS } from '../../daemon/api/constants';
+
+/** A daemon stderr line: `<ISO time> [<level>] <message>`. */
+const STDERR_LINE = new RegExp(`^\\d{4}-\\d\\d-\\d\\dT[\\d:.]+Z \\[(${LOG_LEVELS.join('|')})\\] (.*)$`);
 
 export interface SupervisorOptions {
   daemonJs: string;
@@ -247,7 +251,7 @@ export class DaemonSupervisor implements vscode.Disposable {
 
   /** The daemon's stderr lines carry their own time and level; the channel adds both again. */
   private logStderr(line: string): void {
-    const m = /^\d{4}-\d\d-\d\dT[\d:.]+Z \[(error|warn|info|debug)\] (.*)$/.exec(line);
+    const m = STDERR_LINE.exec(line);
     if (m) this.logFromDaemon({ level: m[1] as LogParams['level'], message: m[2] });
     else this.opts.log.info(`[daemon] ${line}`);
   }

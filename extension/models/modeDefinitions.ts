@@ -14,9 +14,9 @@ import type {
   UserInputSize,
   UserModeDefinition,
 } from '../../daemon/api/protocol';
+// The daemon's own id rule, so the wizard refuses what the daemon would.
+import { MODE_ID_RE } from '../../daemon/api/constants';
 
-/** The same rule as the daemon (daemon/models/userModes.ts), so the wizard refuses what the daemon would. */
-export const MODE_ID_RE = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
 export const FALLBACK_MODE = 'balanced';
 
 type Obj = Record<string, unknown>;

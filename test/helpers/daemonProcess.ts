@@ -5,6 +5,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { connectSocket, DaemonClient, spawnStdio } from '../../daemon/api/client';
+import { DaemonOptions, toArgv } from '../../daemon/api/daemonArgs';
 import { ModeStatus } from '../../daemon/api/protocol';
 import { daemonJs } from './repo';
 
@@ -22,12 +23,16 @@ export interface ListeningDaemon {
   stop(): Promise<void>;
 }
 
+/** Extra flags: typed options, or a raw command line (to hand the daemon a bad one on purpose). */
+export type ExtraArgs = DaemonOptions | string[];
+const argvOf = (extra: ExtraArgs) => (Array.isArray(extra) ? extra : toArgv(extra));
+
 /** `node dist/daemon.js --listen <tmp>/s/daemon.sock`, resolved once it accepts connections. */
-export async function startListening(extraArgs: string[] = [], opts: { socketPath?: string; cacheDir?: string } = {}): Promise<ListeningDaemon> {
+export async function startListening(extraArgs: ExtraArgs = [], opts: { socketPath?: string; cacheDir?: string } = {}): Promise<ListeningDaemon> {
   const base = tempDir();
   const socketPath = opts.socketPath ?? path.join(base, 'run', 'daemon.sock');
   const cacheDir = opts.cacheDir ?? path.join(base, 'cache');
-  const child = spawn(process.execPath, [daemonJs, '--listen', socketPath, '--cache-dir', cacheDir, '--log-level', 'debug', ...extraArgs], {
+  const child = spawn(process.execPath, [daemonJs, ...toArgv({ listen: socketPath, cacheDir, logLevel: 'debug' }), ...argvOf(extraArgs)], {
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   let err = '';
@@ -75,9 +80,9 @@ export async function startListening(extraArgs: string[] = [], opts: { socketPat
 }
 
 /** A `--stdio` daemon owned by one client. */
-export async function startStdio(extraArgs: string[] = []): Promise<{ client: DaemonClient; stderr: () => string; cacheDir: string }> {
+export async function startStdio(extraArgs: ExtraArgs = []): Promise<{ client: DaemonClient; stderr: () => string; cacheDir: string }> {
   const cacheDir = tempDir('seglens-cache-');
-  const client = spawnStdio(daemonJs, ['--cache-dir', cacheDir, '--log-level', 'debug', ...extraArgs]);
+  const client = spawnStdio(daemonJs, [...toArgv({ cacheDir, logLevel: 'debug' }), ...argvOf(extraArgs)]);
   let err = '';
   client.child!.stderr!.on('data', (d) => (err += d));
   // The optimised-graph cache puts ~170 MB in the cache folder: gone with the daemon.

@@ -21,7 +21,7 @@ before(async () => {
   // base (0711: others may pass through) / run (the daemon makes it 0700) / daemon.sock (0600)
   base = tempDir('seglens-access-');
   fs.chmodSync(base, 0o711);
-  daemon = await startListening(['--warmup-iterations', '1'], { socketPath: path.join(base, 'run', 'daemon.sock') });
+  daemon = await startListening({ warmupIterations: 1 }, { socketPath: path.join(base, 'run', 'daemon.sock') });
   client = await daemon.connect('access');
   await client.ensureReady('text'); // the engine worker and ONNX Runtime are up too
 });

@@ -83,7 +83,7 @@ before(async () => {
       ],
     }),
   );
-  daemon = await startListening(['--models', modelsFile]);
+  daemon = await startListening({ models: modelsFile });
   client = await daemon.connect('custom-1');
   other = await daemon.connect('custom-2');
   other.connection.onNotification(P.ModesChanged, (p) => changes.push(p));

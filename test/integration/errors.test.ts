@@ -14,7 +14,7 @@ let client: DaemonClient;
 let scratch: string;
 
 before(async () => {
-  daemon = await startListening(['--warmup-iterations', '1', '--max-queue', '2']);
+  daemon = await startListening({ warmupIterations: 1, maxQueue: 2 });
   client = await daemon.connect('errors');
   scratch = tempDir();
   await client.ensureReady('text');
@@ -96,7 +96,7 @@ test('1004 model could not be loaded: that mode is failed, the daemon keeps serv
   // A models folder that cannot exist (its parent is a file): preparation fails, load fails.
   const blocker = path.join(scratch, 'not-a-folder');
   fs.writeFileSync(blocker, '');
-  const broken = await startStdio(['--models-dir', path.join(blocker, 'models'), '--warmup-iterations', '1']);
+  const broken = await startStdio({ modelsDir: path.join(blocker, 'models'), warmupIterations: 1 });
   try {
     await assert.rejects(broken.client.ensureReady('fast'), code(1004, /isnet/i));
     const st = await broken.client.status();

@@ -42,7 +42,7 @@ async function killMidRequest(child: ChildProcess, pending: Promise<unknown>): P
 }
 
 test('kill -9 mid-request: the client gets an error, not a hang (--listen and --stdio)', async () => {
-  const d = await startListening(['--warmup-iterations', '1']);
+  const d = await startListening({ warmupIterations: 1 });
   let c: DaemonClient | undefined;
   try {
     c = await d.connect('victim');
@@ -55,7 +55,7 @@ test('kill -9 mid-request: the client gets an error, not a hang (--listen and --
     await d.stop();
   }
 
-  const s = await startStdio(['--warmup-iterations', '1']);
+  const s = await startStdio({ warmupIterations: 1 });
   try {
     await killMidRequest(s.client.child!, s.client.segment({ mode: 'fast', image: { path: photo } }));
   } finally {
@@ -76,7 +76,7 @@ test('a corrupt ISNet file (right size, current sidecar): 1004, that model faile
   fs.ftruncateSync(fd, size);
   fs.closeSync(fd);
   fs.copyFileSync(isnetSidecarPath(modelsDir), isnetSidecarPath(dir));
-  const d = await startListening(['--models-dir', dir, '--warmup-iterations', '1']);
+  const d = await startListening({ modelsDir: dir, warmupIterations: 1 });
   let c: DaemonClient | undefined;
   try {
     c = await d.connect('corrupt');
@@ -107,7 +107,7 @@ test('an unwritable cache folder: the daemon falls back to a temporary one, says
   const blocker = path.join(base, 'a-file');
   fs.writeFileSync(blocker, 'not a folder');
   const wanted = path.join(blocker, 'cache'); // its parent is a file: mkdir fails with ENOTDIR
-  const d = await startListening(['--warmup-iterations', '1'], { cacheDir: wanted });
+  const d = await startListening({ warmupIterations: 1 }, { cacheDir: wanted });
   let c: DaemonClient | undefined;
   let fallback: string | undefined;
   try {

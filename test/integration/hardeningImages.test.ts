@@ -22,7 +22,7 @@ let other: DaemonClient;
 let scratch: string;
 
 before(async () => {
-  daemon = await startListening(['--warmup-iterations', '1', '--max-image-bytes', String(MAX_IMAGE_BYTES)]);
+  daemon = await startListening({ warmupIterations: 1, maxImageBytes: MAX_IMAGE_BYTES });
   client = await daemon.connect('hostile-images');
   other = await daemon.connect('bystander');
   scratch = tempDir('seglens-hostile-');

@@ -21,7 +21,7 @@ let tiny: string;
 const raws: RawClient[] = [];
 
 before(async () => {
-  daemon = await startListening(['--warmup-iterations', '1', '--max-queue', String(MAX_QUEUE)]);
+  daemon = await startListening({ warmupIterations: 1, maxQueue: MAX_QUEUE });
   bystander = await daemon.connect('bystander');
   await bystander.ensureReady('text');
   tiny = (await sharp(fs.readFileSync(path.join(samplesDir, 'text.png'))).resize(96).png().toBuffer()).toString('base64');

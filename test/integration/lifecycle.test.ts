@@ -22,7 +22,7 @@ async function waitFor(client: Awaited<ReturnType<Awaited<ReturnType<typeof star
 test('a restarted daemon starts cold, preloads the recently used mode, and never claims warm before warming', async () => {
   const cacheDir = tempDir('seglens-cache-');
   try {
-    const first = await startListening(['--warmup-iterations', '1'], { cacheDir });
+    const first = await startListening({ warmupIterations: 1 }, { cacheDir });
     const c = await first.connect('before-restart');
     await c.ensureReady('text');
     await c.segment({ mode: 'text', image: { path: path.join(samplesDir, 'text.png') } });
@@ -31,7 +31,7 @@ test('a restarted daemon starts cold, preloads the recently used mode, and never
     const recent = JSON.parse(fs.readFileSync(path.join(cacheDir, 'recent-modes.json'), 'utf8'));
     assert.equal(recent.modes[0].mode, 'text', 'the used mode is remembered in the cache folder');
 
-    const second = await startListening(['--warmup-iterations', '1'], { cacheDir });
+    const second = await startListening({ warmupIterations: 1 }, { cacheDir });
     try {
       const w = await second.connect('after-restart');
       const seen: ModeStatus[] = [];
@@ -57,7 +57,7 @@ test('a restarted daemon starts cold, preloads the recently used mode, and never
 });
 
 test('keep-alive: an idle mode nobody selected is unloaded; a selected one is kept', async () => {
-  const d = await startListening(['--warmup-iterations', '1', '--keep-alive-seconds', '2']);
+  const d = await startListening({ warmupIterations: 1, keepAliveSeconds: 2 });
   try {
     const keeper = await d.connect('keeper');
     const passer = await d.connect('passer');
@@ -84,7 +84,7 @@ test('keep-alive: an idle mode nobody selected is unloaded; a selected one is ke
 });
 
 test('budget: with --max-loaded-models 1, loading ISNet evicts the idle text model', async () => {
-  const d = await startListening(['--warmup-iterations', '1', '--max-loaded-models', '1']);
+  const d = await startListening({ warmupIterations: 1, maxLoadedModels: 1 });
   try {
     const a = await d.connect('a');
     const b = await d.connect('b');

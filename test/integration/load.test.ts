@@ -27,7 +27,7 @@ let admin: DaemonClient;
 const raws: RawClient[] = [];
 
 before(async () => {
-  daemon = await startListening(['--warmup-iterations', '1', '--max-queue', '512']);
+  daemon = await startListening({ warmupIterations: 1, maxQueue: 512 });
   admin = await daemon.connect('load-admin');
   await admin.ensureReady('text');
   await admin.ensureReady('fast');

@@ -167,7 +167,7 @@ describe('optimised-graph cache: collecting old entries', () => {
     const when = new Date(Date.now() - 60 * DAY);
     for (const f of [`${stale}.onnx`, `${stale}.json`]) fs.utimesSync(f, when, when);
 
-    const d = await startListening(['--cache-max-days', '30', '--preload-recent', '0'], { cacheDir });
+    const d = await startListening({ cacheMaxDays: 30, preloadRecent: 0 }, { cacheDir });
     try {
       const c = await d.connect('collect');
       const before = metric((await c.metrics()).text, 'seglens_optimized_cache_removed_total');

@@ -14,7 +14,7 @@ let reference: ReferenceIsnet;
 const photos = samplePhotos().filter((p) => !/text\./.test(p));
 
 before(async () => {
-  ({ client } = await startStdio(['--warmup-iterations', '1']));
+  ({ client } = await startStdio({ warmupIterations: 1 }));
   reference = await ReferenceIsnet.create();
 });
 after(async () => {

@@ -35,7 +35,7 @@ test('--stdio: initialize lists the built-in modes; the daemon exits when stdin 
 });
 
 test('--provider cuda on a machine without CUDA falls back to the CPU and says so', async () => {
-  const { client, stderr } = await startStdio(['--provider', 'cuda', '--warmup-iterations', '1']);
+  const { client, stderr } = await startStdio({ provider: 'cuda', warmupIterations: 1 });
   try {
     await client.ensureReady('text');
     const st = await client.status();
@@ -120,7 +120,7 @@ test('two daemons racing for one socket: one wins, the other exits with code 3',
 });
 
 test('--idle-exit-seconds: the daemon exits after its last client leaves', async () => {
-  const d = await startListening(['--idle-exit-seconds', '1']);
+  const d = await startListening({ idleExitSeconds: 1 });
   const c = await d.connect('brief');
   await new Promise((r) => setTimeout(r, 1500));
   assert.equal(d.child.exitCode, null, 'stays while a client is connected');

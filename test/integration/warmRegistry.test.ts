@@ -17,7 +17,7 @@ const connect = async (name: string) => {
 
 before(async () => {
   // One dummy inference per warm-up keeps the suite quick; the count per warm-up is unit-tested.
-  daemon = await startListening(['--warmup-iterations', '1']);
+  daemon = await startListening({ warmupIterations: 1 });
 });
 after(async () => {
   for (const c of open) c.dispose();

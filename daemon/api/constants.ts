@@ -1,0 +1,37 @@
+// The small contracts several parts of SegLens share, each defined once here: log levels,
+// execution providers, the mode-id pattern and the daemon's exit codes. The daemon, the
+// extension, the tests and package.json's settings (checked by test/unit/packageSchema.test.ts)
+// take them from this file.
+
+/** Log levels, from the most to the least important (a threshold keeps those before it). */
+export const LOG_LEVELS = ['error', 'warn', 'info', 'debug'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+export function isLogLevel(v: unknown): v is LogLevel {
+  return typeof v === 'string' && (LOG_LEVELS as readonly string[]).includes(v);
+}
+
+/** `--provider` / `seglens.executionProvider`: 'auto', or one ONNX Runtime execution provider. */
+export const PROVIDER_CHOICES = ['auto', 'cpu', 'cuda', 'dml', 'coreml'] as const;
+export type ProviderChoice = (typeof PROVIDER_CHOICES)[number];
+
+export function isProviderChoice(v: unknown): v is ProviderChoice {
+  return typeof v === 'string' && (PROVIDER_CHOICES as readonly string[]).includes(v);
+}
+
+/** A mode id (built-in or user): 1 to 64 letters, digits, '.', '_' or '-', starting with a letter or digit. */
+export const MODE_ID_PATTERN = '^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$';
+export const MODE_ID_RE = new RegExp(MODE_ID_PATTERN);
+
+/** How `node dist/daemon.js` exits (PROTOCOL.md "Starting the daemon"). */
+export const ExitCodes = {
+  /** A clean stop (idle exit, `shutdown`, stdin closed, `--help`). */
+  Ok: 0,
+  /** An unexpected failure while starting. */
+  Failed: 1,
+  /** A bad option, an unreadable --models file, or a socket folder that is not the user's. */
+  BadUsage: 2,
+  /** Another daemon already listens on the `--listen` path. */
+  AlreadyRunning: 3,
+} as const;
+export type ExitCode = (typeof ExitCodes)[keyof typeof ExitCodes];

@@ -1,0 +1,72 @@
+// The daemon's command-line flags, defined once (PROTOCOL.md "Starting the daemon"): the
+// daemon parses them (daemon/server/cli.ts, with util.parseArgs) and the extension's launcher,
+// the tests and the bench build them with toArgv, so a flag's name and type live here only.
+import { LogLevel, ProviderChoice } from './constants';
+
+/** The daemon's options as given on its command line (defaults applied by the daemon). */
+export interface DaemonOptions {
+  stdio?: boolean;
+  listen?: string;
+  idleExitSeconds?: number;
+  cacheDir?: string;
+  modelsDir?: string;
+  provider?: ProviderChoice;
+  /** Modes to load and warm at start (`--preload a,b`). */
+  preload?: string[];
+  logLevel?: LogLevel;
+  maxPixels?: number;
+  maxQueue?: number;
+  maxImageBytes?: number;
+  warmupIterations?: number;
+  /** JSON file of user mode definitions (`--models FILE`). */
+  models?: string;
+  keepAliveMinutes?: number;
+  keepAliveSeconds?: number;
+  maxLoadedModels?: number;
+  maxRssMb?: number;
+  preloadRecent?: number;
+  cacheMaxMb?: number;
+  cacheMaxDays?: number;
+}
+
+/** How a flag's value is written: none, text, a comma-separated list, or a whole number >= min. */
+export type FlagKind = { kind: 'boolean' } | { kind: 'string' } | { kind: 'list' } | { kind: 'int'; min: number };
+
+/** Every flag, in the order toArgv writes them. */
+export const DAEMON_FLAGS: { readonly [K in keyof Required<DaemonOptions>]: FlagKind & { flag: string } } = {
+  stdio: { flag: '--stdio', kind: 'boolean' },
+  listen: { flag: '--listen', kind: 'string' },
+  idleExitSeconds: { flag: '--idle-exit-seconds', kind: 'int', min: 0 },
+  cacheDir: { flag: '--cache-dir', kind: 'string' },
+  modelsDir: { flag: '--models-dir', kind: 'string' },
+  provider: { flag: '--provider', kind: 'string' },
+  preload: { flag: '--preload', kind: 'list' },
+  logLevel: { flag: '--log-level', kind: 'string' },
+  maxPixels: { flag: '--max-pixels', kind: 'int', min: 1 },
+  maxQueue: { flag: '--max-queue', kind: 'int', min: 0 },
+  maxImageBytes: { flag: '--max-image-bytes', kind: 'int', min: 1 },
+  warmupIterations: { flag: '--warmup-iterations', kind: 'int', min: 1 },
+  models: { flag: '--models', kind: 'string' },
+  keepAliveMinutes: { flag: '--keep-alive-minutes', kind: 'int', min: 0 },
+  keepAliveSeconds: { flag: '--keep-alive-seconds', kind: 'int', min: 0 },
+  maxLoadedModels: { flag: '--max-loaded-models', kind: 'int', min: 0 },
+  maxRssMb: { flag: '--max-rss-mb', kind: 'int', min: 0 },
+  preloadRecent: { flag: '--preload-recent', kind: 'int', min: 0 },
+  cacheMaxMb: { flag: '--cache-max-mb', kind: 'int', min: 0 },
+  cacheMaxDays: { flag: '--cache-max-days', kind: 'int', min: 0 },
+};
+
+/** The command line (after `node dist/daemon.js`) that gives the daemon these options. */
+export function toArgv(options: DaemonOptions): string[] {
+  const argv: string[] = [];
+  for (const key of Object.keys(DAEMON_FLAGS) as (keyof DaemonOptions)[]) {
+    const v = options[key];
+    if (v === undefined || v === false) continue;
+    const { flag } = DAEMON_FLAGS[key];
+    if (v === true) argv.push(flag);
+    else if (Array.isArray(v)) {
+      if (v.length) argv.push(flag, v.join(','));
+    } else argv.push(flag, String(v));
+  }
+  return argv;
+}

@@ -33,7 +33,9 @@ export function readConfig(): SegLensConfig {
   const configured = c.get<string>('mode', 'balanced') || 'balanced';
   return {
     mode: modeResolver ? modeResolver(configured) : configured,
-    shared: c.get<boolean>('daemon.shared', true),
+    // The shared daemon's checks (owner and mode of its folder and socket) are Unix-only: on
+    // Windows every window runs its own daemon over stdio (README "Reliability").
+    shared: process.platform !== 'win32' && c.get<boolean>('daemon.shared', true),
     // The daemon takes whole seconds; fractions of a minute are allowed (tests use them).
     idleExitSeconds: Math.max(1, Math.round(minutes * 60)),
     executionProvider: c.get<ProviderSetting>('executionProvider', 'auto'),

@@ -10,6 +10,7 @@ import {
   StreamMessageReader,
   StreamMessageWriter,
 } from 'vscode-jsonrpc/node';
+import { checkSocketBeforeConnect } from './privateDir';
 import * as P from './protocol';
 
 export interface ClientOptions {
@@ -126,9 +127,18 @@ export class DaemonClient {
   }
 }
 
-/** Connects to a daemon listening on a Unix socket or named pipe. */
+/**
+ * Connects to a daemon listening on a Unix socket or named pipe. On Unix the socket's folder
+ * must be a real folder of ours with mode 0700 and the socket ours (privateDir.ts): otherwise
+ * it rejects with an UnsafePathError (code 'EUNSAFE') naming the path and what is wrong.
+ */
 export function connectSocket(socketPath: string, timeoutMs = 2_000): Promise<DaemonClient> {
   return new Promise((resolve, reject) => {
+    try {
+      checkSocketBeforeConnect(socketPath);
+    } catch (e) {
+      return reject(e);
+    }
     const socket = net.connect(socketPath);
     const timer = setTimeout(() => {
       socket.destroy();

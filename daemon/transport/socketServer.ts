@@ -4,6 +4,7 @@ import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
 import { ExitCodes } from '../api/constants';
+import { privateDirProblem, socketProblem } from '../api/privateDir';
 
 export class ListenError extends Error {
   constructor(
@@ -17,16 +18,39 @@ export class ListenError extends Error {
 const EXIT_ALREADY_RUNNING = ExitCodes.AlreadyRunning;
 const EXIT_BAD_SOCKET_DIR = ExitCodes.BadUsage;
 
-/** Creates the socket's folder, or tightens it to 0700 if it is ours; refuses one owned by someone else. */
+/**
+ * Creates the socket's folder, or tightens it to 0700 if it is ours; refuses (lstat, so a link
+ * is never followed) a symbolic link, a folder owned by someone else, or a shared folder such as
+ * /tmp (sticky or writable by all), naming the path and what is wrong.
+ */
 export function secureDir(dir: string): void {
-  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
-  const st = fs.statSync(dir);
-  if (!st.isDirectory()) throw new ListenError(`${dir} is not a folder`, EXIT_BAD_SOCKET_DIR);
-  const uid = process.getuid?.();
-  if (uid !== undefined && st.uid !== uid) {
-    throw new ListenError(`refusing to listen in ${dir}: it belongs to user ${st.uid}, not to this user (${uid})`, EXIT_BAD_SOCKET_DIR);
+  const refuse = (what: string) => new ListenError(`refusing to listen in ${dir}: it ${what}`, EXIT_BAD_SOCKET_DIR);
+  let made: unknown;
+  try {
+    fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+  } catch (e) {
+    made = e; // EEXIST for a dangling link or a file: the lstat below says which
   }
-  if ((st.mode & 0o077) !== 0) fs.chmodSync(dir, 0o700);
+  let st: fs.Stats;
+  try {
+    st = fs.lstatSync(dir);
+  } catch {
+    throw refuse(`cannot be created (${(made as Error | undefined)?.message ?? 'unknown error'})`);
+  }
+  if ((st.mode & 0o1002) !== 0 && st.isDirectory()) throw refuse('is a shared folder (sticky or writable by all); give a socket path in a private folder');
+  const problem = privateDirProblem(dir, st);
+  if (problem && !/^has mode/.test(problem)) throw refuse(problem);
+  if (problem) {
+    fs.chmodSync(dir, 0o700);
+    const again = privateDirProblem(dir);
+    if (again) throw refuse(again);
+  }
+}
+
+/** After listening: the socket file is a socket and ours (nobody swapped it in between). */
+function checkOwnSocket(socketPath: string): void {
+  const problem = socketProblem(socketPath);
+  if (problem) throw new ListenError(`refusing to serve on ${socketPath}: it ${problem}`, EXIT_BAD_SOCKET_DIR);
 }
 
 /** Is a daemon answering on this socket? */
@@ -101,7 +125,15 @@ export async function listen(socketPath: string, onConnection: (socket: net.Sock
     } finally {
       process.umask(oldMask);
     }
-    if (process.platform !== 'win32') fs.chmodSync(socketPath, 0o600);
+    if (process.platform !== 'win32') {
+      try {
+        fs.chmodSync(socketPath, 0o600);
+        checkOwnSocket(socketPath);
+      } catch (e) {
+        server.close();
+        throw e;
+      }
+    }
     return server;
   } finally {
     release();

@@ -37,11 +37,15 @@ export interface Launched {
 const nodeEnv = () => ({ ...process.env, ELECTRON_RUN_AS_NODE: '1' });
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** Connects to a shared daemon if one listens; never spawns. */
+/**
+ * Connects to a shared daemon if one listens; never spawns. A socket that fails the ownership
+ * checks (privateDir.ts) is an error, not "nobody listens": spawning would not help.
+ */
 export async function tryConnectShared(socketPath: string, timeoutMs = 1_000): Promise<DaemonClient | undefined> {
   try {
     return await connectSocket(socketPath, timeoutMs);
-  } catch {
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'EUNSAFE') throw e;
     return undefined;
   }
 }

@@ -330,7 +330,7 @@ export class DaemonSupervisor implements vscode.Disposable {
   /** After a shutdown, wait until the old daemon no longer accepts connections. */
   private async waitUntilSocketFree(): Promise<void> {
     for (let i = 0; i < 30; i++) {
-      const probe = await tryConnectShared(this.opts.socketPath, 300);
+      const probe = await tryConnectShared(this.opts.socketPath, 300).catch(() => undefined); // a refusal surfaces in ensureClient
       if (!probe) return;
       probe.dispose();
       await sleep(100);

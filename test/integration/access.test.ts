@@ -1,5 +1,6 @@
-// Issue #7, access: only the user who runs the daemon can reach it, it opens no network port,
-// and the preview webview's CSP allows nothing but our nonce'd script.
+// Issue #7 and #13, access: only the user who runs the daemon can reach it, a client trusts only
+// a socket of its own user in a private folder, it opens no network port, and the preview
+// webview's CSP allows nothing but our nonce'd script.
 // Covered elsewhere: socket 0600 in a 0700 folder, tightened if looser (transport.test.ts);
 // custom models from an untrusted workspace are not sent to the daemon (test/unit/
 // modeDefinitions.test.ts, definePlan; the warning itself is extension/models/customModels.ts).
@@ -8,11 +9,13 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after, before, test } from 'node:test';
-import { DaemonClient } from '../../daemon/api/client';
+import { connectSocket, DaemonClient } from '../../daemon/api/client';
+import { tryConnectShared } from '../../extension/daemon/daemonLauncher';
 import { ListeningDaemon, startListening, tempDir } from '../helpers/daemonProcess';
+import { fakeDaemonAs, nodeAs, probeUserOrSkip } from '../helpers/probeUser';
+import { daemonJs } from '../helpers/repo';
 import { FakeUri, fakeWebview, installFakeVscode } from '../helpers/fakeVscodeModule';
 
-const PROBE_USER = 'seglens-probe';
 let daemon: ListeningDaemon;
 let client: DaemonClient;
 let base: string;
@@ -33,40 +36,92 @@ after(async () => {
 
 const has = (cmd: string) => spawnSync('sh', ['-c', `command -v ${cmd}`]).status === 0;
 
-/** Connects to `socketPath` as `user`; returns 'connected' or the error code (EACCES...). */
-function connectAs(user: string, socketPath: string): string {
-  const script = "const s=require('net').connect(process.argv[1]);s.on('connect',()=>{console.log('connected');s.destroy()});s.on('error',(e)=>console.log(e.code))";
-  const r = spawnSync('runuser', ['-u', user, '--', process.execPath, '-e', script, socketPath], { encoding: 'utf8', timeout: 15_000, cwd: '/' });
-  if (r.status !== 0) throw new Error(`runuser failed (${r.status}): ${r.stderr}`);
-  return r.stdout.trim();
+/** Connects to `socketPath` as the probe user; returns 'connected' or the error code (EACCES...). */
+function connectAs(socketPath: string): string {
+  return nodeAs("const s=require('net').connect(process.argv[1]);s.on('connect',()=>{console.log('connected');s.destroy()});s.on('error',(e)=>console.log(e.code))", [socketPath]);
 }
 
 test('a client running as another user is refused (EACCES)', async (t) => {
-  if (process.platform !== 'linux') return t.skip('Linux only (runuser, Unix socket permissions)');
-  if (process.getuid?.() !== 0) return t.skip('needs root: it creates a second user and runs a client as that user');
-  if (!has('useradd') || !has('runuser')) return t.skip('needs useradd and runuser (util-linux)');
-  let created = false;
-  if (spawnSync('id', ['-u', PROBE_USER]).status !== 0) {
-    const r = spawnSync('useradd', ['--system', '--no-create-home', '--shell', '/usr/sbin/nologin', PROBE_USER], { encoding: 'utf8' });
-    assert.equal(r.status, 0, `useradd: ${r.stderr}`);
-    created = true;
-  }
+  const probe = probeUserOrSkip(t);
+  if (!probe) return;
   const sock = daemon.socketPath;
   const dir = path.dirname(sock);
   try {
     assert.equal(fs.statSync(dir).mode & 0o777, 0o700);
     assert.equal(fs.statSync(sock).mode & 0o777, 0o600);
-    assert.equal(connectAs(PROBE_USER, sock), 'EACCES', 'the 0700 folder keeps the other user out');
+    assert.equal(connectAs(sock), 'EACCES', 'the 0700 folder keeps the other user out');
     // Each layer holds on its own: with the folder opened for passing through, the 0600 socket refuses.
     fs.chmodSync(dir, 0o711);
-    assert.equal(connectAs(PROBE_USER, sock), 'EACCES', 'the 0600 socket keeps the other user out');
+    assert.equal(connectAs(sock), 'EACCES', 'the 0600 socket keeps the other user out');
     // Control: the probe really can connect when the socket lets it (so EACCES above is the permission).
     fs.chmodSync(sock, 0o666);
-    assert.equal(connectAs(PROBE_USER, sock), 'connected', 'control: a socket open to all accepts the probe');
+    assert.equal(connectAs(sock), 'connected', 'control: a socket open to all accepts the probe');
   } finally {
     fs.chmodSync(sock, 0o600);
     fs.chmodSync(dir, 0o700);
-    if (created) spawnSync('userdel', [PROBE_USER]);
+    probe.cleanup();
+  }
+  assert.ok((await client.status()).pid > 0, 'the daemon still serves its own user');
+});
+
+/** Expects connectSocket to refuse `sock` (EUNSAFE) with a message matching `why`; returns ms to refusal. */
+async function assertRefused(sock: string, why: RegExp): Promise<number> {
+  const t0 = performance.now();
+  const err = await connectSocket(sock).then(
+    (c) => {
+      c.dispose();
+      return undefined;
+    },
+    (e: NodeJS.ErrnoException) => e,
+  );
+  const ms = performance.now() - t0;
+  assert.ok(err, `the client connected to ${sock}`);
+  assert.equal(err.code, 'EUNSAFE', err.message);
+  assert.ok(err.message.includes(sock), `the message names the path: ${err.message}`);
+  assert.match(err.message, why);
+  return ms;
+}
+
+test("issue #13: the client refuses a socket in another user's folder, and another user's socket in its own folder", async (t) => {
+  const probe = probeUserOrSkip(t);
+  if (!probe) return;
+  // base (0711) / theirs (the probe user's, 0700) / daemon.sock: a fake daemon squatting the path.
+  const theirs = path.join(base, 'theirs');
+  fs.mkdirSync(theirs, { mode: 0o700 });
+  fs.chownSync(theirs, probe.uid, probe.uid);
+  const mine = path.join(base, 'mine');
+  fs.mkdirSync(mine, { mode: 0o777 });
+  fs.chmodSync(mine, 0o777); // open only while the probe user plants its socket
+  const fakes = [await fakeDaemonAs(path.join(theirs, 'daemon.sock')), await fakeDaemonAs(path.join(mine, 'daemon.sock'))];
+  try {
+    fs.chmodSync(mine, 0o700);
+    const ms1 = await assertRefused(path.join(theirs, 'daemon.sock'), new RegExp(`${theirs}.*belongs to user ${probe.uid}, not to you`));
+    const ms2 = await assertRefused(path.join(mine, 'daemon.sock'), new RegExp(`it belongs to user ${probe.uid}, not to you`));
+    t.diagnostic(`time to refusal: ${ms1.toFixed(1)} ms (their folder), ${ms2.toFixed(1)} ms (their socket in our folder)`);
+    await new Promise((r) => setTimeout(r, 100));
+    assert.equal(fakes.map((f) => f.received()).join('').includes('got:'), false, 'nothing reached the fake daemons');
+    // The extension's launcher surfaces the refusal instead of treating it as "nobody listens".
+    await assert.rejects(tryConnectShared(path.join(theirs, 'daemon.sock')), /belongs to user/);
+  } finally {
+    await Promise.all(fakes.map((f) => f.stop()));
+    probe.cleanup();
+  }
+  assert.ok((await client.status()).pid > 0, 'the daemon still serves its own user');
+});
+
+test("issue #13: the daemon refuses to listen in a folder owned by another user (exit 2, path named)", async (t) => {
+  const probe = probeUserOrSkip(t);
+  if (!probe) return;
+  const theirs = path.join(base, 'theirs-listen');
+  fs.mkdirSync(theirs, { mode: 0o700 });
+  fs.chownSync(theirs, probe.uid, probe.uid);
+  try {
+    const r = spawnSync(process.execPath, [daemonJs, '--listen', path.join(theirs, 'd.sock'), '--cache-dir', path.join(base, 'c2')], { encoding: 'utf8', timeout: 30_000 });
+    assert.equal(r.status, 2, r.stderr);
+    assert.match(r.stderr, new RegExp(`refusing to listen in ${theirs}: it belongs to user ${probe.uid}`));
+    assert.equal(fs.existsSync(path.join(theirs, 'd.sock')), false);
+  } finally {
+    probe.cleanup();
   }
   assert.ok((await client.status()).pid > 0, 'the daemon still serves its own user');
 });

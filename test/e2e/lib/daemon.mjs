@@ -8,9 +8,9 @@ import { REPO } from './harness.mjs';
 
 const rootRequire = createRequire(path.join(REPO, 'package.json'));
 
-/** The daemon sockets under a runtime folder: `<XDG_RUNTIME_DIR>/seglens-<uid>/daemon-<version>.sock`. */
+/** The daemon sockets under a runtime folder: `<XDG_RUNTIME_DIR>/seglens/daemon-<version>.sock`. */
 export function daemonSockets(runtimeDir) {
-  const dir = path.join(runtimeDir, `seglens-${process.getuid()}`);
+  const dir = path.join(runtimeDir, `seglens`);
   if (!existsSync(dir)) return [];
   return readdirSync(dir)
     .filter((f) => /^daemon-.*\.sock$/.test(f))

@@ -57,3 +57,14 @@ export interface Engine {
   readonly provider: string;
   close(): Promise<void>;
 }
+
+/**
+ * The engine lost its sessions while calls were pending (its worker thread died: uncaught
+ * error, native crash, terminated). Says nothing about the model: the next call starts afresh.
+ */
+export class EngineCrashedError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'EngineCrashedError';
+  }
+}

@@ -13,6 +13,7 @@ import type { ImageInput, LoadInfo, SegmentOptions, SegmentOutput } from './engi
 import { SegLensError, serializeError } from '../api/errors';
 import { decodeResized, decodeRgb, describeImageInput, encodeGreyPng, probeImage, readImageBytes, resizeMask } from './pipeline/imageIO';
 import type { ModeDef, ModelRef } from '../models/modeDef';
+import { ensureModels } from '../models/modelFiles';
 import { ErrorCodes } from '../api/protocol';
 import { CacheOutcome, OptimizedModelCache } from './optimizedCache';
 import { defaultIntraOpThreads } from './cpuCores';
@@ -331,6 +332,8 @@ async function handle(msg: WorkerRequest): Promise<unknown> {
       return closeAll();
     case 'status':
       return { provider: currentProvider, loaded: [...sessions.keys()], runs };
+    case 'prepareModels':
+      return ensureModels(msg.modelsDir, (m) => log('info', m));
     default:
       throw new Error(`unknown engine request ${(msg as { op: string }).op}`);
   }

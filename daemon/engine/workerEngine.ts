@@ -5,7 +5,7 @@
 // starts a fresh worker (with no sessions: models load again on demand).
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
-import type { Engine, ImageInput, LoadInfo, SegmentOptions, SegmentOutput } from './engine';
+import { EngineCrashedError, type Engine, type ImageInput, type LoadInfo, type SegmentOptions, type SegmentOutput } from './engine';
 import { SegLensError, SerializedError, deserializeError } from '../api/errors';
 import type { ModeDef, ModelRef } from '../models/modeDef';
 import { ErrorCodes, LogLevel } from '../api/protocol';
@@ -14,7 +14,7 @@ import { ProviderChoice, availableProviders } from './provider';
 
 export interface WorkerEngineOptions {
   provider: ProviderChoice;
-  /** ONNX Runtime intra-op threads; default: os.availableParallelism(). */
+  /** ONNX Runtime intra-op threads; default: defaultIntraOpThreads() (cpuCores.ts: the physical cores, not os.availableParallelism()). */
   threads?: number;
   log?: (level: LogLevel, message: string) => void;
   /** The bundled worker script; default `engineWorker.js` beside this bundle (dist/). */
@@ -46,6 +46,8 @@ export type WorkerRequest =
   | { id: number; op: 'segment'; mode: ModeDef; image: ImageInput; maxPixels: number; confidence?: boolean; displayMaxSide?: number }
   | { id: number; op: 'close' }
   | { id: number; op: 'status' }
+  /** ensureModels (models/modelFiles.ts): hashing and rewriting the built-in model files. */
+  | { id: number; op: 'prepareModels'; modelsDir: string }
   /** Test hook: make the worker throw an uncaught exception. */
   | { id: number; op: 'crash' };
 
@@ -57,13 +59,7 @@ export type WorkerReply =
   | { type: 'result'; id: number; ok: true; result: unknown }
   | { type: 'result'; id: number; ok: false; error: SerializedError };
 
-/** The worker thread died (uncaught error, native crash, terminated) while calls were pending. */
-export class EngineCrashedError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'EngineCrashedError';
-  }
-}
+export { EngineCrashedError };
 
 interface Pending {
   op: string;
@@ -121,6 +117,14 @@ export class WorkerEngine implements Engine {
     const out = (await this.call({ op: 'segment', mode, image, maxPixels, confidence, displayMaxSide })) as SegmentOutput;
     // Structured clone gives a Uint8Array (Buffer's prototype does not cross threads); keep it.
     return out;
+  }
+
+  /**
+   * Prepares the built-in model files in `modelsDir` (models/modelFiles.ts ensureModels) in the
+   * worker: hashing and rewriting the 88 MB ISNet must not stall the main thread.
+   */
+  prepareModels(modelsDir: string): Promise<unknown> {
+    return this.call({ op: 'prepareModels', modelsDir });
   }
 
   /** Model keys with a live session in the worker (diagnostics and tests). */

@@ -20,7 +20,11 @@ export class JobQueue {
   private running = false;
   private idleWaiters: (() => void)[] = [];
 
-  constructor(private readonly maxWaiting: number) {}
+  /** `onRejected` is called for every request refused with 1005 (seglens_queue_rejected_total). */
+  constructor(
+    private readonly maxWaiting: number,
+    private readonly onRejected: () => void = () => undefined,
+  ) {}
 
   /** Requests that count against the bound and have not started yet. */
   get waitingCount(): number {
@@ -30,6 +34,7 @@ export class JobQueue {
   /** Throws 1005 when a limited job would not fit; lets callers refuse before doing any work. */
   checkCapacity(): void {
     if (this.waitingCount >= this.maxWaiting) {
+      this.onRejected();
       throw new SegLensError(ErrorCodes.Overloaded, `SegLens is busy: ${this.maxWaiting} requests are already waiting; try again shortly`);
     }
   }

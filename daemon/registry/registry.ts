@@ -1,7 +1,7 @@
 // The warm-up registry: per-mode state (cold → loading → warming → warm, or failed) with
 // single flight, so clients racing on a cold mode share one load and one warm-up. Warm is
 // only ever set after a warm-up really ran in this process.
-import { Engine, LoadInfo } from '../engine/engine';
+import { Engine, EngineCrashedError, LoadInfo } from '../engine/engine';
 import { SegLensError, invalidParams } from '../api/errors';
 import { JobQueue } from './jobQueue';
 import { ModelCache } from './modelCache';
@@ -288,7 +288,7 @@ export class Registry {
     if (loading) e.loaded = false;
     // A worker that died under this load or warm-up says nothing about the model: the mode is
     // cold (with the reason), not failed, and the next request simply tries again.
-    if (err instanceof Error && err.name === 'EngineCrashedError') {
+    if (err instanceof EngineCrashedError) {
       e.loaded = false;
       this.setState(e, 'cold');
       throw new SegLensError(ErrorCodes.InternalError, `the inference worker stopped while preparing ${e.def.id} (${message}); try again`);

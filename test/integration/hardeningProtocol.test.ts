@@ -161,6 +161,7 @@ test('a client that disconnects mid-request: its waiting jobs are dropped, other
 
 test('a flood past the queue limit: 1005 for the excess, cancellation while queued -32800, bystander served', async () => {
   const r = await raw('flooder');
+  const rejectedBefore = metric((await bystander.metrics()).text, 'seglens_queue_rejected_total');
   const ids = Array.from({ length: 20 }, () => r.request('seglens/segment', { mode: 'text', image: { base64: tiny } }));
   // While the flood is being answered, another client's status is answered.
   await bystanderServed('during the flood', false);
@@ -175,6 +176,8 @@ test('a flood past the queue limit: 1005 for the excess, cancellation while queu
   assert.ok(codes.filter((c) => c === 'ok').length >= MAX_QUEUE, `the queue was used to its limit: ${codes}`);
   assert.equal(codes.filter((c) => c === 'ok').length + refused + 1, 20, `every request answered once: ${codes}`);
   assert.equal(r.responses().length, 20 + 1, 'exactly one answer per request (+ initialize)');
+  const rejected = metric((await bystander.metrics()).text, 'seglens_queue_rejected_total') - rejectedBefore;
+  assert.equal(rejected, refused, 'seglens_queue_rejected_total counts every 1005');
   await bystanderServed('after the flood');
 });
 

@@ -130,3 +130,27 @@ test('--idle-exit-seconds: the daemon exits after its last client leaves', async
   assert.equal(fs.existsSync(d.socketPath), false, 'removes its socket file');
   await d.stop();
 });
+
+test('an exiting daemon leaves a socket file another daemon has since put at its path', async () => {
+  const base = tempDir();
+  const sock = path.join(base, 'run', 'd.sock');
+  const old = await startListening([], { socketPath: sock });
+  let newer: Awaited<ReturnType<typeof startListening>> | undefined;
+  try {
+    // The old daemon's file is removed (as a tidy-up or a takeover would) and a newer daemon listens there.
+    fs.rmSync(sock);
+    newer = await startListening([], { socketPath: sock });
+    const newerIno = fs.statSync(sock).ino;
+    await old.stop();
+    assert.equal(await old.exited, 0);
+    assert.ok(fs.existsSync(sock), "the exiting daemon did not delete the newer daemon's socket");
+    assert.equal(fs.statSync(sock).ino, newerIno);
+    const c = await connectSocket(sock);
+    assert.equal((await c.initialize({ clientName: 'after-old-exit' })).pid, newer.child.pid, 'the newer daemon still answers on the path');
+    c.dispose();
+  } finally {
+    await old.stop();
+    await newer?.stop();
+    fs.rmSync(base, { recursive: true, force: true });
+  }
+});

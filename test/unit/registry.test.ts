@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { SegLensError } from '../../daemon/api/errors';
+import { EngineCrashedError } from '../../daemon/engine/engine';
 import { JobQueue } from '../../daemon/registry/jobQueue';
 import { ModeStatus } from '../../daemon/api/protocol';
 import { Registry } from '../../daemon/registry/registry';
@@ -156,8 +157,7 @@ test('a worker crash: loaded modes go cold with the reason; a crash under a load
   assert.deepEqual([again.load, again.warmup], ['ran', 'ran']);
   assert.equal(engine.loads.filter((k) => k === 'm1').length, 2);
 
-  const crash = new Error('the inference worker crashed');
-  crash.name = 'EngineCrashedError';
+  const crash = new EngineCrashedError('the inference worker crashed');
   const load = engine.load.bind(engine);
   engine.load = async () => {
     throw crash;

@@ -1,0 +1,157 @@
+// The daemon process: builds the parts from the command line (log, cache folder, engine, modes,
+// Daemon), serves them on stdio or a socket, preloads, and stops them in order. main.ts only
+// parses the command line and hands it here.
+import * as net from 'node:net';
+import * as path from 'node:path';
+import { version } from '../../package.json';
+import { ExitCodes } from '../api/constants';
+import { defaultCacheDir } from '../api/paths';
+import { WorkerEngine } from '../engine/workerEngine';
+import { builtinModes } from '../models/catalogue';
+import { ModeDef } from '../models/modeDef';
+import { defaultModelsDir } from '../models/modelFiles';
+import { loadDefinitionsFile } from '../models/userModes';
+import { RecentModes } from '../registry/recentModes';
+import { DaemonArgs } from '../server/cli';
+import { CliError } from '../server/cliError';
+import { Daemon } from '../server/daemon';
+import { usableCacheDir } from './cacheDir';
+import { Log, makeLogger } from './logger';
+import { preload } from './preload';
+import { preparingEngine } from './preparingEngine';
+import { serveSocket, serveStdio } from './serve';
+import { SocketFileId, removeIfOurs, socketFileId, stillOurs } from './socketFile';
+
+/** How long answers already on their way (1006 refusals among them) get before connections close. */
+const DRAIN_MS = 100;
+/** The engine gets this long to free its sessions before the process exits anyway. */
+const CLOSE_GRACE_MS = 3000;
+
+export class DaemonProcess {
+  readonly daemon: Daemon;
+  private readonly engine: WorkerEngine;
+  private readonly recent: RecentModes;
+  private server: net.Server | undefined;
+  private socketId: SocketFileId | undefined;
+  private idleTimer: NodeJS.Timeout | undefined;
+  private stopping = false;
+  private readonly cacheDir: string;
+
+  /** Reads what must be read before the daemon exists (the --models file), then builds it. */
+  static async create(args: DaemonArgs, log: Log = makeLogger(args.logLevel)): Promise<DaemonProcess> {
+    const modelsDir = path.resolve(args.modelsDir ?? defaultModelsDir());
+    const modes = builtinModes(modelsDir);
+    if (args.modelsFile) modes.push(...(await userModesFile(args.modelsFile, modes, log)));
+    return new DaemonProcess(args, log, modelsDir, modes);
+  }
+
+  private constructor(
+    private readonly args: DaemonArgs,
+    private readonly log: Log,
+    modelsDir: string,
+    modes: ModeDef[],
+  ) {
+    const cacheDir = (this.cacheDir = usableCacheDir(args.cacheDir ?? defaultCacheDir(), log));
+    this.engine = new WorkerEngine({
+      provider: args.provider,
+      log,
+      cacheDir,
+      cachePolicy: { maxBytes: args.cacheMaxMb * 1024 * 1024, maxAgeDays: args.cacheMaxDays },
+      onCrash: (e) => this.engineCrashed(e),
+    });
+    this.recent = new RecentModes(cacheDir, log);
+    this.daemon = new Daemon(modes, preparingEngine(this.engine, modelsDir, log), {
+      version,
+      maxPixels: args.maxPixels,
+      maxQueue: args.maxQueue,
+      maxImageBytes: args.maxImageBytes,
+      warmupIterations: args.warmupIterations,
+      keepAliveMs: args.keepAliveMinutes * 60_000,
+      maxLoadedModels: args.maxLoadedModels,
+      maxRssBytes: args.maxRssMb * 1024 * 1024,
+      recent: this.recent,
+      log,
+      onShutdown: () => void this.stop(0, 'shutdown request'),
+      onClientsChanged: (n) => this.clientsChanged(n),
+    });
+  }
+
+  /** Serves the transport (throws ListenError when the socket is taken), then preloads in the background. */
+  async start(): Promise<void> {
+    const t = this.args.transport;
+    if (t.kind === 'stdio') {
+      serveStdio(this.daemon, () => void this.stop(0, 'stdin closed'));
+    } else {
+      this.server = await serveSocket(this.daemon, t.path, this.args.maxImageBytes, this.log);
+      this.socketId = socketFileId(t.path);
+      this.clientsChanged(this.daemon.connectionCount);
+      this.log('info', `listening on ${t.path} (pid ${process.pid}, cache ${this.cacheDir})`);
+    }
+    const recentCount = this.args.preloadRecent ?? (t.kind === 'listen' ? 2 : 0);
+    void preload(this.daemon, { asked: this.args.preload, recent: this.recent.list().slice(0, recentCount) }, this.log, () => this.stopping);
+  }
+
+  /** Refuses new work, lets answers drain, closes connections, the socket and the engine, and exits. */
+  async stop(code: number, why: string): Promise<void> {
+    if (this.stopping) return;
+    this.stopping = true;
+    this.log('info', `stopping: ${why}`);
+    clearTimeout(this.idleTimer);
+    this.daemon.beginShutdown();
+    await new Promise((r) => setTimeout(r, DRAIN_MS));
+    this.daemon.closeConnections();
+    this.closeSocket();
+    const timer = setTimeout(() => process.exit(code), CLOSE_GRACE_MS);
+    await this.engine.close().catch(() => undefined);
+    clearTimeout(timer);
+    process.exit(code);
+  }
+
+  /**
+   * Closes the listening socket and removes its file, only if the file at the path is still the
+   * one we created: a newer daemon may have replaced it with its own. libuv unlinks the path when
+   * a listening socket closes, so a socket that is no longer ours is left open (nobody can reach
+   * it by path any more) and goes with the process.
+   */
+  private closeSocket(): void {
+    if (!this.server) return;
+    const id = this.socketId;
+    if (id && !stillOurs(id)) {
+      this.log('info', `${id.path} is no longer ours; left in place`);
+      return;
+    }
+    this.server.close();
+    removeIfOurs(id);
+  }
+
+  /** A dead worker takes its sessions along: the registry then reports those modes cold. */
+  private engineCrashed(e: Error): void {
+    this.log('error', `the inference worker crashed: ${e.message}`);
+    this.daemon.registry.engineLost(e.message);
+  }
+
+  /** With --listen, the daemon exits after --idle-exit-seconds without a client. */
+  private clientsChanged(connections: number): void {
+    if (this.args.transport.kind !== 'listen') return;
+    clearTimeout(this.idleTimer);
+    const s = this.args.idleExitSeconds;
+    if (connections === 0) this.idleTimer = setTimeout(() => void this.stop(0, `no client for ${s} s`), s * 1000);
+  }
+}
+
+/**
+ * User modes from --models: a definition with a mistake is skipped (said in the log, field
+ * named); a file that cannot be read or parsed stops the start (exit 2), as any bad option does.
+ */
+async function userModesFile(file: string, builtins: ModeDef[], log: Log): Promise<ModeDef[]> {
+  let loaded;
+  try {
+    loaded = await loadDefinitionsFile(file, new Set(builtins.map((m) => m.id)));
+  } catch (e) {
+    throw new CliError((e as Error).message, ExitCodes.BadUsage);
+  }
+  const { defs, errors } = loaded;
+  for (const e of errors) log('warn', `--models ${file}: mode ${e.id ? `'${e.id}'` : `#${e.index + 1}`} skipped: ${e.message}`);
+  log('info', `--models ${file}: ${defs.length} user mode(s): ${defs.map((d) => d.id).join(', ') || 'none'}`);
+  return defs;
+}

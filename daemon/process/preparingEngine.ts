@@ -1,0 +1,38 @@
+// The built-in model files are prepared (checked, and the ISNet graph rewritten) on the first
+// load that needs them, so that starting the daemon stays instant. The work itself runs in the
+// engine's worker thread: hashing and rewriting 88 MB would stall the main thread, which only
+// speaks the protocol.
+import * as path from 'node:path';
+import { Engine } from '../engine/engine';
+import { Log } from './logger';
+
+/** An engine that can prepare the models folder off the main thread (WorkerEngine does). */
+export interface PreparableEngine extends Engine {
+  prepareModels(modelsDir: string): Promise<unknown>;
+}
+
+export function preparingEngine(engine: PreparableEngine, modelsDir: string, log: Log): Engine {
+  let prepared: Promise<unknown> | undefined;
+  const prepare = () =>
+    (prepared ??= engine.prepareModels(modelsDir).catch((e) => {
+      prepared = undefined;
+      log('error', `could not prepare the models in ${modelsDir}: ${(e as Error).message}`);
+    }));
+  return {
+    get providers() {
+      return engine.providers;
+    },
+    get provider() {
+      return engine.provider;
+    },
+    // A failed preparation shows as the load's own 1004 (missing file); the log has the cause.
+    load: async (model) => {
+      if (model.file.startsWith(modelsDir + path.sep)) await prepare();
+      return engine.load(model);
+    },
+    unload: (key) => engine.unload(key),
+    warmup: (mode, iterations) => engine.warmup(mode, iterations),
+    segment: (mode, image, opts) => engine.segment(mode, image, opts),
+    close: () => engine.close(),
+  };
+}

@@ -1,0 +1,92 @@
+// seglens/segment: refuse early when the line is full, make the mode ready, run the engine in
+// the queue, and watch each warm mode's speed (a mode that got slow is re-warmed once idle).
+import { CancellationToken } from 'vscode-jsonrpc/node';
+import * as P from '../api/protocol';
+import { Engine } from '../engine/engine';
+import { DegradationDetector } from '../registry/degradation';
+import { JobQueue } from '../registry/jobQueue';
+import { Registry } from '../registry/registry';
+import { DaemonMetrics } from './metrics';
+import { decodeBase64, displayMaxSide, segmentExtras } from './params';
+
+export interface SegmenterOptions {
+  maxPixels: number;
+  maxImageBytes: number;
+  metrics: DaemonMetrics;
+  /** Logs to stderr. */
+  log: (level: P.LogLevel, message: string) => void;
+  /** Logs to stderr and to every client. */
+  announce: (level: P.LogLevel, message: string) => void;
+  shuttingDown: () => boolean;
+}
+
+export class Segmenter {
+  private readonly detectors = new Map<string, DegradationDetector>();
+
+  constructor(
+    private readonly registry: Registry,
+    private readonly engine: Engine,
+    private readonly queue: JobQueue,
+    private readonly opts: SegmenterOptions,
+  ) {}
+
+  async segment(p: P.SegmentParams, token: CancellationToken): Promise<P.SegmentResult> {
+    const def = this.registry.def(p.mode);
+    // Refuse at once when the line is full, before decoding base64 or loading anything.
+    this.queue.checkCapacity();
+    const image = 'path' in p.image ? { path: p.image.path } : { bytes: decodeBase64(p.image.base64, this.opts.maxImageBytes) };
+    const wasWarm = this.registry.isWarm(p.mode);
+    const t0 = performance.now();
+    if (!wasWarm) await this.registry.ensureReady(p.mode, true);
+    const readyMs = performance.now() - t0;
+    const opts = { maxPixels: this.opts.maxPixels, confidence: p.confidence === true && def.task === 'semantic', displayMaxSide: displayMaxSide(p.displayImage) };
+    const run = () => this.engine.segment(def, image, opts);
+    const { value: out, queueMs } = await this.queue.run(run, { limited: true, token });
+    const t = out.timings;
+    this.registry.recordInference(p.mode, t.inferenceMs);
+    this.checkDegradation(p.mode, t.inferenceMs);
+    this.opts.metrics.inferenceSeconds.observe({ mode: p.mode }, t.inferenceMs / 1000);
+    return {
+      mode: p.mode,
+      width: out.width,
+      height: out.height,
+      maskPng: Buffer.from(out.maskPng).toString('base64'),
+      classes: out.classes,
+      wasWarm,
+      ...segmentExtras(out),
+      timings: {
+        queueMs: r1(queueMs + readyMs),
+        decodeMs: r1(t.decodeMs),
+        preprocessMs: r1(t.preprocessMs),
+        inferenceMs: r1(t.inferenceMs),
+        postprocessMs: r1(t.postprocessMs),
+        totalMs: r1(performance.now() - t0),
+      },
+    };
+  }
+
+  /** After every warm-up the baseline of the degradation check is measured anew. */
+  warmedUp(mode: string): void {
+    this.detector(mode).reset();
+  }
+
+  /** A warm mode got slow (median of recent runs over 1.5x its baseline): re-warm it once the line is idle. */
+  private checkDegradation(mode: string, inferenceMs: number): void {
+    if (!this.detector(mode).record(inferenceMs)) return;
+    const baseline = this.detector(mode).baselineMs ?? 0;
+    this.queue.whenIdle(() => {
+      if (this.opts.shuttingDown() || !this.registry.isWarm(mode)) return;
+      this.opts.metrics.rewarmDegraded.inc({ mode });
+      this.opts.announce('info', `${mode} got slower than ${Math.round(baseline)} ms x 1.5: re-warming it`);
+      this.registry.warmup(mode, true).catch((e) => this.opts.log('warn', `re-warm of ${mode} failed: ${(e as Error).message}`));
+    });
+  }
+
+  private detector(mode: string): DegradationDetector {
+    let d = this.detectors.get(mode);
+    if (!d) this.detectors.set(mode, (d = new DegradationDetector()));
+    return d;
+  }
+}
+
+const r1 = (ms: number) => Math.round(ms * 10) / 10;

@@ -60,7 +60,8 @@ export class StatusBar implements vscode.Disposable {
     this.item.text = view.text;
     this.item.backgroundColor = view.error ? new vscode.ThemeColor('statusBarItem.errorBackground') : undefined;
     const tooltip = new vscode.MarkdownString(view.tooltip, true);
-    tooltip.isTrusted = true; // command: links
+    // Only SegLens's own commands run from its links: the tooltip shows what a daemon said.
+    tooltip.isTrusted = view.trust;
     this.item.tooltip = tooltip;
     this.item.accessibilityInformation = { label: `SegLens: ${view.text.replace(/\$\([^)]*\)\s*/g, '')}. Click to switch mode.` };
     this.viewEmitter.fire(view);

@@ -1,5 +1,5 @@
 // A stand-in for the `vscode` module, for unit tests of extension code that only needs a few
-// of its values (Uri.joinPath, a webview's asWebviewUri and cspSource). Installed into Node's
+// of its values (Uri.joinPath, a webview's asWebviewUri and cspSource, a status bar item). Installed into Node's
 // module loader: import the code under test dynamically after calling installFakeVscode().
 import Module from 'node:module';
 
@@ -16,7 +16,55 @@ export class FakeUri {
   }
 }
 
-export const fakeVscode = { Uri: FakeUri };
+class FakeEventEmitter<T> {
+  private listeners: ((e: T) => void)[] = [];
+  event = (l: (e: T) => void) => {
+    this.listeners.push(l);
+    return { dispose: () => (this.listeners = this.listeners.filter((x) => x !== l)) };
+  };
+  fire(e: T): void {
+    for (const l of this.listeners) l(e);
+  }
+  dispose(): void {
+    this.listeners = [];
+  }
+}
+
+export class FakeMarkdownString {
+  isTrusted?: boolean | { enabledCommands: readonly string[] };
+  constructor(
+    readonly value = '',
+    readonly supportThemeIcons = false,
+  ) {}
+}
+
+/** Status bar items created through the fake `window.createStatusBarItem`, newest last. */
+export const statusBarItems: { id: string; text: string; tooltip?: unknown; command?: string }[] = [];
+
+/** Settings read through the fake `workspace.getConfiguration(...).get(key, default)`. */
+export const fakeSettings = new Map<string, unknown>();
+
+export const fakeVscode = {
+  Uri: FakeUri,
+  EventEmitter: FakeEventEmitter,
+  MarkdownString: FakeMarkdownString,
+  ThemeColor: class {
+    constructor(readonly id: string) {}
+  },
+  StatusBarAlignment: { Left: 1, Right: 2 },
+  window: {
+    createStatusBarItem(id: string) {
+      const item = { id, text: '', show: () => undefined, dispose: () => undefined };
+      statusBarItems.push(item);
+      return item;
+    },
+  },
+  workspace: {
+    isTrusted: true,
+    getConfiguration: (section: string) => ({ get: <T>(key: string, d?: T) => (fakeSettings.has(`${section}.${key}`) ? fakeSettings.get(`${section}.${key}`) : d) }),
+    onDidChangeConfiguration: () => ({ dispose: () => undefined }),
+  },
+};
 
 let installed = false;
 export function installFakeVscode(): void {

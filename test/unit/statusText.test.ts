@@ -1,4 +1,6 @@
 import { test } from 'node:test';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import * as assert from 'node:assert/strict';
 import { StatusInput, statusText, escapeMarkdown, formatMs, STATUS_COMMANDS } from '../../extension/status/statusText';
 
@@ -61,4 +63,79 @@ test('helpers', () => {
   assert.equal(formatMs(12.4), '12 ms');
   assert.equal(formatMs(2940), '2.9 s');
   assert.equal(escapeMarkdown('a|b*c'), 'a\\|b\\*c');
+});
+
+// Issue #13, item 2: the tooltip shows what a daemon said, and a fake daemon must not be able to
+// put a link, HTML or a command in it.
+const EVIL_LINK = '[run me](command:workbench.action.terminal.sendSequence?%7B%22text%22%3A%22id%5Cn%22%7D)';
+const hostile = (): StatusInput =>
+  ({
+    daemon: 'ready',
+    mode: 'balanced',
+    pid: `1) ${EVIL_LINK} (`,
+    provider: `cpu\n\n${EVIL_LINK}`,
+    lastInference: { mode: `x](command:evil)`, ms: 5 },
+    modes: [
+      { id: 'balanced', label: `<img src=x onerror=alert(1)> ${EVIL_LINK}`, state: `warm ${EVIL_LINK}`, typicalMs: '](command:evil)', error: '<script>alert(1)</script>' },
+      { id: `evil](command:evil.run)`, label: 'Evil', state: 'warm' },
+      { id: 'text', label: 'Text', state: 'failed', error: `boom\n| ${EVIL_LINK} | <b>x</b>` },
+    ],
+  }) as unknown as StatusInput;
+
+/** Characters of `md` in `chars` that are not backslash-escaped (an even run of backslashes before them). */
+function unescaped(md: string, chars: string): string[] {
+  const found: string[] = [];
+  for (let i = 0; i < md.length; i++) {
+    if (!chars.includes(md[i])) continue;
+    let n = 0;
+    while (i - n - 1 >= 0 && md[i - n - 1] === '\\') n++;
+    if (n % 2 === 0) found.push(`${md[i]} at ${i}: …${md.slice(Math.max(0, i - 20), i + 20)}…`);
+  }
+  return found;
+}
+
+const OWN_ICONS = /\$\((flame|loading~spin|circle-outline|error|check)\)/g;
+
+test('hostile daemon fields: no link, HTML or command gets into the tooltip; bad values are dropped', () => {
+  const v = statusText(hostile());
+  const lines = v.tooltip.split('\n');
+  const links = lines.pop()!;
+  assert.equal(links, STATUS_COMMANDS.map(([l, c, h]) => `[${l}](command:${c} "${h}")`).join(' · '), 'our own links, last');
+  const body = lines.join('\n').replace(OWN_ICONS, '');
+  assert.deepEqual(unescaped(body, '[]<>`'), [], 'every bracket, angle bracket and backtick from the daemon is escaped: no link, autolink or HTML');
+  assert.ok(!/\n\s*\[/.test(body) && !v.tooltip.includes('\n\n[run'), 'a line break in a field does not start a new block');
+  assert.equal(v.text, '$(circle-outline) balanced · cold', 'an unknown state counts as cold');
+  assert.doesNotMatch(v.tooltip, /pid/, 'a pid that is not an integer is not shown');
+  assert.doesNotMatch(v.tooltip, /Evil/, 'a mode whose id does not match the id pattern is dropped');
+  assert.match(v.tooltip, /Last inference: –/, 'an invalid last-inference mode is dropped');
+  assert.match(v.tooltip, /\*\*text\*\* Text \| \$\(error\) failed \(boom \\\| \\\[run me\\\]/, 'errors are shown, escaped, on one line');
+  assert.deepEqual(v.trust, { enabledCommands: STATUS_COMMANDS.map(([, c]) => c) });
+});
+
+test('the status bar item trusts only SegLens commands in its tooltip (not isTrusted = true)', async () => {
+  const { installFakeVscode, statusBarItems, FakeMarkdownString } = await import('../helpers/fakeVscodeModule');
+  installFakeVscode();
+  const { StatusBar } = await import('../../extension/status/statusBar');
+  const h = hostile();
+  const none = () => ({ dispose: () => undefined });
+  const supervisor = { state: 'ready', lastError: undefined, connection: { shared: true, init: { pid: h.pid } }, onDidChangeState: none };
+  const store = {
+    modeInfos: h.modes.map((m) => ({ id: m.id, label: m.label, typicalMs: m.typicalMs })),
+    status: (id: string) => h.modes.find((m) => m.id === id),
+    provider: h.provider,
+    lastInference: h.lastInference,
+    onDidChange: none,
+  };
+  const bar = new StatusBar(supervisor as never, store as never);
+  const item = statusBarItems.at(-1)!;
+  assert.ok(item.tooltip instanceof FakeMarkdownString);
+  const declared = new Set(
+    (JSON.parse(fs.readFileSync(path.join(process.env.SEGLENS_ROOT ?? '.', 'package.json'), 'utf8')).contributes.commands as { command: string }[]).map((c) => c.command),
+  );
+  const trust = item.tooltip.isTrusted;
+  assert.notEqual(trust, true, 'not every command');
+  assert.ok(trust && typeof trust === 'object' && trust.enabledCommands.length > 0);
+  for (const c of trust.enabledCommands) assert.ok(declared.has(c), `${c} is one of SegLens's own commands`);
+  assert.deepEqual(unescaped(item.tooltip.value.split('\n').slice(0, -1).join('\n').replace(OWN_ICONS, ''), '[]<>'), []);
+  bar.dispose();
 });

@@ -32,6 +32,7 @@ const builds = [
   node('daemon/engine/engineWorker.ts', 'dist/engineWorker.js'),
   node('daemon/tools/modelsCli.ts', 'dist/models.js'),
   node('daemon/tools/preview.ts', 'dist/preview.js'),
+  node('daemon/tools/seglens.ts', 'dist/seglens.js', { banner: { js: '#!/usr/bin/env node' } }),
 ];
 if (existsSync('extension/extension.ts')) {
   builds.push(node('extension/extension.ts', 'dist/extension.js', { external: [...nativeExternal, 'vscode'] }));

@@ -333,6 +333,56 @@ export interface SelectModeResult {
  */
 export const SelectMode = new RequestType<SelectModeParams, SelectModeResult, void>('seglens/selectMode');
 
+// ---------------------------------------------------------------- ground truth (issue #15)
+
+export interface ScoreParams {
+  /** The mode that made the prediction: its task (binary/semantic) and labels. */
+  mode: string;
+  /** The predicted mask as `seglens/segment` returns it (`{base64: maskPng}`), or a mask PNG file. */
+  prediction: ImageSource;
+  /**
+   * Binary task: a grey, RGB or RGBA image, foreground = luminance >= 128 (Rec. 601), or
+   * alpha >= 128 when it has alpha. Semantic task: a class-index PNG (a palette PNG is read as
+   * its indices), 255 = ignored; Cityscapes `*_labelIds.png` is mapped to train ids when the
+   * mode's labels are the `cityscapes` preset.
+   */
+  groundTruth: ImageSource;
+}
+export interface ScoreClass {
+  id: number;
+  /** The mode's label for the id (`class N` beyond its labels). */
+  label: string;
+  iou: number;
+  /** Pixel counts (ignored pixels excluded), so folder scores can be summed: IoU = sum(I) / sum(U). */
+  intersection: number;
+  union: number;
+}
+export interface ScoreResult {
+  mode: string;
+  task: Task;
+  width: number;
+  height: number;
+  /** Binary: IoU of prediction foreground (mask >= 128) and ground truth foreground, 1 when both
+   * are empty. Semantic: the mean of `classes[].iou`. */
+  iou: number;
+  /** Binary only: 2TP / (2TP + FP + FN), 1 when both are empty. */
+  dice?: number;
+  /** Binary only: pixel counts. */
+  counts?: { truePositive: number; falsePositive: number; falseNegative: number; trueNegative: number };
+  /** Semantic only: the classes present in the prediction or the ground truth (ignored pixels excluded), by id. */
+  classes?: ScoreClass[];
+  /** Semantic only: correct pixels / pixels not ignored. */
+  pixelAccuracy?: number;
+  /** Semantic only: ground-truth pixels equal to 255. */
+  ignoredPixels?: number;
+}
+/**
+ * Client → daemon. Scores a predicted mask against ground truth. Errors: 1001/1002 for a ground
+ * truth (or prediction) file that cannot be read or decoded, 1007 when it cannot be compared
+ * (a size other than the prediction's; a semantic ground truth that is not a class-index image).
+ */
+export const Score = new RequestType<ScoreParams, ScoreResult, void>('seglens/score');
+
 /** JSON-RPC error codes the daemon answers with (PROTOCOL.md "Errors"). */
 export const ErrorCodes = {
   MethodNotFound: -32601,
@@ -346,5 +396,7 @@ export const ErrorCodes = {
   ModelLoadFailed: 1004,
   Overloaded: 1005,
   ShuttingDown: 1006,
+  /** seglens/score: the ground truth cannot be compared with the prediction (size, kind). */
+  GroundTruthMismatch: 1007,
 } as const;
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];

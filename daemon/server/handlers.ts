@@ -58,6 +58,7 @@ export function handlersFor(d: DaemonCore, client: Client): Record<string, Handl
       d.used(sp.mode, client);
       return d.segmenter.segment(sp, token);
     },
+    [P.Score.method]: (p) => d.segmenter.score(params.scoreParams(p)),
     [P.SelectMode.method]: (p) => {
       const { mode } = params.selectModeParams(p);
       d.registry.def(mode); // -32602 for an unknown mode

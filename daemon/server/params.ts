@@ -10,6 +10,7 @@ import {
   EnsureReadyParams,
   ErrorCodes,
   ImageSource,
+  ScoreParams,
   SegmentParams,
   SegmentResult,
   UnloadParams,
@@ -53,20 +54,29 @@ export function segmentParams(p: unknown): SegmentParams {
   const m = 'seglens/segment';
   const o = obj(p, m);
   const mode = str(o, 'mode', m);
-  const img = o.image;
-  if (img === undefined || img === null) throw invalidParams(`${m}: 'image' is missing: give {path} or {base64}`);
-  if (typeof img !== 'object' || Array.isArray(img)) throw invalidParams(`${m}: 'image' must be {path: string} or {base64: string}`);
-  const i = img as Obj;
-  let image: ImageSource;
-  if (i.path !== undefined) image = { path: str(i, 'path', `${m} image`) };
-  else if (i.base64 !== undefined) image = { base64: str(i, 'base64', `${m} image`) };
-  else throw invalidParams(`${m}: 'image' must have 'path' or 'base64'`);
-  const out: SegmentParams = { mode, image };
+  const out: SegmentParams = { mode, image: imageSource(o, 'image', m) };
   const confidence = optBool(o, 'confidence', m);
   if (confidence !== undefined) out.confidence = confidence;
   const display = displayImageParam(o.displayImage, m);
   if (display !== undefined) out.displayImage = display;
   return out;
+}
+
+/** `{path}` or `{base64}` in field `field`. */
+function imageSource(o: Obj, field: string, m: string): ImageSource {
+  const img = o[field];
+  if (img === undefined || img === null) throw invalidParams(`${m}: '${field}' is missing: give {path} or {base64}`);
+  if (typeof img !== 'object' || Array.isArray(img)) throw invalidParams(`${m}: '${field}' must be {path: string} or {base64: string}`);
+  const i = img as Obj;
+  if (i.path !== undefined) return { path: str(i, 'path', `${m} ${field}`) };
+  if (i.base64 !== undefined) return { base64: str(i, 'base64', `${m} ${field}`) };
+  throw invalidParams(`${m}: '${field}' must have 'path' or 'base64'`);
+}
+
+export function scoreParams(p: unknown): ScoreParams {
+  const m = 'seglens/score';
+  const o = obj(p, m);
+  return { mode: str(o, 'mode', m), prediction: imageSource(o, 'prediction', m), groundTruth: imageSource(o, 'groundTruth', m) };
 }
 
 function displayImageParam(v: unknown, m: string): boolean | DisplayImageRequest | undefined {
@@ -92,9 +102,9 @@ export function unloadParams(p: unknown): UnloadParams {
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 
 /** Decodes base64 strictly (Buffer.from silently skips junk) and bounds its size. */
-export function decodeBase64(data: string, maxBytes: number): Uint8Array {
+export function decodeBase64(data: string, maxBytes: number, what = "seglens/segment: 'image.base64'"): Uint8Array {
   const clean = data.replace(/\s+/g, '');
-  if (clean.length % 4 !== 0 || !BASE64.test(clean)) throw invalidParams("seglens/segment: 'image.base64' is not valid base64");
+  if (clean.length % 4 !== 0 || !BASE64.test(clean)) throw invalidParams(`${what} is not valid base64`);
   if ((clean.length / 4) * 3 > maxBytes) {
     throw new SegLensError(ErrorCodes.ImageTooLarge, `image data is larger than ${Math.round(maxBytes / 1048576)} MiB; pass a path instead`);
   }

@@ -8,6 +8,7 @@ import { JobQueue } from '../registry/jobQueue';
 import { Registry } from '../registry/registry';
 import { DaemonMetrics } from './metrics';
 import { decodeBase64, displayMaxSide, segmentExtras } from './params';
+import { scoreMask } from '../eval/score';
 
 export interface SegmenterOptions {
   maxPixels: number;
@@ -29,6 +30,12 @@ export class Segmenter {
     private readonly queue: JobQueue,
     private readonly opts: SegmenterOptions,
   ) {}
+
+  /** seglens/score (daemon/eval/score.ts), under the same size limits as segment. */
+  score(p: P.ScoreParams): Promise<P.ScoreResult> {
+    const decode = (data: string) => decodeBase64(data, this.opts.maxImageBytes, 'seglens/score: base64');
+    return scoreMask(this.registry.def(p.mode), p, { maxPixels: this.opts.maxPixels, decodeBase64: decode });
+  }
 
   async segment(p: P.SegmentParams, token: CancellationToken): Promise<P.SegmentResult> {
     const def = this.registry.def(p.mode);

@@ -1,0 +1,98 @@
+// `seglens/score`: reads a predicted mask and its ground truth, checks they can be compared,
+// and scores them (scores.ts). Runs on the daemon's main thread: decoding is sharp's (off the
+// event loop) or zlib's; the counting loops are one pass over the pixels.
+import { promises as fsp } from 'node:fs';
+import sharp from 'sharp';
+import { SegLensError } from '../api/errors';
+import { PRESETS } from '../api/presets';
+import { ErrorCodes, ImageSource, ModeInfo, ScoreParams, ScoreResult } from '../api/protocol';
+import { probeImage } from '../engine/pipeline/imageIO';
+import { readIndexPng } from './pngIndices';
+import { CITYSCAPES_LABEL_TO_TRAIN, binaryScores, groundTruthForeground, mapIds, predictionForeground, semanticScores } from './scores';
+
+export interface ScoreLimits {
+  maxPixels: number;
+  /** Turns `{base64}` into bytes (strict, size-bounded: params.decodeBase64). */
+  decodeBase64: (data: string) => Uint8Array;
+}
+
+interface Plane {
+  width: number;
+  height: number;
+  /** Interleaved samples, `channels` per pixel. */
+  data: Uint8Array;
+  channels: number;
+  palette: boolean;
+}
+
+const mismatch = (message: string) => new SegLensError(ErrorCodes.GroundTruthMismatch, message);
+
+async function readSource(src: ImageSource, what: string, limits: ScoreLimits): Promise<Uint8Array> {
+  if ('base64' in src) return limits.decodeBase64(src.base64);
+  try {
+    return await fsp.readFile(src.path);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a directory' : (e as Error).message;
+    throw new SegLensError(ErrorCodes.ImageNotFound, `${what} not found or not readable: ${src.path} (${why})`);
+  }
+}
+
+/** Decodes to samples: palette and grey PNGs as stored (indices), anything else through sharp. */
+async function decodePlane(bytes: Uint8Array, what: string, limits: ScoreLimits): Promise<Plane> {
+  // Header first: dimensions are checked against the pixel limit before anything is inflated.
+  const header = await probeImage(bytes, limits.maxPixels, what);
+  try {
+    const idx = readIndexPng(bytes);
+    if (idx) return { width: idx.width, height: idx.height, data: idx.data, channels: 1, palette: idx.colorType === 'palette' };
+    const { data, info } = await sharp(bytes, { limitInputPixels: header.width * header.height, failOn: 'error', pages: 1 })
+      .rotate()
+      .raw({ depth: 'uchar' })
+      .toBuffer({ resolveWithObject: true });
+    return { width: info.width, height: info.height, data, channels: info.channels, palette: false };
+  } catch (e) {
+    throw new SegLensError(ErrorCodes.ImageUndecodable, `${what} could not be decoded (${(e as Error).message.split('\n')[0]})`);
+  }
+}
+
+const sourceName = (src: ImageSource, what: string) => ('path' in src ? `${what} ${src.path}` : `${what} (base64)`);
+
+/** The first channel of a one- or two-channel (grey + alpha) plane. */
+function firstChannel(p: Plane): Uint8Array {
+  if (p.channels === 1) return p.data;
+  const out = new Uint8Array(p.width * p.height);
+  for (let i = 0; i < out.length; i++) out[i] = p.data[i * p.channels];
+  return out;
+}
+
+const isCityscapes = (labels: string[]) => labels.length === PRESETS.cityscapes.labels.length && labels.every((l, i) => l === PRESETS.cityscapes.labels[i]);
+
+export async function scoreMask(mode: ModeInfo, p: ScoreParams, limits: ScoreLimits): Promise<ScoreResult> {
+  const predWhat = sourceName(p.prediction, 'prediction');
+  const gtWhat = sourceName(p.groundTruth, 'ground truth');
+  const [predBytes, gtBytes] = await Promise.all([readSource(p.prediction, 'prediction', limits), readSource(p.groundTruth, 'ground truth', limits)]);
+  const [pred, gt] = await Promise.all([decodePlane(predBytes, predWhat, limits), decodePlane(gtBytes, gtWhat, limits)]);
+  if (pred.channels > 2) throw new SegLensError(ErrorCodes.InvalidParams, `${predWhat} has ${pred.channels} channels; give the grey mask PNG seglens/segment returned`);
+  if (gt.width !== pred.width || gt.height !== pred.height) {
+    throw mismatch(`${gtWhat} is ${gt.width}x${gt.height}, the image is ${pred.width}x${pred.height}: ground truth must have the image's size`);
+  }
+  const predMask = firstChannel(pred);
+  const base = { mode: mode.id, task: mode.task, width: pred.width, height: pred.height };
+  if (mode.task === 'binary') {
+    const s = binaryScores(predictionForeground(predMask), groundTruthForeground(gt.data, gt.channels));
+    return { ...base, iou: s.iou, dice: s.dice, counts: s.counts };
+  }
+  if (gt.channels !== 1) {
+    throw mismatch(`${gtWhat} has ${gt.channels} channels: a semantic ground truth must be a class-index PNG (grey or palette)`);
+  }
+  let gtIds = gt.data;
+  if (isCityscapes(mode.labels) && 'path' in p.groundTruth && /_labelIds\.png$/i.test(p.groundTruth.path)) gtIds = mapIds(gtIds, CITYSCAPES_LABEL_TO_TRAIN);
+  const s = semanticScores(predMask, gtIds);
+  return {
+    ...base,
+    iou: s.iou,
+    pixelAccuracy: s.pixelAccuracy,
+    ignoredPixels: s.ignoredPixels,
+    classes: s.classes.map((c) => ({ id: c.id, label: mode.labels[c.id] ?? `class ${c.id}`, iou: c.iou, intersection: c.intersection, union: c.union })),
+  };
+}

@@ -1,0 +1,27 @@
+// Writing outputs: never over an existing file without --overwrite, and never half-written
+// (a temporary file in the same folder, renamed into place once complete).
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+
+const pending = new Set<string>();
+
+/** Writes `data` to `file` atomically (temp + rename). */
+export async function writeAtomic(file: string, data: string | Uint8Array): Promise<void> {
+  await fs.promises.mkdir(path.dirname(file), { recursive: true });
+  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.tmp`);
+  pending.add(tmp);
+  try {
+    await fs.promises.writeFile(tmp, data);
+    await fs.promises.rename(tmp, file);
+  } finally {
+    pending.delete(tmp);
+    await fs.promises.rm(tmp, { force: true });
+  }
+}
+
+/** Removes temporary files of writes still under way (on an interrupt). */
+export function removePending(): void {
+  for (const t of pending) fs.rmSync(t, { force: true });
+}
+
+export const exists = (file: string) => fs.existsSync(file);

@@ -17,8 +17,10 @@ export async function connectShared(): Promise<DaemonClient | undefined> {
     client = await connectSocket(sharedSocketPath(), 1500);
     await client.initialize({ clientName: CLIENT_NAME, clientVersion: version, initializeTimeoutMs: 5000 });
     return client;
-  } catch {
+  } catch (e) {
     client?.dispose();
+    // A socket folder that is not private is refused (issue #13): say so rather than fall back silently.
+    if ((e as NodeJS.ErrnoException).code === 'EUNSAFE') process.stderr.write(`seglens: not using the shared daemon: ${(e as Error).message}\n`);
     return undefined;
   }
 }

@@ -1,5 +1,5 @@
 // seglens/segment: refuse early when the line is full, make the mode ready, run the engine in
-// the queue, and watch each warm mode's speed (a mode that got slow is re-warmed once idle).
+// the queue, and watch each warm mode's speed (a mode that got slow is re-warmed once idle); seglens/score.
 import { CancellationToken } from 'vscode-jsonrpc/node';
 import * as P from '../api/protocol';
 import { Engine } from '../engine/engine';

@@ -6,6 +6,7 @@ import { SegLensError, invalidParams } from '../api/errors';
 import { JobQueue } from './jobQueue';
 import { ModelCache } from './modelCache';
 import { ModeDef } from '../models/modeDef';
+import { isUserModeDef } from '../models/userModes';
 import { EnsureReadyResult, ErrorCodes, LoadOutcome, ModeState, ModeStatus, WarmupResult } from '../api/protocol';
 
 interface Flight {
@@ -298,8 +299,9 @@ export class Registry {
     throw new SegLensError(ErrorCodes.ModelLoadFailed, `mode ${e.def.id}: ${message}`);
   }
 
+  /** A request's own count, else the user mode's own warmupIterations, else --warmup-iterations, else the mode's default. */
   private iterationsFor(e: Entry, requested?: number): number {
-    return requested ?? this.defaultIterations ?? e.def.warmupIterations;
+    return requested ?? ownIterations(e.def) ?? this.defaultIterations ?? e.def.warmupIterations;
   }
 
   private setState(e: Entry, state: ModeState): void {
@@ -316,6 +318,11 @@ export class Registry {
     if (!e) throw invalidParams(`unknown mode '${mode}'; known modes: ${[...this.entries.keys()].join(', ')}`);
     return e;
   }
+}
+
+/** The warmupIterations a user definition sets itself (built-in modes and definitions without it follow the daemon's flag). */
+function ownIterations(def: ModeDef): number | undefined {
+  return isUserModeDef(def) && def.definition.warmupIterations !== undefined ? def.warmupIterations : undefined;
 }
 
 const newEntry = (def: ModeDef): Entry => ({ def, state: 'cold', loaded: false, warm: false, warmups: 0, active: 0, drained: [] });

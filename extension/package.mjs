@@ -63,7 +63,7 @@ if (!modelFiles().some((f) => f.endsWith('.onnx'))) run(process.execPath, ['dist
 const stage = fs.mkdtempSync(path.join(os.tmpdir(), 'seglens-vsix-'));
 const copy = (rel, filter) => fs.cpSync(path.join(root, rel), path.join(stage, rel), { recursive: true, filter, dereference: true });
 try {
-  for (const f of ['README.md', 'LICENSE', 'LICENSE.md', 'CHANGELOG.md', '.vscodeignore']) if (fs.existsSync(path.join(root, f))) copy(f);
+  for (const f of ['README.md', 'LICENSE', 'LICENSE.md', 'THIRD-PARTY-NOTICES.md', 'CHANGELOG.md', '.vscodeignore']) if (fs.existsSync(path.join(root, f))) copy(f);
   for (const f of ['extension.js', 'daemon.js', 'engineWorker.js', 'webview.js']) copy(path.join('dist', f));
   copy('media/webview');
   if (fs.existsSync(path.join(root, 'media/icon.png'))) copy('media/icon.png');
@@ -132,7 +132,8 @@ async function smoke(vsix) {
   try {
     run('unzip', ['-q', vsix, '-d', dir]);
     const ext = path.join(dir, 'extension');
-    for (const f of ['package.json', 'dist/extension.js', 'dist/daemon.js', 'dist/webview.js', 'media/webview/preview.css']) {
+    // The licence and third-party notices travel with the binaries (vsce renames LICENSE to LICENSE.txt).
+    for (const f of ['package.json', 'LICENSE.txt', 'THIRD-PARTY-NOTICES.md', 'dist/extension.js', 'dist/daemon.js', 'dist/webview.js', 'media/webview/preview.css']) {
       if (!fs.existsSync(path.join(ext, f))) throw new Error(`the VSIX lacks extension/${f}`);
     }
     const { createMessageConnection, StreamMessageReader, StreamMessageWriter } = require('vscode-jsonrpc/node');

@@ -16,7 +16,6 @@ function findRoot(): string {
 
 export const repoRoot = findRoot();
 export const daemonJs = path.join(repoRoot, 'dist', 'daemon.js');
-export const workerJs = path.join(repoRoot, 'dist', 'engineWorker.js');
 export const modelsDir = path.join(repoRoot, 'models');
 export const samplesDir = path.join(repoRoot, 'media', 'samples');
 

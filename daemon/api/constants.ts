@@ -7,10 +7,6 @@
 export const LOG_LEVELS = ['error', 'warn', 'info', 'debug'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
-export function isLogLevel(v: unknown): v is LogLevel {
-  return typeof v === 'string' && (LOG_LEVELS as readonly string[]).includes(v);
-}
-
 /** `--provider` / `seglens.executionProvider`: 'auto', or one ONNX Runtime execution provider. */
 export const PROVIDER_CHOICES = ['auto', 'cpu', 'cuda', 'dml', 'coreml'] as const;
 export type ProviderChoice = (typeof PROVIDER_CHOICES)[number];
@@ -34,4 +30,3 @@ export const ExitCodes = {
   /** Another daemon already listens on the `--listen` path. */
   AlreadyRunning: 3,
 } as const;
-export type ExitCode = (typeof ExitCodes)[keyof typeof ExitCodes];

@@ -16,7 +16,7 @@ import type { ModeDef, ModelRef } from '../models/modeDef';
 import { ensureModels } from '../models/modelFiles';
 import { ErrorCodes } from '../api/protocol';
 import { CacheOutcome, OptimizedModelCache } from './optimizedCache';
-import { defaultIntraOpThreads } from './cpuCores';
+import { baseSessionOptions, engineThreads } from './sessionOptions';
 import { ProviderChoice, ProviderName, createWithFallback, gpuLibrariesPresent, ortBinDir } from './provider';
 import {
   BufferPool,
@@ -45,7 +45,7 @@ const port = parentPort;
 if (!port) throw new Error('engineWorker.js must run in a worker thread (started by WorkerEngine)');
 const init = (workerData ?? {}) as WorkerInit;
 const choice: ProviderChoice = init.provider ?? 'auto';
-const threads = init.threads && init.threads > 0 ? init.threads : defaultIntraOpThreads();
+const threads = engineThreads(init.threads);
 // Optimised-graph cache under --cache-dir (off without one).
 const optimized = new OptimizedModelCache(ort, init.cacheDir, (level, message) => log(level, message), init.cachePolicy);
 
@@ -104,15 +104,7 @@ async function load(ref: ModelRef): Promise<LoadInfo> {
     if (got.toLowerCase() !== ref.sha256.toLowerCase()) throw modelError(ref, `checksum mismatch: sha256 ${got}, expected ${ref.sha256}; the file is corrupt or a different model`);
   }
   const binDir = ortBinDir();
-  const base: ort.InferenceSession.SessionOptions = {
-    graphOptimizationLevel: 'all',
-    executionMode: 'sequential',
-    intraOpNumThreads: threads,
-    interOpNumThreads: 1,
-    enableMemPattern: false,
-    enableCpuMemArena: true,
-    logSeverityLevel: 3,
-  };
+  const base = baseSessionOptions(threads);
   let result;
   try {
     result = await createWithFallback(

@@ -1,0 +1,84 @@
+// Bench settings: paths, the modes each figure uses, command-line options, progress lines.
+import * as path from 'node:path';
+
+
+
+export const ROOT = path.resolve(__dirname, '..');
+export const DAEMON_JS = path.join(ROOT, 'dist', 'daemon.js');
+export const MODELS_DIR = path.join(ROOT, 'models');
+export const SAMPLES_DIR = path.join(ROOT, 'media', 'samples');
+export const REFERENCE_DIR = path.join(ROOT, 'bench', 'reference');
+export const REFERENCE_PKG = '@imgly/background-removal-node';
+export const MAX_PIXELS = 64_000_000;
+
+/** Modes used per part (said in each figure's detail). */
+export const MODES = {
+  ready: 'fast', // P1, P2: the cheapest cold load + warm-up
+  preview: 'balanced', // P5: the extension's default mode
+  steady: 'accurate', // P3, P4: the reference ISNet pipeline (1024x1024)
+  quick: 'fast', // P6 numerator, latency/throughput, RSS run
+  all: ['fast', 'balanced', 'accurate', 'sota'], // P7
+};
+
+export interface Settings {
+  quick: boolean;
+  out: string;
+  reference: boolean;
+  /** Timed runs per measurement (each run covers every photo where photos apply). */
+  runs: number;
+  /** P2 races. */
+  races: number;
+  /** P5 restart pairs. */
+  restartPairs: number;
+  /** Requests per client at each concurrency level. */
+  perClient: number;
+  levels: number[];
+  /** Requests in the RSS run. */
+  rssRequests: number;
+  rssEvery: number;
+  /** Use only the first N photos (--smoke). */
+  photoLimit?: number;
+}
+
+export function parseArgs(argv: string[]): Settings {
+  let quick = false;
+  let out = path.join(ROOT, 'bench', 'results.json');
+  let reference = true;
+  let smoke = false;
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '--quick') quick = true;
+    else if (a === '--out') {
+      const v = argv[++i];
+      if (!v) fail('--out needs a file name');
+      out = path.resolve(v);
+    } else if (a === '--no-reference') reference = false;
+    else if (a === '--smoke') smoke = true;
+    else if (a === '--help' || a === '-h') {
+      process.stdout.write(
+        'usage: npm run bench -- [--quick] [--out FILE] [--no-reference]\n' +
+          '  --quick         3 runs instead of 5, 3 requests per client, a 50-request RSS run (about 5 minutes on an idle 2-core machine)\n' +
+          '  --out FILE      where to write the JSON (default bench/results.json)\n' +
+          '  --no-reference  skip the @imgly/background-removal-node reference (P4 is then null)\n' +
+          '  --smoke         one run of everything on two photos: checks the plumbing, the figures mean nothing\n',
+      );
+      process.exit(0);
+    } else fail(`unknown option ${a} (try --help)`);
+  }
+  if (smoke) return { quick: true, out, reference, runs: 1, races: 1, restartPairs: 1, perClient: 1, levels: [1, 2], rssRequests: 4, rssEvery: 2, photoLimit: 2 };
+  return quick
+    ? { quick, out, reference, runs: 3, races: 3, restartPairs: 3, perClient: 3, levels: [1, 2, 4, 8], rssRequests: 50, rssEvery: 5 }
+    : { quick, out, reference, runs: 5, races: 5, restartPairs: 5, perClient: 5, levels: [1, 2, 4, 8], rssRequests: 200, rssEvery: 10 };
+}
+
+export function fail(message: string): never {
+  process.stderr.write(`bench: ${message}\n`);
+  process.exit(2);
+}
+
+export const t0Bench = performance.now();
+export function progress(message: string): void {
+  const s = ((performance.now() - t0Bench) / 1000).toFixed(0).padStart(4);
+  process.stderr.write(`[bench ${s}s] ${message}\n`);
+}
+

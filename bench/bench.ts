@@ -17,10 +17,12 @@
 //      accurate inference); then the reference again for the second half of the runs
 //      (phases/steady.ts);
 //   4. P5: pairs of daemons on one fresh cache folder: the very first preview, then the first
-//      preview after a restart (phases/restart.ts);
+//      preview after a restart (phases/restart.ts); P11: the very first preview against its
+//      session creation + one steady inference (phases/firstPreview.ts);
 //   5. one daemon on a fresh cache folder: P1 (cold vs second client's warm ensureReady), P2
 //      (10 clients racing on a cold mode), latency and throughput at 1/2/4/8 clients (fast),
-//      RSS across a 200-request run (fast) (phases/ready.ts, phases/load.ts);
+//      RSS across a 200-request run (fast), P8: status / warm ensureReady during a sota
+//      inference (phases/ready.ts, phases/load.ts, phases/responsiveness.ts);
 //   6. P7: a fresh daemon with the four ISNet modes warm (phases/allWarm.ts).
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -31,6 +33,8 @@ import { measureAllWarm } from './phases/allWarm';
 import { measureConcurrency, measureRssRun } from './phases/load';
 import { measureRace, measureReady } from './phases/ready';
 import { ensureReferenceInstalled, p4Figure, ReferenceResult, runReference } from './phases/reference';
+import { measureFirstPreview } from './phases/firstPreview';
+import { measureResponsiveness } from './phases/responsiveness';
 import { measureRestart } from './phases/restart';
 import { measureSteady, SteadyResult } from './phases/steady';
 import { details, type Figure, KEYS, table } from './report';
@@ -99,6 +103,8 @@ async function restartPairs(s: Settings, list: string[], results: Results): Prom
     afterRestartFromSpawnMs: od.afterRestartFromSpawnMs,
     ratioWithoutWarmup: od.ratioWithoutWarmup,
   };
+  progress(`P11: ${s.restartPairs} very first previews on fresh daemons (mode ${MODES.preview}, VS Code's warm-up setting)`);
+  results.P11 = stamp(await measureFirstPreview(s, list[0]));
 }
 
 /** Phase 5: one daemon for readiness, races, load levels, RSS. */
@@ -113,6 +119,8 @@ async function mainDaemon(s: Settings, list: string[], results: Results): Promis
     results.latency = stamp(await measureConcurrency(d, s, list));
     progress(`RSS across ${s.rssRequests} requests (mode ${MODES.quick})`);
     results.rssRun = stamp(await measureRssRun(d, s, list));
+    progress(`P8: status and warm ensureReady from a second client during ${s.runs} sota inferences`);
+    results.P8 = stamp(await measureResponsiveness(d, s, list[0]));
     ctl.dispose();
   });
 }

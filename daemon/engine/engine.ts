@@ -22,6 +22,12 @@ export interface LoadInfo {
   optimizedCacheRemoved?: number;
 }
 
+export interface WarmupOutput {
+  durationMs: number;
+  /** [height, width] the dummy inferences ran at (absent from engines that do not say). */
+  inputSize?: [number, number];
+}
+
 export interface SegmentOutput {
   width: number;
   height: number;
@@ -48,8 +54,8 @@ export interface Engine {
   load(model: ModelRef): Promise<LoadInfo>;
   /** Frees the session; unknown keys are ignored. */
   unload(modelKey: string): Promise<void>;
-  /** Runs `iterations` dummy inferences at the mode's input shape. */
-  warmup(mode: ModeDef, iterations: number): Promise<{ durationMs: number }>;
+  /** Runs `iterations` dummy inferences, at the mode's input shape or a small one (warmupShape.ts); says which. */
+  warmup(mode: ModeDef, iterations: number): Promise<WarmupOutput>;
   /** Decode → preprocess → run → postprocess (errors 1001/1002/1003 as SegLensError). */
   segment(mode: ModeDef, image: ImageInput, opts: SegmentOptions): Promise<SegmentOutput>;
   /** Providers this build can try, and the one in use. */

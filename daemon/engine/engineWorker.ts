@@ -17,6 +17,7 @@ import { ensureModels } from '../models/modelFiles';
 import { ErrorCodes } from '../api/protocol';
 import { CacheOutcome, OptimizedModelCache } from './optimizedCache';
 import { baseSessionOptions, engineThreads } from './sessionOptions';
+import { warmupInputSize } from './warmupShape';
 import { ProviderChoice, ProviderName, createWithFallback, gpuLibrariesPresent, ortBinDir } from './provider';
 import {
   BufferPool,
@@ -187,11 +188,15 @@ function inputTensor(mode: ModeDef): { data: Float32Array; tensor: ort.Tensor } 
   return { data, tensor: new ort.Tensor('float32', data, dims) };
 }
 
-/** session.run calls so far (diagnostics and tests: a warm-up of N iterations adds N). */
+/** session.run calls so far (diagnostics and tests: a warm-up of N iterations adds N), and per input "HxW". */
 let runs = 0;
+const runShapes: Record<string, number> = {};
 
 async function runOnce(sess: ort.InferenceSession, mode: ModeDef, tensor: ort.Tensor): Promise<ort.Tensor> {
   runs++;
+  const d = tensor.dims;
+  const hw = mode.layout === 'NCHW' ? `${d[2]}x${d[3]}` : `${d[1]}x${d[2]}`;
+  runShapes[hw] = (runShapes[hw] ?? 0) + 1;
   const out = await sess.run({ [mode.inputName]: tensor }, [mode.outputName]);
   const t = out[mode.outputName] as ort.Tensor | undefined;
   if (!t) throw new Error(`model gave no output '${mode.outputName}'`);
@@ -199,16 +204,37 @@ async function runOnce(sess: ort.InferenceSession, mode: ModeDef, tensor: ort.Te
   return t;
 }
 
-async function warmup(mode: ModeDef, iterations: number): Promise<{ durationMs: number }> {
+/** `n` dummy (mid-grey) inferences at [h, w]. */
+async function greyRuns(sess: ort.InferenceSession, mode: ModeDef, [h, w]: [number, number], n: number): Promise<void> {
+  const full = h === mode.inputSize[0] && w === mode.inputSize[1];
+  const dims = inputDims({ inputSize: [h, w], layout: mode.layout });
+  // A small warm-up gets its own buffer: the pooled input buffer keeps the mode's full size.
+  const data = full ? inputTensor(mode).data : new Float32Array(dims.reduce((a, b) => a * b, 1));
+  fillGreyTensor(mode, w, h, data);
+  const tensor = new ort.Tensor('float32', data, dims);
+  for (let i = 0; i < n; i++) await runOnce(sess, mode, tensor);
+}
+
+/** Runs the warm-up at the shape daemon/engine/warmupShape.ts picks (small on the CPU); a model
+ *  that refuses the small shape is warmed at full size instead. */
+async function warmup(mode: ModeDef, iterations: number): Promise<{ durationMs: number; inputSize: [number, number] }> {
   const sess = await sessionFor(mode);
+  const provider = sessions.get(mode.model.key)?.provider ?? 'cpu';
+  const meta = sess.inputMetadata.find((m) => m.name === mode.inputName);
+  let size = warmupInputSize(mode, provider, meta && meta.isTensor ? meta.shape : undefined);
   const t0 = performance.now();
   const n = Math.max(0, Math.floor(iterations));
   if (n > 0) {
-    const { data, tensor } = inputTensor(mode);
-    fillGreyTensor(mode, mode.inputSize[1], mode.inputSize[0], data);
-    for (let i = 0; i < n; i++) await runOnce(sess, mode, tensor);
+    try {
+      await greyRuns(sess, mode, size, n);
+    } catch (e) {
+      if (size[0] === mode.inputSize[0] && size[1] === mode.inputSize[1]) throw e;
+      log('info', `mode ${mode.id}: a warm-up at ${size.join('x')} failed (${(e as Error).message.split('\n')[0]}); warming up at full size`);
+      size = [mode.inputSize[0], mode.inputSize[1]];
+      await greyRuns(sess, mode, size, n);
+    }
   }
-  return { durationMs: performance.now() - t0 };
+  return { durationMs: performance.now() - t0, inputSize: size };
 }
 
 /** The semantic top-class confidence as a PNG at the image's size, sampled like the class map. */
@@ -323,7 +349,7 @@ async function handle(msg: WorkerRequest): Promise<unknown> {
     case 'close':
       return closeAll();
     case 'status':
-      return { provider: currentProvider, loaded: [...sessions.keys()], runs };
+      return { provider: currentProvider, loaded: [...sessions.keys()], runs, runShapes: { ...runShapes } };
     case 'prepareModels':
       return ensureModels(msg.modelsDir, (m) => log('info', m));
     default:

@@ -5,7 +5,7 @@
 // starts a fresh worker (with no sessions: models load again on demand).
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { EngineCrashedError, type Engine, type ImageInput, type LoadInfo, type SegmentOptions, type SegmentOutput } from './engine';
+import { EngineCrashedError, type Engine, type ImageInput, type LoadInfo, type SegmentOptions, type SegmentOutput, type WarmupOutput } from './engine';
 import { SegLensError, SerializedError, deserializeError } from '../api/errors';
 import type { ModeDef, ModelRef } from '../models/modeDef';
 import { ErrorCodes, LogLevel } from '../api/protocol';
@@ -108,8 +108,8 @@ export class WorkerEngine implements Engine {
     await this.call({ op: 'unload', key: modelKey });
   }
 
-  warmup(mode: ModeDef, iterations: number): Promise<{ durationMs: number }> {
-    return this.call({ op: 'warmup', mode, iterations }) as Promise<{ durationMs: number }>;
+  warmup(mode: ModeDef, iterations: number): Promise<WarmupOutput> {
+    return this.call({ op: 'warmup', mode, iterations }) as Promise<WarmupOutput>;
   }
 
   async segment(mode: ModeDef, image: ImageInput, opts: SegmentOptions): Promise<SegmentOutput> {
@@ -139,6 +139,13 @@ export class WorkerEngine implements Engine {
     if (!this.worker) return 0;
     const s = (await this.call({ op: 'status' })) as { runs: number };
     return s.runs;
+  }
+
+  /** session.run calls of the current worker per input "HxW" (tests check a warm-up's shape). */
+  async modelRunShapes(): Promise<Record<string, number>> {
+    if (!this.worker) return {};
+    const s = (await this.call({ op: 'status' })) as { runShapes: Record<string, number> };
+    return s.runShapes;
   }
 
   /** Frees every session and stops the worker. Later calls reject with 1006. */

@@ -46,6 +46,13 @@ export interface ModeDef extends ModeInfo {
    */
   resample?: Resample;
   warmupIterations: number;
+  /**
+   * The input shape of the mode's dummy warm-up: 'small' (256x256, or the mode's size when
+   * smaller) or 'full' (the mode's input size). Absent: the provider's default, small on the
+   * CPU and full on GPU providers (daemon/engine/warmupShape.ts). A model with fixed height
+   * and width always warms up at full size.
+   */
+  warmupShape?: 'small' | 'full';
 }
 
 /** The public part of a mode, as `initialize` lists it. */

@@ -31,6 +31,11 @@ export class JobQueue {
     return this.waiting.filter((w) => w.limited).length;
   }
 
+  /** Nothing runs and nothing waits: no other job needs the engine now. */
+  get idle(): boolean {
+    return !this.running && this.waiting.length === 0;
+  }
+
   /** Throws 1005 when a limited job would not fit; lets callers refuse before doing any work. */
   checkCapacity(): void {
     if (this.waitingCount >= this.maxWaiting) {

@@ -1,6 +1,7 @@
 // The warm-up registry: per-mode state (cold → loading → warming → warm, or failed) with
 // single flight, so clients racing on a cold mode share one load and one warm-up. Warm is
-// only ever set after a warm-up really ran in this process.
+// only ever set after a warm-up really ran in this process: a dummy warm-up, or a request's
+// own first inference (request-as-warm-up, issue #14: `prepareForRequest`).
 import { Engine, EngineCrashedError, LoadInfo } from '../engine/engine';
 import { SegLensError, invalidParams } from '../api/errors';
 import { JobQueue } from './jobQueue';
@@ -33,10 +34,21 @@ interface Entry {
   drained: (() => void)[];
 }
 
+export type WarmupSource = 'dummy' | 'request';
+
+/** A request that warms its cold mode with its own inference: it reports how that went. */
+export interface RequestWarmup {
+  /** The request's inference ran: the mode is warm now (its first-run cost is paid). */
+  done(inferenceMs: number): void;
+  /** The request failed: the mode stays loaded but not warm. */
+  failed(): void;
+}
+
 export interface RegistryHooks {
   onState?(status: ModeStatus): void;
   onLoad?(mode: string, ms: number, info: LoadInfo): void;
-  onWarmup?(mode: string, ms: number): void;
+  /** A warm-up ran: dummy inferences ('dummy') or a request's own first inference ('request'). */
+  onWarmup?(mode: string, ms: number, source: WarmupSource): void;
   onWarmupSkipped?(mode: string): void;
   /** Runs before a mode's model is acquired (e.g. checking a user definition against the file); a throw fails the load. */
   beforeLoad?(def: ModeDef): Promise<void>;
@@ -114,7 +126,8 @@ export class Registry {
     if (e.flight) {
       const f = e.flight;
       await f.promise;
-      if (f.warms || !warmup) return result('joined', warmup ? 'joined' : 'disabled');
+      // (A request-as-warm-up flight whose request failed warms nothing: warm it here.)
+      if ((f.warms && e.warm) || !warmup) return result('joined', warmup ? 'joined' : 'disabled');
       // The flight we joined only loaded; go on to warm (or join whoever already is).
       const next = await this.ensureReady(mode, true, iterations);
       return { ...next, load: 'joined', elapsedMs: round(performance.now() - started) };
@@ -154,6 +167,55 @@ export class Registry {
       if (e.flight === flight) e.flight = undefined;
     }
     return { mode, ran: true, iterations: iters, durationMs: round(e.warmupMs ?? 0) };
+  }
+
+  /**
+   * Readies a mode for a segment request that found it not warm. When `engineFree()` says
+   * nothing else needs the engine, the mode is only loaded and the request's own inference
+   * is its warm-up (no dummy inference in front of it): the returned ticket reports how the
+   * request went. Otherwise it is made ready as by ensureReady (load + dummy warm-up) and
+   * the result is undefined. Single flight holds: callers that find a load, warm-up or
+   * request-as-warm-up under way join it, then run their own request on the warm mode.
+   */
+  async prepareForRequest(mode: string, engineFree: () => boolean): Promise<RequestWarmup | undefined> {
+    const e = this.entry(mode);
+    while (e.flight && !e.warm) await e.flight.promise;
+    if (e.warm) return undefined;
+    if (!engineFree()) {
+      await this.ensureReady(mode, true);
+      return undefined;
+    }
+    let settle!: () => void;
+    const settled = new Promise<void>((r) => (settle = r));
+    const loading = this.loadIfNeeded(e).then(() => this.setState(e, 'warming'));
+    const flight: Flight = { warms: true, promise: loading.then(() => settled) };
+    flight.promise.catch(() => undefined); // the caller below sees a failed load; joiners too
+    e.flight = flight;
+    const end = () => {
+      if (e.flight === flight) e.flight = undefined;
+      settle();
+    };
+    try {
+      await loading;
+    } catch (err) {
+      end();
+      throw err;
+    }
+    return {
+      done: (ms) => {
+        e.warmups++;
+        e.warmupMs = ms;
+        e.warm = true;
+        e.error = undefined;
+        this.hooks.onWarmup?.(mode, ms, 'request');
+        this.setState(e, 'warm');
+        end();
+      },
+      failed: () => {
+        if (e.state === 'warming') this.setState(e, 'cold');
+        end();
+      },
+    };
   }
 
   /** Clears warm state and frees sessions no loaded mode still uses. Returns the modes unloaded. */
@@ -243,6 +305,15 @@ export class Registry {
   }
 
   private async fly(e: Entry, warmup: boolean, iterations?: number): Promise<void> {
+    await this.loadIfNeeded(e);
+    if (!warmup) {
+      this.setState(e, 'cold');
+      return;
+    }
+    await this.runWarmup(e, this.iterationsFor(e, iterations));
+  }
+
+  private async loadIfNeeded(e: Entry): Promise<void> {
     e.flightLoad = undefined;
     try {
       if (!e.loaded) {
@@ -256,14 +327,9 @@ export class Registry {
       } else {
         e.flightLoad = 'cached';
       }
-      if (!warmup) {
-        this.setState(e, 'cold');
-        return;
-      }
     } catch (err) {
       this.fail(e, err, true);
     }
-    await this.runWarmup(e, this.iterationsFor(e, iterations));
   }
 
   private async runWarmup(e: Entry, iterations: number): Promise<void> {
@@ -275,7 +341,7 @@ export class Registry {
       e.warmupMs = value.durationMs;
       e.warm = true;
       e.error = undefined;
-      this.hooks.onWarmup?.(e.def.id, value.durationMs);
+      this.hooks.onWarmup?.(e.def.id, value.durationMs, 'dummy');
       this.setState(e, 'warm');
     } catch (err) {
       this.fail(e, err, false);

@@ -202,10 +202,10 @@ export class Daemon implements DaemonCore {
         this.opts.log('info', `loaded the model of ${mode} in ${Math.round(ms)} ms`);
         this.afterGrowth(mode);
       },
-      onWarmup: (mode, ms) => {
-        this.metrics.warmupRuns.inc({ mode });
+      onWarmup: (mode, ms, source) => {
+        this.metrics.warmupRuns.inc({ mode, source });
         this.metrics.warmupSeconds.observe({ mode }, ms / 1000);
-        this.opts.log('info', `warmed up ${mode} in ${Math.round(ms)} ms`);
+        this.opts.log('info', source === 'request' ? `${mode} warmed up by a request's own inference (${Math.round(ms)} ms)` : `warmed up ${mode} in ${Math.round(ms)} ms`);
         this.segmenter.warmedUp(mode);
         this.afterGrowth(mode);
       },

@@ -68,6 +68,7 @@ test("the seed's sequence: ran, skipped, skipped after reconnect, per-mode, forc
   const text = (await c4.metrics()).text;
   assert.equal(metric(text, 'seglens_model_loads_total'), 2, 'one ISNet session for all ISNet modes, loaded twice in all (before and after unload)');
   assert.equal(metric(text, 'seglens_warmup_runs_total', { mode: 'balanced' }), 2);
+  assert.equal(metric(text, 'seglens_warmup_runs_total', { mode: 'balanced', source: 'dummy' }), 2, 'ensureReady runs its own (dummy) warm-up');
   assert.equal(metric(text, 'seglens_warmup_skipped_total', { mode: 'balanced' }), 2);
   assert.ok(metric(text, 'seglens_client_ready_seconds_count') >= 4, 'connection latency recorded per client');
   await c4.unload();
@@ -109,7 +110,7 @@ test('every client hears each state change; a segment on a warm mode says so', a
   assert.ok(last.lastInferenceMs !== undefined && last.lastInferenceMs > 0);
 });
 
-test('a segment on a cold mode warms it first and reports wasWarm=false, once', async () => {
+test('a segment on a cold mode is its own warm-up: no dummy inference, wasWarm=false, once', async () => {
   const c = await connect('cold-segment');
   await c.unload('fast');
   const photos = samplePhotos();
@@ -122,6 +123,12 @@ test('a segment on a cold mode warms it first and reports wasWarm=false, once', 
   assert.equal(a.wasWarm, false);
   assert.equal(b.wasWarm, false);
   assert.equal(after.warmups - before.warmups, 1, 'two cold segments share one warm-up');
+  assert.equal(after.loads - before.loads, 1, 'and one load');
+  const text = (await c.metrics()).text;
+  assert.equal(metric(text, 'seglens_warmup_runs_total', { mode: 'fast', source: 'request' }), 1, 'the first request was the warm-up');
+  assert.equal(metric(text, 'seglens_warmup_runs_total', { mode: 'fast', source: 'dummy' }), 0, 'no dummy inference ran in front of it');
+  const st = (await c.status()).modes.find((m) => m.mode === 'fast')!;
+  assert.deepEqual([st.state, st.warm, st.warmups], ['warm', true, 1]);
   const again = await c.segment({ mode: 'fast', image: { path: photos[0] } });
   assert.equal(again.wasWarm, true);
   assert.equal(again.maskPng, a.maskPng, 'same photo, same mask');

@@ -1,6 +1,6 @@
 // Execution provider choice and fallback, with an injected session creator (no GPU needed).
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { describe, it, test } from 'node:test';
 import {
   ProviderName,
   availableProviders,
@@ -10,6 +10,7 @@ import {
   platformGpuProvider,
   providerCandidates,
 } from '../../daemon/engine/provider';
+import { defaultWarmupShape, SMALL_WARMUP_SIDE, warmupInputSize } from '../../daemon/engine/warmupShape';
 
 describe('provider candidates', () => {
   it('auto tries the platform GPU provider first, then the CPU', () => {
@@ -116,4 +117,21 @@ describe('fallback loop', () => {
     await assert.rejects(createWithFallback('auto', r2.create, { platform: 'linux' }), /cpu backend not found/);
     assert.deepEqual(r2.tried, [['cuda'], ['cpu']]);
   });
+});
+
+// ---------------------------------------------------------------- warm-up shape per provider (issue #14)
+
+test('warm-ups run at a small shape on the CPU, at full size on GPU providers, fixed models and on request', () => {
+  const mode = { inputSize: [1024, 768] as [number, number], layout: 'NCHW' as const };
+  const dynamic = ['batch', 3, 'height', 'width'];
+  assert.equal(defaultWarmupShape('cpu'), 'small');
+  for (const p of ['cuda', 'tensorrt', 'dml', 'coreml']) assert.equal(defaultWarmupShape(p), 'full', p);
+  assert.deepEqual(warmupInputSize(mode, 'cpu', dynamic), [SMALL_WARMUP_SIDE, SMALL_WARMUP_SIDE]);
+  assert.deepEqual(warmupInputSize(mode, 'cpu', [1, 3, -1, -1]), [256, 256]);
+  assert.deepEqual(warmupInputSize(mode, 'cuda', dynamic), [1024, 768], 'shape-specific kernels: the real shape');
+  assert.deepEqual(warmupInputSize({ ...mode, warmupShape: 'full' }, 'cpu', dynamic), [1024, 768], 'the mode definition overrides');
+  assert.deepEqual(warmupInputSize({ ...mode, warmupShape: 'small' }, 'cuda', dynamic), [256, 256], 'either way');
+  assert.deepEqual(warmupInputSize(mode, 'cpu', [1, 3, 1024, 768]), [1024, 768], 'a fixed model only runs at its own shape');
+  assert.deepEqual(warmupInputSize(mode, 'cpu', undefined), [1024, 768], 'unknown shape: full size');
+  assert.deepEqual(warmupInputSize({ inputSize: [192, 640], layout: 'NHWC' }, 'cpu', [1, 'h', 'w', 3]), [192, 256], 'never above the mode size');
 });

@@ -166,3 +166,77 @@ test('a worker crash: loaded modes go cold with the reason; a crash under a load
   assert.equal(registry.status('c').state, 'cold');
   engine.load = load;
 });
+
+// ---------------------------------------------------------------- request-as-warm-up (issue #14)
+
+function setupSources() {
+  const engine = new FakeEngine();
+  const sources: string[] = [];
+  const registry = new Registry([fakeMode('a'), fakeMode('b')], engine, new JobQueue(32), { onWarmup: (_m, _ms, source) => sources.push(source) });
+  return { engine, registry, sources };
+}
+
+test('request-as-warm-up: a cold mode with the engine free is only loaded; the request warms it', async () => {
+  const { engine, registry, sources } = setupSources();
+  const ticket = await registry.prepareForRequest('a', () => true);
+  assert.ok(ticket, 'the request is the warm-up');
+  assert.deepEqual([engine.loads.length, engine.warmups.length], [1, 0], 'loaded, no dummy inference');
+  assert.deepEqual([registry.status('a').state, registry.isWarm('a')], ['warming', false], 'not warm before its first run');
+  ticket.done(120);
+  const s = registry.status('a');
+  assert.deepEqual([s.state, s.warm, s.warmups, s.warmupMs], ['warm', true, 1, 120]);
+  assert.deepEqual(sources, ['request']);
+  assert.equal(await registry.prepareForRequest('a', () => true), undefined, 'warm now: nothing to prepare');
+});
+
+test('request-as-warm-up: concurrent requests share one load and wait for the first request to warm the mode', async () => {
+  const { engine, registry, sources } = setupSources();
+  engine.hold();
+  const all = Array.from({ length: 5 }, () => registry.prepareForRequest('a', () => true));
+  await new Promise((r) => setImmediate(r));
+  engine.release();
+  const first = await all[0];
+  assert.ok(first);
+  let joinedDone = false;
+  const rest = Promise.all(all.slice(1)).then((r) => ((joinedDone = true), r));
+  await new Promise((r) => setTimeout(r, 10));
+  assert.equal(joinedDone, false, 'the others wait for the first request to pay the first-run cost');
+  // ensureReady from another client joins the same flight instead of running a dummy warm-up.
+  const ready = registry.ensureReady('a');
+  first.done(50);
+  assert.deepEqual(await rest, [undefined, undefined, undefined, undefined], 'they run as warm requests');
+  assert.deepEqual([(await ready).load, (await ready).warmup], ['joined', 'joined']);
+  assert.deepEqual([engine.loads.length, engine.warmups.length, sources.length], [1, 0, 1]);
+});
+
+test('request-as-warm-up: a failed request leaves the mode loaded and cold; the next warm-up is real', async () => {
+  const { engine, registry, sources } = setupSources();
+  const ticket = (await registry.prepareForRequest('a', () => true))!;
+  const joiner = registry.ensureReady('a');
+  ticket.failed();
+  const s = registry.status('a');
+  assert.deepEqual([s.loaded, s.warm], [true, false]);
+  const r = await joiner;
+  assert.equal(r.warmup, 'ran', 'ensureReady that joined the failed request runs its own warm-up');
+  assert.deepEqual([engine.loads.length, engine.warmups.length], [1, 1]);
+  assert.deepEqual(sources, ['dummy']);
+  assert.equal(registry.isWarm('a'), true);
+});
+
+test('request-as-warm-up: with the engine busy, a cold mode gets the dummy warm-up first', async () => {
+  const { engine, registry, sources } = setupSources();
+  assert.equal(await registry.prepareForRequest('b', () => false), undefined);
+  assert.deepEqual([engine.warmups.length, registry.isWarm('b')], [1, true]);
+  assert.deepEqual(sources, ['dummy']);
+});
+
+test('request-as-warm-up: a failed load fails the request and every caller that joined it', async () => {
+  const { engine, registry } = setupSources();
+  engine.failing.add('m1');
+  engine.hold();
+  const both = [registry.prepareForRequest('a', () => true), registry.prepareForRequest('a', () => true)];
+  await new Promise((r) => setImmediate(r));
+  engine.release();
+  for (const p of both) await assert.rejects(p, (e: unknown) => e instanceof SegLensError && e.code === 1004);
+  assert.equal(registry.status('a').state, 'failed');
+});

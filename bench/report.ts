@@ -44,7 +44,7 @@ export function details(results: Record<string, unknown>): string {
     const f = results[key] as Figure | undefined;
     if (!f) continue;
     const short = JSON.stringify(f.detail, (k, v) => (['pairs', 'runs', 'races', 'samples', 'byPhoto', 'perClient'].includes(k) ? undefined : v));
-    lines.push(`- ${key}: ${short}`);
+    lines.push(`- ${key}: ${short.length > 1200 ? `${short.slice(0, 1200)}…` : short}`);
   }
   return lines.join('\n');
 }

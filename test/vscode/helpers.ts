@@ -50,11 +50,12 @@ export function waitForEvent<T>(event: vscode.Event<T>, pred: (t: T) => boolean 
   });
 }
 
-/** A counter or gauge from Prometheus text, for one mode (0 when absent). */
+/** A counter or gauge from Prometheus text, for one mode, summed over its other labels (0 when absent). */
 export function metric(text: string, name: string, mode: string): number {
-  const re = new RegExp(`^${name}\\{[^}]*mode="${mode}"[^}]*\\}\\s+(\\S+)`, 'm');
-  const m = re.exec(text);
-  return m ? Number(m[1]) : 0;
+  const re = new RegExp(`^${name}\\{[^}]*mode="${mode}"[^}]*\\}\\s+(\\S+)`, 'gm');
+  let total = 0;
+  for (const m of text.matchAll(re)) total += Number(m[1]);
+  return total;
 }
 
 /** Copies sample images into a fresh temporary folder (tests may change them). */

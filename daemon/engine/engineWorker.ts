@@ -4,8 +4,7 @@
 // at a time in arrival order, whatever the main thread posts at once.
 //
 // esbuild bundles this file to dist/engineWorker.js; WorkerEngine (workerEngine.ts) starts it.
-import * as crypto from 'node:crypto';
-import { createReadStream, promises as fsp } from 'node:fs';
+import { promises as fsp } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
 import * as ort from 'onnxruntime-node';
 import sharp from 'sharp';
@@ -14,6 +13,7 @@ import { SegLensError, serializeError } from '../api/errors';
 import { decodeResized, decodeRgb, describeImageInput, encodeGreyPng, probeImage, readImageBytes, resizeMask } from './pipeline/imageIO';
 import type { ModeDef, ModelRef } from '../models/modeDef';
 import { ensureModels } from '../models/modelFiles';
+import { sha256File } from '../util/fileOps';
 import { ErrorCodes } from '../api/protocol';
 import { CacheOutcome, OptimizedModelCache } from './optimizedCache';
 import { baseSessionOptions, engineThreads } from './sessionOptions';
@@ -70,17 +70,6 @@ const tables = new Map<string, Float32Array[]>();
 let currentProvider: string | undefined;
 
 // ------------------------------------------------------------------ load
-
-async function sha256File(file: string): Promise<string> {
-  const h = crypto.createHash('sha256');
-  await new Promise<void>((resolve, reject) => {
-    createReadStream(file)
-      .on('data', (d) => h.update(d))
-      .on('end', () => resolve())
-      .on('error', reject);
-  });
-  return h.digest('hex');
-}
 
 function modelError(ref: ModelRef, why: string): SegLensError {
   return new SegLensError(ErrorCodes.ModelLoadFailed, `Model could not be loaded: ${ref.file} (${why})`);

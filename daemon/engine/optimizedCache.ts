@@ -28,22 +28,17 @@
 // `maxBytes`. Entries this process loaded are never collected by it. Another daemon sharing
 // the folder (e.g. the previous extension version) loses nothing it has loaded: ORT reads
 // the file at session creation; at worst its next load rebuilds the entry.
-import * as crypto from 'node:crypto';
-import { createReadStream, promises as fsp, readFileSync } from 'node:fs';
-import * as os from 'node:os';
+import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
 import type * as ortTypes from 'onnxruntime-node';
+import { sha256File, tempPathFor, writeFileAtomic } from '../util/fileOps';
+import { OPTIMIZED_CACHE_VERSION, cacheKey, cpuFeatures, keyedOptions, ortVersion, sampledSha256 } from './optimizedKey';
 import type { LogLevel } from '../api/constants';
 
 export type CacheOutcome = 'hit' | 'miss' | 'rebuilt' | 'off';
 type Log = (level: LogLevel, message: string) => void;
 
-/** Bumped when the layout of the cache or the meaning of its key changes. */
-export const OPTIMIZED_CACHE_VERSION = 1;
 export const OPTIMIZED_DIR = 'optimized-models';
-const HEAD_TAIL = 1 << 20;
-const SAMPLE_BLOCK = 256 << 10;
-const SAMPLES = 17;
 const HASH_MEMO = 'model-hashes.json';
 /** An .onnx without its sidecar this young may still be being written by another daemon. */
 const ORPHAN_GRACE_MS = 3600_000;
@@ -79,100 +74,21 @@ export interface OptimizedSidecar {
   createdAt: string;
 }
 
-// ---------------------------------------------------------------- key parts
-
-let cpuCache: string | undefined;
-/** A short hash of what the CPU can do: /proc/cpuinfo's flags on Linux, the model name elsewhere. */
-export function cpuFeatures(): string {
-  if (cpuCache) return cpuCache;
-  let desc = `${process.platform}/${process.arch}/${os.cpus()[0]?.model ?? 'unknown'}`;
-  if (process.platform === 'linux') {
-    try {
-      const info = readFileSync('/proc/cpuinfo', 'utf8');
-      const flags = /^(?:flags|Features)\s*:\s*(.*)$/m.exec(info)?.[1];
-      if (flags) desc += `/${flags.trim().split(/\s+/).sort().join(' ')}`;
-    } catch {
-      // keep the model name only
-    }
-  }
-  cpuCache = crypto.createHash('sha256').update(desc).digest('hex').slice(0, 16);
-  return cpuCache;
-}
-
-export function ortVersion(ort: typeof ortTypes): string {
-  const v = (ort.env as { versions?: { node?: string; common?: string } }).versions;
-  return v?.node ?? v?.common ?? 'unknown';
-}
-
-/** The options that shape the optimised graph (logging and provider list excluded: the provider is keyed on its own). */
-export function keyedOptions(opts: ortTypes.InferenceSession.SessionOptions): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const k of Object.keys(opts).sort()) {
-    if (k === 'logSeverityLevel' || k === 'logVerbosityLevel' || k === 'executionProviders' || k === 'optimizedModelFilePath' || k === 'logId') continue;
-    out[k] = (opts as Record<string, unknown>)[k];
-  }
-  return out;
-}
-
-export function cacheKey(parts: { modelSha256: string; ortVersion: string; provider: string; cpu: string; options: Record<string, unknown> }): string {
-  const text = JSON.stringify({ v: OPTIMIZED_CACHE_VERSION, ...parts });
-  return crypto.createHash('sha256').update(text).digest('hex').slice(0, 24);
-}
-
-// ---------------------------------------------------------------- hashing
-
-export async function sha256File(file: string): Promise<string> {
-  const h = crypto.createHash('sha256');
-  await new Promise<void>((resolve, reject) => {
-    createReadStream(file)
-      .on('data', (d) => h.update(d))
-      .on('end', () => resolve())
-      .on('error', reject);
-  });
-  return h.digest('hex');
-}
-
-/**
- * sha256 over the file's size, its first and last MiB and 17 evenly spaced 256 KiB blocks
- * between them (about 6 MiB read whatever the size, the middle block included): catches truncation, a different or
- * rewritten file, and damage at the ends or in a sampled block; damage elsewhere inside weight
- * data is not seen (structure damage is, by ORT's parser).
- */
-export async function sampledSha256(file: string, size?: number): Promise<string> {
-  const fh = await fsp.open(file, 'r');
-  try {
-    const n = size ?? (await fh.stat()).size;
-    const h = crypto.createHash('sha256').update(`size:${n};`);
-    const ranges: [number, number][] = [];
-    if (n <= 2 * HEAD_TAIL + SAMPLES * SAMPLE_BLOCK) ranges.push([0, n]);
-    else {
-      ranges.push([0, HEAD_TAIL]);
-      // evenly spaced from just after the head to just before the tail, the middle included
-      const span = n - 2 * HEAD_TAIL - SAMPLE_BLOCK;
-      for (let i = 0; i < SAMPLES; i++) ranges.push([HEAD_TAIL + Math.floor((span * i) / (SAMPLES - 1)), SAMPLE_BLOCK]);
-      ranges.push([n - HEAD_TAIL, HEAD_TAIL]);
-    }
-    const buf = Buffer.allocUnsafe(Math.min(n, HEAD_TAIL) || 1);
-    for (const [start, len] of ranges) {
-      let done = 0;
-      while (done < len) {
-        const want = Math.min(buf.length, len - done);
-        const { bytesRead } = await fh.read(buf, 0, want, start + done);
-        if (bytesRead === 0) throw new Error(`short read at ${start + done} of ${n}`);
-        h.update(buf.subarray(0, bytesRead));
-        done += bytesRead;
-      }
-    }
-    return h.digest('hex');
-  } finally {
-    await fh.close();
-  }
-}
-
 // ---------------------------------------------------------------- the cache
 
 interface HashMemo {
   [file: string]: { size: number; mtimeMs: number; sha256: string };
+}
+
+type SessionOptions = ortTypes.InferenceSession.SessionOptions;
+type ModelFile = { key: string; file: string; sha256?: string };
+
+/** One entry's files and the sidecar describing it. */
+interface CacheEntry {
+  base: string;
+  onnx: string;
+  side: string;
+  sidecar: OptimizedSidecar;
 }
 
 export interface CachedCreate {
@@ -208,66 +124,88 @@ export class OptimizedModelCache {
    * A session for `file` on `provider` with `opts`, through the cache. `modelSha256` is the
    * checksum when the caller knows it (ModelRef.sha256), else found by `modelChecksum`.
    */
-  async create(
-    model: { key: string; file: string; sha256?: string },
-    provider: string,
-    opts: ortTypes.InferenceSession.SessionOptions,
-  ): Promise<CachedCreate> {
-    const plain = async (outcome: CacheOutcome, reason?: string): Promise<CachedCreate> => {
-      const t = performance.now();
-      const session = await this.ort.InferenceSession.create(model.file, opts);
-      return { session, outcome, createMs: performance.now() - t, reason };
-    };
+  async create(model: ModelFile, provider: string, opts: SessionOptions): Promise<CachedCreate> {
+    const plain = (outcome: CacheOutcome, reason?: string) => this.createPlain(model.file, opts, outcome, reason);
     if (!this.dir) return plain('off', 'no cache folder');
     const ready = await this.ensureDir();
     if (!ready.ok) return plain('off', ready.reason);
-
-    let modelSha: string;
+    let entry: CacheEntry;
     try {
-      modelSha = model.sha256?.toLowerCase() ?? (await this.modelChecksum(model.file));
+      entry = await this.entryFor(model, provider, opts);
     } catch (e) {
       return plain('off', `cannot hash ${model.file}: ${(e as Error).message}`);
     }
+    const found = await this.check(entry.onnx, entry.side, entry.sidecar.key);
+    let rebuiltBecause = found.state === 'bad' ? found.reason : undefined;
+    if (found.state === 'ok') {
+      const hit = await this.loadHit(entry, opts);
+      if (hit.ok) return hit.result;
+      rebuiltBecause = hit.reason;
+    }
+    if (rebuiltBecause) {
+      this.log('warn', `optimised-graph cache: discarding ${entry.onnx}: ${rebuiltBecause}; rebuilding it from ${model.file}`);
+      await rmQuiet(entry.onnx);
+      await rmQuiet(entry.side);
+    }
+    return this.build(entry, model, opts, rebuiltBecause);
+  }
+
+  private async createPlain(file: string, opts: SessionOptions, outcome: CacheOutcome, reason?: string): Promise<CachedCreate> {
+    const t = performance.now();
+    const session = await this.ort.InferenceSession.create(file, opts);
+    return { session, outcome, createMs: performance.now() - t, reason };
+  }
+
+  /** Where the entry for this model, provider and options lives, and the sidecar it would have (size and check to fill in). */
+  private async entryFor(model: ModelFile, provider: string, opts: SessionOptions): Promise<CacheEntry> {
+    const modelSha256 = model.sha256?.toLowerCase() ?? (await this.modelChecksum(model.file));
     const options = keyedOptions(opts);
     const cpu = cpuFeatures();
     const ortV = ortVersion(this.ort);
-    const key = cacheKey({ modelSha256: modelSha, ortVersion: ortV, provider, cpu, options });
+    const key = cacheKey({ modelSha256, ortVersion: ortV, provider, cpu, options });
     const base = `${model.key.replace(/[^A-Za-z0-9_.-]+/g, '_').slice(0, 60)}-${key}`;
-    const onnx = path.join(this.dir, `${base}.onnx`);
-    const side = path.join(this.dir, `${base}.json`);
+    const sidecar: OptimizedSidecar = {
+      version: OPTIMIZED_CACHE_VERSION,
+      key,
+      modelKey: model.key,
+      modelFile: model.file,
+      modelSha256,
+      ortVersion: ortV,
+      provider,
+      cpu,
+      options,
+      size: 0,
+      check: '',
+      createdAt: '',
+    };
+    return { base, onnx: path.join(this.dir!, `${base}.onnx`), side: path.join(this.dir!, `${base}.json`), sidecar };
+  }
 
-    // hit?
-    let rebuiltBecause: string | undefined;
-    const found = await this.check(onnx, side, key);
-    if (found.state === 'ok') {
-      const t = performance.now();
-      try {
-        // ORT: load a pre-optimised graph with optimisations disabled.
-        const session = await this.ort.InferenceSession.create(onnx, { ...opts, graphOptimizationLevel: 'disabled' });
-        const createMs = performance.now() - t;
-        this.inUse.add(base);
-        // The sidecar's mtime records the entry's last use, for collecting.
-        const now = new Date();
-        await fsp.utimes(side, now, now).catch(() => undefined);
-        const collected = this.collectedOnce ? undefined : await this.collect();
-        return { session, outcome: 'hit', createMs, collected };
-      } catch (e) {
-        rebuiltBecause = `ONNX Runtime could not load it (${firstLine(e)})`;
-      }
-    } else if (found.state === 'bad') rebuiltBecause = found.reason;
-    if (rebuiltBecause) {
-      this.log('warn', `optimised-graph cache: discarding ${onnx}: ${rebuiltBecause}; rebuilding it from ${model.file}`);
-      await rmQuiet(onnx);
-      await rmQuiet(side);
+  /** Loads a checked entry, pre-optimised, with ORT's optimisations disabled (as ORT recommends). */
+  private async loadHit(entry: CacheEntry, opts: SessionOptions): Promise<{ ok: true; result: CachedCreate } | { ok: false; reason: string }> {
+    const t = performance.now();
+    try {
+      const session = await this.ort.InferenceSession.create(entry.onnx, { ...opts, graphOptimizationLevel: 'disabled' });
+      const createMs = performance.now() - t;
+      this.inUse.add(entry.base);
+      // The sidecar's mtime records the entry's last use, for collecting.
+      const now = new Date();
+      await fsp.utimes(entry.side, now, now).catch(() => undefined);
+      const collected = this.collectedOnce ? undefined : await this.collect();
+      return { ok: true, result: { session, outcome: 'hit', createMs, collected } };
+    } catch (e) {
+      return { ok: false, reason: `ONNX Runtime could not load it (${firstLine(e)})` };
     }
+  }
 
-    // miss (or rebuild): optimise from the original, saving the graph to a temp file.
-    const tmp = path.join(this.dir, `${base}.${process.pid}.${crypto.randomBytes(4).toString('hex')}.tmp`);
+  /** Miss (or rebuild): optimises from the original, saving the graph to a temp file renamed into place. */
+  private async build(entry: CacheEntry, model: ModelFile, opts: SessionOptions, rebuiltBecause?: string): Promise<CachedCreate> {
+    const tmp = tempPathFor(path.join(this.dir!, entry.base));
     try {
       await fsp.writeFile(tmp, ''); // fails early on a read-only folder
     } catch (e) {
       this.warnOnce(`optimised-graph cache: cannot write in ${this.dir} (${firstLine(e)}); loading without the cache`);
-      return plain('off', firstLine(e));
+      return this.createPlain(model.file, opts, 'off', firstLine(e));
     }
     const t = performance.now();
     let session: ortTypes.InferenceSession;
@@ -276,41 +214,34 @@ export class OptimizedModelCache {
     } catch (e) {
       await rmQuiet(tmp);
       // Maybe saving failed, maybe the model is bad: the plain attempt tells (and throws if bad).
-      const r = await plain('off', `saving the optimised graph failed: ${firstLine(e)}`);
+      const r = await this.createPlain(model.file, opts, 'off', `saving the optimised graph failed: ${firstLine(e)}`);
       this.log('warn', `optimised-graph cache: ${r.reason}; loaded without the cache`);
       return r;
     }
     const createMs = performance.now() - t;
     const outcome: CacheOutcome = rebuiltBecause ? 'rebuilt' : 'miss';
     try {
-      const st = await fsp.stat(tmp);
-      if (st.size === 0) throw new Error('ONNX Runtime wrote an empty file');
-      const check = await sampledSha256(tmp, st.size);
-      await fsp.rename(tmp, onnx);
-      const sidecar: OptimizedSidecar = {
-        version: OPTIMIZED_CACHE_VERSION,
-        key,
-        modelKey: model.key,
-        modelFile: model.file,
-        modelSha256: modelSha,
-        ortVersion: ortV,
-        provider,
-        cpu,
-        options,
-        size: st.size,
-        check,
-        createdAt: new Date().toISOString(),
-      };
-      await writeAtomic(side, JSON.stringify(sidecar, null, 2) + '\n');
-      this.inUse.add(base);
-      this.log('debug', `optimised-graph cache: ${outcome === 'miss' ? 'wrote' : 'rebuilt'} ${onnx} (${st.size} bytes)`);
+      await this.store(entry, tmp);
+      this.log('debug', `optimised-graph cache: ${outcome === 'miss' ? 'wrote' : 'rebuilt'} ${entry.onnx} (${entry.sidecar.size} bytes)`);
       const collected = await this.collect();
       return { session, outcome, createMs, reason: rebuiltBecause, collected };
     } catch (e) {
       await rmQuiet(tmp);
-      this.warnOnce(`optimised-graph cache: could not store ${onnx} (${firstLine(e)}); the session is served without it`);
+      this.warnOnce(`optimised-graph cache: could not store ${entry.onnx} (${firstLine(e)}); the session is served without it`);
       return { session, outcome: 'off', createMs, reason: firstLine(e) };
     }
+  }
+
+  /** Renames the graph ORT wrote into place and writes its sidecar (size and sampled check). */
+  private async store(entry: CacheEntry, tmp: string): Promise<void> {
+    const st = await fsp.stat(tmp);
+    if (st.size === 0) throw new Error('ONNX Runtime wrote an empty file');
+    const check = await sampledSha256(tmp, st.size);
+    await fsp.rename(tmp, entry.onnx);
+    const sidecar: OptimizedSidecar = { ...entry.sidecar, size: st.size, check, createdAt: new Date().toISOString() };
+    entry.sidecar = sidecar;
+    await writeFileAtomic(entry.side, JSON.stringify(sidecar, null, 2) + '\n');
+    this.inUse.add(entry.base);
   }
 
   /** sha256 of a model file: the ISNet sidecar (modelFiles.ts), else hashed once and remembered by path+size+mtime. */
@@ -335,7 +266,7 @@ export class OptimizedModelCache {
     if (m && m.size === st.size && m.mtimeMs === st.mtimeMs && /^[0-9a-f]{64}$/.test(m.sha256)) return m.sha256;
     const sha = await sha256File(file);
     this.memo[file] = { size: st.size, mtimeMs: st.mtimeMs, sha256: sha };
-    await writeAtomic(memoFile, JSON.stringify(this.memo, null, 2) + '\n').catch(() => undefined);
+    await writeFileAtomic(memoFile, JSON.stringify(this.memo, null, 2) + '\n').catch(() => undefined);
     return sha;
   }
 
@@ -417,7 +348,7 @@ export class OptimizedModelCache {
       }
     }
     this.memo = memo;
-    if (changed) await writeAtomic(memoFile, JSON.stringify(memo, null, 2) + '\n').catch(() => undefined);
+    if (changed) await writeFileAtomic(memoFile, JSON.stringify(memo, null, 2) + '\n').catch(() => undefined);
   }
 
   private async check(onnx: string, side: string, key: string): Promise<{ state: 'none' } | { state: 'ok' } | { state: 'bad'; reason: string }> {
@@ -485,15 +416,4 @@ function firstLine(e: unknown): string {
 
 async function rmQuiet(file: string): Promise<void> {
   await fsp.rm(file, { force: true }).catch(() => undefined);
-}
-
-async function writeAtomic(file: string, text: string): Promise<void> {
-  const tmp = `${file}.${process.pid}.${crypto.randomBytes(4).toString('hex')}.tmp`;
-  try {
-    await fsp.writeFile(tmp, text);
-    await fsp.rename(tmp, file);
-  } catch (e) {
-    await rmQuiet(tmp);
-    throw e;
-  }
 }

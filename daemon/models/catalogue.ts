@@ -3,7 +3,7 @@
 // shape and so its own warm-up.
 import * as path from 'node:path';
 import { ModeDef } from './modeDef';
-import { ISNET_MODEL_FILE, TEXT_MODEL_FILE } from './modelFiles';
+import { ISNET_MODEL_FILE, TEXT_MODEL_FILE } from './modelSources';
 
 const ISNET_LABELS = ['background', 'foreground'];
 const TEXT_LABELS = ['background', 'text'];

@@ -2,6 +2,7 @@
 // warm them again in the background. Work product only: no "warm" flag survives a restart.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { writeFileAtomicSync } from '../util/fileOps';
 
 const FILE = 'recent-modes.json';
 
@@ -51,10 +52,9 @@ export class RecentModes {
     this.timer = undefined;
     const stored: Stored = { version: 1, modes: this.list().map((mode) => ({ mode, lastUsedAt: new Date(this.modes.get(mode)!).toISOString() })) };
     const file = path.join(this.dir, FILE);
-    const tmp = `${file}.${process.pid}.tmp`;
     try {
-      fs.writeFileSync(tmp, JSON.stringify(stored, null, 2));
-      fs.renameSync(tmp, file);
+      // Synchronous: flush() runs at shutdown, just before the process exits.
+      writeFileAtomicSync(file, JSON.stringify(stored, null, 2));
     } catch (e) {
       this.log('warn', `could not save ${file}: ${(e as Error).message}`);
     }

@@ -7,7 +7,9 @@ import assert from 'node:assert/strict';
 import * as path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import sharp from 'sharp';
-import { assembleIsnet, defaultModelsDir, ensureModels, findPackageDir, ISNET_PACKAGE, packageRoot } from '../../daemon/models/modelFiles';
+import { assembleIsnet, findPackageDir, packageRoot } from '../../daemon/models/sourcePackages';
+import { defaultModelsDir, ensureModels } from '../../daemon/models/modelFiles';
+import { ISNET_PACKAGE } from '../../daemon/models/modelSources';
 
 const SAMPLE = path.join(packageRoot(), 'media', 'samples', 'astronaut.jpg');
 

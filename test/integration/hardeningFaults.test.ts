@@ -10,7 +10,8 @@ import * as path from 'node:path';
 import { test } from 'node:test';
 import { ResponseError } from 'vscode-jsonrpc/node';
 import { connectSocket, DaemonClient } from '../../daemon/api/client';
-import { ISNET_MODEL_FILE, isnetSidecarPath } from '../../daemon/models/modelFiles';
+import { ISNET_MODEL_FILE } from '../../daemon/models/modelSources';
+import { isnetSidecarPath } from '../../daemon/models/modelFiles';
 import { startListening, startStdio, tempDir } from '../helpers/daemonProcess';
 import { daemonJs, modelsDir, samplesDir } from '../helpers/repo';
 

@@ -5,7 +5,8 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
-import { ISNET_MODEL_FILE, isnetSidecarPath } from '../../daemon/models/modelFiles';
+import { ISNET_MODEL_FILE } from '../../daemon/models/modelSources';
+import { isnetSidecarPath } from '../../daemon/models/modelFiles';
 import { startListening, tempDir } from '../helpers/daemonProcess';
 
 test('status is answered while the models folder is being prepared', async () => {

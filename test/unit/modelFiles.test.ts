@@ -6,26 +6,11 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { onnx } from 'onnx-proto';
-import {
-  assembleIsnet,
-  defaultModelsDir,
-  ensureModels,
-  findPackageDir,
-  ISNET_MODEL_FILE,
-  ISNET_PACKAGE,
-  ISNET_REWRITE_VERSION,
-  ISNET_SOURCE_SHA256,
-  ISNET_SOURCE_SIZE,
-  isnetSidecarPath,
-  packageRoot,
-  rewriteIsnetDynamic,
-  sha256,
-  TEXT_MODEL_FILE,
-  TEXT_MODEL_SHA256,
-  TEXT_MODEL_SIZE,
-  TEXT_PACKAGE,
-  TEXT_SOURCE_PATH,
-} from '../../daemon/models/modelFiles';
+import { assembleIsnet, findPackageDir, packageRoot } from '../../daemon/models/sourcePackages';
+import { defaultModelsDir, ensureModels, isnetSidecarPath } from '../../daemon/models/modelFiles';
+import { ISNET_MODEL_FILE, ISNET_PACKAGE, ISNET_REWRITE_VERSION, ISNET_SOURCE_SHA256, ISNET_SOURCE_SIZE, TEXT_MODEL_FILE, TEXT_MODEL_SHA256, TEXT_MODEL_SIZE, TEXT_PACKAGE, TEXT_SOURCE_PATH } from '../../daemon/models/modelSources';
+import { rewriteIsnetDynamic } from '../../daemon/models/isnetRewrite';
+import { sha256 } from '../../daemon/util/fileOps';
 
 let tmp: string;
 before(() => {

@@ -1,0 +1,88 @@
+// The name of an optimised graph in the cache (optimizedCache.ts): a hash of everything the
+// saved graph depends on (the model, ONNX Runtime's version, the provider, the CPU's features,
+// the session options), and the sampled checksum that tells a damaged entry on reading.
+import * as crypto from 'node:crypto';
+import { promises as fsp, readFileSync } from 'node:fs';
+import * as os from 'node:os';
+import type * as ortTypes from 'onnxruntime-node';
+
+/** Bumped when the layout of the cache or the meaning of its key changes. */
+export const OPTIMIZED_CACHE_VERSION = 1;
+const HEAD_TAIL = 1 << 20;
+const SAMPLE_BLOCK = 256 << 10;
+const SAMPLES = 17;
+
+let cpuCache: string | undefined;
+/** A short hash of what the CPU can do: /proc/cpuinfo's flags on Linux, the model name elsewhere. */
+export function cpuFeatures(): string {
+  if (cpuCache) return cpuCache;
+  let desc = `${process.platform}/${process.arch}/${os.cpus()[0]?.model ?? 'unknown'}`;
+  if (process.platform === 'linux') {
+    try {
+      const info = readFileSync('/proc/cpuinfo', 'utf8');
+      const flags = /^(?:flags|Features)\s*:\s*(.*)$/m.exec(info)?.[1];
+      if (flags) desc += `/${flags.trim().split(/\s+/).sort().join(' ')}`;
+    } catch {
+      // keep the model name only
+    }
+  }
+  cpuCache = crypto.createHash('sha256').update(desc).digest('hex').slice(0, 16);
+  return cpuCache;
+}
+
+export function ortVersion(ort: typeof ortTypes): string {
+  const v = (ort.env as { versions?: { node?: string; common?: string } }).versions;
+  return v?.node ?? v?.common ?? 'unknown';
+}
+
+/** The options that shape the optimised graph (logging and provider list excluded: the provider is keyed on its own). */
+export function keyedOptions(opts: ortTypes.InferenceSession.SessionOptions): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const k of Object.keys(opts).sort()) {
+    if (k === 'logSeverityLevel' || k === 'logVerbosityLevel' || k === 'executionProviders' || k === 'optimizedModelFilePath' || k === 'logId') continue;
+    out[k] = (opts as Record<string, unknown>)[k];
+  }
+  return out;
+}
+
+export function cacheKey(parts: { modelSha256: string; ortVersion: string; provider: string; cpu: string; options: Record<string, unknown> }): string {
+  const text = JSON.stringify({ v: OPTIMIZED_CACHE_VERSION, ...parts });
+  return crypto.createHash('sha256').update(text).digest('hex').slice(0, 24);
+}
+
+/**
+ * sha256 over the file's size, its first and last MiB and 17 evenly spaced 256 KiB blocks
+ * between them (about 6 MiB read whatever the size, the middle block included): catches truncation, a different or
+ * rewritten file, and damage at the ends or in a sampled block; damage elsewhere inside weight
+ * data is not seen (structure damage is, by ORT's parser).
+ */
+export async function sampledSha256(file: string, size?: number): Promise<string> {
+  const fh = await fsp.open(file, 'r');
+  try {
+    const n = size ?? (await fh.stat()).size;
+    const h = crypto.createHash('sha256').update(`size:${n};`);
+    const ranges: [number, number][] = [];
+    if (n <= 2 * HEAD_TAIL + SAMPLES * SAMPLE_BLOCK) ranges.push([0, n]);
+    else {
+      ranges.push([0, HEAD_TAIL]);
+      // evenly spaced from just after the head to just before the tail, the middle included
+      const span = n - 2 * HEAD_TAIL - SAMPLE_BLOCK;
+      for (let i = 0; i < SAMPLES; i++) ranges.push([HEAD_TAIL + Math.floor((span * i) / (SAMPLES - 1)), SAMPLE_BLOCK]);
+      ranges.push([n - HEAD_TAIL, HEAD_TAIL]);
+    }
+    const buf = Buffer.allocUnsafe(Math.min(n, HEAD_TAIL) || 1);
+    for (const [start, len] of ranges) {
+      let done = 0;
+      while (done < len) {
+        const want = Math.min(buf.length, len - done);
+        const { bytesRead } = await fh.read(buf, 0, want, start + done);
+        if (bytesRead === 0) throw new Error(`short read at ${start + done} of ${n}`);
+        h.update(buf.subarray(0, bytesRead));
+        done += bytesRead;
+      }
+    }
+    return h.digest('hex');
+  } finally {
+    await fh.close();
+  }
+}

@@ -3,6 +3,7 @@
 // Facts, not code from those toolkits: VOC's colormap comes from its published bit-interleaving
 // algorithm; the Cityscapes and ADE20K names and colours are the ones OpenMMLab's
 // mmsegmentation lists (mmseg/datasets/cityscapes.py and ade.py, checked against its sources).
+import { LABEL_PRESETS, LabelPresetName } from './modeSchema';
 import { Rgb } from './protocol';
 
 export interface LabelPreset {
@@ -12,8 +13,8 @@ export interface LabelPreset {
   colors: Rgb[];
 }
 
-export type PresetName = 'voc' | 'cityscapes' | 'ade20k';
-export const PRESET_NAMES: readonly PresetName[] = ['voc', 'cityscapes', 'ade20k'];
+export type PresetName = LabelPresetName;
+export const PRESET_NAMES: readonly PresetName[] = LABEL_PRESETS;
 
 /**
  * The PASCAL VOC colormap (VOCdevkit's labelcolormap.m): the bits of the class index are

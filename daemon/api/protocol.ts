@@ -3,10 +3,11 @@
 // Names and fields are a contract with tests outside the project: add, never rename.
 import { NotificationType, RequestType, RequestType0 } from 'vscode-jsonrpc';
 import type { LogLevel } from './constants';
+import type { Task, UserModeDefinition } from './modeSchema';
 
 export const PROTOCOL_VERSION = 1 as const;
 
-export type Task = 'binary' | 'semantic';
+export type { Task } from './modeSchema';
 export type ModeState = 'cold' | 'loading' | 'warming' | 'warm' | 'failed';
 export type Rgb = [number, number, number];
 
@@ -205,49 +206,14 @@ export const Log = new NotificationType<LogParams>('seglens/log');
 
 // ---------------------------------------------------------------- your own models (issue #8)
 
+// The definition and its enums are the TypeBox schema's types (daemon/api/modeSchema.ts).
 /** How a model's output is read: per-class `logits`/`probabilities` (argmax → class map), or
- * one channel: `sigmoid` (already 0..1) / `logit` (raw, sigmoid applied) → binary matte. */
-export type OutputKindName = 'logits' | 'probabilities' | 'sigmoid' | 'logit';
-export type LabelPresetName = 'voc' | 'cityscapes' | 'ade20k';
-export type NormalizationPreset = 'imagenet' | 'zero-one' | 'minus-one-one' | 'raw';
-/** Input size: [height, width], one number for a square, or, for a model with free height and
- * width, the size to run at (`target`, rounded to the nearest multiple of `multipleOf`). */
-export type UserInputSize = number | [number, number] | { multipleOf: number; target: number | [number, number] };
-
-/** A mode backed by the user's ONNX file (README "Use your own model"). Only `id` and `model`
- * are required; what is left out is taken from the model file when it can be read, else defaulted. */
-export interface UserModeDefinition {
-  id: string;
-  label?: string;
-  description?: string;
-  /** Path of the ONNX file: absolute, `~/...`, or relative to the definitions file / `baseDir`. */
-  model: string;
-  /** Expected sha256 (hex) of the file; a mismatch fails the load (1004). */
-  sha256?: string;
-  task?: Task;
-  inputName?: string;
-  /** Default NCHW. */
-  inputLayout?: 'NCHW' | 'NHWC';
-  inputSize?: UserInputSize;
-  /** Default RGB. */
-  colorOrder?: 'RGB' | 'BGR';
-  /** value' = (value * scale - mean[c]) / std[c]. Default preset 'imagenet'; `scale`/`mean`/`std` override it. */
-  normalization?: NormalizationPreset;
-  scale?: number;
-  mean?: number | [number, number, number];
-  std?: number | [number, number, number];
-  outputName?: string;
-  outputKind?: OutputKindName;
-  /** Class names in output-channel order, or a preset name. */
-  labels?: string[] | LabelPresetName;
-  /** One colour per label ([r,g,b] or '#rrggbb'), or a preset name. Default: the preset's, else generated. */
-  colors?: (Rgb | string)[] | LabelPresetName;
-  /** Dummy inferences of a warm-up, 0..50. Default 3. */
-  warmupIterations?: number;
-  tta?: 'none' | 'hflip';
-  /** 'smooth' (default): libvips 'linear'; 'reference': the reference ISNet pipeline's bilinear. */
-  resample?: 'smooth' | 'reference';
-}
+ * one channel: `sigmoid` (already 0..1) / `logit` (raw, sigmoid applied) → binary matte.
+ * Input size: [height, width], one number for a square, or, for a model with free height and
+ * width, the size to run at (`target`, rounded to the nearest multiple of `multipleOf`).
+ * A definition needs only `id` and `model`; what is left out is taken from the model file when
+ * it can be read, else defaulted. */
+export type { LabelPresetName, NormalizationPreset, OutputKindName, UserInputSize, UserModeDefinition } from './modeSchema';
 
 /** A definition refused before loading anything: `field` names the offending field. */
 export interface DefinitionError {

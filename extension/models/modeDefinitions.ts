@@ -14,8 +14,9 @@ import type {
   UserInputSize,
   UserModeDefinition,
 } from '../../daemon/api/protocol';
-// The daemon's own id rule, so the wizard refuses what the daemon would.
+// The daemon's own rules (the id pattern, the definition schema's limits), so the wizard refuses what the daemon would.
 import { MODE_ID_RE } from '../../daemon/api/constants';
+import { MAX_LABELS, MAX_SIDE } from '../../daemon/api/modeSchema';
 
 export const FALLBACK_MODE = 'balanced';
 
@@ -111,7 +112,7 @@ export function checkModeId(id: string, builtinIds: readonly string[]): string |
 export function parseLabelList(text: string, expected?: number): string[] | { error: string } {
   const names = text.split(',').map((s) => s.trim());
   if (names.length === 0 || names.some((n) => n === '')) return { error: 'Give the class names separated by commas, none empty (e.g. "background, person, car").' };
-  if (names.length > 256) return { error: `At most 256 classes; got ${names.length}.` };
+  if (names.length > MAX_LABELS) return { error: `At most ${MAX_LABELS} classes; got ${names.length}.` };
   if (expected !== undefined && names.length !== expected) return { error: `The model has ${expected} output classes; ${names.length} name${names.length === 1 ? '' : 's'} given.` };
   return names;
 }
@@ -139,11 +140,11 @@ export function formatInputSize(s: UserInputSize | undefined): string {
  */
 export function parseInputSize(text: string, multipleOf?: number): UserInputSize | { error: string } {
   const m = /^\s*(\d{1,4})\s*(?:[x×,*]\s*(\d{1,4}))?\s*$/i.exec(text);
-  const bad = { error: 'Give the size as height x width (e.g. "512x512") or one number for a square, from 1 to 8192.' };
+  const bad = { error: `Give the size as height x width (e.g. "512x512") or one number for a square, from 1 to ${MAX_SIDE}.` };
   if (!m) return bad;
   const h = Number(m[1]);
   const w = m[2] === undefined ? h : Number(m[2]);
-  if (h < 1 || w < 1 || h > 8192 || w > 8192) return bad;
+  if (h < 1 || w < 1 || h > MAX_SIDE || w > MAX_SIDE) return bad;
   const size: number | [number, number] = h === w ? h : [h, w];
   return multipleOf ? { multipleOf, target: size } : size;
 }

@@ -1,0 +1,231 @@
+// Stage 1 of a user definition: the definition alone, each mistake naming the field at fault.
+// The schema (schemaCheck.ts) says what each field may be; this file adds what depends on
+// the rest: built-in ids, model paths, and what the model file declares (when it could be
+// read) to fill the fields left out.
+import * as path from 'node:path';
+import { DefinitionError, Rgb, UserModeDefinition } from '../../api/protocol';
+import { DEFINITION_FIELDS, MAX_LABELS, OutputKindName, Task } from '../../api/modeSchema';
+import { PRESET_NAMES, distinctPalette, genericLabels, preset } from '../../api/presets';
+import { OnnxSummary, TensorInfo, formatShape } from '../onnxInfo';
+import { Report, checkSchema } from './schemaCheck';
+import { guessLayout, outputChannels, spatial } from './tensorLayout';
+import { NORMALIZATIONS, Obj, UserModeDef, isObj, parseColor, q, resolveModelPath } from './userModeDef';
+
+export interface ValidateContext {
+  /** Position in the list (for DefinitionError.index). */
+  index?: number;
+  /** Base folder of relative `model` paths; without it they are refused. */
+  baseDir?: string;
+  /** Ids that cannot be redefined (the built-in modes). */
+  builtinIds?: ReadonlySet<string>;
+  /** What the model file declares, when it could be read: fills fields left out. */
+  summary?: OnnxSummary;
+  /** Modification time and size of the file when defined: part of the session key, so a
+   * re-exported file sent again (same path) gets a new session rather than the stale one. */
+  fileStamp?: string;
+}
+
+export interface ValidateResult {
+  def?: UserModeDef;
+  errors: DefinitionError[];
+}
+
+/** What every step reads: the raw definition, its schema-valid fields, the file's declarations. */
+interface Step {
+  raw: Obj;
+  d: Partial<UserModeDefinition>;
+  s?: OnnxSummary;
+  file?: string;
+  err: Report;
+}
+const given = (st: Step, field: keyof UserModeDefinition) => st.raw[field] !== undefined;
+type Layout = 'NCHW' | 'NHWC';
+const BINARY_COLORS: Rgb[] = [
+  [0, 0, 0],
+  [0, 200, 255],
+];
+
+function closest(name: string): string | undefined {
+  const n = name.toLowerCase().replace(/[^a-z0-9]/g, '');
+  const fields: readonly string[] = DEFINITION_FIELDS;
+  return fields.find((f) => f.toLowerCase() === n) ?? fields.find((f) => n.length > 3 && (f.toLowerCase().startsWith(n) || n.startsWith(f.toLowerCase())));
+}
+
+/** Keys that are no field: named, with the closest field. `$...` and `//...` keys are comments. */
+function reportUnknownFields(o: Obj, err: Report): void {
+  for (const k of Object.keys(o)) {
+    if ((DEFINITION_FIELDS as readonly string[]).includes(k) || k.startsWith('$') || k.startsWith('//')) continue;
+    const near = closest(k);
+    err(k, `unknown field${near ? ` (did you mean '${near}'?)` : ''}; known fields: ${DEFINITION_FIELDS.join(', ')}`);
+  }
+}
+
+function modelFile(d: Step['d'], ctx: ValidateContext, err: Report): string | undefined {
+  if (d.id !== undefined && ctx.builtinIds?.has(d.id)) err('id', `'${d.id}' is a built-in mode and cannot be redefined; choose another id`);
+  if (d.model === undefined) return undefined;
+  const r = resolveModelPath(d.model, ctx.baseDir);
+  if (typeof r === 'string') return r;
+  err('model', r.error);
+  return undefined;
+}
+
+const roundTo = (v: number, m: number) => Math.max(m, Math.round(v / m) * m);
+
+function readInputSize(st: Step, info: TensorInfo | undefined, layout: Layout | undefined): { inputSize?: [number, number]; multipleOf?: number } {
+  const v = st.d.inputSize;
+  const pair = (x: number | [number, number]): [number, number] => (typeof x === 'number' ? [x, x] : [x[0], x[1]]);
+  if (v !== undefined) {
+    if (typeof v === 'number' || Array.isArray(v)) return { inputSize: pair(v) };
+    const [h, w] = pair(v.target);
+    return { inputSize: [roundTo(h, v.multipleOf), roundTo(w, v.multipleOf)], multipleOf: v.multipleOf };
+  }
+  if (given(st, 'inputSize')) return {};
+  const sp = layout ? spatial(info?.shape ?? null, layout) : undefined;
+  if (sp && typeof sp.h === 'number' && typeof sp.w === 'number') return { inputSize: [sp.h, sp.w] };
+  if (info) st.err('inputSize', `missing, and the model's input ${q(info.name)} ${formatShape(info.shape)} does not fix height and width: give e.g. {"multipleOf": 32, "target": 512}`);
+  else if (st.file) st.err('inputSize', 'missing, and the model file could not be read to find it: give [height, width]');
+  return {};
+}
+
+function readInput(st: Step) {
+  const { d, s, err } = st;
+  let inputName = d.inputName;
+  if (!given(st, 'inputName')) {
+    if (s && s.inputs.length === 1) inputName = s.inputs[0].name;
+    else if (s) err('inputName', `missing, and the model has ${s.inputs.length} inputs (${s.inputs.map((i) => q(i.name)).join(', ')}): name the image input`);
+    else if (st.file) err('inputName', 'missing, and the model file could not be read to find it: give the name of the image input');
+  }
+  const info = s?.inputs.find((i) => i.name === inputName);
+  const layout = d.inputLayout ?? (given(st, 'inputLayout') ? undefined : (guessLayout(info) ?? 'NCHW'));
+  return { inputName, layout, ...readInputSize(st, info, layout) };
+}
+
+function readNormalization(d: Step['d']) {
+  const norm = NORMALIZATIONS[d.normalization ?? 'imagenet'];
+  const triple = (v: number | [number, number, number] | undefined, fallback: [number, number, number]): [number, number, number] =>
+    v === undefined ? fallback : typeof v === 'number' ? [v, v, v] : [v[0], v[1], v[2]];
+  return { scale: d.scale ?? norm.scale, mean: triple(d.mean, norm.mean), std: triple(d.std, norm.std) };
+}
+
+/** task and outputKind: as given, else from each other, else from the output's channels and last operator. */
+function taskAndKind(st: Step, channels: number | undefined, op: string | undefined): { task?: Task; kind?: OutputKindName } {
+  const { d, raw } = st;
+  let task = d.task;
+  let kind = d.outputKind;
+  const taskGiven = given(st, 'task');
+  const kindGiven = given(st, 'outputKind');
+  // Labels given as a preset or a list of more than 2: classes, whatever the file declares.
+  const manyLabels = typeof raw.labels === 'string' || (Array.isArray(raw.labels) && raw.labels.length > 2);
+  if (!kindGiven && !taskGiven) {
+    // Nothing said: a one-channel output is a matte, more channels are classes.
+    if (channels === 1 && !manyLabels) return { task: 'binary', kind: op === 'Sigmoid' ? 'sigmoid' : 'logit' };
+    return { task: 'semantic', kind: op === 'Softmax' ? 'probabilities' : 'logits' };
+  }
+  if (kindGiven && !taskGiven) {
+    if (kind) task = kind === 'sigmoid' || kind === 'logit' ? 'binary' : 'semantic';
+  } else if (!kindGiven && task) {
+    if (task === 'semantic') kind = op === 'Softmax' ? 'probabilities' : 'logits';
+    // Unknown file: most exported mattes end with their sigmoid.
+    else kind = channels === 2 ? (op === 'Softmax' ? 'probabilities' : 'logits') : op === 'Sigmoid' || !st.s ? 'sigmoid' : 'logit';
+  }
+  if (task === 'semantic' && (kind === 'sigmoid' || kind === 'logit')) {
+    st.err('outputKind', `'${kind}' reads one channel as a matte (task 'binary'); a semantic mode reads per-class 'logits' or 'probabilities'`);
+  }
+  return { task, kind };
+}
+
+function readOutput(st: Step, layout: Layout | undefined) {
+  const { s } = st;
+  let outputName = st.d.outputName;
+  if (!given(st, 'outputName')) {
+    if (s) outputName = s.outputs[0].name;
+    else if (st.file) st.err('outputName', 'missing, and the model file could not be read to find it: give the name of the output to read');
+  }
+  const info = s?.outputs.find((x) => x.name === outputName);
+  const channels = info ? outputChannels(info, layout ?? 'NCHW').channels : undefined;
+  const op = outputName ? s?.outputOps[outputName] : undefined;
+  return { outputName, info, channels, ...taskAndKind(st, channels, op) };
+}
+
+type Output = ReturnType<typeof readOutput>;
+
+function readLabels(st: Step, out: Output): { labels?: string[]; presetColors?: Rgb[] } {
+  const v = st.d.labels;
+  let r: { labels?: string[]; presetColors?: Rgb[] } = {};
+  if (typeof v === 'string') {
+    const p = preset(v)!;
+    r = { labels: [...p.labels], presetColors: p.colors };
+  } else if (v !== undefined) r = { labels: v };
+  else if (given(st, 'labels')) return {};
+  else if (out.task === 'binary') r = { labels: ['background', 'foreground'] };
+  else if (out.channels !== undefined && out.channels >= 1 && out.channels <= MAX_LABELS) r = { labels: genericLabels(out.channels) };
+  else if (out.task === 'semantic' && st.file) {
+    const which = out.info ? ` (output ${q(out.info.name)} ${formatShape(out.info.shape)})` : '';
+    st.err('labels', `missing, and the number of classes could not be read from the model${which}: give the class names or a preset (${PRESET_NAMES.join(', ')})`);
+  }
+  if (r.labels && out.task === 'binary' && r.labels.length !== 2) st.err('labels', `a binary mode has 2 labels (background, foreground); got ${r.labels.length}`);
+  return r;
+}
+
+function readColors(st: Step, task: Task | undefined, labels: string[] | undefined, presetColors: Rgb[] | undefined): Rgb[] | undefined {
+  const v = st.d.colors;
+  if (v === undefined) {
+    if (given(st, 'colors') || !labels) return undefined;
+    return presetColors ?? (task === 'binary' ? BINARY_COLORS : distinctPalette(labels.length));
+  }
+  const colors = typeof v === 'string' ? preset(v)!.colors.map((c) => [...c] as Rgb) : v.map((c) => parseColor(c)!);
+  if (labels && colors.length !== labels.length) {
+    st.err('colors', `${colors.length} colours for ${labels.length} labels: give one colour per label`);
+    return undefined;
+  }
+  return colors;
+}
+
+/** Validates one definition and builds its ModeDef (pure: the summary, if any, is given). */
+export function validateDefinition(raw: unknown, ctx: ValidateContext = {}): ValidateResult {
+  const index = ctx.index ?? 0;
+  const errors: DefinitionError[] = [];
+  const id = isObj(raw) && typeof raw.id === 'string' ? raw.id : '';
+  const err: Report = (field, message) => errors.push({ id, index, field, message: `${field}: ${message}` });
+  if (!isObj(raw)) {
+    err('(definition)', 'a mode definition must be a JSON object');
+    return { errors };
+  }
+  reportUnknownFields(raw, err);
+  const d = checkSchema(raw, err);
+  const st: Step = { raw, d, s: ctx.summary, err, file: modelFile(d, ctx, err) };
+  const input = readInput(st);
+  const norm = readNormalization(d);
+  const out = readOutput(st, input.layout);
+  const { labels, presetColors } = readLabels(st, out);
+  const colors = readColors(st, out.task, labels, presetColors);
+  const { file } = st;
+  const { inputName, layout, inputSize, multipleOf } = input;
+  const { outputName, task, kind } = out;
+  if (errors.length || !file || !inputName || !outputName || !inputSize || !layout || !task || !kind || !labels || !colors) return { errors };
+  const summary = task === 'semantic' ? `${labels.length} classes` : 'foreground matte';
+  const def: UserModeDef = {
+    id,
+    label: d.label ?? id,
+    description: d.description ?? `Your model ${path.basename(file)}: ${summary} at ${inputSize[1]}x${inputSize[0]}`,
+    task,
+    inputSize,
+    labels,
+    custom: true,
+    model: { key: `user:${file}${ctx.fileStamp ? `#${ctx.fileStamp}` : ''}`, file, ...(d.sha256 ? { sha256: d.sha256.toLowerCase() } : {}) },
+    inputName,
+    outputName,
+    layout,
+    colorOrder: d.colorOrder ?? 'RGB',
+    ...norm,
+    output: kind,
+    colors,
+    tta: d.tta ?? 'none',
+    // User modes keep libvips' smooth resampling unless they ask for the reference one.
+    resample: d.resample ?? 'smooth',
+    warmupIterations: d.warmupIterations ?? 3,
+    definition: raw as unknown as UserModeDefinition,
+    ...(multipleOf ? { multipleOf } : {}),
+  };
+  return { def, errors };
+}

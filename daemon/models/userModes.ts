@@ -17,14 +17,11 @@ import { DefineModesResult, DefinitionError, ModesChangedParams } from '../api/p
 import { UserModeDef, isObj, resolveModelPath } from './definition/userModeDef';
 import { validateDefinition } from './definition/validate';
 
-export { NORMALIZATIONS, isUserModeDef, parseColor, resolveModelPath } from './definition/userModeDef';
+export { isUserModeDef } from './definition/userModeDef';
 export type { UserModeDef } from './definition/userModeDef';
 export { validateDefinition } from './definition/validate';
-export type { ValidateContext, ValidateResult } from './definition/validate';
 export { checkAgainstModel, verifyUserModel } from './definition/modelCheck';
-export type { ModelMismatch } from './definition/modelCheck';
 export { inspectModel, suggestDefinition } from './definition/inspect';
-export { outputChannels } from './definition/tensorLayout';
 
 /** Reads the model's declarations when it can (a missing or broken file is a load-time error, not a definition error). */
 async function trySummary(file: string): Promise<OnnxSummary | undefined> {

@@ -1,6 +1,6 @@
 // P8: the daemon stays responsive during an inference: the worst time of `status` and of a
 // warm `ensureReady` from a second client while a first client's `sota` inference runs
-// (PROTOCOL.md: the inference runs in the engine's worker thread, never on the main thread).
+// (docs/protocol.md: the inference runs in the engine's worker thread, never on the main thread).
 import type { RunningDaemon } from '../daemon';
 import { type Figure, P8_GOAL } from '../report';
 import { Settings } from '../settings';

@@ -19,7 +19,7 @@ export function isProviderChoice(v: unknown): v is ProviderChoice {
 export const MODE_ID_PATTERN = '^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$';
 export const MODE_ID_RE = new RegExp(MODE_ID_PATTERN);
 
-/** How `node dist/daemon.js` exits (PROTOCOL.md "Starting the daemon"). */
+/** How `node dist/daemon.js` exits (docs/protocol.md "Starting the daemon"). */
 export const ExitCodes = {
   /** A clean stop (idle exit, `shutdown`, stdin closed, `--help`). */
   Ok: 0,

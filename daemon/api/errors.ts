@@ -1,4 +1,4 @@
-// One error type for everything the daemon refuses; `code` is a PROTOCOL.md error code,
+// One error type for everything the daemon refuses; `code` is a docs/protocol.md error code,
 // so the server can answer with it unchanged whichever layer (engine, registry) threw.
 import { ErrorCode, ErrorCodes } from './protocol';
 

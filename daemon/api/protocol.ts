@@ -1,4 +1,4 @@
-// The SegLens daemon protocol, version 1: the one typed copy of shared/PROTOCOL.md.
+// The SegLens daemon protocol, version 1: the one typed copy of docs/protocol.md.
 // Both the daemon and every client (extension, preview CLI, tests, bench) import it.
 // Names and fields are a contract with tests outside the project: add, never rename.
 import { NotificationType, RequestType, RequestType0 } from 'vscode-jsonrpc';
@@ -349,10 +349,10 @@ export interface ScoreResult {
  */
 export const Score = new RequestType<ScoreParams, ScoreResult, void>('seglens/score');
 
-/** JSON-RPC error codes the daemon answers with (PROTOCOL.md "Errors"). */
+/** JSON-RPC error codes the daemon answers with (docs/protocol.md "Errors"). */
 export const ErrorCodes = {
   MethodNotFound: -32601,
-  /** Not in the PROTOCOL.md table: an unexpected failure (e.g. the inference worker died mid-request). */
+  /** In the docs/protocol.md table since the worker thread: an unexpected failure (e.g. the inference worker died mid-request). */
   InternalError: -32603,
   InvalidParams: -32602,
   RequestCancelled: -32800,

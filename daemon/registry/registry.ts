@@ -105,7 +105,7 @@ export class Registry {
     this.emit(e);
   }
 
-  /** Loads the mode if needed and warms it once (PROTOCOL.md "Warm-up semantics"). */
+  /** Loads the mode if needed and warms it once (docs/protocol.md "Warm-up semantics"). */
   async ensureReady(mode: string, warmup = true, iterations?: number): Promise<EnsureReadyResult> {
     const started = performance.now();
     const e = this.entry(mode);

@@ -1,4 +1,4 @@
-// The daemon's command line (PROTOCOL.md "Starting the daemon"), read with util.parseArgs from
+// The daemon's command line (docs/protocol.md "Starting the daemon"), read with util.parseArgs from
 // the flag table in daemon/api/daemonArgs.ts (which also builds command lines: toArgv).
 import { parseArgs as parseArgv } from 'node:util';
 import { invalidOption } from './cliError';

@@ -1,5 +1,5 @@
 // A small Prometheus registry (text format 0.0.4): counters, gauges and histograms with
-// labels. Enough for the names PROTOCOL.md requires, without a dependency.
+// labels. Enough for the names docs/protocol.md requires, without a dependency.
 type Labels = Record<string, string>;
 
 const escape = (v: string) => v.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/"/g, '\\"');
@@ -91,7 +91,7 @@ export class Histogram extends Metric {
 
 const SECONDS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
 
-/** The daemon's metrics, by the names PROTOCOL.md lists. */
+/** The daemon's metrics, by the names docs/protocol.md lists. */
 export class DaemonMetrics {
   readonly modelLoads = new Counter('seglens_model_loads_total', 'ONNX Runtime sessions created, by the mode whose request caused it');
   readonly modelLoadSeconds = new Histogram('seglens_model_load_duration_seconds', 'Time to create a model session', SECONDS);

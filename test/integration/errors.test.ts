@@ -1,4 +1,4 @@
-// Every error code of PROTOCOL.md provoked through the real daemon, which keeps answering.
+// Every error code of docs/protocol.md provoked through the real daemon, which keeps answering.
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';

@@ -1,5 +1,5 @@
 // The daemon's command line: util.parseArgs reads what toArgv writes, and the messages and
-// exit codes of PROTOCOL.md "Starting the daemon" stay as they were.
+// exit codes of docs/protocol.md "Starting the daemon" stay as they were.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ExitCodes } from '../../daemon/api/constants';

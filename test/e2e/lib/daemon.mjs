@@ -1,4 +1,4 @@
-// Talks to the run's shared SegLens daemon the way any client does (PROTOCOL.md): JSON-RPC
+// Talks to the run's shared SegLens daemon the way any client does (docs/protocol.md): JSON-RPC
 // over its Unix socket with vscode-jsonrpc (the root dependency the daemon itself uses).
 import { createRequire } from 'node:module';
 import { existsSync, readdirSync } from 'node:fs';

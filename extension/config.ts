@@ -1,18 +1,10 @@
-// Typed access to the `seglens.*` settings (declared in package.json contributes.configuration).
+// Typed access to the `seglens.*` settings, as rust-analyzer's `Config`: one getter per setting,
+// the defaults only in package.json (contributes.configuration; VS Code returns them), and
+// here just the clamping and units the rest of the extension wants.
 import * as vscode from 'vscode';
 import type { ProviderChoice } from '../daemon/api/constants';
 
 export type ProviderSetting = ProviderChoice;
-
-export interface SegLensConfig {
-  mode: string;
-  shared: boolean;
-  idleExitSeconds: number;
-  executionProvider: ProviderSetting;
-  warmupIterations: number;
-  overlayOpacity: number;
-  warmOnStartup: boolean;
-}
 
 export const SECTION = 'seglens';
 
@@ -27,27 +19,77 @@ export function setModeResolver(f: ((configured: string) => string) | undefined)
   modeResolver = f;
 }
 
-export function readConfig(): SegLensConfig {
-  const c = vscode.workspace.getConfiguration(SECTION);
-  const minutes = c.get<number>('daemon.idleExitMinutes', 10);
-  const configured = c.get<string>('mode', 'balanced') || 'balanced';
-  return {
-    mode: modeResolver ? modeResolver(configured) : configured,
+/** A snapshot of the settings as they are now (read again for later changes). */
+export class Config {
+  private readonly cfg = vscode.workspace.getConfiguration(SECTION);
+
+  private get<T>(key: string): T {
+    // package.json declares every key with its default, so VS Code never answers undefined.
+    return this.cfg.get<T>(key) as T;
+  }
+
+  /** seglens.mode as written (an empty value counts as unset). */
+  get configuredMode(): string {
+    return this.get<string>('mode') || (this.cfg.inspect<string>('mode')?.defaultValue ?? '');
+  }
+  /** The mode in use: the configured one, or the fallback when it does not exist. */
+  get mode(): string {
+    return modeResolver ? modeResolver(this.configuredMode) : this.configuredMode;
+  }
+  get shared(): boolean {
     // The shared daemon's checks (owner and mode of its folder and socket) are Unix-only: on
     // Windows every window runs its own daemon over stdio (README "Reliability").
-    shared: process.platform !== 'win32' && c.get<boolean>('daemon.shared', true),
-    // The daemon takes whole seconds; fractions of a minute are allowed (tests use them).
-    idleExitSeconds: Math.max(1, Math.round(minutes * 60)),
-    executionProvider: c.get<ProviderSetting>('executionProvider', 'auto'),
-    warmupIterations: Math.max(1, Math.round(c.get<number>('warmup.iterations', 1))),
-    overlayOpacity: Math.min(1, Math.max(0, c.get<number>('overlay.opacity', 0.5))),
-    warmOnStartup: c.get<boolean>('warmOnStartup', false),
-  };
+    return process.platform !== 'win32' && this.get<boolean>('daemon.shared');
+  }
+  /** The daemon takes whole seconds; fractions of a minute are allowed (tests use them). */
+  get idleExitSeconds(): number {
+    return Math.max(1, Math.round(this.get<number>('daemon.idleExitMinutes') * 60));
+  }
+  get executionProvider(): ProviderSetting {
+    return this.get<ProviderSetting>('executionProvider');
+  }
+  get warmupIterations(): number {
+    return Math.max(1, Math.round(this.get<number>('warmup.iterations')));
+  }
+  get overlayOpacity(): number {
+    return Math.min(1, Math.max(0, this.get<number>('overlay.opacity')));
+  }
+  get warmOnStartup(): boolean {
+    return this.get<boolean>('warmOnStartup');
+  }
+  /** seglens.customModels unchecked (modeDefinitions.ts checks it). */
+  get customModels(): unknown {
+    return this.get<unknown>('customModels');
+  }
 }
 
-/** Stores the chosen mode for every window (the status bar of each one follows it). */
+export function readConfig(): Config {
+  return new Config();
+}
+
+/** The scopes of vscode's inspect() that can override the user settings. */
+interface Scoped {
+  workspaceFolderValue?: unknown;
+  workspaceValue?: unknown;
+}
+
+/** Where a value written now takes effect: the most specific scope that sets the key already. */
+export function writeTarget(inspected: Scoped | undefined): vscode.ConfigurationTarget {
+  if (inspected?.workspaceFolderValue !== undefined) return vscode.ConfigurationTarget.WorkspaceFolder;
+  if (inspected?.workspaceValue !== undefined) return vscode.ConfigurationTarget.Workspace;
+  return vscode.ConfigurationTarget.Global;
+}
+
+/**
+ * Stores the chosen mode where seglens.mode is set now, so the pick is the effective value:
+ * written to the user settings, a workspace value would still win. Unset anywhere: the user
+ * settings, so every window follows (the status bar of each one does).
+ */
 export async function storeMode(mode: string): Promise<void> {
-  await vscode.workspace.getConfiguration(SECTION).update('mode', mode, vscode.ConfigurationTarget.Global);
+  // Read without a resource: seglens.mode is window-scoped, so in a single-folder window its
+  // folder value is the workspace value (a folder target would also need the folder's URI).
+  const c = vscode.workspace.getConfiguration(SECTION);
+  await c.update('mode', mode, writeTarget(c.inspect<string>('mode')));
 }
 
 /** Settings that only take effect when the daemon is (re)started. */

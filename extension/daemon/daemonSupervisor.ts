@@ -1,17 +1,17 @@
 // Owns the connection to the daemon: attach to a running shared daemon, start one on demand,
 // restart after crashes with a growing delay (RestartPolicy), give up into a `failed` state,
-// and stop cleanly on deactivate. Everything else asks it for a client.
+// and stop cleanly on deactivate. Everything else asks it for a client. The daemon's log goes
+// through daemonLog.ts, closing a connection through daemonStop.ts.
 import * as vscode from 'vscode';
 import type { DaemonClient } from '../../daemon/api/client';
-import type { InitializeResult, LogParams, ModeInfo, ModesChangedParams, ModeStatus, StatusResult } from '../../daemon/api/protocol';
-import { readConfig } from '../config';
-import { connectOrSpawnShared, Launched, spawnPerWindow, tryConnectShared } from './daemonLauncher';
-import { RestartPolicy } from './restartPolicy';
+import type { InitializeResult, ModeInfo, ModesChangedParams, ModeStatus, StatusResult } from '../../daemon/api/protocol';
+import { Config, readConfig } from '../config';
 import type { DaemonState } from '../status/statusText';
-import { LOG_LEVELS } from '../../daemon/api/constants';
-
-/** A daemon stderr line: `<ISO time> [<level>] <message>`. */
-const STDERR_LINE = new RegExp(`^\\d{4}-\\d\\d-\\d\\dT[\\d:.]+Z \\[(${LOG_LEVELS.join('|')})\\] (.*)$`);
+import { Disposable } from '../util/dispose';
+import { connectOrSpawnShared, Launched, spawnPerWindow, tryConnectShared } from './daemonLauncher';
+import { logFromDaemon, logStderrLine } from './daemonLog';
+import { closeClient, sleep, waitUntilSocketFree } from './daemonStop';
+import { RestartPolicy } from './restartPolicy';
 
 export interface SupervisorOptions {
   daemonJs: string;
@@ -33,26 +33,27 @@ export interface Connected {
   spawned: boolean;
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+type Current = Connected & { launched: Launched };
 
-export class DaemonSupervisor implements vscode.Disposable {
+export class DaemonSupervisor extends Disposable {
   private _state: DaemonState = 'idle';
-  private current: (Connected & { launched: Launched }) | undefined;
+  private current: Current | undefined;
   private pending: Promise<Connected | undefined> | undefined;
   private pendingSpawns = false;
   /** The user needed the daemon (preview, warm-up): after a crash, spawn it again. */
   private wanted = false;
   private expectingClose = false;
-  private disposed = false;
+  /** stop() was called (deactivate): no reconnecting, no new connections. */
+  private stopped = false;
   private restartTimer: NodeJS.Timeout | undefined;
   private readonly policy: RestartPolicy;
   lastError: string | undefined;
 
-  private readonly stateEmitter = new vscode.EventEmitter<DaemonState>();
-  private readonly modelStateEmitter = new vscode.EventEmitter<ModeStatus>();
-  private readonly connectedEmitter = new vscode.EventEmitter<Connected>();
-  private readonly gaveUpEmitter = new vscode.EventEmitter<string>();
-  private readonly modesChangedEmitter = new vscode.EventEmitter<ModesChangedParams>();
+  private readonly stateEmitter = this._register(new vscode.EventEmitter<DaemonState>());
+  private readonly modelStateEmitter = this._register(new vscode.EventEmitter<ModeStatus>());
+  private readonly connectedEmitter = this._register(new vscode.EventEmitter<Connected>());
+  private readonly gaveUpEmitter = this._register(new vscode.EventEmitter<string>());
+  private readonly modesChangedEmitter = this._register(new vscode.EventEmitter<ModesChangedParams>());
   readonly onDidChangeState = this.stateEmitter.event;
   /** `seglens/modelState` from whichever daemon is connected (also changes made by other windows). */
   readonly onModelState = this.modelStateEmitter.event;
@@ -69,7 +70,10 @@ export class DaemonSupervisor implements vscode.Disposable {
   afterInitialize: ((client: DaemonClient) => Promise<void>) | undefined;
 
   constructor(private readonly opts: SupervisorOptions) {
+    super();
     this.policy = opts.policy ?? new RestartPolicy();
+    // Registered after the emitters, so disposed before them.
+    this._register({ dispose: () => void this.stop() });
   }
 
   get state(): DaemonState {
@@ -106,25 +110,16 @@ export class DaemonSupervisor implements vscode.Disposable {
     this.lastError = undefined;
     this.setState('restarting');
     await this.stopCurrent(true);
-    if (readConfig().shared) await this.waitUntilSocketFree();
+    if (readConfig().shared) await waitUntilSocketFree(this.opts.socketPath);
     this.setState('idle');
     return this.ensureClient();
   }
 
   /** Deactivate: leave a shared daemon running for other windows, stop a per-window one. */
   async stop(): Promise<void> {
-    this.disposed = true;
+    this.stopped = true;
     this.clearRestartTimer();
     await this.stopCurrent(!(this.current?.shared ?? true));
-  }
-
-  dispose(): void {
-    void this.stop();
-    this.stateEmitter.dispose();
-    this.modelStateEmitter.dispose();
-    this.connectedEmitter.dispose();
-    this.gaveUpEmitter.dispose();
-    this.modesChangedEmitter.dispose();
   }
 
   // Single flight: attach and start share one attempt; a spawning call that finds only an
@@ -152,124 +147,110 @@ export class DaemonSupervisor implements vscode.Disposable {
 
   private async launch(spawn: boolean): Promise<Connected | undefined> {
     const cfg = readConfig();
-    const log = this.opts.log;
-    const onStderr = (line: string) => this.logStderr(line);
     if (spawn && this._state !== 'restarting') this.setState('starting');
     let launched: Launched | undefined;
     try {
-      if (cfg.shared) {
-        if (spawn) {
-          launched = await connectOrSpawnShared({
-            daemonJs: this.opts.daemonJs,
-            socketPath: this.opts.socketPath,
-            cacheDir: this.opts.cacheDir,
-            provider: cfg.executionProvider,
-            idleExitSeconds: cfg.idleExitSeconds,
-            preload: cfg.mode,
-            warmupIterations: cfg.warmupIterations,
-            onStderr,
-          });
-        } else {
-          const client = await tryConnectShared(this.opts.socketPath);
-          if (!client) return undefined;
-          launched = { client, release: () => undefined };
-        }
-      } else {
-        if (!spawn) return undefined;
-        launched = spawnPerWindow({
-          daemonJs: this.opts.daemonJs,
-          cacheDir: this.opts.cacheDir,
-          provider: cfg.executionProvider,
-          warmupIterations: cfg.warmupIterations,
-          onStderr,
-        });
-      }
-      const client = launched.client;
-      client.onLog((l) => this.logFromDaemon(l));
-      client.onModelState((s) => this.modelStateEmitter.fire(s));
-      // The mode list changes after initialize (defineModes from afterInitialize or from
-      // another window): keep the newest, so listeners of onDidConnect get today's list.
-      let modes: ModeInfo[] | undefined;
-      client.onModesChanged((p) => {
-        modes = p.modes;
-        this.modesChangedEmitter.fire(p);
-      });
-      const initialized = await client.initialize({
-        clientName: 'seglens-vscode',
-        clientVersion: this.opts.clientVersion,
-        initializeTimeoutMs: this.opts.initializeTimeoutMs ?? 10_000,
-      });
-      if (this.afterInitialize) {
-        const timeout = sleep(15_000).then(() => {
-          throw new Error('no answer within 15 s');
-        });
-        await Promise.race([this.afterInitialize(client), timeout]).catch((err) =>
-          log.warn(`setting up the user modes on the daemon failed: ${err instanceof Error ? err.message : err}`),
-        );
-      }
-      const init: InitializeResult = modes ? { ...initialized, modes } : initialized;
-      // After afterInitialize, so the modes it added have their (cold) state too.
-      const status = await client.status();
-      if (this.disposed) {
-        client.dispose();
+      launched = await this.open(spawn, cfg);
+      if (!launched) return undefined;
+      const { init, status } = await this.handshake(launched.client);
+      if (this.stopped) {
+        launched.client.dispose();
         return undefined;
       }
-      const spawned = launched.childPid !== undefined && launched.childPid === init.pid;
-      // Our spawn lost the race to another window's daemon: that window shows its stderr.
-      if (!spawned) launched.release();
-      const connected = { client, init, status, shared: cfg.shared, spawned, launched };
-      this.current = connected;
-      client.connection.onClose(() => this.closed(connected));
-      client.child?.on('exit', (code, signal) => log.info(`per-window daemon exited (${signal ?? `code ${code}`})`));
-      log.info(
-        `${spawned ? 'started' : 'connected to'} ${cfg.shared ? `shared daemon on ${this.opts.socketPath}` : 'per-window daemon'}: ` +
-          `pid ${init.pid}, daemon ${init.daemonVersion}, providers ${init.providers.join(', ')}`,
-      );
-      this.lastError = undefined;
-      // Listeners learn the modes' states first, then the state flips to ready.
-      this.connectedEmitter.fire(connected);
-      this.setState('ready');
-      if (client.isClosed) this.closed(connected); // it closed before onClose was listened to
-      return connected;
+      return this.adopt({ client: launched.client, init, status, shared: cfg.shared, launched });
     } catch (err) {
       launched?.release();
       launched?.client.dispose();
-      const message = err instanceof Error ? err.message : String(err);
-      if (!spawn) {
-        log.debug(`no running shared daemon to attach to: ${message}`);
-        return undefined;
-      }
-      this.lastError = message;
-      log.error(`daemon start failed: ${message}`);
-      // A daemon that cannot start counts as a crash, so a broken install ends in `failed`.
-      const d = this.policy.crashed();
-      if (d.action === 'giveUp') this.giveUp(message);
-      else this.setState('idle');
-      throw err;
+      return this.launchFailed(err, spawn);
     }
   }
 
-  /** The daemon's stderr lines carry their own time and level; the channel adds both again. */
-  private logStderr(line: string): void {
-    const m = STDERR_LINE.exec(line);
-    if (m) this.logFromDaemon({ level: m[1] as LogParams['level'], message: m[2] });
-    else this.opts.log.info(`[daemon] ${line}`);
+  /** The daemon to talk to: the shared one (started when `spawn` and none runs), or this window's own. */
+  private async open(spawn: boolean, cfg: Config): Promise<Launched | undefined> {
+    const onStderr = (line: string) => logStderrLine(this.opts.log, line);
+    const { daemonJs, cacheDir, socketPath } = this.opts;
+    const settings = { daemonJs, cacheDir, provider: cfg.executionProvider, warmupIterations: cfg.warmupIterations, onStderr };
+    if (cfg.shared) {
+      if (spawn) return connectOrSpawnShared({ ...settings, socketPath, idleExitSeconds: cfg.idleExitSeconds, preload: cfg.mode });
+      const client = await tryConnectShared(socketPath);
+      return client && { client, release: () => undefined };
+    }
+    return spawn ? spawnPerWindow(settings) : undefined;
   }
 
-  private logFromDaemon(l: LogParams): void {
+  /** Listens to the daemon, then initialize, the user's modes (afterInitialize) and every mode's state. */
+  private async handshake(client: DaemonClient): Promise<{ init: InitializeResult; status: StatusResult }> {
+    client.onLog((l) => logFromDaemon(this.opts.log, l));
+    client.onModelState((s) => this.modelStateEmitter.fire(s));
+    // The mode list changes after initialize (defineModes from afterInitialize or from
+    // another window): keep the newest, so listeners of onDidConnect get today's list.
+    let modes: ModeInfo[] | undefined;
+    client.onModesChanged((p) => {
+      modes = p.modes;
+      this.modesChangedEmitter.fire(p);
+    });
+    const initialized = await client.initialize({
+      clientName: 'seglens-vscode',
+      clientVersion: this.opts.clientVersion,
+      initializeTimeoutMs: this.opts.initializeTimeoutMs ?? 10_000,
+    });
+    if (this.afterInitialize) {
+      const timeout = sleep(15_000).then(() => {
+        throw new Error('no answer within 15 s');
+      });
+      await Promise.race([this.afterInitialize(client), timeout]).catch((err) =>
+        this.opts.log.warn(`setting up the user modes on the daemon failed: ${err instanceof Error ? err.message : err}`),
+      );
+    }
+    const init: InitializeResult = modes ? { ...initialized, modes } : initialized;
+    // After afterInitialize, so the modes it added have their (cold) state too.
+    return { init, status: await client.status() };
+  }
+
+  /** The connection is ready: keep it, follow its close, and tell the listeners. */
+  private adopt(c: Omit<Current, 'spawned'>): Connected {
+    const { client, init, launched } = c;
     const log = this.opts.log;
-    const m = `[daemon] ${l.message}`;
-    if (l.level === 'error') log.error(m);
-    else if (l.level === 'warn') log.warn(m);
-    else if (l.level === 'debug') log.debug(m);
-    else log.info(m);
+    const spawned = launched.childPid !== undefined && launched.childPid === init.pid;
+    // Our spawn lost the race to another window's daemon: that window shows its stderr.
+    if (!spawned) launched.release();
+    const connected: Current = { ...c, spawned };
+    this.current = connected;
+    client.connection.onClose(() => this.closed(connected));
+    client.child?.on('exit', (code, signal) => log.info(`per-window daemon exited (${signal ?? `code ${code}`})`));
+    log.info(
+      `${spawned ? 'started' : 'connected to'} ${c.shared ? `shared daemon on ${this.opts.socketPath}` : 'per-window daemon'}: ` +
+        `pid ${init.pid}, daemon ${init.daemonVersion}, providers ${init.providers.join(', ')}`,
+    );
+    this.lastError = undefined;
+    // Listeners learn the modes' states first, then the state flips to ready.
+    this.connectedEmitter.fire(connected);
+    this.setState('ready');
+    if (client.isClosed) this.closed(connected); // it closed before onClose was listened to
+    return connected;
   }
 
-  private closed(c: Connected & { launched: Launched }): void {
+  /** Attaching found nothing (undefined); a failed start counts as a crash and is rethrown. */
+  private launchFailed(err: unknown, spawn: boolean): undefined {
+    const message = err instanceof Error ? err.message : String(err);
+    if (!spawn) {
+      this.opts.log.debug(`no running shared daemon to attach to: ${message}`);
+      return undefined;
+    }
+    this.lastError = message;
+    this.opts.log.error(`daemon start failed: ${message}`);
+    // A daemon that cannot start counts as a crash, so a broken install ends in `failed`.
+    const d = this.policy.crashed();
+    if (d.action === 'giveUp') this.giveUp(message);
+    else this.setState('idle');
+    throw err;
+  }
+
+  private closed(c: Current): void {
     if (this.current !== c) return;
     this.current = undefined;
     c.launched.release();
-    if (this.expectingClose || this.disposed) return;
+    if (this.expectingClose || this.stopped) return;
     const log = this.opts.log;
     if (!this.wanted) {
       // Only attached (the user has not used SegLens in this window): do not spawn, just look
@@ -288,7 +269,7 @@ export class DaemonSupervisor implements vscode.Disposable {
     this.setState('restarting');
     this.restartTimer = setTimeout(() => {
       this.restartTimer = undefined;
-      if (this.disposed) return;
+      if (this.stopped) return;
       this.connect(true).catch((err) => log.error(`restart failed: ${err instanceof Error ? err.message : err}`));
     }, d.delayMs);
   }
@@ -300,40 +281,17 @@ export class DaemonSupervisor implements vscode.Disposable {
     this.gaveUpEmitter.fire(message);
   }
 
-  /** Closes the connection; with `stopDaemon`, asks the daemon to shut down, then kills it if it lingers. */
+  /** Closes the connection; with `stopDaemon`, the daemon too (see closeClient). */
   private async stopCurrent(stopDaemon: boolean): Promise<void> {
     const c = this.current;
     if (!c) return;
     this.expectingClose = true;
     try {
-      if (stopDaemon) {
-        await Promise.race([c.client.shutdown().catch(() => undefined), sleep(2_000)]);
-        // The daemon disconnects its clients as it stops; give it a moment to do so.
-        await Promise.race([new Promise<void>((r) => c.client.connection.onClose(() => r())), sleep(1_000)]);
-      }
-      c.client.dispose();
-      const child = c.client.child;
-      if (child && child.exitCode === null && child.signalCode === null) {
-        const exited = new Promise<void>((r) => child.once('exit', () => r()));
-        if (!(await Promise.race([exited.then(() => true), sleep(1_500).then(() => false)]))) {
-          this.opts.log.warn(`per-window daemon ${child.pid} did not exit; killing it`);
-          child.kill('SIGKILL');
-        }
-      }
+      await closeClient(c.client, stopDaemon, this.opts.log);
     } finally {
       if (this.current === c) this.current = undefined;
       c.launched.release();
       this.expectingClose = false;
-    }
-  }
-
-  /** After a shutdown, wait until the old daemon no longer accepts connections. */
-  private async waitUntilSocketFree(): Promise<void> {
-    for (let i = 0; i < 30; i++) {
-      const probe = await tryConnectShared(this.opts.socketPath, 300).catch(() => undefined); // a refusal surfaces in ensureClient
-      if (!probe) return;
-      probe.dispose();
-      await sleep(100);
     }
   }
 

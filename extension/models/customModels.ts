@@ -5,19 +5,19 @@
 import * as vscode from 'vscode';
 import type { DaemonClient } from '../../daemon/api/client';
 import type { DefineModesResult } from '../../daemon/api/protocol';
-import { SECTION } from '../config';
+import { readConfig, SECTION } from '../config';
+import { Disposable } from '../util/dispose';
 import type { DaemonSupervisor } from '../daemon/daemonSupervisor';
 import { definedIds, definePlan, definitionErrorsMessage, describeDefinitionError } from './modeDefinitions';
 
 export const CUSTOM_MODELS_KEY = 'customModels';
 
 export function customModelsSetting(): unknown {
-  return vscode.workspace.getConfiguration(SECTION).get<unknown>(CUSTOM_MODELS_KEY, []);
+  return readConfig().customModels;
 }
 
-export class CustomModels implements vscode.Disposable {
-  private readonly subscriptions: vscode.Disposable[] = [];
-  private readonly emitter = new vscode.EventEmitter<DefineModesResult>();
+export class CustomModels extends Disposable {
+  private readonly emitter = this._register(new vscode.EventEmitter<DefineModesResult>());
   /** A defineModes answer arrived (tests and the Add Model… flow wait for it). */
   readonly onDidDefine = this.emitter.event;
   lastResult: DefineModesResult | undefined;
@@ -32,17 +32,18 @@ export class CustomModels implements vscode.Disposable {
     private readonly supervisor: DaemonSupervisor,
     private readonly log: vscode.LogOutputChannel,
   ) {
+    super();
     supervisor.afterInitialize = (client) => this.send(client).then(() => undefined);
-    this.subscriptions.push(
-      this.emitter,
+    this._register({ dispose: () => (supervisor.afterInitialize = undefined) });
+    this._register(
       vscode.workspace.onDidChangeConfiguration((e) => {
         if (!e.affectsConfiguration(`${SECTION}.${CUSTOM_MODELS_KEY}`)) return;
         this.warnedUntrusted = false;
         this.warnIfUntrusted();
         void this.sync();
       }),
-      vscode.workspace.onDidGrantWorkspaceTrust(() => void this.sync()),
     );
+    this._register(vscode.workspace.onDidGrantWorkspaceTrust(() => void this.sync()));
   }
 
   /**
@@ -132,10 +133,5 @@ export class CustomModels implements vscode.Disposable {
       if (c === 'Open Settings') void vscode.commands.executeCommand('workbench.action.openSettingsJson', { revealSetting: { key: `${SECTION}.${CUSTOM_MODELS_KEY}` } });
       else if (c === 'Show Log') this.log.show(true);
     });
-  }
-
-  dispose(): void {
-    if (this.supervisor.afterInitialize) this.supervisor.afterInitialize = undefined;
-    for (const d of this.subscriptions) d.dispose();
   }
 }

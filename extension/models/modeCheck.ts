@@ -3,26 +3,26 @@
 // setting (readConfig), with one clear message per wrong value. The setting itself is left
 // alone: a custom mode refused today may be fixed tomorrow.
 import * as vscode from 'vscode';
-import { SECTION, setModeResolver } from '../config';
+import { readConfig, SECTION, setModeResolver } from '../config';
+import { Disposable } from '../util/dispose';
 import { type CustomModels, customModelsSetting } from './customModels';
 import { definedIds, FALLBACK_MODE, resolveMode } from './modeDefinitions';
 import type { ModelStore } from './modelStore';
 
-export class ModeCheck implements vscode.Disposable {
-  private readonly subscriptions: vscode.Disposable[] = [];
+export class ModeCheck extends Disposable {
   private warned: string | undefined;
 
   constructor(
     private readonly store: ModelStore,
     private readonly custom: CustomModels,
   ) {
+    super();
     setModeResolver((configured) => this.resolve(configured).mode);
+    this._register({ dispose: () => setModeResolver(undefined) });
     const check = () => this.check();
-    this.subscriptions.push(
-      store.onDidChange((s) => s === undefined && check()),
-      custom.onDidDefine(check),
-      vscode.workspace.onDidChangeConfiguration((e) => e.affectsConfiguration(`${SECTION}.mode`) && check()),
-    );
+    this._register(store.onDidChange((s) => s === undefined && check()));
+    this._register(custom.onDidDefine(check));
+    this._register(vscode.workspace.onDidChangeConfiguration((e) => e.affectsConfiguration(`${SECTION}.mode`) && check()));
   }
 
   /**
@@ -40,7 +40,7 @@ export class ModeCheck implements vscode.Disposable {
 
   /** Says so once when the configured mode does not exist. */
   check(): void {
-    const configured = vscode.workspace.getConfiguration(SECTION).get<string>('mode', FALLBACK_MODE);
+    const configured = readConfig().configuredMode;
     const r = this.resolve(configured);
     if (!r.fellBack) {
       this.warned = undefined;
@@ -55,10 +55,5 @@ export class ModeCheck implements vscode.Disposable {
       if (c === 'Switch Mode') void vscode.commands.executeCommand('seglens.switchMode');
       else if (c === 'Open Settings') void vscode.commands.executeCommand('workbench.action.openSettings', `${SECTION}.mode`);
     });
-  }
-
-  dispose(): void {
-    setModeResolver(undefined);
-    for (const d of this.subscriptions) d.dispose();
   }
 }

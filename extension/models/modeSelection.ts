@@ -5,18 +5,17 @@ import * as vscode from 'vscode';
 import { SelectMode } from '../../daemon/api/protocol';
 import { readConfig, SECTION } from '../config';
 import type { DaemonSupervisor } from '../daemon/daemonSupervisor';
+import { Disposable } from '../util/dispose';
 
-export class ModeSelection implements vscode.Disposable {
-  private readonly subscriptions: vscode.Disposable[] = [];
+export class ModeSelection extends Disposable {
 
   constructor(
     private readonly supervisor: DaemonSupervisor,
     private readonly log: vscode.LogOutputChannel,
   ) {
-    this.subscriptions.push(
-      supervisor.onDidConnect(() => this.send()),
-      vscode.workspace.onDidChangeConfiguration((e) => e.affectsConfiguration(`${SECTION}.mode`) && this.send()),
-    );
+    super();
+    this._register(supervisor.onDidConnect(() => this.send()));
+    this._register(vscode.workspace.onDidChangeConfiguration((e) => e.affectsConfiguration(`${SECTION}.mode`) && this.send()));
   }
 
   private send(): void {
@@ -24,9 +23,5 @@ export class ModeSelection implements vscode.Disposable {
     if (!client) return;
     const mode = readConfig().mode;
     client.request(SelectMode, { mode }).catch((e) => this.log.debug(`seglens/selectMode ${mode}: ${e instanceof Error ? e.message : e}`));
-  }
-
-  dispose(): void {
-    for (const s of this.subscriptions) s.dispose();
   }
 }

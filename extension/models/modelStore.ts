@@ -4,34 +4,35 @@
 import * as vscode from 'vscode';
 import type { ModeInfo, ModesChangedParams, ModeState, ModeStatus } from '../../daemon/api/protocol';
 import type { Connected, DaemonSupervisor } from '../daemon/daemonSupervisor';
+import { Disposable } from '../util/dispose';
 
 export interface LastInference {
   mode: string;
   ms: number;
 }
 
-export class ModelStore implements vscode.Disposable {
+export class ModelStore extends Disposable {
   private modes: ModeInfo[] = [];
   private readonly statuses = new Map<string, ModeStatus>();
   provider: string | undefined;
   lastInference: LastInference | undefined;
-  private readonly emitter = new vscode.EventEmitter<ModeStatus | undefined>();
+  private readonly emitter = this._register(new vscode.EventEmitter<ModeStatus | undefined>());
   /** Fires with the changed mode's status, or undefined when everything may have changed. */
   readonly onDidChange = this.emitter.event;
-  private readonly subscriptions: vscode.Disposable[] = [];
 
   constructor(
     private readonly supervisor: DaemonSupervisor,
     /** Mode ids known before any daemon answers (the `seglens.mode` enum). */
     fallbackModes: string[],
   ) {
+    super();
     this.modes = fallbackModes.map((id) => ({ id, label: id, description: '', task: 'binary', inputSize: [0, 0], labels: [] }));
-    this.subscriptions.push(
-      supervisor.onDidConnect((c) => this.connected(c)),
-      supervisor.onModelState((s) => this.update(s)),
-      supervisor.onModesChanged((p) => this.modesChanged(p)),
-      // Custom modes are hidden in an untrusted workspace; trust changes the list.
-      vscode.workspace.onDidGrantWorkspaceTrust(() => this.emitter.fire(undefined)),
+    this._register(supervisor.onDidConnect((c) => this.connected(c)));
+    this._register(supervisor.onModelState((s) => this.update(s)));
+    this._register(supervisor.onModesChanged((p) => this.modesChanged(p)));
+    // Custom modes are hidden in an untrusted workspace; trust changes the list.
+    this._register(vscode.workspace.onDidGrantWorkspaceTrust(() => this.emitter.fire(undefined)));
+    this._register(
       supervisor.onDidChangeState((state) => {
         // Without a connection nothing is known to be warm: a restarted daemon starts cold.
         if (state !== 'ready') {
@@ -39,7 +40,6 @@ export class ModelStore implements vscode.Disposable {
           this.emitter.fire(undefined);
         }
       }),
-      this.emitter,
     );
   }
 
@@ -102,9 +102,5 @@ export class ModelStore implements vscode.Disposable {
       this.lastInference = { mode: s.mode, ms: s.lastInferenceMs };
     }
     this.emitter.fire(s);
-  }
-
-  dispose(): void {
-    for (const d of this.subscriptions) d.dispose();
   }
 }

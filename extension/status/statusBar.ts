@@ -4,12 +4,12 @@ import * as vscode from 'vscode';
 import { readConfig } from '../config';
 import type { DaemonSupervisor } from '../daemon/daemonSupervisor';
 import type { ModelStore } from '../models/modelStore';
+import { Disposable } from '../util/dispose';
 import { StatusInput, statusText, StatusView } from './statusText';
 
-export class StatusBar implements vscode.Disposable {
-  private readonly item: vscode.StatusBarItem;
-  private readonly subscriptions: vscode.Disposable[] = [];
-  private readonly viewEmitter = new vscode.EventEmitter<StatusView>();
+export class StatusBar extends Disposable {
+  private readonly item = this._register(vscode.window.createStatusBarItem('seglens.status', vscode.StatusBarAlignment.Right, 100));
+  private readonly viewEmitter = this._register(new vscode.EventEmitter<StatusView>());
   /** Fires after each render (context keys and tests follow it). */
   readonly onDidRender = this.viewEmitter.event;
   view: StatusView | undefined;
@@ -18,16 +18,12 @@ export class StatusBar implements vscode.Disposable {
     private readonly supervisor: DaemonSupervisor,
     private readonly store: ModelStore,
   ) {
-    this.item = vscode.window.createStatusBarItem('seglens.status', vscode.StatusBarAlignment.Right, 100);
+    super();
     this.item.name = 'SegLens';
     this.item.command = 'seglens.switchMode';
-    this.subscriptions.push(
-      this.item,
-      this.viewEmitter,
-      supervisor.onDidChangeState(() => this.render()),
-      store.onDidChange(() => this.render()),
-      vscode.workspace.onDidChangeConfiguration((e) => e.affectsConfiguration('seglens.mode') && this.render()),
-    );
+    this._register(supervisor.onDidChangeState(() => this.render()));
+    this._register(store.onDidChange(() => this.render()));
+    this._register(vscode.workspace.onDidChangeConfiguration((e) => e.affectsConfiguration('seglens.mode') && this.render()));
     this.render();
   }
 
@@ -65,9 +61,5 @@ export class StatusBar implements vscode.Disposable {
     this.item.tooltip = tooltip;
     this.item.accessibilityInformation = { label: `SegLens: ${view.text.replace(/\$\([^)]*\)\s*/g, '')}. Click to switch mode.` };
     this.viewEmitter.fire(view);
-  }
-
-  dispose(): void {
-    for (const d of this.subscriptions) d.dispose();
   }
 }

@@ -5,13 +5,14 @@ import type { StatusResult } from '../../daemon/api/protocol';
 import { readConfig } from '../config';
 import type { DaemonSupervisor } from '../daemon/daemonSupervisor';
 import type { ModelStore } from '../models/modelStore';
+import { Disposable } from '../util/dispose';
 import { statusReport } from './statusReport';
 
 export const STATUS_SCHEME = 'seglens';
 export const STATUS_URI = vscode.Uri.from({ scheme: STATUS_SCHEME, path: '/SegLens Status' });
 
-export class StatusDocument implements vscode.TextDocumentContentProvider, vscode.Disposable {
-  private readonly changed = new vscode.EventEmitter<vscode.Uri>();
+export class StatusDocument extends Disposable implements vscode.TextDocumentContentProvider {
+  private readonly changed = this._register(new vscode.EventEmitter<vscode.Uri>());
   readonly onDidChange = this.changed.event;
   private text = '';
 
@@ -19,7 +20,9 @@ export class StatusDocument implements vscode.TextDocumentContentProvider, vscod
     private readonly supervisor: DaemonSupervisor,
     private readonly store: ModelStore,
     private readonly socketPath: string,
-  ) {}
+  ) {
+    super();
+  }
 
   provideTextDocumentContent(): string {
     return this.text;
@@ -49,9 +52,5 @@ export class StatusDocument implements vscode.TextDocumentContentProvider, vscod
     this.changed.fire(STATUS_URI);
     const doc = await vscode.workspace.openTextDocument(STATUS_URI);
     await vscode.window.showTextDocument(doc, { preview: true });
-  }
-
-  dispose(): void {
-    this.changed.dispose();
   }
 }

@@ -17,6 +17,7 @@
  */
 import Mocha from 'mocha';
 import { register as activationSuite } from './activation.test';
+import { register as configSuite } from './config.test';
 import { register as customModelsSuite } from './customModels.test';
 import { register as daemonSuite } from './daemon.test';
 import { register as previewSuite } from './preview.test';
@@ -32,6 +33,7 @@ export function run(): Promise<void> {
   daemonSuite();
   previewSuite();
   customModelsSuite();
+  configSuite();
   return new Promise((resolve, reject) => {
     try {
       mocha.run((failures) => {

@@ -2,7 +2,7 @@
 // input, calls the supervisor/store/panel, and reports failures as a message with the log.
 import * as vscode from 'vscode';
 import type { WarmupResult } from '../daemon/api/protocol';
-import { addModel } from './models/addModel';
+import { addModel } from './models/addModel/addModel';
 import { readConfig } from './config';
 import type { CustomModels } from './models/customModels';
 import type { DaemonSupervisor } from './daemon/daemonSupervisor';

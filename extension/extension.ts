@@ -28,7 +28,22 @@ function declaredModes(context: vscode.ExtensionContext): string[] {
   return Array.isArray(e) ? e.filter((x: unknown): x is string => typeof x === 'string') : ['fast', 'balanced', 'accurate', 'sota', 'text'];
 }
 
-export function activate(context: vscode.ExtensionContext): SegLensApi {
+/** Everything activation builds; disposed through context.subscriptions. */
+interface Parts {
+  log: vscode.LogOutputChannel;
+  socketPath: string;
+  sup: DaemonSupervisor;
+  store: ModelStore;
+  custom: CustomModels;
+  modeCheck: ModeCheck;
+  selection: ModeSelection;
+  statusBar: StatusBar;
+  keys: ContextKeys;
+  previews: PreviewManager;
+  statusDocument: StatusDocument;
+}
+
+function createParts(context: vscode.ExtensionContext): Parts {
   const log = vscode.window.createOutputChannel('SegLens', { log: true });
   const version: string = context.extension.packageJSON?.version ?? '0.0.0';
   const socketPath = defaultSocketPath(version);
@@ -39,54 +54,42 @@ export function activate(context: vscode.ExtensionContext): SegLensApi {
     clientVersion: version,
     log,
   });
-  supervisor = sup;
   const store = new ModelStore(sup, declaredModes(context));
   // Before anything connects: every initialize sends seglens.customModels first.
   const custom = new CustomModels(sup, log);
-  const modeCheck = new ModeCheck(store, custom);
-  const selection = new ModeSelection(sup, log);
-  const statusBar = new StatusBar(sup, store);
-  const keys = new ContextKeys();
-  const previews = new PreviewManager({ extensionUri: context.extensionUri, supervisor: sup, store, log });
-  const statusDocument = new StatusDocument(sup, store, socketPath);
-  const stateEmitter = new vscode.EventEmitter<SegLensState>();
-
-  const getState = (): SegLensState => {
-    const view = statusBar.view!;
-    const modes: Record<string, SegLensState['modes'][string]> = {};
-    for (const m of store.modeInfos) modes[m.id] = store.state(m.id);
-    return {
-      daemon: sup.state,
-      mode: readConfig().mode,
-      modeState: view.modeState,
-      statusText: view.text,
-      statusError: view.error,
-      modes,
-      pid: sup.connection?.init.pid,
-    };
-  };
-
-  keys.update(sup.state, statusBar.view!);
-  custom.warnIfUntrusted();
-  modeCheck.check();
-  context.subscriptions.push(
+  return {
     log,
+    socketPath,
     sup,
     store,
     custom,
-    modeCheck,
-    selection,
-    statusBar,
-    previews,
-    statusDocument,
-    stateEmitter,
-    statusBar.onDidRender((view) => {
-      keys.update(sup.state, view);
-      stateEmitter.fire(getState());
-    }),
-    vscode.workspace.registerTextDocumentContentProvider(STATUS_SCHEME, statusDocument),
-    vscode.window.registerWebviewPanelSerializer(PREVIEW_VIEW_TYPE, previews),
-    ...registerCommands({ supervisor: sup, store, previews, statusDocument, custom, log }),
+    modeCheck: new ModeCheck(store, custom),
+    selection: new ModeSelection(sup, log),
+    statusBar: new StatusBar(sup, store),
+    keys: new ContextKeys(),
+    previews: new PreviewManager({ extensionUri: context.extensionUri, supervisor: sup, store, log }),
+    statusDocument: new StatusDocument(sup, store, socketPath),
+  };
+}
+
+function stateOf({ sup, store, statusBar }: Parts): SegLensState {
+  const view = statusBar.view!;
+  const modes: Record<string, SegLensState['modes'][string]> = {};
+  for (const m of store.modeInfos) modes[m.id] = store.state(m.id);
+  return {
+    daemon: sup.state,
+    mode: readConfig().mode,
+    modeState: view.modeState,
+    statusText: view.text,
+    statusError: view.error,
+    modes,
+    pid: sup.connection?.init.pid,
+  };
+}
+
+/** The daemon gave up, or a setting that needs a restart changed: say so with the way out. */
+function daemonNotices(sup: DaemonSupervisor, log: vscode.LogOutputChannel): vscode.Disposable[] {
+  return [
     sup.onDidGiveUp(async (message) => {
       const choice = await vscode.window.showErrorMessage(`SegLens: the inference daemon failed: ${message}`, 'Restart Daemon', 'Show Log');
       if (choice === 'Restart Daemon') void vscode.commands.executeCommand('seglens.restartDaemon');
@@ -97,6 +100,37 @@ export function activate(context: vscode.ExtensionContext): SegLensApi {
       const choice = await vscode.window.showInformationMessage('SegLens: restart the daemon to apply the new daemon settings.', 'Restart Daemon');
       if (choice) void vscode.commands.executeCommand('seglens.restartDaemon');
     }),
+  ];
+}
+
+export function activate(context: vscode.ExtensionContext): SegLensApi {
+  const p = createParts(context);
+  const { log, sup, store, custom, statusBar, previews, statusDocument } = p;
+  supervisor = sup;
+  const stateEmitter = new vscode.EventEmitter<SegLensState>();
+
+  p.keys.update(sup.state, statusBar.view!);
+  custom.warnIfUntrusted();
+  p.modeCheck.check();
+  context.subscriptions.push(
+    log,
+    sup,
+    store,
+    custom,
+    p.modeCheck,
+    p.selection,
+    statusBar,
+    previews,
+    statusDocument,
+    stateEmitter,
+    statusBar.onDidRender((view) => {
+      p.keys.update(sup.state, view);
+      stateEmitter.fire(stateOf(p));
+    }),
+    vscode.workspace.registerTextDocumentContentProvider(STATUS_SCHEME, statusDocument),
+    vscode.window.registerWebviewPanelSerializer(PREVIEW_VIEW_TYPE, previews),
+    ...registerCommands({ supervisor: sup, store, previews, statusDocument, custom, log }),
+    ...daemonNotices(sup, log),
   );
 
   // Show the item once we know whether a shared daemon is already up (or after 2 s at most).
@@ -107,7 +141,7 @@ export function activate(context: vscode.ExtensionContext): SegLensApi {
   });
 
   return {
-    getState,
+    getState: () => stateOf(p),
     onDidChangeState: stateEmitter.event,
     daemonClient: () => sup.client,
     preview: {

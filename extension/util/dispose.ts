@@ -4,7 +4,7 @@
 import type * as vscode from 'vscode';
 
 /** Disposes every item, newest first; one throwing does not keep the others alive. */
-export function disposeAll(items: vscode.Disposable[]): void {
+function disposeAll(items: vscode.Disposable[]): void {
   let first: unknown;
   while (items.length) {
     try {

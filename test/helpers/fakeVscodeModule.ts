@@ -2,6 +2,7 @@
 // of its values (Uri.joinPath, a webview's asWebviewUri and cspSource, a status bar item). Installed into Node's
 // module loader: import the code under test dynamically after calling installFakeVscode().
 import Module from 'node:module';
+import pkg from '../../package.json';
 
 export class FakeUri {
   constructor(readonly path: string) {}
@@ -41,6 +42,12 @@ export class FakeMarkdownString {
 /** Status bar items created through the fake `window.createStatusBarItem`, newest last. */
 export const statusBarItems: { id: string; text: string; tooltip?: unknown; command?: string }[] = [];
 
+/** The default package.json declares for a setting (contributes.configuration). */
+function declaredDefault(key: string): unknown {
+  const props = (pkg as { contributes: { configuration: { properties: Record<string, { default?: unknown }> } } }).contributes.configuration.properties;
+  return props[key]?.default;
+}
+
 /** Settings read through the fake `workspace.getConfiguration(...).get(key, default)`. */
 export const fakeSettings = new Map<string, unknown>();
 
@@ -61,7 +68,11 @@ export const fakeVscode = {
   },
   workspace: {
     isTrusted: true,
-    getConfiguration: (section: string) => ({ get: <T>(key: string, d?: T) => (fakeSettings.has(`${section}.${key}`) ? fakeSettings.get(`${section}.${key}`) : d) }),
+    // Unset keys answer the caller's default, else package.json's, as VS Code does.
+    getConfiguration: (section: string) => ({
+      get: <T>(key: string, d?: T) => (fakeSettings.has(`${section}.${key}`) ? fakeSettings.get(`${section}.${key}`) : (d ?? declaredDefault(`${section}.${key}`))),
+      inspect: (key: string) => ({ key: `${section}.${key}`, defaultValue: declaredDefault(`${section}.${key}`), globalValue: fakeSettings.get(`${section}.${key}`) }),
+    }),
     onDidChangeConfiguration: () => ({ dispose: () => undefined }),
   },
 };

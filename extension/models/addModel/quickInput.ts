@@ -6,6 +6,28 @@ export const STEPS = 7;
 
 export type Item<T> = vscode.QuickPickItem & { value?: T };
 
+/**
+ * Shows `input` until Enter gives a value (`accept` answers undefined to keep the step open)
+ * or it is hidden (Escape: undefined); disposes it either way.
+ */
+function run<T>(input: vscode.QuickInput & { onDidAccept: vscode.Event<void> }, accept: () => T | undefined): Promise<T | undefined> {
+  return new Promise((resolve) => {
+    let done = false;
+    input.onDidAccept(() => {
+      const v = accept();
+      if (v === undefined) return;
+      done = true;
+      resolve(v);
+      input.hide();
+    });
+    input.onDidHide(() => {
+      if (!done) resolve(undefined);
+      input.dispose();
+    });
+    input.show();
+  });
+}
+
 /** One quick pick step; rows without a value are information and do not end the step. */
 export function pickStep<T>(title: string, step: number, placeholder: string, items: Item<T>[], active?: (v: T) => boolean): Promise<T | undefined> {
   const pick = vscode.window.createQuickPick<Item<T>>();
@@ -18,21 +40,7 @@ export function pickStep<T>(title: string, step: number, placeholder: string, it
   pick.matchOnDescription = true;
   const first = items.find((i) => i.value !== undefined && (active ? active(i.value) : true));
   if (first) pick.activeItems = [first];
-  return new Promise((resolve) => {
-    let done = false;
-    pick.onDidAccept(() => {
-      const v = pick.activeItems[0]?.value;
-      if (v === undefined) return;
-      done = true;
-      resolve(v);
-      pick.hide();
-    });
-    pick.onDidHide(() => {
-      if (!done) resolve(undefined);
-      pick.dispose();
-    });
-    pick.show();
-  });
+  return run(pick, () => pick.activeItems[0]?.value);
 }
 
 interface InputOptions {
@@ -53,22 +61,10 @@ export function inputStep(title: string, step: number, o: InputOptions): Promise
   box.placeholder = o.placeholder;
   box.ignoreFocusOut = true;
   box.validationMessage = o.validate(o.value);
-  return new Promise((resolve) => {
-    let done = false;
-    box.onDidChangeValue((v) => (box.validationMessage = o.validate(v.trim())));
-    box.onDidAccept(() => {
-      const v = box.value.trim();
-      const problem = o.validate(v);
-      box.validationMessage = problem;
-      if (problem) return;
-      done = true;
-      resolve(v);
-      box.hide();
-    });
-    box.onDidHide(() => {
-      if (!done) resolve(undefined);
-      box.dispose();
-    });
-    box.show();
+  box.onDidChangeValue((v) => (box.validationMessage = o.validate(v.trim())));
+  return run(box, () => {
+    const v = box.value.trim();
+    box.validationMessage = o.validate(v);
+    return box.validationMessage ? undefined : v;
   });
 }

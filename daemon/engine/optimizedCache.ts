@@ -31,7 +31,8 @@
 import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
 import type * as ortTypes from 'onnxruntime-node';
-import { sha256File, tempPathFor, writeFileAtomic } from '../util/fileOps';
+import { removeQuietly, tempPathFor, writeFileAtomic } from '../util/fileOps';
+import { Collected, CollectPolicy, DEFAULT_COLLECT_POLICY, HASH_MEMO, ModelHashMemo, collectEntries } from './optimizedFolder';
 import { OPTIMIZED_CACHE_VERSION, cacheKey, cpuFeatures, keyedOptions, ortVersion, sampledSha256 } from './optimizedKey';
 import type { LogLevel } from '../api/constants';
 
@@ -39,23 +40,6 @@ export type CacheOutcome = 'hit' | 'miss' | 'rebuilt' | 'off';
 type Log = (level: LogLevel, message: string) => void;
 
 export const OPTIMIZED_DIR = 'optimized-models';
-const HASH_MEMO = 'model-hashes.json';
-/** An .onnx without its sidecar this young may still be being written by another daemon. */
-const ORPHAN_GRACE_MS = 3600_000;
-
-export interface CollectPolicy {
-  /** Keep the folder under this many bytes (0: no limit). */
-  maxBytes: number;
-  /** Remove entries not used for this many days (0: no limit). */
-  maxAgeDays: number;
-}
-export const DEFAULT_COLLECT_POLICY: CollectPolicy = { maxBytes: 1024 * 1024 * 1024, maxAgeDays: 30 };
-
-export interface Collected {
-  /** Entries removed (an entry is an optimised graph with its sidecar). */
-  entries: number;
-  bytes: number;
-}
 
 export interface OptimizedSidecar {
   version: number;
@@ -75,10 +59,6 @@ export interface OptimizedSidecar {
 }
 
 // ---------------------------------------------------------------- the cache
-
-interface HashMemo {
-  [file: string]: { size: number; mtimeMs: number; sha256: string };
-}
 
 type SessionOptions = ortTypes.InferenceSession.SessionOptions;
 type ModelFile = { key: string; file: string; sha256?: string };
@@ -106,7 +86,7 @@ export class OptimizedModelCache {
   readonly dir: string | undefined;
   private usable: boolean | undefined;
   private warned = false;
-  private memo: HashMemo | undefined;
+  private readonly hashes: ModelHashMemo | undefined;
   /** Entry names (without extension) this process has loaded or written: never collected by it. */
   private readonly inUse = new Set<string>();
   private collectedOnce = false;
@@ -118,6 +98,7 @@ export class OptimizedModelCache {
     private readonly policy: CollectPolicy = DEFAULT_COLLECT_POLICY,
   ) {
     this.dir = cacheDir ? path.join(path.resolve(cacheDir), OPTIMIZED_DIR) : undefined;
+    this.hashes = this.dir ? new ModelHashMemo(path.join(this.dir, HASH_MEMO)) : undefined;
   }
 
   /**
@@ -144,8 +125,8 @@ export class OptimizedModelCache {
     }
     if (rebuiltBecause) {
       this.log('warn', `optimised-graph cache: discarding ${entry.onnx}: ${rebuiltBecause}; rebuilding it from ${model.file}`);
-      await rmQuiet(entry.onnx);
-      await rmQuiet(entry.side);
+      await removeQuietly(entry.onnx);
+      await removeQuietly(entry.side);
     }
     return this.build(entry, model, opts, rebuiltBecause);
   }
@@ -212,7 +193,7 @@ export class OptimizedModelCache {
     try {
       session = await this.ort.InferenceSession.create(model.file, { ...opts, optimizedModelFilePath: tmp });
     } catch (e) {
-      await rmQuiet(tmp);
+      await removeQuietly(tmp);
       // Maybe saving failed, maybe the model is bad: the plain attempt tells (and throws if bad).
       const r = await this.createPlain(model.file, opts, 'off', `saving the optimised graph failed: ${firstLine(e)}`);
       this.log('warn', `optimised-graph cache: ${r.reason}; loaded without the cache`);
@@ -226,7 +207,7 @@ export class OptimizedModelCache {
       const collected = await this.collect();
       return { session, outcome, createMs, reason: rebuiltBecause, collected };
     } catch (e) {
-      await rmQuiet(tmp);
+      await removeQuietly(tmp);
       this.warnOnce(`optimised-graph cache: could not store ${entry.onnx} (${firstLine(e)}); the session is served without it`);
       return { session, outcome: 'off', createMs, reason: firstLine(e) };
     }
@@ -245,110 +226,21 @@ export class OptimizedModelCache {
   }
 
   /** sha256 of a model file: the ISNet sidecar (modelFiles.ts), else hashed once and remembered by path+size+mtime. */
-  async modelChecksum(file: string): Promise<string> {
-    const st = await fsp.stat(file);
-    // modelFiles.ts writes `<file>.json` with outputSha256/outputSize for the rewritten ISNet.
-    try {
-      const s = JSON.parse(await fsp.readFile(`${file}.json`, 'utf8')) as { outputSha256?: unknown; outputSize?: unknown };
-      if (typeof s.outputSha256 === 'string' && /^[0-9a-f]{64}$/.test(s.outputSha256) && s.outputSize === st.size) return s.outputSha256;
-    } catch {
-      // no sidecar
-    }
-    const memoFile = path.join(this.dir!, HASH_MEMO);
-    if (!this.memo) {
-      try {
-        this.memo = JSON.parse(await fsp.readFile(memoFile, 'utf8')) as HashMemo;
-      } catch {
-        this.memo = {};
-      }
-    }
-    const m = this.memo[file];
-    if (m && m.size === st.size && m.mtimeMs === st.mtimeMs && /^[0-9a-f]{64}$/.test(m.sha256)) return m.sha256;
-    const sha = await sha256File(file);
-    this.memo[file] = { size: st.size, mtimeMs: st.mtimeMs, sha256: sha };
-    await writeFileAtomic(memoFile, JSON.stringify(this.memo, null, 2) + '\n').catch(() => undefined);
-    return sha;
+  modelChecksum(file: string): Promise<string> {
+    return this.hashes!.checksum(file);
   }
 
   /**
    * Removes entries unused for policy.maxAgeDays, then the least recently used until the folder
    * fits policy.maxBytes, never one this process loaded; also orphaned files, and remembered
-   * checksums of model files that are gone. Best effort: a file that cannot be removed stays.
+   * checksums of model files that are gone (optimizedFolder.ts).
    */
   async collect(now = Date.now()): Promise<Collected> {
     this.collectedOnce = true;
-    const out: Collected = { entries: 0, bytes: 0 };
-    if (!this.dir || this.usable !== true) return out;
-    let names: string[];
-    try {
-      names = await fsp.readdir(this.dir);
-    } catch {
-      return out;
-    }
-    interface Entry { base: string; bytes: number; lastUsed: number; files: string[] }
-    const entries = new Map<string, Entry>();
-    for (const name of names) {
-      const m = /^(.*)\.(onnx|json)$/.exec(name);
-      if (!m || name === HASH_MEMO) continue;
-      const st = await fsp.stat(path.join(this.dir, name)).catch(() => undefined);
-      if (!st?.isFile()) continue;
-      const e = entries.get(m[1]) ?? { base: m[1], bytes: 0, lastUsed: 0, files: [] };
-      e.bytes += st.size;
-      e.files.push(name);
-      // The sidecar is touched on each hit; the graph's mtime is its creation.
-      e.lastUsed = Math.max(e.lastUsed, st.mtimeMs);
-      entries.set(m[1], e);
-    }
-    const remove = async (e: Entry, why: string) => {
-      for (const f of e.files) await rmQuiet(path.join(this.dir!, f));
-      entries.delete(e.base);
-      out.entries++;
-      out.bytes += e.bytes;
-      this.log('info', `optimised-graph cache: removed ${e.base} (${(e.bytes / 1048576).toFixed(0)} MB): ${why}`);
-    };
-    for (const e of [...entries.values()]) {
-      if (this.inUse.has(e.base)) continue;
-      const complete = e.files.includes(`${e.base}.onnx`) && e.files.includes(`${e.base}.json`);
-      // A graph whose sidecar never came (a daemon died between the two renames), or a sidecar left alone.
-      if (!complete && now - e.lastUsed > ORPHAN_GRACE_MS) await remove(e, 'incomplete entry');
-      else if (this.policy.maxAgeDays > 0 && now - e.lastUsed > this.policy.maxAgeDays * 86_400_000) {
-        await remove(e, `not used for ${this.policy.maxAgeDays} days`);
-      }
-    }
-    if (this.policy.maxBytes > 0) {
-      let total = [...entries.values()].reduce((n, e) => n + e.bytes, 0);
-      const oldestFirst = [...entries.values()].filter((e) => !this.inUse.has(e.base)).sort((a, b) => a.lastUsed - b.lastUsed);
-      for (const e of oldestFirst) {
-        if (total <= this.policy.maxBytes) break;
-        total -= e.bytes;
-        await remove(e, `the cache folder is over its ${(this.policy.maxBytes / 1048576).toFixed(0)} MB budget (least recently used first)`);
-      }
-      if (total > this.policy.maxBytes) {
-        this.log('debug', `optimised-graph cache: ${(total / 1048576).toFixed(0)} MB in use by this daemon, over the budget; kept`);
-      }
-    }
-    await this.forgetMissingModels();
+    if (!this.dir || this.usable !== true) return { entries: 0, bytes: 0 };
+    const out = await collectEntries(this.dir, this.policy, this.inUse, this.log, now);
+    await this.hashes!.forgetMissing();
     return out;
-  }
-
-  /** Drops remembered checksums of model files that no longer exist. */
-  private async forgetMissingModels(): Promise<void> {
-    const memoFile = path.join(this.dir!, HASH_MEMO);
-    let memo: HashMemo;
-    try {
-      memo = this.memo ?? (JSON.parse(await fsp.readFile(memoFile, 'utf8')) as HashMemo);
-    } catch {
-      return;
-    }
-    let changed = false;
-    for (const file of Object.keys(memo)) {
-      if (!(await fsp.stat(file).catch(() => undefined))) {
-        delete memo[file];
-        changed = true;
-      }
-    }
-    this.memo = memo;
-    if (changed) await writeFileAtomic(memoFile, JSON.stringify(memo, null, 2) + '\n').catch(() => undefined);
   }
 
   private async check(onnx: string, side: string, key: string): Promise<{ state: 'none' } | { state: 'ok' } | { state: 'bad'; reason: string }> {
@@ -356,7 +248,7 @@ export class OptimizedModelCache {
     try {
       st = await fsp.stat(onnx);
     } catch {
-      await rmQuiet(side);
+      await removeQuietly(side);
       return { state: 'none' };
     }
     let sc: OptimizedSidecar;
@@ -397,7 +289,7 @@ export class OptimizedModelCache {
         if (!f.endsWith('.tmp')) continue;
         const p = path.join(this.dir!, f);
         const st = await fsp.stat(p).catch(() => undefined);
-        if (st && Date.now() - st.mtimeMs > 3600_000) await rmQuiet(p);
+        if (st && Date.now() - st.mtimeMs > 3600_000) await removeQuietly(p);
       }
     } catch {
       // best effort
@@ -412,8 +304,4 @@ export class OptimizedModelCache {
 
 function firstLine(e: unknown): string {
   return (e instanceof Error ? e.message : String(e)).split('\n')[0];
-}
-
-async function rmQuiet(file: string): Promise<void> {
-  await fsp.rm(file, { force: true }).catch(() => undefined);
 }

@@ -9,7 +9,7 @@ import { EngineCrashedError, type Engine, type ImageInput, type LoadInfo, type S
 import { SegLensError, SerializedError, deserializeError } from '../api/errors';
 import type { ModeDef, ModelRef } from '../models/modeDef';
 import { ErrorCodes, LogLevel } from '../api/protocol';
-import type { CollectPolicy } from './optimizedCache';
+import type { CollectPolicy } from './optimizedFolder';
 import { ProviderChoice, availableProviders } from './provider';
 
 export interface WorkerEngineOptions {

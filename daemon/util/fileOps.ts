@@ -48,3 +48,8 @@ export function writeFileAtomicSync(file: string, data: Uint8Array | string): vo
     throw e;
   }
 }
+
+/** Removes a file if it is there; never throws (cleaning up after a failure must not fail). */
+export async function removeQuietly(file: string): Promise<void> {
+  await fs.promises.rm(file, { force: true }).catch(() => undefined);
+}

@@ -5,6 +5,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { onnx } from 'onnx-proto';
 import sharp from 'sharp';
+import type { UserModeDefinition } from '../../daemon/api/protocol';
 
 const FLOAT = onnx.TensorProto.DataType.FLOAT;
 type Dim = number | string;
@@ -59,6 +60,11 @@ const CLASS_WEIGHTS = [
 ];
 const CLASS_BIAS = [0.5, 0, 0, 0];
 export const COLOR_CLASS_LABELS = ['background', 'red', 'green', 'blue'];
+
+/** A user mode definition for a colorClassesModel file at [height, width] (input 'image', zero-one). */
+export function colorClassesDef(id: string, model: string, size: [number, number], over: Partial<UserModeDefinition> = {}): UserModeDefinition {
+  return { id, model, inputName: 'image', inputSize: size, normalization: 'zero-one', labels: COLOR_CLASS_LABELS, ...over };
+}
 
 export interface ColorModelOptions {
   layout: 'NCHW' | 'NHWC';

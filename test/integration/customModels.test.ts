@@ -12,6 +12,7 @@ import * as P from '../../daemon/api/protocol';
 import {
   COLOR_CLASS_LABELS,
   QUADRANT_COLORS,
+  colorClassesDef,
   colorClassesModel,
   decodeMask,
   flatOutputModel,
@@ -46,17 +47,8 @@ const code = (c: number, message?: RegExp) => (e: unknown) => {
 const define = (modes: unknown[], extra: Partial<P.DefineModesParams> = {}) =>
   client.request(P.DefineModes, { modes: modes as P.UserModeDefinition[], ...extra });
 
-const colorDef = (id: string, model: string, over: Partial<P.UserModeDefinition> = {}): P.UserModeDefinition => ({
-  id,
-  model,
-  inputName: 'image',
-  inputSize: [H, W],
-  normalization: 'zero-one',
-  labels: COLOR_CLASS_LABELS,
-  colors: ['#000000', '#ff0000', '#00ff00', '#0000ff'],
-  warmupIterations: 2,
-  ...over,
-});
+const colorDef = (id: string, model: string, over: Partial<P.UserModeDefinition> = {}): P.UserModeDefinition =>
+  colorClassesDef(id, model, [H, W], { colors: ['#000000', '#ff0000', '#00ff00', '#0000ff'], warmupIterations: 2, ...over });
 
 before(async () => {
   dir = tempDir('seglens-custom-');

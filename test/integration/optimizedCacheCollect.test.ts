@@ -9,7 +9,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after, describe, it } from 'node:test';
 import * as ort from 'onnxruntime-node';
-import { CollectPolicy, OPTIMIZED_DIR, OptimizedModelCache } from '../../daemon/engine/optimizedCache';
+import { OPTIMIZED_DIR, OptimizedModelCache } from '../../daemon/engine/optimizedCache';
+import { CollectPolicy } from '../../daemon/engine/optimizedFolder';
 import { colorClassesModel, redMatteModel, writeModel } from '../helpers/buildModels';
 import { metric, startListening, tempDir } from '../helpers/daemonProcess';
 

@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 import { after, before, test } from 'node:test';
 import { DaemonClient } from '../../daemon/api/client';
 import * as P from '../../daemon/api/protocol';
-import { COLOR_CLASS_LABELS, colorClassesModel, writeModel } from '../helpers/buildModels';
+import { colorClassesDef, colorClassesModel, writeModel } from '../helpers/buildModels';
 import { ListeningDaemon, counters, startListening, tempDir } from '../helpers/daemonProcess';
 
 const H = 32;
@@ -15,15 +15,7 @@ let dir: string;
 let daemon: ListeningDaemon;
 let client: DaemonClient;
 
-const def = (id: string, model: string, over: Partial<P.UserModeDefinition> = {}): P.UserModeDefinition => ({
-  id,
-  model,
-  inputName: 'image',
-  inputSize: [H, W],
-  normalization: 'zero-one',
-  labels: COLOR_CLASS_LABELS,
-  ...over,
-});
+const def = (id: string, model: string, over: Partial<P.UserModeDefinition> = {}) => colorClassesDef(id, model, [H, W], over);
 
 before(async () => {
   dir = tempDir('seglens-warmup-');

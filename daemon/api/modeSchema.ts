@@ -3,7 +3,7 @@
 //     what no schema can say (the model file's declarations, built-in ids, label counts);
 //   - the protocol type UserModeDefinition is its static type;
 //   - package.json's `seglens.customModels` setting is generated from it (npm run gen:schema,
-//     tools/genSchema.ts), and test/unit/packageSchema.test.ts fails when the two drift.
+//     test/tools/genSchema.ts), and test/unit/packageSchema.test.ts fails when the two drift.
 // Descriptions are VS Code's settings editor text; keys VS Code understands beyond JSON
 // Schema (markdownDescription, enumDescriptions, patternErrorMessage, defaultSnippets) pass through.
 import { Kind, SchemaOptions, Static, TSchema, TUnsafe, Type, TypeRegistry } from '@sinclair/typebox';

@@ -1,11 +1,12 @@
 // package.json's settings as the one-source contracts say they are: the `seglens.customModels`
 // items from the TypeBox schema (daemon/api/modeSchema.ts), the execution providers and the
-// mode-id pattern from daemon/api/constants.ts. `npm run gen:schema` writes this into
+// mode-id pattern from daemon/api/constants.ts, the built-in mode ids from the catalogue. `npm run gen:schema` writes this into
 // package.json (test/tools/genSchema.ts); test/unit/packageSchema.test.ts fails when they drift.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { MODE_ID_PATTERN, PROVIDER_CHOICES } from '../../daemon/api/constants';
 import { UserModeSchema, plainJsonSchema } from '../../daemon/api/modeSchema';
+import { builtinModes } from '../../daemon/models/catalogue';
 import { repoRoot } from './repo';
 
 type Setting = Record<string, unknown> & { anyOf?: Record<string, unknown>[] };
@@ -26,8 +27,10 @@ export function withGeneratedSettings(pkg: PackageJson): PackageJson {
   const props = out.contributes.configuration.properties;
   props['seglens.customModels'].items = plainJsonSchema(UserModeSchema);
   props['seglens.executionProvider'].enum = [...PROVIDER_CHOICES];
+  const builtin = props['seglens.mode'].anyOf?.find((s) => s.enum !== undefined);
   const custom = props['seglens.mode'].anyOf?.find((s) => s.pattern !== undefined);
-  if (!custom) throw new Error('package.json: seglens.mode has no anyOf entry with a pattern (the user mode ids)');
+  if (!builtin || !custom) throw new Error('package.json: seglens.mode needs an anyOf entry with the built-in ids (enum) and one with a pattern (user mode ids)');
+  builtin.enum = builtinModes('').map((m) => m.id);
   custom.pattern = MODE_ID_PATTERN;
   return out;
 }

@@ -32,10 +32,13 @@ describe('package.json settings', () => {
     assert.ok(props['seglens.mode'].anyOf?.some((s) => s.pattern === MODE_ID_PATTERN));
   });
 
-  test('every provider has its description', () => {
-    const p = readPackageJson().contributes.configuration.properties['seglens.executionProvider'];
+  test('every provider and built-in mode has its description', () => {
+    const props = readPackageJson().contributes.configuration.properties;
+    const p = props['seglens.executionProvider'];
     assert.deepEqual(p.enum, [...PROVIDER_CHOICES]);
     assert.equal((p.enumDescriptions as string[]).length, PROVIDER_CHOICES.length);
+    const builtin = props['seglens.mode'].anyOf?.find((s) => s.enum !== undefined);
+    assert.equal((builtin?.enumDescriptions as string[]).length, (builtin?.enum as string[]).length);
   });
 
   test('the README documents every field of a definition', () => {

@@ -152,11 +152,17 @@ describe('seglens segment on a folder with ground truth', () => {
     assert.equal(again.code, 1);
     assert.match(again.stderr, /refusing to overwrite .*coco\.json/);
     assert.equal(fs.statSync(out('full.json')).mtimeMs, mtime);
-    const perFile = await runCli(['segment', images(), '--mode', MODE, '--out', out('full'), '--format', 'mask', '--report', out('refused.json')], env);
+    // per file: the missing colour image of text.png is written, every existing file refused
+    const colorBefore = fs.readFileSync(path.join(out('full'), 'text.color.png'));
+    fs.rmSync(path.join(out('full'), 'text.color.png'));
+    const perFile = await runCli(['segment', images(), '--mode', MODE, '--out', out('full'), '--format', 'mask,color', '--report', out('refused.json')], env);
     assert.equal(perFile.code, 1);
+    assert.match(perFile.stdout, /astronaut\.jpg FAILED 2001: refused to overwrite \S*astronaut\.mask\.png, \S*astronaut\.color\.png \(use --overwrite\)/);
     const refused = readJson<Report>(out('refused.json'));
     assert.equal(refused.summary.failed, 5);
-    assert.ok(refused.images.every((i) => i.error?.code === 2001 && /refused to overwrite .*\.mask\.png \(use --overwrite\)/.test(i.error.message)));
+    assert.ok(refused.images.every((i) => i.error?.code === 2001 && /refused to overwrite .*\.mask\.png.* \(use --overwrite\)/.test(i.error.message)));
+    assert.doesNotMatch(refused.images.find((i) => i.path === 'text.png')!.error!.message, /color/);
+    assert.ok(fs.readFileSync(path.join(out('full'), 'text.color.png')).equals(colorBefore), 'the missing file was written');
     assert.deepEqual(fs.readFileSync(path.join(out('full'), 'astronaut.mask.png')), before);
     const forced = await runCli(['segment', path.join(images(), 'astronaut.jpg'), '--mode', MODE, '--out', out('full'), '--format', 'mask', '--overwrite', '--gt', 'none'], env);
     assert.equal(forced.code, 0, forced.stderr);

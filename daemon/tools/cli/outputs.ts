@@ -2,13 +2,14 @@
 // (a temporary file in the same folder, renamed into place once complete).
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { tempPathFor } from '../../util/fileOps';
 
 const pending = new Set<string>();
 
-/** Writes `data` to `file` atomically (temp + rename). */
+/** Writes `data` to `file` atomically (temp + rename), remembering the temporary file until it is gone. */
 export async function writeAtomic(file: string, data: string | Uint8Array): Promise<void> {
   await fs.promises.mkdir(path.dirname(file), { recursive: true });
-  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.tmp`);
+  const tmp = tempPathFor(file);
   pending.add(tmp);
   try {
     await fs.promises.writeFile(tmp, data);

@@ -37,13 +37,13 @@ function targets(o: SegmentOptions, img: InputImage): [string, string][] {
   return o.formats.filter((f) => f !== 'coco').map((f) => [f, path.join(o.out, ...`${img.outBase}.${f}.png`.split('/'))]);
 }
 
-async function writeOutputs(run: Run, img: InputImage, index: number, r: SegmentResult): Promise<void> {
+async function writeOutputs(run: Run, img: InputImage, index: number, r: SegmentResult, files: [string, string][]): Promise<void> {
   const { o, mode } = run;
   const needPixels = o.formats.some((f) => f !== 'mask');
   const pixels = needPixels ? await maskPixels(r) : undefined;
   const thr = alphaThreshold(o.threshold);
   const colors = new Map<number, Rgb>(r.classes.map((c) => [c.id, c.color]));
-  for (const [format, file] of targets(o, img)) {
+  for (const [format, file] of files) {
     let data: Uint8Array;
     if (format === 'mask') data = Buffer.from(r.maskPng, 'base64');
     else if (format === 'color') data = await colorPng(pixels!, r.width, r.height, mode.task, colors);
@@ -57,16 +57,17 @@ async function writeOutputs(run: Run, img: InputImage, index: number, r: Segment
   run.coco?.add(index, img.rel, pixels!, r.width, r.height);
 }
 
-/** One image: refuse existing outputs, segment, score against ground truth, write. */
+/** One image: segment, score against ground truth, write the outputs that do not exist yet (all with --overwrite). */
 async function processImage(run: Run, img: InputImage, index: number): Promise<{ entry: ReportImage; score?: ScoreResult } | undefined> {
   const { o, client } = run;
   const entry: ReportImage = { path: img.rel, width: 0, height: 0, ms: 0 };
   if (img.gt) entry.gt = slash(path.relative(img.root, img.gt));
-  const existing = o.overwrite ? [] : targets(o, img).filter(([, f]) => exists(f));
-  if (existing.length) {
-    const files = existing.map(([, f]) => path.relative(process.cwd(), f) || f);
-    return { entry: { ...entry, error: { code: OUTPUT_EXISTS, message: `refused to overwrite ${files.join(', ')} (use --overwrite)` } } };
-  }
+  const all = targets(o, img);
+  const refused = o.overwrite ? [] : all.filter(([, f]) => exists(f));
+  const files = all.filter((t) => !refused.includes(t));
+  const refusal = refused.length ? { code: OUTPUT_EXISTS, message: `refused to overwrite ${refused.map(([, f]) => path.relative(process.cwd(), f) || f).join(', ')} (use --overwrite)` } : undefined;
+  // Nothing to write, score or collect: the image is not run again.
+  if (refusal && !files.length && !img.gt && !run.coco) return { entry: { ...entry, error: refusal } };
   let r: SegmentResult;
   try {
     r = await client.segment({ mode: o.mode, image: { path: img.file } }, run.cancel.token);
@@ -88,7 +89,8 @@ async function processImage(run: Run, img: InputImage, index: number): Promise<{
     }
   }
   // The outputs of an image that was segmented are written even when stopping: they are whole.
-  await writeOutputs(run, img, index, r);
+  await writeOutputs(run, img, index, r, files);
+  if (refusal && !entry.error) entry.error = refusal;
   return { entry, score };
 }
 

@@ -11,10 +11,6 @@ export type LogLevel = (typeof LOG_LEVELS)[number];
 export const PROVIDER_CHOICES = ['auto', 'cpu', 'cuda', 'dml', 'coreml'] as const;
 export type ProviderChoice = (typeof PROVIDER_CHOICES)[number];
 
-export function isProviderChoice(v: unknown): v is ProviderChoice {
-  return typeof v === 'string' && (PROVIDER_CHOICES as readonly string[]).includes(v);
-}
-
 /** A mode id (built-in or user): 1 to 64 letters, digits, '.', '_' or '-', starting with a letter or digit. */
 export const MODE_ID_PATTERN = '^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$';
 export const MODE_ID_RE = new RegExp(MODE_ID_PATTERN);

@@ -4,7 +4,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { LogLevel, ProviderChoice } from '../api/constants';
-export { isProviderChoice, type ProviderChoice } from '../api/constants';
+export { type ProviderChoice } from '../api/constants';
 
 /** A concrete execution provider name as ONNX Runtime (onnxruntime-node) spells it. */
 export type ProviderName = 'cpu' | 'cuda' | 'dml' | 'coreml';

@@ -59,8 +59,6 @@ export type WorkerReply =
   | { type: 'result'; id: number; ok: true; result: unknown }
   | { type: 'result'; id: number; ok: false; error: SerializedError };
 
-export { EngineCrashedError };
-
 interface Pending {
   op: string;
   resolve: (v: unknown) => void;

@@ -163,13 +163,13 @@ export function probabilityMap(data: Float32Array, g: OutputGeometry, kind: Outp
       if (C === 1) out.set(data.subarray(0, n));
       else for (let i = 0; i < n; i++) out[i] = data[at(c, i)];
     } else {
-      for (let i = 0; i < n; i++) out[i] = 1 / (1 + Math.exp(-data[at(c, i)]));
+      for (let i = 0; i < n; i++) out[i] = sigmoid(data[at(c, i)]);
     }
     return out;
   }
   if (C !== 2) throw new Error(`a binary mode with output '${kind}' needs 2 output channels, the model gives ${C}`);
   if (kind === 'logits') {
-    for (let i = 0; i < n; i++) out[i] = 1 / (1 + Math.exp(data[at(0, i)] - data[at(1, i)]));
+    for (let i = 0; i < n; i++) out[i] = sigmoid(data[at(1, i)] - data[at(0, i)]);
   } else {
     for (let i = 0; i < n; i++) {
       const p0 = data[at(0, i)];

@@ -3,6 +3,7 @@
 // Exit codes: 0 ok, 1 some image failed (or no daemon for status/metrics/unload), 2 usage, 130 interrupted.
 import { CancellationTokenSource } from 'vscode-jsonrpc/node';
 import { ResponseError } from 'vscode-jsonrpc/node';
+import { ErrorCodes } from '../api/protocol';
 import { parseCommand, USAGE, UsageError } from './cli/args';
 import { metricsCommand, statusCommand, unloadCommand } from './cli/daemonCommands';
 import { removePending } from './cli/outputs';
@@ -44,7 +45,7 @@ main(process.argv.slice(2)).then(
       process.stderr.write(`seglens: ${e.message}\n\n${USAGE}\n`);
       process.exit(2);
     }
-    if (e instanceof ResponseError && e.code === -32602) {
+    if (e instanceof ResponseError && e.code === ErrorCodes.InvalidParams) {
       process.stderr.write(`seglens: ${e.message}\n`);
       process.exit(2);
     }

@@ -7,7 +7,7 @@ import { CancellationTokenSource, ResponseError } from 'vscode-jsonrpc/node';
 import { DaemonClient } from '../../api/client';
 import { CocoBuilder } from '../../api/exports/coco';
 import { alphaThreshold, binaryPng, colorPng, cutoutPng, foreground, maskPixels } from '../../api/exports/render';
-import { ModeInfo, Rgb, Score, ScoreResult, SegmentResult } from '../../api/protocol';
+import { ErrorCodes, ModeInfo, Rgb, Score, ScoreResult, SegmentResult } from '../../api/protocol';
 import { Report, ReportBuilder, ReportImage, reportCsv } from '../../api/report';
 import { version } from '../../../package.json';
 import { SegmentOptions, UsageError } from './args';
@@ -30,7 +30,7 @@ interface Run {
 }
 
 const slash = (p: string) => p.split(path.sep).join('/');
-const errorOf = (e: unknown) => ({ code: e instanceof ResponseError ? e.code : -32603, message: e instanceof Error ? e.message : String(e) });
+const errorOf = (e: unknown) => ({ code: e instanceof ResponseError ? e.code : ErrorCodes.InternalError, message: e instanceof Error ? e.message : String(e) });
 
 /** The PNG outputs of one image, by format. */
 function targets(o: SegmentOptions, img: InputImage): [string, string][] {

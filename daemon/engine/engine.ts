@@ -10,7 +10,7 @@ export interface LoadInfo {
   /** The execution provider the session runs on (after any fallback). */
   provider: string;
   /**
-   * The optimised-graph cache (daemon/engine/optimizedCache.ts) for this load: 'hit' (the saved graph
+   * The optimised-graph cache (daemon/engine/optimized/optimizedCache.ts) for this load: 'hit' (the saved graph
    * was loaded), 'miss' (optimised from the original and saved), 'rebuilt' (a saved graph was
    * damaged or unloadable: discarded, optimised again and saved), 'off' (no cache folder or it
    * is unusable). Absent when nothing was loaded (the session already existed).
@@ -18,7 +18,7 @@ export interface LoadInfo {
   optimizedCache?: 'hit' | 'miss' | 'rebuilt' | 'off';
   /** Time inside ONNX Runtime's session creation (part of loadMs). */
   sessionMs?: number;
-  /** Old optimised graphs the cache removed after this load (daemon/engine/optimizedCache.ts, collect). */
+  /** Old optimised graphs the cache removed after this load (daemon/engine/optimized/optimizedCache.ts, collect). */
   optimizedCacheRemoved?: number;
 }
 

@@ -15,7 +15,7 @@ import type { ModeDef, ModelRef } from '../models/modeDef';
 import { ensureModels } from '../models/modelFiles';
 import { sha256File } from '../util/fileOps';
 import { ErrorCodes } from '../api/protocol';
-import { CacheOutcome, OptimizedModelCache } from './optimizedCache';
+import { CacheOutcome, OptimizedModelCache } from './optimized/optimizedCache';
 import { baseSessionOptions, engineThreads } from './sessionOptions';
 import { warmupInputSize } from './warmupShape';
 import { ProviderChoice, ProviderName, createWithFallback, gpuLibrariesPresent, ortBinDir } from './provider';

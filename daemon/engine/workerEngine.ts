@@ -9,7 +9,7 @@ import { EngineCrashedError, type Engine, type ImageInput, type LoadInfo, type S
 import { SegLensError, SerializedError, deserializeError } from '../api/errors';
 import type { ModeDef, ModelRef } from '../models/modeDef';
 import { ErrorCodes, LogLevel } from '../api/protocol';
-import type { CollectPolicy } from './optimizedFolder';
+import type { CollectPolicy } from './optimized/optimizedFolder';
 import { ProviderChoice, availableProviders } from './provider';
 
 export interface WorkerEngineOptions {
@@ -23,7 +23,7 @@ export interface WorkerEngineOptions {
   onCrash?: (error: Error) => void;
   /**
    * The daemon's --cache-dir: optimised ONNX Runtime graphs are kept in
-   * `<cacheDir>/optimized-models/` (daemon/engine/optimizedCache.ts). Absent: no optimised-graph cache.
+   * `<cacheDir>/optimized-models/` (daemon/engine/optimized/optimizedCache.ts). Absent: no optimised-graph cache.
    */
   cacheDir?: string;
   /** When old optimised graphs are removed (default: DEFAULT_COLLECT_POLICY). */

@@ -1,4 +1,4 @@
-// The optimised-graph cache (daemon/engine/optimizedCache.ts) through WorkerEngine and its real
+// The optimised-graph cache (daemon/engine/optimized/optimizedCache.ts) through WorkerEngine and its real
 // worker thread, with the real ISNet model and a temp cache folder: a miss writes the
 // optimised graph; a second engine on the same folder (a daemon restart) hits it without
 // writing anything and gives the same masks as an uncached session; a truncated file, damaged
@@ -13,8 +13,8 @@ import { after, before, describe, it } from 'node:test';
 import { builtinModes } from '../../daemon/models/catalogue';
 import { LoadInfo } from '../../daemon/engine/engine';
 import { ModeDef } from '../../daemon/models/modeDef';
-import { OPTIMIZED_DIR } from '../../daemon/engine/optimizedCache';
-import { sampledSha256 } from '../../daemon/engine/optimizedKey';
+import { OPTIMIZED_DIR } from '../../daemon/engine/optimized/optimizedCache';
+import { sampledSha256 } from '../../daemon/engine/optimized/optimizedKey';
 import { LogLevel } from '../../daemon/api/protocol';
 import { WorkerEngine } from '../../daemon/engine/workerEngine';
 import { assembleReferenceModel, decodeGreyPng } from '../helpers/referencePipeline';

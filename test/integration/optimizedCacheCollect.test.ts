@@ -9,8 +9,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after, describe, it } from 'node:test';
 import * as ort from 'onnxruntime-node';
-import { OPTIMIZED_DIR, OptimizedModelCache } from '../../daemon/engine/optimizedCache';
-import { CollectPolicy } from '../../daemon/engine/optimizedFolder';
+import { OPTIMIZED_DIR, OptimizedModelCache } from '../../daemon/engine/optimized/optimizedCache';
+import { CollectPolicy } from '../../daemon/engine/optimized/optimizedFolder';
 import { colorClassesModel, redMatteModel, writeModel } from '../helpers/buildModels';
 import { metric, startListening, tempDir } from '../helpers/daemonProcess';
 

@@ -31,10 +31,10 @@
 import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
 import type * as ortTypes from 'onnxruntime-node';
-import { removeQuietly, tempPathFor, writeFileAtomic } from '../util/fileOps';
+import { removeQuietly, tempPathFor, writeFileAtomic } from '../../util/fileOps';
 import { Collected, CollectPolicy, DEFAULT_COLLECT_POLICY, HASH_MEMO, ModelHashMemo, collectEntries } from './optimizedFolder';
 import { OPTIMIZED_CACHE_VERSION, cacheKey, cpuFeatures, keyedOptions, ortVersion, sampledSha256 } from './optimizedKey';
-import type { LogLevel } from '../api/constants';
+import type { LogLevel } from '../../api/constants';
 
 export type CacheOutcome = 'hit' | 'miss' | 'rebuilt' | 'off';
 type Log = (level: LogLevel, message: string) => void;

@@ -1,13 +1,19 @@
 // A user mode's own warmupIterations wins over the daemon's --warmup-iterations; a definition
 // without one, and the built-in modes, follow the flag. Through the real daemon, with a small
-// model the test builds.
+// model the test builds, and the runs counted in a real engine worker.
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { after, before, test } from 'node:test';
 import { DaemonClient } from '../../daemon/api/client';
 import * as P from '../../daemon/api/protocol';
+import { WorkerEngine } from '../../daemon/engine/workerEngine';
+import { validateDefinition } from '../../daemon/models/userModes';
+import { JobQueue } from '../../daemon/registry/jobQueue';
+import { Registry } from '../../daemon/registry/registry';
 import { colorClassesDef, colorClassesModel, writeModel } from '../helpers/buildModels';
 import { ListeningDaemon, counters, startListening, tempDir } from '../helpers/daemonProcess';
+import { workerScript } from '../helpers/workerScript';
 
 const H = 32;
 const W = 32;
@@ -47,4 +53,20 @@ test('a user mode without warmupIterations follows --warmup-iterations', async (
 test('a forced re-warm uses the same count; an explicit iterations in the request still wins', async () => {
   assert.equal((await client.warmup({ mode: 'own', force: true })).iterations, 4);
   assert.equal((await client.warmup({ mode: 'own', force: true, iterations: 2 })).iterations, 2);
+});
+
+test("the worker runs the user mode's own count of dummy inferences (counted in the worker)", async () => {
+  const engine = new WorkerEngine({ provider: 'cpu', workerPath: workerScript(__dirname) });
+  try {
+    const { def: own, errors } = validateDefinition(def('own-counted', path.join(dir, 'tiny.onnx'), { warmupIterations: 4, outputName: 'logits', outputKind: 'logits' }));
+    assert.deepEqual(errors, []);
+    // The daemon-wide default (--warmup-iterations 1) must not override the definition's 4.
+    const registry = new Registry([own!], engine, new JobQueue(4), {}, 1);
+    await engine.load(own!.model); // the load itself runs nothing
+    const before = await engine.modelRuns();
+    await registry.ensureReady('own-counted');
+    assert.equal((await engine.modelRuns()) - before, 4);
+  } finally {
+    await engine.close();
+  }
 });

@@ -1,4 +1,4 @@
-// How many ONNX Runtime intra-op threads to use. MODELS.md measured physical cores as the best
+// How many ONNX Runtime intra-op threads to use. docs/models.md measured physical cores as the best
 // setting; Node only reports logical CPUs, so on Linux the cores are counted from
 // /proc/cpuinfo (distinct physical id + core id pairs), which sees SMT siblings as one core.
 import { readFileSync } from 'node:fs';

@@ -11,7 +11,7 @@ const TEXT_LABELS = ['background', 'text'];
 export function builtinModes(modelsDir: string): ModeDef[] {
   const isnet = { key: 'isnet-medium', file: path.join(modelsDir, ISNET_MODEL_FILE) };
   const text = { key: 'ppocrv4-det', file: path.join(modelsDir, TEXT_MODEL_FILE) };
-  // Reference ISNet pipeline (MODELS.md): RGB, (v - 128) / 256, NCHW, output already sigmoid.
+  // Reference ISNet pipeline (docs/models.md): RGB, (v - 128) / 256, NCHW, output already sigmoid.
   const isnetMode = (id: string, label: string, description: string, size: number, tta: ModeDef['tta'], typicalMs: number): ModeDef => ({
     id,
     label,

@@ -1,5 +1,5 @@
 // The built-in model files: their names in the models folder, the npm packages they come
-// from, the checksums they must have, and the version of the ISNet graph rewrite (MODELS.md).
+// from, the checksums they must have, and the version of the ISNet graph rewrite (docs/models.md).
 
 export const ISNET_MODEL_FILE = 'isnet-medium-dynamic.onnx';
 export const TEXT_MODEL_FILE = 'ppocrv4-det.onnx';
@@ -26,5 +26,5 @@ export const ISNET_REWRITE_VERSION = 1;
 /** Symbolic dims given to the ISNet input and outputs. */
 export const ISNET_HEIGHT_PARAM = 'height';
 export const ISNET_WIDTH_PARAM = 'width';
-/** Height and width of the rewritten ISNet must each be a multiple of this (MODELS.md). */
+/** Height and width of the rewritten ISNet must each be a multiple of this (docs/models.md). */
 export const ISNET_SIZE_MULTIPLE = 64;

@@ -1,4 +1,4 @@
-// An independent implementation of the reference ISNet pipeline (shared/MODELS.md), to
+// An independent implementation of the reference ISNet pipeline (docs/models.md), to
 // compare the daemon's `accurate` masks against. It deliberately shares no code with the
 // daemon's engine (daemon/engine/pipeline/tensor.ts, daemon/engine/pipeline/imageIO.ts, daemon/models/modelFiles.ts):
 //
@@ -81,7 +81,7 @@ export function assembleReferenceModel(dest = path.join(os.tmpdir(), `seglens-re
 
 /**
  * The reference pipeline's bilinear resize of interleaved 8-bit data (@imgly/background-removal-node
- * 1.4.5, as MODELS.md describes it): for destination pixel (x, y) the source point is
+ * 1.4.5, as docs/models.md describes it): for destination pixel (x, y) the source point is
  * (x * sw / dw, y * sh / dh) (top-left aligned, no half-pixel offset); its neighbours are the
  * floor and ceil of each coordinate, clamped to the image; the four are weighted
  * (1-dx)(1-dy), dx(1-dy), (1-dx)dy, dx·dy, summed in that order and rounded (Math.round).

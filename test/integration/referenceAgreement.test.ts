@@ -1,4 +1,4 @@
-// `accurate` must reproduce the reference ISNet pipeline (MODELS.md): its masks, through the
+// `accurate` must reproduce the reference ISNet pipeline (docs/models.md): its masks, through the
 // real daemon, agree with an independent implementation written in the test. `sota` adds a
 // flipped pass: it must really change the mask, and be the average of the two passes.
 import assert from 'node:assert/strict';

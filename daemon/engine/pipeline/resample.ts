@@ -1,5 +1,5 @@
 // The reference ISNet pipeline's resampling and quantisation (the pipeline of
-// @imgly/background-removal-node 1.4.5 that MODELS.md describes), reimplemented from its
+// @imgly/background-removal-node 1.4.5 that docs/models.md describes), reimplemented from its
 // documented arithmetic so that `resample: 'reference'` modes reproduce its masks exactly:
 //
 //   - point-sampled bilinear, source coordinate srcX = x * (srcW / dstW) (top-left aligned,

@@ -2,7 +2,7 @@
 // output tensor → probability / class maps → 8-bit masks and class fractions. No ONNX
 // Runtime, no sharp: everything here is unit-tested on tiny arrays. Callers pass
 // preallocated output arrays (see BufferPool): fresh buffers per request made these loops
-// up to 10x slower (MODELS.md).
+// up to 10x slower (docs/models.md).
 import { ClassInfo, Rgb } from '../../api/protocol';
 import { ModeDef, OutputKind } from '../../models/modeDef';
 

@@ -1,6 +1,6 @@
 // A real VS Code for the tests: code-server (VS Code's own server and web workbench, with a
 // real Node extension host) driven through Debian's Chromium by playwright-core.
-// Facts behind the choices: /work/shared/E2E-NOTES.md (copied into the README section).
+// Facts behind the choices: README.md "Development" (the end-to-end suite).
 import { execFile } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { existsSync, mkdirSync, writeFileSync, readFileSync, cpSync, chmodSync } from 'node:fs';

@@ -3,8 +3,10 @@
 // project service picks the nearest tsconfig.json: root for node, extension/, media/webview/).
 // The rule set is small on purpose: rules that catch bugs the type checker does not
 // (promises nobody waits for, promises where a void callback is expected, dead code).
-// Unused exports are checked by test/tools/unusedExports.mjs (`npm run lint` runs both).
+// Unused exports are checked by test/tools/unusedExports.mjs (`npm run lint` runs both), the
+// import layering by the local rule seglens/import-layers.
 import tseslint from 'typescript-eslint';
+import layers from './test/tools/importLayers.mjs';
 
 export default tseslint.config(
   { ignores: ['dist/**', 'out/**', 'node_modules/**', 'models/**', 'test/e2e/tooling/**', 'bench/reference/**', '**/*.js', '**/*.cjs'] },
@@ -14,7 +16,7 @@ export default tseslint.config(
       parser: tseslint.parser,
       parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
     },
-    plugins: { '@typescript-eslint': tseslint.plugin },
+    plugins: { '@typescript-eslint': tseslint.plugin, seglens: layers },
     linterOptions: { reportUnusedDisableDirectives: 'error' },
     rules: {
       // node:test's describe/it/test return a promise the runner itself awaits and reports.
@@ -24,6 +26,8 @@ export default tseslint.config(
       '@typescript-eslint/no-misused-promises': 'error',
       '@typescript-eslint/await-thenable': 'error',
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none', ignoreRestSiblings: true }],
+      // What may import what (docs/ARCHITECTURE.md, "Invariants"): test/tools/importLayers.mjs.
+      'seglens/import-layers': 'error',
     },
   },
   // The build, packaging and test-runner scripts: plain JavaScript, no type information (checking

@@ -4,6 +4,7 @@ import type * as vscode from 'vscode';
 import type { DaemonClient } from '../daemon/api/client';
 import type { DefineModesResult, ModeState } from '../daemon/api/protocol';
 import type { PreviewFailure, PreviewResult } from './preview/previewData';
+import type { ComparedResult } from './preview/compareRun';
 import type { DaemonState } from './status/statusText';
 
 export interface SegLensState {
@@ -28,6 +29,15 @@ export interface SegLensApi {
     onDidFail: vscode.Event<PreviewFailure>;
     lastResult(): PreviewResult | undefined;
     panel(): vscode.WebviewPanel | undefined;
+    /** The compared (second) mode's result reached the panel. */
+    onDidCompare: vscode.Event<ComparedResult>;
+    lastComparison(): ComparedResult | undefined;
+    /** A message from the page was refused (the reason). */
+    onDidRefuseMessage: vscode.Event<string>;
+    /** A message as if the page had sent it: it goes through the same checks. */
+    receiveForTest(m: unknown): Promise<void>;
+    /** Restores a panel from a page state as after a reload; the image it opened, if any. */
+    restoreForTest(state: unknown): Promise<vscode.Uri | undefined>;
   };
   /** seglens.customModels as applied to the daemon (defineModes answers). */
   customModels: {

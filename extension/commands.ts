@@ -11,6 +11,7 @@ import { pickMode, switchToMode } from './models/modePicker';
 import { withModeProgress } from './models/modeProgress';
 import type { ModelStore } from './models/modelStore';
 import type { PreviewManager } from './preview/previewManager';
+import { PANEL_COMMANDS } from '../media/webview/messages';
 import type { StatusDocument } from './status/statusDocument';
 
 export interface CommandDeps {
@@ -53,6 +54,10 @@ export function registerCommands(d: CommandDeps): vscode.Disposable[] {
     };
 
   return [
+    // The preview's keybindings (package.json): zoom, pan, views, threshold, compare, readout, previous/next.
+    ...(['previous', 'next', ...PANEL_COMMANDS] as const).map((c) =>
+      vscode.commands.registerCommand(`seglens.preview.${c}`, guarded('preview command failed', () => d.previews.command(c))),
+    ),
     vscode.commands.registerCommand(
       'seglens.preview',
       guarded('preview failed', async (arg?: unknown) => {

@@ -67,7 +67,7 @@ function createParts(context: vscode.ExtensionContext): Parts {
     selection: new ModeSelection(sup, log),
     statusBar: new StatusBar(sup, store),
     keys: new ContextKeys(),
-    previews: new PreviewManager({ extensionUri: context.extensionUri, supervisor: sup, store, log }),
+    previews: new PreviewManager({ extensionUri: context.extensionUri, memento: context.workspaceState, supervisor: sup, store, log }),
     statusDocument: new StatusDocument(sup, store, socketPath),
   };
 }
@@ -149,6 +149,11 @@ export function activate(context: vscode.ExtensionContext): SegLensApi {
       onDidFail: previews.onDidFail,
       lastResult: () => previews.lastResult,
       panel: () => previews.panel,
+      onDidCompare: previews.onDidCompare,
+      lastComparison: () => previews.lastComparison,
+      onDidRefuseMessage: previews.onDidRefuseMessage,
+      receiveForTest: (m: unknown) => previews.receiveForTest(m),
+      restoreForTest: (state: unknown) => previews.restoreForTest(state),
     },
     customModels: {
       onDidDefine: custom.onDidDefine,

@@ -2,7 +2,7 @@
 // how an image is named in the page's state, and the result as the page receives it.
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { SegmentResult } from '../../daemon/api/protocol';
+import type { ImageSource, SegmentParams, SegmentResult } from '../../daemon/api/protocol';
 import type { ResultPayload } from '../../media/webview/messages';
 import type { DaemonSupervisor } from '../daemon/daemonSupervisor';
 import type { ModelStore } from '../models/modelStore';
@@ -11,6 +11,8 @@ export const PREVIEW_VIEW_TYPE = 'seglens.preview';
 
 export interface PreviewDeps {
   extensionUri: vscode.Uri;
+  /** Where the images this workspace's previews opened are remembered (a restored panel opens only those or workspace files). */
+  memento?: vscode.Memento;
   supervisor: DaemonSupervisor;
   store: ModelStore;
   log: vscode.LogOutputChannel;
@@ -27,6 +29,16 @@ export interface PreviewFailure {
   mode: string;
   message: string;
   code?: number;
+}
+
+/** What the panel reports (the manager's emitters; tests wait for them). */
+export interface PanelEvents {
+  result: vscode.EventEmitter<PreviewResult>;
+  failure: vscode.EventEmitter<PreviewFailure>;
+  /** The compared mode's result arrived. */
+  compare: vscode.EventEmitter<{ uri: vscode.Uri; mode: string; result: SegmentResult }>;
+  /** A message from the page was refused, with the reason. */
+  refused: vscode.EventEmitter<string>;
 }
 
 /** The image's path for the page's state: a file path, or a URI string for other schemes. */
@@ -57,7 +69,23 @@ export function resultPayload(store: ModelStore, uri: vscode.Uri, r: SegmentResu
     wasWarm: r.wasWarm,
     timings: r.timings,
     prepared,
+    confidencePng: r.confidencePng,
+    displayImage: r.displayImage,
   };
+}
+
+/** The image for the daemon: its path for local files, else its bytes read through VS Code. */
+export async function imageSource(uri: vscode.Uri): Promise<ImageSource> {
+  return uri.scheme === 'file' ? { path: uri.fsPath } : { base64: Buffer.from(await vscode.workspace.fs.readFile(uri)).toString('base64') };
+}
+
+/** What the panel asks of a segment besides the mask: the confidence map for the readout of a
+ * semantic mode, the display image when the page cannot show the original. */
+export function segmentExtras(store: ModelStore, mode: string, display: boolean): Pick<SegmentParams, 'confidence' | 'displayImage'> {
+  const extras: Pick<SegmentParams, 'confidence' | 'displayImage'> = {};
+  if (store.info(mode)?.task === 'semantic') extras.confidence = true;
+  if (display) extras.displayImage = true;
+  return extras;
 }
 
 /** Asks where to save the mask of `last` and writes it; the saved file's state path, if any. */

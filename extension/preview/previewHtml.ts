@@ -46,24 +46,63 @@ export function previewHtml(webview: vscode.Webview, extensionUri: vscode.Uri, s
     <input id="opacity" type="range" min="0" max="1" step="0.05">
     <output id="opacityValue" for="opacity"></output>
   </div>
+  <div class="group zoom" role="group" aria-label="Zoom">
+    <button id="zoomOut" type="button" class="secondary" title="Zoom out (-)" aria-label="Zoom out">&#x2212;</button>
+    <output id="zoomValue" aria-live="polite" title="Zoom">100%</output>
+    <button id="zoomIn" type="button" class="secondary" title="Zoom in (+)" aria-label="Zoom in">+</button>
+    <button id="zoomFit" type="button" class="secondary" title="Fit to the panel (0)">Fit</button>
+    <button id="zoom1" type="button" class="secondary" title="Actual size, one image pixel per screen pixel (1)">1:1</button>
+  </div>
   <div class="group">
     <button id="rerun" type="button" title="Segment this image again">Re-run</button>
     <button id="save" type="button" disabled title="Save the mask as a PNG file">Save mask</button>
   </div>
 </header>
+<div class="toolbar secondary-bar" role="toolbar" aria-label="Inspection">
+  <div class="group" role="radiogroup" aria-label="Mask drawing (M)" id="matteGroup">
+    <label class="radio"><input type="radio" name="matte" value="soft" checked> Soft</label>
+    <label class="radio"><input type="radio" name="matte" value="hard"> Hard</label>
+    <label class="radio"><input type="radio" name="matte" value="outline"> Outline</label>
+  </div>
+  <div class="group" id="thresholdGroup">
+    <label for="threshold">Threshold</label>
+    <input id="threshold" type="range" min="0" max="1" step="0.01" title="Foreground where alpha &#x2265; threshold ([ and ])">
+    <output id="thresholdValue" for="threshold"></output>
+    <span id="share" class="muted"></span>
+  </div>
+  <div class="group">
+    <label for="compareMode">Compare with</label>
+    <select id="compareMode" title="Run a second mode on this image (C)"></select>
+    <span role="radiogroup" aria-label="Comparison view (D)" id="compareViews" class="group">
+      <label class="radio"><input type="radio" name="compareView" value="split" checked> Split</label>
+      <label class="radio"><input type="radio" name="compareView" value="difference"> Difference</label>
+    </span>
+    <span id="compareState" class="muted" role="status"></span>
+    <output id="iou" class="iou"></output>
+  </div>
+</div>
 <div id="busy" class="busy" role="status" aria-live="polite" hidden><div class="bar"></div><span id="busyText"></span></div>
 <div id="error" class="error" role="alert" hidden></div>
 <main id="stage" class="stage view-overlay">
-  <figure class="pane" id="paneMain">
-    <img id="image" alt="">
-    <canvas id="overlay" class="overlay" aria-hidden="true"></canvas>
+  <figure class="pane" id="paneMain" tabindex="0" aria-label="Image with mask: drag to pan, wheel to zoom">
+    <div class="content" id="content">
+      <img id="image" alt="" draggable="false">
+      <canvas id="overlay" class="overlay" aria-hidden="true"></canvas>
+      <canvas id="overlayB" class="overlay compare" aria-hidden="true"></canvas>
+    </div>
+    <div id="divider" class="divider" role="separator" aria-orientation="vertical" aria-label="Split between the two modes" tabindex="0" hidden></div>
+    <div id="crosshair" class="crosshair" hidden></div>
   </figure>
   <figure class="pane" id="paneSide">
-    <img id="imageSide" alt="">
-    <canvas id="overlaySide" class="overlay" aria-hidden="true"></canvas>
+    <div class="content" id="contentSide">
+      <img id="imageSide" alt="" draggable="false">
+      <canvas id="overlaySide" class="overlay" aria-hidden="true"></canvas>
+    </div>
   </figure>
 </main>
 <footer class="info">
+  <div id="readout" class="readout" title="What the model says under the cursor (I announces it)"></div>
+  <div id="announce" class="sr-only" aria-live="assertive" role="status"></div>
   <div id="timings" class="timings" aria-live="polite"></div>
   <ul id="legend" class="legend" aria-label="Classes"></ul>
   <div id="legendTools" class="legend-tools" hidden>

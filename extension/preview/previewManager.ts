@@ -1,12 +1,14 @@
 // Opens and reuses the one preview panel, and restores it after a window reload from the
 // state the page keeps (image path and mode), as a WebviewPanelSerializer.
 import * as vscode from 'vscode';
-import type { PanelState } from '../../media/webview/messages';
+import type { PanelCommand, PanelState } from '../../media/webview/messages';
 import { readConfig } from '../config';
 import { Disposable } from '../util/dispose';
 import { PREVIEW_VIEW_TYPE, uriFromStatePath } from './previewData';
-import type { PreviewDeps, PreviewFailure, PreviewResult } from './previewData';
+import type { PanelEvents, PreviewDeps, PreviewFailure, PreviewResult } from './previewData';
 import { PreviewPanel } from './previewPanel';
+import type { ComparedResult } from './compareRun';
+import { OpenedImages } from './openedImages';
 
 export class PreviewManager extends Disposable implements vscode.WebviewPanelSerializer<PanelState> {
   private current: PreviewPanel | undefined;
@@ -15,9 +17,17 @@ export class PreviewManager extends Disposable implements vscode.WebviewPanelSer
   /** A segmentation result reached the panel (tests wait for it). */
   readonly onDidReceiveResult = this.resultEmitter.event;
   readonly onDidFail = this.failureEmitter.event;
+  private readonly compareEmitter = this._register(new vscode.EventEmitter<ComparedResult>());
+  private readonly refusedEmitter = this._register(new vscode.EventEmitter<string>());
+  /** The compared mode's result reached the panel. */
+  readonly onDidCompare = this.compareEmitter.event;
+  /** A message from the page was refused (the reason). */
+  readonly onDidRefuseMessage = this.refusedEmitter.event;
+  private readonly opened: OpenedImages;
 
   constructor(private readonly deps: PreviewDeps) {
     super();
+    this.opened = new OpenedImages(deps.memento);
     // Registered last, so disposed first: the panel goes before the emitters it fires.
     this._register({ dispose: () => this.current?.panel.dispose() });
   }
@@ -28,8 +38,33 @@ export class PreviewManager extends Disposable implements vscode.WebviewPanelSer
   get lastResult(): PreviewResult | undefined {
     return this.current?.last;
   }
+  get lastComparison(): ComparedResult | undefined {
+    return this.current?.comparison;
+  }
+
+  /** A keybinding's command for the page; previous/next are the panel's own. */
+  async command(c: PanelCommand | 'previous' | 'next'): Promise<void> {
+    const p = this.current;
+    if (!p) return;
+    if (c === 'previous' || c === 'next') await p.navigate(c === 'next' ? 1 : -1);
+    else p.command(c);
+  }
+
+  /** Test hook: restores a panel from `state` as after a window reload; the image it opened, if any. */
+  async restoreForTest(state: unknown): Promise<vscode.Uri | undefined> {
+    this.current?.panel.dispose();
+    const panel = vscode.window.createWebviewPanel(PREVIEW_VIEW_TYPE, 'SegLens', vscode.ViewColumn.Active, { enableScripts: true, localResourceRoots: [] });
+    await this.deserializeWebviewPanel(panel, state as PanelState);
+    return this.current?.currentImage;
+  }
+
+  /** Test hook: a message as if the page had sent it (it goes through the same checks). */
+  async receiveForTest(m: unknown): Promise<void> {
+    await this.current?.receive(m);
+  }
 
   async show(uri: vscode.Uri): Promise<void> {
+    await this.opened.add(uri);
     if (this.current) {
       this.current.panel.reveal(undefined, false);
       await this.current.open(uri);
@@ -51,13 +86,22 @@ export class PreviewManager extends Disposable implements vscode.WebviewPanelSer
       panel.dispose();
       return;
     }
-    const mode = state?.mode && this.deps.store.info(state.mode) ? state.mode : readConfig().mode;
+    const mode = typeof state?.mode === 'string' && this.deps.store.info(state.mode) ? state.mode : readConfig().mode;
     this.current = this.adopt(panel, mode);
-    if (state?.imagePath) await this.current.open(uriFromStatePath(state.imagePath));
+    const p = typeof state?.imagePath === 'string' ? state.imagePath : '';
+    if (!p) return;
+    // The state comes from the page: reopen only a file of this workspace or one opened here before.
+    const uri = uriFromStatePath(p);
+    if (vscode.workspace.getWorkspaceFolder(uri) || this.opened.has(uri)) await this.current.open(uri);
+    else {
+      this.deps.log.warn(`preview: not restoring ${p}: not in this workspace and not previewed here before`);
+      this.current.showError(`Not reopened: ${p} is not in this workspace and was not previewed here before.`);
+    }
   }
 
   private adopt(panel: vscode.WebviewPanel, mode: string): PreviewPanel {
-    const p = new PreviewPanel(panel, this.deps, mode, { result: this.resultEmitter, failure: this.failureEmitter }, () => {
+    const events: PanelEvents = { result: this.resultEmitter, failure: this.failureEmitter, compare: this.compareEmitter, refused: this.refusedEmitter };
+    const p = new PreviewPanel(panel, this.deps, mode, events, () => {
       if (this.current === p) this.current = undefined;
     });
     return p;

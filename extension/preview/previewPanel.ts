@@ -4,20 +4,28 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { CancellationTokenSource } from 'vscode-jsonrpc';
-import type { ImageSource, ModeStatus, SegmentResult } from '../../daemon/api/protocol';
-import type { FromWebview, PanelMode, ResultPayload, ToWebview } from '../../media/webview/messages';
+import type { ModeStatus, SegmentResult } from '../../daemon/api/protocol';
+import type { FromWebview, PanelCommand, PanelMode, ResultPayload, ToWebview } from '../../media/webview/messages';
 import { readConfig, storeMode } from '../config';
 import { phaseMessage } from '../models/modeProgress';
 import { Disposable } from '../util/dispose';
 import { siblingImages } from './imageFiles';
-import { errorInfo, resultPayload, saveMask, statePath } from './previewData';
-import type { PreviewDeps, PreviewFailure, PreviewResult } from './previewData';
+import { CompareRunner } from './compareRun';
+import type { ComparedResult } from './compareRun';
+import { displayPlan } from './displayPlan';
+import { errorInfo, imageSource, resultPayload, saveMask, segmentExtras, statePath } from './previewData';
+import type { PanelEvents, PreviewDeps, PreviewResult } from './previewData';
 import { previewHtml } from './previewHtml';
+import { checkFromWebview } from './webviewMessages';
+
+const setContext = (key: string, value: unknown) => void vscode.commands.executeCommand('setContext', key, value);
 
 export class PreviewPanel extends Disposable {
   private image: vscode.Uri | undefined;
   private images: vscode.Uri[] = [];
-  private folder: string | undefined;
+  /** The page cannot show the current image's own bytes: ask the daemon for a display image. */
+  private needsDisplay = false;
+  private readonly compare: CompareRunner;
   private version = 0;
   private run = 0;
   private running = false;
@@ -32,12 +40,14 @@ export class PreviewPanel extends Disposable {
     readonly panel: vscode.WebviewPanel,
     private readonly deps: PreviewDeps,
     private mode: string,
-    private readonly events: { result: vscode.EventEmitter<PreviewResult>; failure: vscode.EventEmitter<PreviewFailure> },
+    private readonly events: PanelEvents,
     onDispose: () => void,
   ) {
     super();
     panel.iconPath = vscode.Uri.joinPath(deps.extensionUri, 'media', 'webview', 'preview-icon.svg');
-    panel.webview.options = { enableScripts: true, localResourceRoots: this.roots() };
+    // The page reads our script, stylesheet and icon, nothing else: the image comes as data.
+    panel.webview.options = { enableScripts: true, localResourceRoots: previewRoots(deps.extensionUri) };
+    this.compare = this._register(new CompareRunner(deps, (m) => this.post(m), (r) => events.compare.fire(r)));
     panel.webview.html = previewHtml(panel.webview, deps.extensionUri, { opacity: readConfig().overlayOpacity });
     this._register({
       dispose: () => {
@@ -47,7 +57,10 @@ export class PreviewPanel extends Disposable {
         this.watcher?.dispose();
       },
     });
-    this._register(panel.webview.onDidReceiveMessage((m: FromWebview) => void this.onMessage(m)));
+    this._register(panel.webview.onDidReceiveMessage((m: unknown) => void this.receive(m)));
+    setContext('seglens.previewActive', panel.active);
+    this._register(panel.onDidChangeViewState((e) => setContext('seglens.previewActive', e.webviewPanel.active)));
+    this._register({ dispose: () => setContext('seglens.previewActive', false) });
     this._register(deps.store.onDidChange((s) => this.onModelChange(s)));
     this._register(vscode.workspace.onDidChangeConfiguration((e) => e.affectsConfiguration('seglens.mode') && this.onModeSetting()));
     this._register(
@@ -66,12 +79,7 @@ export class PreviewPanel extends Disposable {
     this.image = uri;
     this.last = undefined;
     this.lastError = undefined;
-    const folder = vscode.Uri.joinPath(uri, '..').toString();
-    if (folder !== this.folder) {
-      this.folder = folder;
-      // Only the image's folder (and our own media) is readable by the page.
-      this.panel.webview.options = { enableScripts: true, localResourceRoots: this.roots() };
-    }
+    this.compare.reset();
     this.watch(uri);
     this.panel.title = `SegLens: ${path.basename(uri.path)}`;
     this.images = await siblingImages(uri);
@@ -81,6 +89,7 @@ export class PreviewPanel extends Disposable {
 
   async rerun(): Promise<void> {
     if (!this.image) return;
+    this.compare.reset();
     await this.postImage();
     await this.segment();
   }
@@ -95,6 +104,7 @@ export class PreviewPanel extends Disposable {
     this.postModes();
     const phase = s?.mode === this.mode ? phaseMessage(s.state) : undefined;
     if (phase && this.running) this.setBusy(phase);
+    this.compare.onModelState(s);
   }
 
   private onModeSetting(): void {
@@ -103,12 +113,6 @@ export class PreviewPanel extends Disposable {
     this.mode = mode;
     this.postModes();
     if (this.image) void this.segment();
-  }
-
-  private roots(): vscode.Uri[] {
-    const roots = [vscode.Uri.joinPath(this.deps.extensionUri, 'media'), vscode.Uri.joinPath(this.deps.extensionUri, 'dist')];
-    if (this.image) roots.unshift(vscode.Uri.joinPath(this.image, '..'));
-    return roots;
   }
 
   private watch(uri: vscode.Uri): void {
@@ -129,16 +133,17 @@ export class PreviewPanel extends Disposable {
     const uri = this.image;
     if (!uri) return;
     this.version++;
-    let mtime = this.version;
+    let bytes: Uint8Array | undefined;
     try {
-      mtime = (await vscode.workspace.fs.stat(uri)).mtime;
+      bytes = await vscode.workspace.fs.readFile(uri);
     } catch {
       // shown as an error by the segment request
     }
-    // The query defeats the webview's cache when the file changes on disk.
-    const src = this.panel.webview.asWebviewUri(uri).with({ query: `v=${mtime}-${this.version}` }).toString();
+    const plan = bytes ? displayPlan(path.extname(uri.path), bytes) : {};
+    this.needsDisplay = !plan.mime;
     const index = this.images.findIndex((u) => u.toString() === uri.toString());
-    this.post({ type: 'image', src, path: statePath(uri), name: path.basename(uri.path), index: Math.max(0, index), count: Math.max(1, this.images.length) });
+    const shown = plan.mime ? { bytes, mime: plan.mime } : {};
+    this.post({ type: 'image', path: statePath(uri), name: path.basename(uri.path), index: Math.max(0, index), count: Math.max(1, this.images.length), ...shown });
   }
 
   private postModes(): void {
@@ -171,6 +176,7 @@ export class PreviewPanel extends Disposable {
       this.busy = undefined;
       this.post({ type: 'result', result: resultPayload(this.deps.store, uri, done.result, done.prepared) });
       this.events.result.fire(this.last);
+      void this.compare.start(uri);
     } catch (err) {
       if (run !== this.run) return;
       const { message, code } = errorInfo(err);
@@ -203,10 +209,30 @@ export class PreviewPanel extends Disposable {
       if (stale()) return undefined;
     }
     this.setBusy(`Segmenting with ${mode}…`);
-    const image: ImageSource =
-      uri.scheme === 'file' ? { path: uri.fsPath } : { base64: Buffer.from(await vscode.workspace.fs.readFile(uri)).toString('base64') };
-    const result = await client.segment({ mode, image }, cancel.token);
+    const result = await client.segment({ mode, image: await imageSource(uri), ...segmentExtras(store, mode, this.needsDisplay) }, cancel.token);
     return stale() ? undefined : { result, prepared };
+  }
+
+  /** Messages from the page are checked first; a refused one is logged and dropped. */
+  async receive(raw: unknown): Promise<void> {
+    const checked = checkFromWebview(raw, { isMode: (id) => !!this.deps.store.info(id), currentPath: this.image && statePath(this.image) });
+    if (!checked.ok) {
+      this.deps.log.warn(`preview: refused a message from the page (${checked.reason})`);
+      this.events.refused.fire(checked.reason);
+      return;
+    }
+    await this.onMessage(checked.message);
+  }
+
+  /** A keybinding's command, for the page (zoom, views, compare, readout). */
+  command(c: PanelCommand): void {
+    this.post({ type: 'command', command: c });
+  }
+
+  async navigate(delta: -1 | 1): Promise<void> {
+    const i = this.images.findIndex((u) => u.toString() === this.image?.toString());
+    const next = this.images[i + delta];
+    if (i >= 0 && next) await this.open(next);
   }
 
   private async onMessage(m: FromWebview): Promise<void> {
@@ -219,12 +245,22 @@ export class PreviewPanel extends Disposable {
         else if (this.lastError) this.post(this.lastError);
         else if (this.busy) this.post({ type: 'busy', message: this.busy });
         return;
-      case 'navigate': {
-        const i = this.images.findIndex((u) => u.toString() === this.image?.toString());
-        const next = this.images[i + m.delta];
-        if (i >= 0 && next) await this.open(next);
+      case 'navigate':
+        await this.navigate(m.delta);
         return;
-      }
+      case 'compare':
+        this.compare.select(m.mode ?? undefined);
+        if (this.last && this.image) await this.compare.start(this.image);
+        return;
+      case 'focus':
+        setContext('seglens.previewControlFocus', m.control);
+        return;
+      case 'imageFailed':
+        // The page could not decode the original after all: segment again with a display image.
+        if (this.needsDisplay) return;
+        this.needsDisplay = true;
+        await this.segment();
+        return;
       case 'setMode':
         if (m.mode === this.mode) return;
         this.mode = m.mode;
@@ -243,7 +279,22 @@ export class PreviewPanel extends Disposable {
     }
   }
 
+  /** An error in the page, with no image (a restore that was refused). */
+  showError(message: string): void {
+    this.lastError = { type: 'error', message };
+    this.post(this.lastError);
+  }
+
+  get comparison(): ComparedResult | undefined {
+    return this.compare.last;
+  }
+
   private post(m: ToWebview): void {
     void this.panel.webview.postMessage(m);
   }
+}
+
+/** The only folders the page may load from: its script (dist/webview.js) and its stylesheet and icon. */
+export function previewRoots(extensionUri: vscode.Uri): vscode.Uri[] {
+  return [vscode.Uri.joinPath(extensionUri, 'media', 'webview'), vscode.Uri.joinPath(extensionUri, 'dist')];
 }

@@ -1,11 +1,17 @@
 // The preview page: shows the original at once, composes the mask over it on a canvas when
 // the result arrives, and sends the user's choices to the extension. Theme only through
 // --vscode-* variables (preview.css); state (image path, mode, opacity, view) via setState.
-// Shared parts in page.ts, the canvas in mask.ts, the legend and timings in resultView.ts.
+// Shared parts in page.ts, the canvas in mask.ts, the legend and timings in resultView.ts,
+// zoom, threshold, readout, comparison and keybindings in inspect/.
 import { clearCanvas, decodeMask } from './mask';
 import type { PanelMode, ResultPayload, ToWebview, ViewMode } from './messages';
 import { els, persist, send, showBusy, showError, state, view } from './page';
-import { paint, renderSemanticLegend, renderStaticLegend, renderTimings, showAllClasses } from './resultView';
+import { renderSemanticLegend, renderStaticLegend, renderTimings, showAllClasses } from './resultView';
+import { initFocusReport, runCommand } from './inspect/commands';
+import { clearCompare, compareWith, fillCompareModes, initCompare, onCompareResult, onCompareState } from './inspect/compareView';
+import { applyMatteControls, initInspector } from './inspect/inspector';
+import { initPaint, paintAll } from './inspect/paint';
+import { initViewport, setContentSize } from './inspect/viewport';
 
 // ---- controls -------------------------------------------------------------------------
 
@@ -18,6 +24,7 @@ function applyOpacity(): void {
 
 function applyView(): void {
   const mode = state.view ?? 'overlay';
+  els.paneSide.hidden = mode !== 'side';
   els.stage.classList.remove('view-overlay', 'view-mask', 'view-side');
   els.stage.classList.add(`view-${mode}`);
   for (const r of document.querySelectorAll<HTMLInputElement>('input[name="view"]')) r.checked = r.value === mode;
@@ -47,29 +54,34 @@ els.rerun.addEventListener('click', () => send({ type: 'rerun' }));
 els.save.addEventListener('click', () => send({ type: 'saveMask' }));
 els.showAll.addEventListener('click', showAllClasses);
 
-document.addEventListener('keydown', (e) => {
-  if (e.altKey || e.ctrlKey || e.metaKey || e.shiftKey) return;
-  // Arrows belong to the control that has focus when it uses them (slider, select, radios).
-  const t = e.target as HTMLElement | null;
-  if (t && (t.tagName === 'INPUT' || t.tagName === 'SELECT' || t.tagName === 'TEXTAREA')) return;
-  if (e.key === 'ArrowLeft' && !els.prev.disabled) {
-    e.preventDefault();
-    send({ type: 'navigate', delta: -1 });
-  } else if (e.key === 'ArrowRight' && !els.next.disabled) {
-    e.preventDefault();
-    send({ type: 'navigate', delta: 1 });
-  }
-});
-
 // ---- messages from the extension ----------------------------------------------------------
+
+let objectUrl: string | undefined;
+
+/** Shows the picture: the original's bytes, or the daemon's display image (a data: URL). */
+function setPicture(src: string | undefined, path: string, fromBytes: boolean): void {
+  if (objectUrl && objectUrl !== src) URL.revokeObjectURL(objectUrl);
+  objectUrl = fromBytes ? src : undefined;
+  for (const img of [els.image, els.imageSide]) {
+    if (src) img.src = src;
+    else img.removeAttribute('src');
+  }
+  els.image.onload = () => {
+    // Before a result, the picture's own size sets the content; the mask's size wins after.
+    if (!view.shown && view.currentPath === path) setContentSize({ width: els.image.naturalWidth, height: els.image.naturalHeight }, path);
+  };
+  els.image.onerror = () => {
+    if (fromBytes && view.currentPath === path) send({ type: 'imageFailed', path });
+  };
+}
 
 function onImage(m: Extract<ToWebview, { type: 'image' }>): void {
   const samePicture = m.path === view.currentPath;
   view.currentPath = m.path;
   state.imagePath = m.path;
   persist();
-  els.image.src = m.src;
-  els.imageSide.src = m.src;
+  if (m.bytes) setPicture(URL.createObjectURL(new Blob([m.bytes as Uint8Array<ArrayBuffer>], { type: m.mime ?? 'application/octet-stream' })), m.path, true);
+  else if (!samePicture) setPicture(undefined, m.path, false);
   els.image.alt = m.name;
   els.imageSide.alt = `${m.name} with mask`;
   els.name.textContent = m.name;
@@ -84,6 +96,8 @@ function onImage(m: Extract<ToWebview, { type: 'image' }>): void {
     els.legend.replaceChildren();
     els.legendTools.hidden = true;
     view.shown = undefined;
+    clearCompare();
+    els.readout.textContent = '';
     els.timings.replaceChildren();
     els.save.disabled = true;
   }
@@ -110,6 +124,7 @@ function onModes(modes: PanelMode[], current: string): void {
   state.mode = current;
   persist();
   if (focused) els.mode.focus();
+  fillCompareModes(modes, current);
 }
 
 async function onResult(r: ResultPayload): Promise<void> {
@@ -117,9 +132,13 @@ async function onResult(r: ResultPayload): Promise<void> {
   showBusy(undefined);
   showError(undefined);
   const { data, width, height } = await decodeMask(r.maskPng);
+  const confidence = r.confidencePng ? (await decodeMask(r.confidencePng)).data : undefined;
   if (seq !== view.resultSeq || r.path !== view.currentPath) return; // a newer image or result came in
-  view.shown = { r, grey: data, width, height };
-  paint();
+  view.shown = { r, mask: data, confidence, width, height };
+  if (r.displayImage) setPicture(`data:${r.displayImage.mimeType};base64,${r.displayImage.data}`, r.path, false);
+  setContentSize({ width, height }, r.path);
+  applyMatteControls();
+  paintAll();
   if (r.task === 'semantic') renderSemanticLegend();
   else renderStaticLegend(r.classes);
   renderTimings(r);
@@ -149,9 +168,25 @@ window.addEventListener('message', (event: MessageEvent<ToWebview>) => {
     case 'saved':
       els.timings.append(Object.assign(document.createElement('span'), { className: 'muted', textContent: ` · saved to ${m.path}` }));
       break;
+    case 'command':
+      runCommand(m.command, applyView);
+      break;
+    case 'compareState':
+      onCompareState(m.mode, m.message, m.error);
+      break;
+    case 'compareResult':
+      void onCompareResult(m.result).catch((err) => onCompareState(m.result.mode, `could not show the mask: ${err instanceof Error ? err.message : err}`, true));
+      break;
   }
 });
 
+initViewport();
+initPaint();
+initInspector();
+initCompare();
+initFocusReport();
 applyOpacity();
 applyView();
 send({ type: 'ready' });
+// A restored page compares again with the mode it compared with.
+if (state.compare) compareWith(state.compare.mode);

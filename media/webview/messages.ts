@@ -1,8 +1,31 @@
 // Messages between the extension and the preview webview: one tagged union per direction,
 // imported by both sides (extension/preview/ and media/webview/).
-import type { ClassInfo, ModeState, SegmentTimings, Task } from '../../daemon/api/protocol';
+import type { ClassInfo, DisplayImage, ModeState, SegmentTimings, Task } from '../../daemon/api/protocol';
+import type { MatteView } from './inspect/threshold';
+import type { SavedView } from './inspect/zoom';
 
 export type ViewMode = 'overlay' | 'mask' | 'side';
+export type CompareView = 'split' | 'difference';
+
+/** What the keybindings ask the page to do (package.json contributes.keybindings → commands.ts). */
+export const PANEL_COMMANDS = [
+  'zoomIn',
+  'zoomOut',
+  'zoomFit',
+  'zoom1',
+  'panLeft',
+  'panRight',
+  'panUp',
+  'panDown',
+  'cycleView',
+  'cycleMatte',
+  'thresholdUp',
+  'thresholdDown',
+  'toggleCompare',
+  'cycleCompareView',
+  'announce',
+] as const;
+export type PanelCommand = (typeof PANEL_COMMANDS)[number];
 
 export interface PanelMode {
   id: string;
@@ -26,6 +49,13 @@ export interface PanelState {
   view?: ViewMode;
   /** Semantic legend: class ids hidden, per mode (absent: the mode's background classes). */
   hidden?: Record<string, number[]>;
+  /** Zoom and pan of the image at `path`, kept across re-runs of the same image. */
+  zoom?: SavedView & { path: string };
+  /** Binary mattes: the view and the threshold (0..1). */
+  matte?: MatteView;
+  threshold?: number;
+  /** The second mode compared with the first, how, and where the split is (0..1 of the width). */
+  compare?: { mode: string; view: CompareView; split: number };
 }
 
 export interface ResultPayload {
@@ -41,16 +71,25 @@ export interface ResultPayload {
   timings: SegmentTimings;
   /** Set when this preview had to load and/or warm the mode first (ensureReady ran). */
   prepared?: { loadMs: number; warmupMs: number };
+  /** Semantic: the top class's confidence (base64 8-bit grey PNG), for the readout. */
+  confidencePng?: string;
+  /** The image as the daemon decoded it, when the page cannot show the original. */
+  displayImage?: DisplayImage;
 }
 
 /** Extension → webview. */
 export type ToWebview =
-  | { type: 'image'; src: string; path: string; name: string; index: number; count: number }
+  /** The image: its bytes when the page can decode them, else none until the result's display image. */
+  | { type: 'image'; path: string; name: string; index: number; count: number; bytes?: Uint8Array; mime?: string }
   | { type: 'modes'; modes: PanelMode[]; current: string }
   | { type: 'busy'; message: string }
   | { type: 'result'; result: ResultPayload }
   | { type: 'error'; message: string; code?: number }
-  | { type: 'saved'; path: string };
+  | { type: 'saved'; path: string }
+  | { type: 'command'; command: PanelCommand }
+  /** The compared mode's progress (loading, warming, segmenting) or failure; no message: done. */
+  | { type: 'compareState'; mode: string; message?: string; error?: boolean }
+  | { type: 'compareResult'; result: ResultPayload };
 
 /** Webview → extension. */
 export type FromWebview =
@@ -58,4 +97,10 @@ export type FromWebview =
   | { type: 'navigate'; delta: -1 | 1 }
   | { type: 'setMode'; mode: string }
   | { type: 'saveMask' }
-  | { type: 'rerun' };
+  | { type: 'rerun' }
+  /** Compare with a second mode (null: stop comparing). */
+  | { type: 'compare'; mode: string | null }
+  /** Focus is on a control that uses the keys itself (slider, select, divider): keybindings yield. */
+  | { type: 'focus'; control: boolean }
+  /** The page could not decode the image at `path`: send the daemon's display image instead. */
+  | { type: 'imageFailed'; path: string };

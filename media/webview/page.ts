@@ -20,6 +20,10 @@ export const state: PanelState = {
   opacity: saved?.opacity ?? settings.opacity ?? 0.5,
   view: saved?.view ?? 'overlay',
   hidden: saved?.hidden ?? {},
+  zoom: saved?.zoom,
+  matte: saved?.matte ?? 'soft',
+  threshold: saved?.threshold ?? 0.5,
+  compare: saved?.compare,
 };
 
 export const els = {
@@ -44,21 +48,49 @@ export const els = {
   legend: $<HTMLUListElement>('legend'),
   legendTools: $('legendTools'),
   showAll: $<HTMLButtonElement>('showAll'),
+  paneMain: $('paneMain'),
+  paneSide: $('paneSide'),
+  content: $('content'),
+  contentSide: $('contentSide'),
+  overlayB: $<HTMLCanvasElement>('overlayB'),
+  divider: $('divider'),
+  crosshair: $('crosshair'),
+  zoomIn: $<HTMLButtonElement>('zoomIn'),
+  zoomOut: $<HTMLButtonElement>('zoomOut'),
+  zoomFit: $<HTMLButtonElement>('zoomFit'),
+  zoom1: $<HTMLButtonElement>('zoom1'),
+  zoomValue: $<HTMLOutputElement>('zoomValue'),
+  matteGroup: $('matteGroup'),
+  thresholdGroup: $('thresholdGroup'),
+  threshold: $<HTMLInputElement>('threshold'),
+  thresholdValue: $<HTMLOutputElement>('thresholdValue'),
+  share: $('share'),
+  compareMode: $<HTMLSelectElement>('compareMode'),
+  compareViews: $('compareViews'),
+  compareState: $('compareState'),
+  iou: $<HTMLOutputElement>('iou'),
+  readout: $('readout'),
+  announce: $('announce'),
 };
 
 /** The result on screen and its decoded mask, to repaint when classes are hidden or shown. */
 export interface Shown {
   r: ResultPayload;
-  grey: Uint8ClampedArray;
+  /** One byte per pixel: alpha (binary) or class index (semantic). */
+  mask: Uint8Array;
+  /** Semantic, when the daemon sent it: the top class's confidence x 255 per pixel. */
+  confidence?: Uint8Array;
   width: number;
   height: number;
 }
 
 /** What the page shows now; `resultSeq` drops a result decoded after a newer image came. */
-export const view: { currentPath: string; resultSeq: number; shown: Shown | undefined } = {
+export const view: { currentPath: string; resultSeq: number; shown: Shown | undefined; compared: Shown | undefined } = {
   currentPath: '',
   resultSeq: 0,
   shown: undefined,
+  /** The second mode's result (compare). */
+  compared: undefined,
 };
 
 export function send(m: FromWebview): void {

@@ -2,7 +2,7 @@
 // semantic ones, with the hidden classes kept per mode in the page state) and the timings line.
 import type { ClassInfo } from '../../daemon/api/protocol';
 import { formatFraction, hiddenFor, isSolo, legendOrder, showAll, solo, toggle } from './legend';
-import { paintMask } from './mask';
+import { paintAll } from './inspect/paint';
 import type { ResultPayload } from './messages';
 import { els, persist, state, view } from './page';
 
@@ -20,7 +20,7 @@ export function hiddenNow(): number[] {
 }
 
 export function paint(): void {
-  if (view.shown) paintMask(view.shown, hiddenNow());
+  paintAll();
 }
 
 function setHidden(hidden: number[], focusId?: number): void {

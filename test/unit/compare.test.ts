@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { ClassInfo } from '../../daemon/api/protocol';
-import { DIFF_COLOURS, compareMasks, differenceImage, foregroundOf, formatAgreement, iou, meanIou, splitAt } from '../../media/webview/compare';
+import { DIFF_COLOURS, compareMasks, differenceImage, foregroundOf, formatAgreement, iou, meanIou, splitAt } from '../../media/webview/inspect/compare';
 
 const bin: ClassInfo[] = [
   { id: 0, label: 'background', color: [0, 0, 0], fraction: 0 },

@@ -3,8 +3,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { ClassInfo } from '../../daemon/api/protocol';
-import { formatReadout, readoutAt } from '../../media/webview/readout';
-import { foregroundMap, foregroundShare, greyChannel, outline, outlineWidth, paintClasses, paintMatte, thresholdByte } from '../../media/webview/threshold';
+import { formatReadout, readoutAt } from '../../media/webview/inspect/readout';
+import { foregroundMap, foregroundShare, greyChannel, outline, outlineWidth, paintClasses, paintMatte, thresholdByte } from '../../media/webview/inspect/threshold';
 
 const alpha = new Uint8Array([0, 64, 127, 128, 200, 255]);
 

@@ -1,7 +1,7 @@
 // The preview's fit, zoom and pan (media/webview/zoom.ts): pure view arithmetic.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { clampView, fitView, formatZoom, imageToScreen, pixelAt, restoreView, saveView, screenToImage, stepZoom, wheelFactor, zoomAt } from '../../media/webview/zoom';
+import { clampView, fitView, formatZoom, imageToScreen, pixelAt, restoreView, saveView, screenToImage, stepZoom, wheelFactor, zoomAt } from '../../media/webview/inspect/zoom';
 
 const vp = { width: 800, height: 600 };
 

@@ -21,6 +21,7 @@ import { register as configSuite } from './config.test';
 import { register as customModelsSuite } from './customModels.test';
 import { register as daemonSuite } from './daemon.test';
 import { register as previewSuite } from './preview.test';
+import { register as previewInspectSuite } from './previewInspect.test';
 
 export function run(): Promise<void> {
   const mocha = new Mocha({ ui: 'tdd', color: false, timeout: 120_000, reporter: 'spec', forbidOnly: true });
@@ -32,6 +33,7 @@ export function run(): Promise<void> {
   activationSuite();
   daemonSuite();
   previewSuite();
+  previewInspectSuite();
   customModelsSuite();
   configSuite();
   return new Promise((resolve, reject) => {

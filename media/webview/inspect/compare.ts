@@ -1,8 +1,8 @@
 // Comparing two masks of one image, as pure functions (unit-tested): per-pixel labels, the
 // IoU (binary or mixed: of the foreground; both semantic: mean over the classes present in
 // either), the difference image, and the split position.
-import type { ClassInfo, Rgb, Task } from '../../daemon/api/protocol';
-import { isBackground } from './legend';
+import type { ClassInfo, Rgb, Task } from '../../../daemon/api/protocol';
+import { isBackground } from '../legend';
 import { foregroundMap } from './threshold';
 
 export interface Labelled {

@@ -1,7 +1,7 @@
 // Binary mattes in the page, as pure functions (unit-tested): the threshold applied without
 // re-inference, the three views (soft: alpha as opacity; hard: thresholded; outline: the
 // contour only), and the outline of a class map. Masks are one byte per pixel (the PNG's grey).
-import type { Rgb } from '../../daemon/api/protocol';
+import type { Rgb } from '../../../daemon/api/protocol';
 
 export type MatteView = 'soft' | 'hard' | 'outline';
 export const MATTE_VIEWS: readonly MatteView[] = ['soft', 'hard', 'outline'];

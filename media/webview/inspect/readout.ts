@@ -1,7 +1,7 @@
 // What the model says at one pixel, as pure functions (unit-tested): the class and the value
 // (binary: the matte's alpha, the foreground probability; semantic: the top class's
 // confidence when the daemon sent `confidencePng`), and the sentence shown and announced.
-import type { ClassInfo, Task } from '../../daemon/api/protocol';
+import type { ClassInfo, Task } from '../../../daemon/api/protocol';
 import { thresholdByte } from './threshold';
 
 export interface MaskData {

@@ -1,0 +1,31 @@
+// The images previewed in this workspace, remembered in its workspaceState, so that a panel
+// restored after a reload reopens only a workspace file or one of these (the restored state
+// comes from the page and could name any file).
+import type * as vscode from 'vscode';
+
+const KEY = 'seglens.preview.openedImages';
+const MAX = 200;
+
+export class OpenedImages {
+  private readonly session = new Set<string>();
+
+  constructor(private readonly memento: vscode.Memento | undefined) {}
+
+  private stored(): string[] {
+    const v = this.memento?.get<unknown>(KEY);
+    return Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : [];
+  }
+
+  has(uri: vscode.Uri): boolean {
+    const k = uri.toString();
+    return this.session.has(k) || this.stored().includes(k);
+  }
+
+  async add(uri: vscode.Uri): Promise<void> {
+    const k = uri.toString();
+    this.session.add(k);
+    if (!this.memento) return;
+    const list = [k, ...this.stored().filter((x) => x !== k)].slice(0, MAX);
+    await this.memento.update(KEY, list);
+  }
+}

@@ -1,0 +1,63 @@
+// Every message from the preview's webview is checked here before the panel acts on it: the
+// page runs web content, so a message is data to validate, not a request to trust. Pure (no
+// vscode import): test/unit/webviewMessages.test.ts and the suite inside VS Code use it.
+import { MODE_ID_RE } from '../../daemon/api/constants';
+import type { FromWebview } from '../../media/webview/messages';
+
+export type Checked = { ok: true; message: FromWebview } | { ok: false; reason: string };
+
+export interface MessageContext {
+  /** The mode ids the extension knows (built-in and the user's, as the daemon lists them). */
+  isMode(id: string): boolean;
+  /** The image the panel shows (its state path), if any. */
+  currentPath: string | undefined;
+}
+
+const refuse = (reason: string): Checked => ({ ok: false, reason });
+const accept = (message: FromWebview): Checked => ({ ok: true, message });
+
+function keys(o: object, allowed: string[]): string | undefined {
+  return Object.keys(o).find((k) => !allowed.includes(k));
+}
+
+function checkMode(mode: unknown, ctx: MessageContext): string | undefined {
+  if (typeof mode !== 'string' || !MODE_ID_RE.test(mode)) return 'not a mode id';
+  if (!ctx.isMode(mode)) return `no mode '${mode}'`;
+  return undefined;
+}
+
+/** The message if it is one the page may send, with exactly its fields and valid values. */
+export function checkFromWebview(m: unknown, ctx: MessageContext): Checked {
+  if (m === null || typeof m !== 'object' || Array.isArray(m)) return refuse('not an object');
+  const o = m as Record<string, unknown>;
+  const extra = (allowed: string[]) => keys(o, ['type', ...allowed]);
+  switch (o.type) {
+    case 'ready':
+    case 'saveMask':
+    case 'rerun':
+      return extra([]) ? refuse(`unexpected field '${extra([])}'`) : accept({ type: o.type });
+    case 'navigate':
+      if (extra(['delta'])) return refuse(`unexpected field '${extra(['delta'])}'`);
+      return o.delta === 1 || o.delta === -1 ? accept({ type: 'navigate', delta: o.delta }) : refuse('delta must be -1 or 1');
+    case 'setMode': {
+      if (extra(['mode'])) return refuse(`unexpected field '${extra(['mode'])}'`);
+      const bad = checkMode(o.mode, ctx);
+      return bad ? refuse(bad) : accept({ type: 'setMode', mode: o.mode as string });
+    }
+    case 'compare': {
+      if (extra(['mode'])) return refuse(`unexpected field '${extra(['mode'])}'`);
+      if (o.mode === null) return accept({ type: 'compare', mode: null });
+      const bad = checkMode(o.mode, ctx);
+      return bad ? refuse(bad) : accept({ type: 'compare', mode: o.mode as string });
+    }
+    case 'focus':
+      if (extra(['control'])) return refuse(`unexpected field '${extra(['control'])}'`);
+      return typeof o.control === 'boolean' ? accept({ type: 'focus', control: o.control }) : refuse('control must be a boolean');
+    case 'imageFailed':
+      if (extra(['path'])) return refuse(`unexpected field '${extra(['path'])}'`);
+      // Only the image the panel shows: the page never names a file of its own choosing.
+      return typeof o.path === 'string' && o.path === ctx.currentPath ? accept({ type: 'imageFailed', path: o.path }) : refuse('not the image shown');
+    default:
+      return refuse(`unknown message type ${JSON.stringify(String(o.type)).slice(0, 40)}`);
+  }
+}

@@ -9,6 +9,7 @@ import * as path from 'node:path';
 import * as H from './lib/harness.mjs';
 import { withDaemon, metricValue, daemonSockets } from './lib/daemon.mjs';
 import { sleep, alive, findProcesses } from './lib/procs.mjs';
+import { inspectScenarios } from './inspectScenarios.mjs';
 
 export const EXTENSION_ID = 'seglens.seglens';
 export const STATUS = `${H.SEL.statusBar} ${H.statusItemSelector(EXTENSION_ID, 'seglens.status')}`;
@@ -47,7 +48,7 @@ function warmups(text, mode) {
 }
 
 /** Palette → Preview Segmentation → the image quick pick → the sample. Returns the webview frame. */
-async function previewSample(ctx, page) {
+export async function previewSample(ctx, page) {
   const frameBefore = await H.findFrameWith(page, '#overlay', 500).catch(() => undefined);
   if (frameBefore) {
     // A result replaces the timings: empty them so the next result is recognisable.
@@ -75,7 +76,7 @@ async function previewSample(ctx, page) {
 }
 
 /** The displayed picture (image + overlay canvas) differs from the original where the mask is. */
-async function checkOverlay(ctx, frame) {
+export async function checkOverlay(ctx, frame) {
   const sharp = createRequire(path.join(H.REPO, 'package.json'))('sharp');
   const { w, h, alpha, legend } = await frame.evaluate(() => {
     const c = document.getElementById('overlay');
@@ -252,6 +253,8 @@ export const scenarios = [
       await ctx.shot(page2, 'second-window');
     },
   },
+  // Issue 16: zoom, threshold, readout, compare, TIFF (inspectScenarios.mjs).
+  ...inspectScenarios,
 ];
 
 export function hasSamples() {

@@ -142,7 +142,9 @@ export class PreviewPanel extends Disposable {
     const plan = bytes ? displayPlan(path.extname(uri.path), bytes) : {};
     this.needsDisplay = !plan.mime;
     const index = this.images.findIndex((u) => u.toString() === uri.toString());
-    const shown = plan.mime ? { bytes, mime: plan.mime } : {};
+    // A copy with its own buffer: a small file's bytes may be a view into a larger pooled
+    // buffer, which does not survive the trip to the page (it then fails to decode).
+    const shown = plan.mime && bytes ? { bytes: new Uint8Array(bytes), mime: plan.mime } : {};
     this.post({ type: 'image', path: statePath(uri), name: path.basename(uri.path), index: Math.max(0, index), count: Math.max(1, this.images.length), ...shown });
   }
 

@@ -55,11 +55,14 @@ async function overlayAlpha(frame) {
   return Buffer.from(b64, 'base64');
 }
 
-/** A pixel deep inside the foreground (its 9x9 neighbourhood all 255), nearest the centre, and one deep outside. */
+/**
+ * A pixel deep inside the foreground (its 9x9 neighbourhood all well above the 0.5 threshold),
+ * nearest the centre, and one deep in the background (all well below it).
+ */
 function pickPixels(mask) {
   const { data, width: W, height: Hh } = mask;
   const solid = (x, y, v) => {
-    for (let dy = -4; dy <= 4; dy++) for (let dx = -4; dx <= 4; dx++) if (data[(y + dy) * W + x + dx] !== v) return false;
+    for (let dy = -4; dy <= 4; dy++) for (let dx = -4; dx <= 4; dx++) if (v ? data[(y + dy) * W + x + dx] < 200 : data[(y + dy) * W + x + dx] > 60) return false;
     return true;
   };
   let fg;
@@ -68,7 +71,7 @@ function pickPixels(mask) {
   for (let y = 4; y < Hh - 4; y += 2) {
     for (let x = 4; x < W - 4; x += 2) {
       const d = Math.hypot(x - W / 2, y - Hh / 2);
-      if (d < best && solid(x, y, 255)) [best, fg] = [d, { x, y }];
+      if (d < best && solid(x, y, 1)) [best, fg] = [d, { x, y }];
       if (!bg && solid(x, y, 0)) bg = { x, y };
     }
   }
@@ -137,7 +140,7 @@ export const inspectScenarios = [
       ctx.note(`pixel ${JSON.stringify(fg)} on screen at ${JSON.stringify(inside.at)}: ${inside.centre} (class colour ${colour})`);
       assert(near(inside.centre, colour), `screen colour ${inside.centre} at the foreground pixel, wanted the class colour ${colour}`);
       assert(inside.corners.every((c) => near(c, inside.centre, 1)), `the image pixel is not one flat square on screen: ${JSON.stringify(inside)}`);
-      await ctx.shot(ctx.page, 'inspect-zoom');
+      await ctx.shot(ctx.page, 'inspect-zoom-400');
       await centreOn(ctx, frame, bg);
       const outside = await screenColour(frame, bg);
       assert(!near(outside.centre, colour, 40), `a background pixel shows the class colour: ${outside.centre}`);
@@ -220,10 +223,10 @@ export const inspectScenarios = [
         if (fa || fb) union++;
       }
       assert(Math.abs(iou - inter / union) < 1e-9, `the page's IoU ${iou}, the daemon's masks give ${inter / union}`);
-      await ctx.shot(ctx.page, 'inspect-compare');
+      await ctx.shot(ctx.page, 'inspect-compare-split');
       await frame.locator('input[name="compareView"][value="difference"]').check();
       await sleep(300);
-      await ctx.shot(ctx.page, 'inspect-difference');
+      await ctx.shot(ctx.page, 'inspect-compare-difference');
       await frame.locator('#compareMode').selectOption('');
       assert(!(await frame.locator('#divider').isVisible()), 'the divider stayed after comparing stopped');
     },

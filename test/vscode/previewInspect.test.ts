@@ -60,8 +60,9 @@ export function register(): void {
         const meta = await sharp(Buffer.from(d.data, 'base64')).metadata();
         assert.deepEqual([meta.width, meta.height, meta.space, meta.depth], [64, 48, 'srgb', 'uchar']);
         // The dark quadrant is top left in the display image, as in the file.
-        const { data } = await sharp(Buffer.from(d.data, 'base64')).raw().toBuffer({ resolveWithObject: true });
-        assert.ok(data[(5 * 64 + 5) * 3] < 80 && data[(40 * 64 + 60) * 3] > 180, 'dark top left, light bottom right');
+        const { data, info } = await sharp(Buffer.from(d.data, 'base64')).raw().toBuffer({ resolveWithObject: true });
+        const red = (x: number, y: number) => data[(y * info.width + x) * info.channels];
+        assert.ok(red(5, 5) < 80 && red(60, 40) > 180, 'dark top left, light bottom right');
       });
     }
 
@@ -70,9 +71,10 @@ export function register(): void {
       const d = r.result.displayImage!;
       assert.deepEqual([r.result.width, r.result.height], [48, 64], 'the mask is in the displayed orientation');
       assert.deepEqual([d.width, d.height], [48, 64]);
-      const { data } = await sharp(Buffer.from(d.data, 'base64')).raw().toBuffer({ resolveWithObject: true });
+      const { data, info } = await sharp(Buffer.from(d.data, 'base64')).raw().toBuffer({ resolveWithObject: true });
+      const red = (x: number, y: number) => data[(y * info.width + x) * info.channels];
       // Rotated 90° clockwise: the stored top-left dark quadrant is now top right.
-      assert.ok(data[(5 * 48 + 43) * 3] < 80 && data[(5 * 48 + 4) * 3] > 180, 'dark top right after rotation');
+      assert.ok(red(43, 5) < 80 && red(4, 5) > 180, 'dark top right after rotation');
     });
 
     test('a plain PNG is shown from its own bytes: no display image is asked for', async () => {

@@ -5,7 +5,6 @@ import type { Rgb } from '../../../daemon/api/protocol';
 
 export type MatteView = 'soft' | 'hard' | 'outline';
 export const MATTE_VIEWS: readonly MatteView[] = ['soft', 'hard', 'outline'];
-export const DEFAULT_THRESHOLD = 0.5;
 
 /** The smallest alpha byte that counts as foreground at threshold t (0..1): alpha / 255 >= t. */
 export function thresholdByte(t: number): number {

@@ -77,14 +77,6 @@ export function step(dir: 1 | -1): void {
   const vp = viewport();
   set(zoomAt(current, stepZoom(current.zoom, dir), { x: vp.width / 2, y: vp.height / 2 }));
 }
-/** Zoom to exactly `zoom` about an image point (tests and the e2e scenarios use it through the page). */
-export function zoomTo(zoom: number, at?: Point): void {
-  const vp = viewport();
-  const anchor = at ? { x: at.x * current.zoom + current.x, y: at.y * current.zoom + current.y } : { x: vp.width / 2, y: vp.height / 2 };
-  const v = zoomAt(current, zoom, anchor);
-  // Bring the image point to the centre, so it is on screen whatever the zoom.
-  set(at ? { zoom: v.zoom, x: vp.width / 2 - at.x * v.zoom, y: vp.height / 2 - at.y * v.zoom } : v);
-}
 /** Pans by a fraction of the viewport (keyboard). */
 export function pan(fx: number, fy: number): void {
   const vp = viewport();

@@ -6,7 +6,7 @@ import { paintAll } from './paint';
 import { formatReadout, readoutAt } from './readout';
 import { MATTE_VIEWS, MatteView } from './threshold';
 import { contentSize, currentView, onHover, onViewChange } from './viewport';
-import { Point, pixelAt } from './zoom';
+import { Point, imageToScreen, pixelAt } from './zoom';
 
 let pointer: Point | undefined;
 let crosshairAt: Point | undefined;
@@ -72,9 +72,9 @@ function placeCrosshair(): void {
   const p = crosshairAt;
   els.crosshair.hidden = !p;
   if (!p) return;
-  const v = currentView();
-  els.crosshair.style.left = `${(p.x + 0.5) * v.zoom + v.x}px`;
-  els.crosshair.style.top = `${(p.y + 0.5) * v.zoom + v.y}px`;
+  const c = imageToScreen(currentView(), { x: p.x + 0.5, y: p.y + 0.5 });
+  els.crosshair.style.left = `${c.x}px`;
+  els.crosshair.style.top = `${c.y}px`;
 }
 
 export function initInspector(): void {

@@ -17,6 +17,7 @@ import { sha256File } from '../util/fileOps';
 import { ErrorCodes } from '../api/protocol';
 import { CacheOutcome, OptimizedModelCache } from './optimized/optimizedCache';
 import { baseSessionOptions, engineThreads } from './sessionOptions';
+import { ownedBuffers, postMoving } from './transfer';
 import { warmupInputSize } from './warmupShape';
 import { ProviderChoice, ProviderName, createWithFallback, gpuLibrariesPresent, ortBinDir } from './provider';
 import {
@@ -25,6 +26,7 @@ import {
   binaryClasses,
   fillGreyTensor,
   fillInputTensor,
+  flipTensor,
   hflipAverage,
   inputDims,
   normalisationTables,
@@ -33,9 +35,10 @@ import {
   probabilityMap,
   probabilityToAlpha,
   semanticClasses,
+  tensorTarget,
   topConfidence,
 } from './pipeline/tensor';
-import { probabilityToAlphaTruncate, referenceResize } from './pipeline/resample';
+import { probabilityToAlphaTruncate, referenceResize, referenceResizeToTensor } from './pipeline/resample';
 import { encodeDisplayImage } from './pipeline/display';
 import type { WorkerInit, WorkerReply, WorkerRequest } from './workerEngine';
 import type { LogLevel } from '../api/constants';
@@ -233,39 +236,46 @@ async function confidencePng(scores: Float32Array, g: OutputGeometry, mode: Mode
   return encodeGreyPng(await resizeMask(conf, g.width, g.height, width, height, 'nearest'), width, height);
 }
 
+/**
+ * Decode and fill the pooled input tensor. 'reference' modes decode at full size and resize
+ * with the reference arithmetic fused with the normalisation (straight into the tensor);
+ * 'smooth' modes decode + resize in one libvips pipeline, then normalise.
+ */
+async function prepareInput(mode: ModeDef, image: ImageInput, maxPixels: number) {
+  const [inH, inW] = mode.inputSize;
+  const what = describeImageInput(image);
+  const t0 = performance.now();
+  const bytes = await readImageBytes(image);
+  const header = await probeImage(bytes, maxPixels, what);
+  const { width, height } = header;
+  const reference = mode.resample === 'reference';
+  const decoded = reference ? await decodeRgb(bytes, maxPixels, what) : await decodeResized(bytes, header, inW, inH, maxPixels, what);
+  if (reference && (decoded.width !== width || decoded.height !== height)) throw new Error(`decoded ${decoded.width}x${decoded.height}, header says ${width}x${height}`);
+  const t1 = performance.now();
+  const tbl = tablesFor(mode);
+  const { data, tensor } = inputTensor(mode);
+  if (reference) referenceResizeToTensor(decoded.data, width, height, inW, inH, tensorTarget(mode, inW, inH, data, tbl));
+  else fillInputTensor(decoded.data, inW, inH, mode, data, false, tbl);
+  return { bytes, header, data, tensor, decodeMs: t1 - t0, preprocessMs: performance.now() - t1 };
+}
+
 async function segment(mode: ModeDef, image: ImageInput, opts: SegmentOptions): Promise<SegmentOutput> {
   const { maxPixels } = opts;
   const sess = await sessionFor(mode);
   const [inH, inW] = mode.inputSize;
-  const what = describeImageInput(image);
-
   const reference = mode.resample === 'reference';
-
-  // decode: read, header check, decode + orient (+ resize to the model input in the same
-  // libvips pipeline for 'smooth'; 'reference' decodes at full size and resizes in JS below)
-  const t0 = performance.now();
-  const bytes = await readImageBytes(image);
-  const header = await probeImage(bytes, maxPixels, what);
-  const decoded = reference ? await decodeRgb(bytes, maxPixels, what) : await decodeResized(bytes, header, inW, inH, maxPixels, what);
+  const { bytes, header, data, tensor, decodeMs, preprocessMs } = await prepareInput(mode, image, maxPixels);
   const { width, height } = header;
-  if (reference && (decoded.width !== width || decoded.height !== height)) throw new Error(`decoded ${decoded.width}x${decoded.height}, header says ${width}x${height}`);
 
-  // preprocess
-  const t1 = performance.now();
-  const small = reference ? { data: referenceResize(decoded.data, width, height, 3, inW, inH, pool.uint8('small', inW * inH * 3)) } : decoded;
-  const tbl = tablesFor(mode);
-  const { data, tensor } = inputTensor(mode);
-  fillInputTensor(small.data, inW, inH, mode, data, false, tbl);
-
-  // inference (with tta, the flipped pass; refilling the input buffer between the two runs
-  // is counted as preprocessing)
+  // inference (with tta, the flipped pass; mirroring the input tensor in place between the
+  // two runs is counted as preprocessing)
   const t2 = performance.now();
   let preExtra = 0;
   const out1 = await runOnce(sess, mode, tensor);
   let out2: ort.Tensor | undefined;
   if (mode.tta === 'hflip') {
     const f0 = performance.now();
-    fillInputTensor(small.data, inW, inH, mode, data, true, tbl);
+    flipTensor(data, inW, inH, mode.layout);
     preExtra = performance.now() - f0;
     out2 = await runOnce(sess, mode, tensor);
   }
@@ -312,7 +322,7 @@ async function segment(mode: ModeDef, image: ImageInput, opts: SegmentOptions): 
     height,
     maskPng,
     classes,
-    timings: { decodeMs: t1 - t0, preprocessMs: t2 - t1 + preExtra, inferenceMs: t3 - t2 - preExtra, postprocessMs: t4 - t3 },
+    timings: { decodeMs, preprocessMs: preprocessMs + preExtra, inferenceMs: t3 - t2 - preExtra, postprocessMs: t4 - t3 },
     confidencePng: confidence,
     display: display && { ...display, encodeMs: performance.now() - t4 },
   };
@@ -357,14 +367,17 @@ port.on('message', (msg: WorkerRequest) => {
   }
   chain = chain.then(async () => {
     let reply: WorkerReply;
+    let moving: ArrayBuffer[] = [];
     try {
       const result = await handle(msg);
       reply = { type: 'result', id: msg.id, ok: true, result };
+      // The mask and other PNGs move to the main thread (a segment's result is never reused here).
+      if (msg.op === 'segment') moving = ownedBuffers(result, (result as { display?: unknown }).display);
     } catch (e) {
       if (!(e instanceof SegLensError)) log('debug', `engine ${msg.op} failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
       reply = { type: 'result', id: msg.id, ok: false, error: serializeError(e) };
     }
-    port.postMessage(reply);
+    postMoving(port, reply, moving);
   });
 });
 port.postMessage({ type: 'ready' } satisfies WorkerReply);

@@ -11,6 +11,7 @@ import type { ModeDef, ModelRef } from '../models/modeDef';
 import { ErrorCodes, LogLevel } from '../api/protocol';
 import type { CollectPolicy } from './optimized/optimizedFolder';
 import { ProviderChoice, availableProviders } from './provider';
+import { ownedBuffers, postMoving } from './transfer';
 
 export interface WorkerEngineOptions {
   provider: ProviderChoice;
@@ -192,7 +193,8 @@ export class WorkerEngine implements Engine {
     return new Promise((resolve, reject) => {
       this.pending.set(id, { op: body.op, resolve, reject });
       try {
-        w.postMessage({ ...body, id } as WorkerRequest);
+        // Image bytes move to the worker (the caller hands them over with the request).
+        postMoving(w, { ...body, id }, body.op === 'segment' ? ownedBuffers(body.image) : []);
       } catch (e) {
         this.pending.delete(id);
         reject(e instanceof Error ? e : new Error(String(e)));

@@ -195,6 +195,16 @@ describe('WorkerEngine (real models, real photos)', () => {
     assert.deepEqual(Buffer.from(r2.maskPng), Buffer.from(r.maskPng));
   });
 
+  it('image bytes move to the worker (not copied) and the mask equals the one from the path', async () => {
+    const src = photos[0];
+    const fromPath = await engine.segment(mode('text'), { path: src }, { maxPixels: MAX_PIXELS });
+    const bytes = new Uint8Array(fs.readFileSync(src)); // owns its whole ArrayBuffer
+    const fromBytes = await engine.segment(mode('text'), { bytes }, { maxPixels: MAX_PIXELS });
+    assert.equal(bytes.byteLength, 0, 'the buffer was transferred to the worker');
+    assert.ok(fromBytes.maskPng instanceof Uint8Array);
+    assert.deepEqual(fromBytes.maskPng, fromPath.maskPng);
+  });
+
   it('image errors keep their protocol codes across the worker boundary', async () => {
     const text = mode('text');
     const seg = (image: { path: string } | { bytes: Uint8Array }, maxPixels = MAX_PIXELS) => engine.segment(text, image, { maxPixels });

@@ -3,7 +3,8 @@
 // the sizes the ISNet modes use.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { probabilityToAlphaTruncate, referenceResize } from '../../daemon/engine/pipeline/resample';
+import { probabilityToAlphaTruncate, referenceResize, referenceResizeToTensor } from '../../daemon/engine/pipeline/resample';
+import { fillInputTensor, flipTensor, normalisationTables, tensorTarget } from '../../daemon/engine/pipeline/tensor';
 
 /** The reference package's formula, verbatim in structure: one pixel at a time. */
 function naive(src: Uint8Array, sw: number, sh: number, C: number, dw: number, dh: number): Uint8Array {
@@ -103,5 +104,66 @@ describe('probabilityToAlphaTruncate', () => {
   it('truncates v * 255 like a Uint8 store, clamping to 0..255', () => {
     const p = Float32Array.from([0, 0.5, 0.999, 1, 1.5, -0.2, NaN, 0.0039]);
     assert.deepEqual([...probabilityToAlphaTruncate(p, new Uint8Array(p.length))], [0, 127, 254, 255, 255, 0, 0, 0]);
+  });
+});
+
+describe('referenceResizeToTensor (fused resize + normalise, issue #14)', () => {
+  const rand = (n: number, seed: number) => {
+    const a = new Uint8Array(n);
+    let s = seed;
+    for (let i = 0; i < n; i++) a[i] = (s = (s * 1103515245 + 12345) >>> 0) >>> 24;
+    return a;
+  };
+  const spec = (layout: 'NCHW' | 'NHWC', colorOrder: 'RGB' | 'BGR') => ({ layout, colorOrder, scale: 1 / 255, mean: [0.485, 0.456, 0.406] as [number, number, number], std: [0.229, 0.224, 0.225] as [number, number, number] });
+
+  it('gives exactly referenceResize then fillInputTensor (both layouts and colour orders, up and down, odd sizes), and flipTensor the flipped fill', () => {
+    for (const [sw, sh, dw, dh] of [
+      [37, 23, 64, 48],
+      [640, 427, 96, 80],
+      [5, 9, 5, 9],
+      [300, 200, 33, 71],
+    ]) {
+      const src = rand(sw * sh * 3, sw * 7 + dh);
+      for (const layout of ['NCHW', 'NHWC'] as const) {
+        for (const order of ['RGB', 'BGR'] as const) {
+          const sp = spec(layout, order);
+          const tables = normalisationTables(sp);
+          const small = referenceResize(src, sw, sh, 3, dw, dh, new Uint8Array(dw * dh * 3));
+          const want = fillInputTensor(small, dw, dh, sp, new Float32Array(dw * dh * 3), false, tables);
+          const got = referenceResizeToTensor(src, sw, sh, dw, dh, tensorTarget(sp, dw, dh, new Float32Array(dw * dh * 3), tables));
+          assert.deepEqual(got, want, `${sw}x${sh} → ${dw}x${dh} ${layout} ${order}`);
+          const flipped = fillInputTensor(small, dw, dh, sp, new Float32Array(dw * dh * 3), true, tables);
+          assert.deepEqual(flipTensor(got, dw, dh, layout), flipped, `flip ${dw}x${dh} ${layout}`);
+        }
+      }
+    }
+  });
+
+  it('rejects wrong buffer sizes', () => {
+    const sp = spec('NCHW', 'RGB');
+    assert.throws(() => referenceResizeToTensor(new Uint8Array(12), 2, 2, 2, 2, tensorTarget(sp, 2, 2, new Float32Array(11), normalisationTables(sp))), RangeError);
+    assert.throws(() => referenceResizeToTensor(new Uint8Array(11), 2, 2, 2, 2, tensorTarget(sp, 2, 2, new Float32Array(12), normalisationTables(sp))), RangeError);
+  });
+
+  it('reports its cost against the two passes at the accurate size (3 MP photo → 1024²)', (t) => {
+    const [sw, sh, dw, dh] = [2000, 1500, 1024, 1024];
+    const src = rand(sw * sh * 3, 3);
+    const sp = spec('NCHW', 'RGB');
+    const tables = normalisationTables(sp);
+    const small = new Uint8Array(dw * dh * 3);
+    const out = new Float32Array(dw * dh * 3);
+    const target = tensorTarget(sp, dw, dh, out, tables);
+    const time = (f: () => void) => {
+      const ms: number[] = [];
+      for (let i = 0; i < 5; i++) {
+        const t0 = performance.now();
+        f();
+        ms.push(performance.now() - t0);
+      }
+      return ms.sort((a, b) => a - b)[2];
+    };
+    const two = time(() => fillInputTensor(referenceResize(src, sw, sh, 3, dw, dh, small), dw, dh, sp, out, false, tables));
+    const fused = time(() => referenceResizeToTensor(src, sw, sh, dw, dh, target));
+    t.diagnostic(`resize + normalise: two passes ${two.toFixed(1)} ms, fused ${fused.toFixed(1)} ms (median of 5; not asserted)`);
   });
 });

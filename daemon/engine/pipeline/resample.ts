@@ -136,6 +136,58 @@ function resizeN(src: Uint8Array, sw: number, C: number, ax: Axis, ay: Axis, dw:
   }
 }
 
+/** Where referenceResizeToTensor writes: per source channel (R, G, B), its first index in the
+ *  tensor and its normalisation table; `step` between pixels (1 planar NCHW, 3 interleaved NHWC). */
+export interface TensorTarget {
+  out: Float32Array;
+  base: [number, number, number];
+  tables: [Float32Array, Float32Array, Float32Array];
+  step: number;
+}
+
+/**
+ * referenceResize of interleaved RGB fused with the normalisation (issue #14): each pixel's
+ * three rounded 8-bit values, computed exactly as resize3 does, go through the mode's tables
+ * straight into the input tensor, without an intermediate 8-bit image or a second pass.
+ */
+export function referenceResizeToTensor(src: Uint8Array, sw: number, sh: number, dw: number, dh: number, t: TensorTarget): Float32Array {
+  if (!(sw > 0 && sh > 0 && dw > 0 && dh > 0)) throw new RangeError(`referenceResizeToTensor: bad sizes ${sw}x${sh} → ${dw}x${dh}`);
+  if (src.length < sw * sh * 3) throw new RangeError(`referenceResizeToTensor: source has ${src.length} bytes, need ${sw * sh * 3}`);
+  if (t.out.length !== dw * dh * 3) throw new RangeError(`referenceResizeToTensor: tensor has ${t.out.length} elements, need ${dw * dh * 3}`);
+  const ax = axis(sw, dw);
+  const ay = axis(sh, dh);
+  const { out, step } = t;
+  const [tr, tg, tb] = t.tables;
+  const [br, bg, bb] = t.base;
+  const fx = ax.f;
+  const x0 = ax.i0;
+  const x1 = ax.i1;
+  const rowStride = sw * 3;
+  for (let y = 0; y < dh; y++) {
+    const dy = ay.f[y];
+    const ndy = 1 - dy;
+    const top = ay.i0[y] * rowStride;
+    const bottom = ay.i1[y] * rowStride;
+    let o = y * dw * step;
+    for (let x = 0; x < dw; x++, o += step) {
+      const dx = fx[x];
+      const ndx = 1 - dx;
+      const w1 = ndx * ndy;
+      const w2 = dx * ndy;
+      const w3 = ndx * dy;
+      const w4 = dx * dy;
+      const p1 = top + x0[x] * 3;
+      const p2 = top + x1[x] * 3;
+      const p3 = bottom + x0[x] * 3;
+      const p4 = bottom + x1[x] * 3;
+      out[br + o] = tr[Math.round(w1 * src[p1] + w2 * src[p2] + w3 * src[p3] + w4 * src[p4])];
+      out[bg + o] = tg[Math.round(w1 * src[p1 + 1] + w2 * src[p2 + 1] + w3 * src[p3 + 1] + w4 * src[p4 + 1])];
+      out[bb + o] = tb[Math.round(w1 * src[p1 + 2] + w2 * src[p2 + 2] + w3 * src[p3 + 2] + w4 * src[p4 + 2])];
+    }
+  }
+  return out;
+}
+
 /**
  * The reference's probability → alpha: Uint8 conversion of v * 255, i.e. truncation toward
  * zero (NaN and values in (-1/255, 0] → 0). Values are clamped to 0..255 first so that a

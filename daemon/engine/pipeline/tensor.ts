@@ -86,6 +86,45 @@ export function fillInputTensor(
   return out;
 }
 
+/**
+ * Where each source channel (R, G, B) of a width x height image lands in the mode's input
+ * tensor, with its table: the target of resample.referenceResizeToTensor (same placement as
+ * fillInputTensor).
+ */
+export function tensorTarget(spec: PreprocessSpec, width: number, height: number, out: Float32Array, tables: Float32Array[]) {
+  const map = channelMap(spec.colorOrder); // model channel k reads source channel map[k]
+  const n = width * height;
+  const base: [number, number, number] = [0, 0, 0];
+  const byChannel: Float32Array[] = [];
+  for (let k = 0; k < 3; k++) {
+    base[map[k]] = spec.layout === 'NCHW' ? k * n : k;
+    byChannel[map[k]] = tables[k];
+  }
+  return { out, base, tables: byChannel as [Float32Array, Float32Array, Float32Array], step: spec.layout === 'NCHW' ? 1 : 3 };
+}
+
+/**
+ * Mirrors a filled input tensor horizontally in place: the same values fillInputTensor gives
+ * with `flip`, for the hflip test-time pass, without the 8-bit image.
+ */
+export function flipTensor(data: Float32Array, width: number, height: number, layout: 'NCHW' | 'NHWC'): Float32Array {
+  if (data.length !== width * height * 3) throw new RangeError(`tensor has ${data.length} elements, need ${width * height * 3}`);
+  if (layout === 'NCHW') {
+    for (let row = 0; row < 3 * height; row++) data.subarray(row * width, (row + 1) * width).reverse();
+    return data;
+  }
+  for (let y = 0; y < height; y++) {
+    for (let l = y * width * 3, r = l + (width - 1) * 3; l < r; l += 3, r -= 3) {
+      for (let c = 0; c < 3; c++) {
+        const v = data[l + c];
+        data[l + c] = data[r + c];
+        data[r + c] = v;
+      }
+    }
+  }
+  return data;
+}
+
 /** Fills `out` with the normalised value of a flat mid-grey (128) image: the warm-up input. */
 export function fillGreyTensor(spec: PreprocessSpec, width: number, height: number, out: Float32Array): Float32Array {
   const n = width * height;

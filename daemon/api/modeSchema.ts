@@ -19,6 +19,7 @@ export const OUTPUT_KINDS = ['logits', 'probabilities', 'sigmoid', 'logit'] as c
 export const LABEL_PRESETS = ['voc', 'cityscapes', 'ade20k'] as const;
 export const TTA_CHOICES = ['none', 'hflip'] as const;
 export const RESAMPLE_CHOICES = ['smooth', 'reference'] as const;
+export const WARMUP_SHAPE_CHOICES = ['small', 'full'] as const;
 
 /** Largest height or width a mode may run at; most classes a mode may have. */
 export const MAX_SIDE = 8192;
@@ -134,6 +135,12 @@ export const UserModeSchema = Type.Object(
       }),
     ),
     warmupIterations: Type.Optional(Type.Integer({ minimum: 0, maximum: MAX_WARMUP_ITERATIONS, default: 3, description: 'Dummy inferences of a warm-up.' })),
+    warmupShape: Type.Optional(
+      StringEnum(WARMUP_SHAPE_CHOICES, {
+        enumDescriptions: ['256x256 (or the mode size when smaller): enough on the CPU.', "The mode's input size: for providers whose kernels depend on the shape."],
+        description: 'Input shape of the warm-up. Default: small on the CPU, full on GPU providers; a model with fixed height and width always warms up at full size.',
+      }),
+    ),
     tta: Type.Optional(
       StringEnum(TTA_CHOICES, {
         enumDescriptions: ['One pass.', 'Average with a horizontally flipped pass (slower, smoother edges).'],

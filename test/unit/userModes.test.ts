@@ -112,6 +112,8 @@ describe('validateDefinition', () => {
     assert.deepEqual(def.std, [1, 1, 1]);
     assert.equal(def.colors.length, 4);
     assert.equal(def.warmupIterations, 1);
+    assert.equal(def.warmupShape, undefined, 'the provider default unless the definition says');
+    assert.equal(validateDefinition(full({ warmupShape: 'full' }), { builtinIds: BUILTIN }).def?.warmupShape, 'full');
     assert.equal(def.model.file, '/models/colors.onnx');
     assert.equal(def.model.key, 'user:/models/colors.onnx');
   });
@@ -190,6 +192,7 @@ describe('validateDefinition', () => {
       [{ normalization: 'caffe' }, 'normalization'],
       [{ tta: 'vflip' }, 'tta'],
       [{ resample: 'bicubic' }, 'resample'],
+      [{ warmupShape: 'medium' }, 'warmupShape'],
       [{ inputSize: [0, 64] }, 'inputSize'],
       [{ inputSize: [48, 64, 3] }, 'inputSize'],
       [{ inputSize: { multipleOf: 0, target: 64 } }, 'inputSize.multipleOf'],

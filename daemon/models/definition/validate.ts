@@ -224,6 +224,7 @@ export function validateDefinition(raw: unknown, ctx: ValidateContext = {}): Val
     // User modes keep libvips' smooth resampling unless they ask for the reference one.
     resample: d.resample ?? 'smooth',
     warmupIterations: d.warmupIterations ?? 3,
+    ...(d.warmupShape ? { warmupShape: d.warmupShape } : {}),
     definition: raw as unknown as UserModeDefinition,
     ...(multipleOf ? { multipleOf } : {}),
   };

@@ -116,6 +116,32 @@ export interface SegmentParams {
   confidence?: boolean;
   /** Extension (issue 16): also return `displayImage`; `true` bounds it at DISPLAY_MAX_SIDE. Default false. */
   displayImage?: boolean | DisplayImageRequest;
+  /** Extension (issue 15): also return `thumbnail`, the image and its mask at most `size` on the longest side. */
+  thumbnail?: ThumbnailRequest;
+  /** Extension (issue 15): 'batch' requests start only when no interactive one waits (a gallery's
+   * folder run behind the preview). Default 'interactive'. */
+  priority?: SegmentPriority;
+  /** Extension (issue 15): answer from the daemon's result cache when this image (by content),
+   * mode definition, model file and options were segmented before, and store the result when
+   * not. A cached answer runs no inference and has `cached: true`. Default false. */
+  cache?: boolean;
+}
+export type SegmentPriority = 'interactive' | 'batch';
+export interface ThumbnailRequest {
+  /** Longest side, THUMBNAIL_MIN_SIZE..THUMBNAIL_MAX_SIZE (never enlarged). */
+  size: number;
+}
+export const THUMBNAIL_MIN_SIZE = 16;
+export const THUMBNAIL_MAX_SIZE = 1024;
+/** The gallery's tile: the oriented image and the mask at the same small size. */
+export interface Thumbnail {
+  /** Base64 JPEG (opaque images) or PNG (with alpha). */
+  image: string;
+  mimeType: 'image/jpeg' | 'image/png';
+  /** Base64 PNG, 8-bit grey, width x height: binary alpha, semantic class index (nearest). */
+  mask: string;
+  width: number;
+  height: number;
 }
 export interface DisplayImageRequest {
   /** Longest side of the display image, DISPLAY_MIN_SIDE..DISPLAY_MAX_SIDE_LIMIT (default DISPLAY_MAX_SIDE). */
@@ -169,6 +195,11 @@ export interface SegmentResult {
   confidencePng?: string;
   /** Extension (issue 16), when `displayImage` was asked for. */
   displayImage?: DisplayImage;
+  /** Extension (issue 15), when `thumbnail` was asked for. */
+  thumbnail?: Thumbnail;
+  /** Extension (issue 15): answered from the result cache (`cache: true`); timings other than
+   * queueMs and totalMs are those of the run that made it. */
+  cached?: boolean;
 }
 /** Client → daemon. */
 export const Segment = new RequestType<SegmentParams, SegmentResult, void>('seglens/segment');

@@ -2,6 +2,7 @@
 // in a worker thread; the registry and tests can substitute a fake that counts calls.
 import { ClassInfo } from '../api/protocol';
 import { ModeDef, ModelRef } from '../models/modeDef';
+import type { ThumbnailOutput } from './pipeline/thumbnail';
 
 export type ImageInput = { path: string } | { bytes: Uint8Array };
 
@@ -39,6 +40,8 @@ export interface SegmentOutput {
   confidencePng?: Uint8Array;
   /** The oriented image for display (when asked for). */
   display?: { bytes: Uint8Array; mimeType: 'image/jpeg' | 'image/png'; width: number; height: number; encodeMs: number };
+  /** The image and its mask at tile size (when asked for; pipeline/thumbnail.ts). */
+  thumbnail?: ThumbnailOutput;
 }
 
 export interface SegmentOptions {
@@ -47,6 +50,8 @@ export interface SegmentOptions {
   confidence?: boolean;
   /** Also encode a display image at most this long on its longest side. */
   displayMaxSide?: number;
+  /** Also encode a thumbnail (image + mask) at most this long on its longest side. */
+  thumbnailSize?: number;
 }
 
 export interface Engine {

@@ -40,6 +40,7 @@ import {
 } from './pipeline/tensor';
 import { probabilityToAlphaTruncate, referenceResize, referenceResizeToTensor } from './pipeline/resample';
 import { encodeDisplayImage } from './pipeline/display';
+import { encodeThumbnail } from './pipeline/thumbnail';
 import type { WorkerInit, WorkerReply, WorkerRequest } from './workerEngine';
 import type { LogLevel } from '../api/constants';
 
@@ -316,6 +317,7 @@ async function segment(mode: ModeDef, image: ImageInput, opts: SegmentOptions): 
   const maskPng = await encodeGreyPng(full, width, height);
   const t4 = performance.now();
   const display = opts.displayMaxSide ? await encodeDisplayImage(bytes, header, opts.displayMaxSide, maxPixels) : undefined;
+  const thumbnail = opts.thumbnailSize ? await encodeThumbnail(bytes, header, full, mode.task, opts.thumbnailSize, maxPixels) : undefined;
 
   return {
     width,
@@ -325,6 +327,7 @@ async function segment(mode: ModeDef, image: ImageInput, opts: SegmentOptions): 
     timings: { decodeMs, preprocessMs: preprocessMs + preExtra, inferenceMs: t3 - t2 - preExtra, postprocessMs: t4 - t3 },
     confidencePng: confidence,
     display: display && { ...display, encodeMs: performance.now() - t4 },
+    thumbnail,
   };
 }
 
@@ -344,7 +347,7 @@ async function handle(msg: WorkerRequest): Promise<unknown> {
     case 'warmup':
       return warmup(msg.mode, msg.iterations);
     case 'segment':
-      return segment(msg.mode, msg.image, { maxPixels: msg.maxPixels, confidence: msg.confidence, displayMaxSide: msg.displayMaxSide });
+      return segment(msg.mode, msg.image, { maxPixels: msg.maxPixels, confidence: msg.confidence, displayMaxSide: msg.displayMaxSide, thumbnailSize: msg.thumbnailSize });
     case 'close':
       return closeAll();
     case 'status':

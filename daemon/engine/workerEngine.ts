@@ -44,7 +44,7 @@ export type WorkerRequest =
   | { id: number; op: 'load'; model: ModelRef }
   | { id: number; op: 'unload'; key: string }
   | { id: number; op: 'warmup'; mode: ModeDef; iterations: number }
-  | { id: number; op: 'segment'; mode: ModeDef; image: ImageInput; maxPixels: number; confidence?: boolean; displayMaxSide?: number }
+  | { id: number; op: 'segment'; mode: ModeDef; image: ImageInput; maxPixels: number; confidence?: boolean; displayMaxSide?: number; thumbnailSize?: number }
   | { id: number; op: 'close' }
   | { id: number; op: 'status' }
   /** ensureModels (models/modelFiles.ts): hashing and rewriting the built-in model files. */
@@ -112,8 +112,8 @@ export class WorkerEngine implements Engine {
   }
 
   async segment(mode: ModeDef, image: ImageInput, opts: SegmentOptions): Promise<SegmentOutput> {
-    const { maxPixels, confidence, displayMaxSide } = opts;
-    const out = (await this.call({ op: 'segment', mode, image, maxPixels, confidence, displayMaxSide })) as SegmentOutput;
+    const { maxPixels, confidence, displayMaxSide, thumbnailSize } = opts;
+    const out = (await this.call({ op: 'segment', mode, image, maxPixels, confidence, displayMaxSide, thumbnailSize })) as SegmentOutput;
     // Structured clone gives a Uint8Array (Buffer's prototype does not cross threads); keep it.
     return out;
   }

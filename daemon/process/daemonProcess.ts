@@ -16,6 +16,7 @@ import { DaemonArgs } from '../server/cli';
 import { CliError } from '../server/cliError';
 import { Daemon } from '../server/daemon';
 import { usableCacheDir } from './cacheDir';
+import { ResultCache } from '../results/resultCache';
 import { Log, makeLogger } from './logger';
 import { preload } from './preload';
 import { preparingEngine } from './preparingEngine';
@@ -70,6 +71,7 @@ export class DaemonProcess {
       maxLoadedModels: args.maxLoadedModels,
       maxRssBytes: args.maxRssMb * 1024 * 1024,
       recent: this.recent,
+      results: new ResultCache(cacheDir, { maxBytes: args.cacheMaxMb * 1024 * 1024, maxAgeDays: args.cacheMaxDays }, log),
       log,
       onShutdown: () => void this.stop(0, 'shutdown request'),
       onClientsChanged: (n) => this.clientsChanged(n),

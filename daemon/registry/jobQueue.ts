@@ -1,4 +1,5 @@
-// One engine job at a time, in arrival order. Segment requests count against a bound
+// One engine job at a time, in arrival order, interactive jobs before batch ones (a gallery's
+// folder run must not make the preview wait). Segment requests count against a bound
 // (code 1005 past it) and can be cancelled while they wait (code -32800); warm-ups pass
 // through the same line so they never overlap an inference.
 import { ErrorCodes } from '../api/protocol';
@@ -13,7 +14,11 @@ interface Waiting {
   start: () => void;
   cancel: (e: Error) => void;
   limited: boolean;
+  batch: boolean;
 }
+
+/** 'batch' jobs start only when no interactive job waits. */
+export type JobPriority = 'interactive' | 'batch';
 
 export class JobQueue {
   private readonly waiting: Waiting[] = [];
@@ -45,7 +50,7 @@ export class JobQueue {
   }
 
   /** Runs `job` when its turn comes; resolves with its result and the time it waited. */
-  run<T>(job: () => Promise<T>, opts: { limited?: boolean; token?: CancelSignal } = {}): Promise<{ value: T; queueMs: number }> {
+  run<T>(job: () => Promise<T>, opts: { limited?: boolean; token?: CancelSignal; priority?: JobPriority } = {}): Promise<{ value: T; queueMs: number }> {
     const limited = opts.limited ?? false;
     if (opts.token?.isCancellationRequested) return Promise.reject(cancelled());
     try {
@@ -58,6 +63,7 @@ export class JobQueue {
       let sub: { dispose(): void } | undefined;
       const entry: Waiting = {
         limited,
+        batch: opts.priority === 'batch',
         cancel: reject,
         start: () => {
           sub?.dispose();
@@ -93,7 +99,8 @@ export class JobQueue {
   }
 
   private next(): void {
-    const entry = this.waiting.shift();
+    const first = this.waiting.findIndex((w) => !w.batch);
+    const entry = this.waiting.splice(first >= 0 ? first : 0, 1)[0];
     this.running = entry !== undefined;
     if (entry) entry.start();
     else for (const cb of this.idleWaiters.splice(0)) cb();

@@ -15,6 +15,7 @@ import { Client, DaemonCore, handlersFor } from './handlers';
 import { DaemonMetrics } from './metrics';
 import { serveMethod } from './rpc';
 import { Segmenter } from './segmenter';
+import { ResultCache } from '../results/resultCache';
 
 export interface DaemonOptions {
   version: string;
@@ -33,6 +34,8 @@ export interface DaemonOptions {
   maxRssBytes?: number;
   /** Where the modes used lately are remembered, for preloading after a restart. */
   recent?: RecentModes;
+  /** The result cache of `segment {cache: true}` (absent: none). */
+  results?: ResultCache;
 }
 
 const DEFAULT_KEEP_ALIVE_MS = 30 * 60_000;
@@ -74,6 +77,7 @@ export class Daemon implements DaemonCore {
       log: opts.log,
       announce: (level, message) => this.log(level, message),
       shuttingDown: () => this.shuttingDown,
+      results: opts.results,
     });
     this.startSweeping();
     this.userModes = new UserModeService(this.registry, (p) => this.broadcast(P.ModesChanged, p));

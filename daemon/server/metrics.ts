@@ -106,6 +106,7 @@ export class DaemonMetrics {
   readonly evictions = new Counter('seglens_evictions_total', 'Modes unloaded by the daemon itself, by reason (idle keep-alive, budget)');
   readonly rewarmDegraded = new Counter('seglens_rewarm_degraded_total', 'Forced warm-ups run because a warm mode had become slow');
   readonly optimizedCache = new Counter('seglens_optimized_cache_total', 'Model loads by what the optimised-graph cache did (hit, miss, rebuilt, off)');
+  readonly resultCache = new Counter('seglens_result_cache_total', 'Segment requests with cache: true, by outcome (hit: answered from the result cache, miss: run and stored)');
   readonly optimizedCacheRemoved = new Counter('seglens_optimized_cache_removed_total', 'Optimised graphs removed from the cache folder (unused too long, or over its size budget)');
 
   constructor(clientCount: () => number) {
@@ -128,6 +129,7 @@ export class DaemonMetrics {
       this.rewarmDegraded,
       this.optimizedCache,
       this.optimizedCacheRemoved,
+      this.resultCache,
     ];
     return all.map((m) => m.render()).join('\n') + '\n';
   }

@@ -12,7 +12,10 @@ import {
   ImageSource,
   ScoreParams,
   SegmentParams,
+  SegmentPriority,
   SegmentResult,
+  THUMBNAIL_MAX_SIZE,
+  THUMBNAIL_MIN_SIZE,
   UnloadParams,
   WarmupParams,
 } from '../api/protocol';
@@ -59,6 +62,18 @@ export function segmentParams(p: unknown): SegmentParams {
   if (confidence !== undefined) out.confidence = confidence;
   const display = displayImageParam(o.displayImage, m);
   if (display !== undefined) out.displayImage = display;
+  const thumb = o.thumbnail;
+  if (thumb !== undefined) {
+    const size = (thumb as Obj | null)?.size;
+    if (typeof size !== 'number' || !Number.isInteger(size) || size < THUMBNAIL_MIN_SIZE || size > THUMBNAIL_MAX_SIZE) {
+      throw invalidParams(`${m}: 'thumbnail' must be {size: n}, n a whole number from ${THUMBNAIL_MIN_SIZE} to ${THUMBNAIL_MAX_SIZE}`);
+    }
+    out.thumbnail = { size };
+  }
+  if (o.priority !== undefined && o.priority !== 'interactive' && o.priority !== 'batch') throw invalidParams(`${m}: 'priority' must be 'interactive' or 'batch'`);
+  if (o.priority !== undefined) out.priority = o.priority as SegmentPriority;
+  const cache = optBool(o, 'cache', m);
+  if (cache !== undefined) out.cache = cache;
   return out;
 }
 
@@ -118,8 +133,13 @@ export function displayMaxSide(d: SegmentParams['displayImage']): number | undef
 }
 
 /** The optional result fields (confidence map, display image) of an engine output, base64-encoded. */
-export function segmentExtras(out: SegmentOutput): Pick<SegmentResult, 'confidencePng' | 'displayImage'> {
-  const extras: Pick<SegmentResult, 'confidencePng' | 'displayImage'> = {};
+export function segmentExtras(out: SegmentOutput): Pick<SegmentResult, 'confidencePng' | 'displayImage' | 'thumbnail'> {
+  const extras: Pick<SegmentResult, 'confidencePng' | 'displayImage' | 'thumbnail'> = {};
+  const b64 = (b: Uint8Array) => Buffer.from(b).toString('base64');
+  if (out.thumbnail) {
+    const { image, mimeType, mask, width, height } = out.thumbnail;
+    extras.thumbnail = { image: b64(image), mimeType, mask: b64(mask), width, height };
+  }
   if (out.confidencePng) extras.confidencePng = Buffer.from(out.confidencePng).toString('base64');
   if (out.display) {
     const { bytes, mimeType, width, height, encodeMs } = out.display;

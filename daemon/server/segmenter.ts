@@ -9,6 +9,7 @@ import { Registry } from '../registry/registry';
 import { DaemonMetrics } from './metrics';
 import { decodeBase64, displayMaxSide, segmentExtras } from './params';
 import { scoreMask } from '../eval/score';
+import { ResultCache } from '../results/resultCache';
 
 export interface SegmenterOptions {
   maxPixels: number;
@@ -19,6 +20,8 @@ export interface SegmenterOptions {
   /** Logs to stderr and to every client. */
   announce: (level: P.LogLevel, message: string) => void;
   shuttingDown: () => boolean;
+  /** Where `cache: true` requests look first (absent: no cache folder, every request runs). */
+  results?: ResultCache;
 }
 
 export class Segmenter {
@@ -42,14 +45,38 @@ export class Segmenter {
     // Refuse at once when the line is full, before decoding base64 or loading anything.
     this.queue.checkCapacity();
     const image = 'path' in p.image ? { path: p.image.path } : { bytes: decodeBase64(p.image.base64, this.opts.maxImageBytes) };
+    const results = p.cache ? this.opts.results : undefined;
+    if (!results) return this.run(p, image, token);
+    const t0 = performance.now();
+    const key = await results.key(def, image, p);
+    const hit = key && (await results.get(key));
+    this.opts.metrics.resultCache.inc({ outcome: hit ? 'hit' : 'miss' });
+    if (hit) {
+      const timings = { ...hit.timings, queueMs: 0, totalMs: r1(performance.now() - t0) };
+      return { ...hit, mode: p.mode, wasWarm: this.registry.isWarm(p.mode), cached: true, timings };
+    }
+    const r = await this.run(p, image, token);
+    if (key) await results.put(key, r);
+    return r;
+  }
+
+  /** Runs the engine for one request, in its turn. */
+  private async run(p: P.SegmentParams, image: { path: string } | { bytes: Uint8Array }, token: CancellationToken): Promise<P.SegmentResult> {
+    const def = this.registry.def(p.mode);
+    this.queue.checkCapacity(); // again: a cache miss may have waited for the disk
     const wasWarm = this.registry.isWarm(p.mode);
     const t0 = performance.now();
     // A cold mode with the engine free: the request's own inference is its warm-up (issue #14).
     const asWarmup = wasWarm ? undefined : await this.registry.prepareForRequest(p.mode, () => this.queue.idle);
     const readyMs = performance.now() - t0;
-    const opts = { maxPixels: this.opts.maxPixels, confidence: p.confidence === true && def.task === 'semantic', displayMaxSide: displayMaxSide(p.displayImage) };
+    const opts = {
+      maxPixels: this.opts.maxPixels,
+      confidence: p.confidence === true && def.task === 'semantic',
+      displayMaxSide: displayMaxSide(p.displayImage),
+      thumbnailSize: p.thumbnail?.size,
+    };
     const run = () => this.engine.segment(def, image, opts);
-    const { value: out, queueMs } = await this.queue.run(run, { limited: true, token }).catch((e: unknown) => {
+    const { value: out, queueMs } = await this.queue.run(run, { limited: true, token, priority: p.priority }).catch((e: unknown) => {
       asWarmup?.failed();
       throw e;
     });

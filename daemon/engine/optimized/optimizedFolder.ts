@@ -94,24 +94,48 @@ interface Entry {
   files: string[];
 }
 
+/** How a cache folder's files group into entries (the result cache, daemon/results/, shares the collecting). */
+export interface EntryLayout {
+  /** In log lines. */
+  what: string;
+  /** The entry a file belongs to, or undefined for a file that is no entry's. */
+  baseOf(name: string): string | undefined;
+  /** All of the entry's files are there. */
+  complete(base: string, files: string[]): boolean;
+}
+
+/** An optimised graph `<base>.onnx` with its sidecar `<base>.json`. */
+export const GRAPH_LAYOUT: EntryLayout = {
+  what: 'optimised-graph cache',
+  baseOf: (name) => (name === HASH_MEMO ? undefined : /^(.*)\.(onnx|json)$/.exec(name)?.[1]),
+  complete: (base, files) => files.includes(`${base}.onnx`) && files.includes(`${base}.json`),
+};
+
 /**
  * Removes entries unused for policy.maxAgeDays, then the least recently used until the folder
  * fits policy.maxBytes, never one in `inUse`; also orphaned files.
  */
-export async function collectEntries(dir: string, policy: CollectPolicy, inUse: ReadonlySet<string>, log: Log, now: number): Promise<Collected> {
+export async function collectEntries(
+  dir: string,
+  policy: CollectPolicy,
+  inUse: ReadonlySet<string>,
+  log: Log,
+  now: number,
+  layout: EntryLayout = GRAPH_LAYOUT,
+): Promise<Collected> {
   const out: Collected = { entries: 0, bytes: 0 };
-  const entries = await listEntries(dir);
+  const entries = await listEntries(dir, layout);
   if (!entries) return out;
   const remove = async (e: Entry, why: string) => {
     for (const f of e.files) await removeQuietly(path.join(dir, f));
     entries.delete(e.base);
     out.entries++;
     out.bytes += e.bytes;
-    log('info', `optimised-graph cache: removed ${e.base} (${(e.bytes / MB).toFixed(0)} MB): ${why}`);
+    log('info', `${layout.what}: removed ${e.base} (${(e.bytes / MB).toFixed(0)} MB): ${why}`);
   };
   for (const e of [...entries.values()]) {
     if (inUse.has(e.base)) continue;
-    const complete = e.files.includes(`${e.base}.onnx`) && e.files.includes(`${e.base}.json`);
+    const complete = layout.complete(e.base, e.files);
     // A graph whose sidecar never came (a daemon died between the two renames), or a sidecar left alone.
     if (!complete && now - e.lastUsed > ORPHAN_GRACE_MS) await remove(e, 'incomplete entry');
     else if (policy.maxAgeDays > 0 && now - e.lastUsed > policy.maxAgeDays * DAY_MS) await remove(e, `not used for ${policy.maxAgeDays} days`);
@@ -124,12 +148,12 @@ export async function collectEntries(dir: string, policy: CollectPolicy, inUse: 
     total -= e.bytes;
     await remove(e, `the cache folder is over its ${(policy.maxBytes / MB).toFixed(0)} MB budget (least recently used first)`);
   }
-  if (total > policy.maxBytes) log('debug', `optimised-graph cache: ${(total / MB).toFixed(0)} MB in use by this daemon, over the budget; kept`);
+  if (total > policy.maxBytes) log('debug', `${layout.what}: ${(total / MB).toFixed(0)} MB in use by this daemon, over the budget; kept`);
   return out;
 }
 
 /** The entries in the folder (graph + sidecar by base name), with their size and last use; undefined when unreadable. */
-async function listEntries(dir: string): Promise<Map<string, Entry> | undefined> {
+async function listEntries(dir: string, layout: EntryLayout): Promise<Map<string, Entry> | undefined> {
   let names: string[];
   try {
     names = await fsp.readdir(dir);
@@ -138,16 +162,16 @@ async function listEntries(dir: string): Promise<Map<string, Entry> | undefined>
   }
   const entries = new Map<string, Entry>();
   for (const name of names) {
-    const m = /^(.*)\.(onnx|json)$/.exec(name);
-    if (!m || name === HASH_MEMO) continue;
+    const base = layout.baseOf(name);
+    if (base === undefined) continue;
     const st = await fsp.stat(path.join(dir, name)).catch(() => undefined);
     if (!st?.isFile()) continue;
-    const e = entries.get(m[1]) ?? { base: m[1], bytes: 0, lastUsed: 0, files: [] };
+    const e = entries.get(base) ?? { base, bytes: 0, lastUsed: 0, files: [] };
     e.bytes += st.size;
     e.files.push(name);
     // The sidecar is touched on each hit; the graph's mtime is its creation.
     e.lastUsed = Math.max(e.lastUsed, st.mtimeMs);
-    entries.set(m[1], e);
+    entries.set(base, e);
   }
   return entries;
 }

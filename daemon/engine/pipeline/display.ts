@@ -23,10 +23,10 @@ export function displaySize(width: number, height: number, maxSide: number): { w
 
 /**
  * Encodes the oriented, sRGB, 8-bit image at most `maxSide` on its longest side: JPEG
- * (quality 92, no chroma subsampling, so class edges keep their colour at high zoom) when it
+ * (quality 92 by default, no chroma subsampling, so class edges keep their colour at high zoom) when it
  * is opaque, PNG when it has alpha.
  */
-export async function encodeDisplayImage(bytes: Uint8Array, header: ImageHeader, maxSide: number, maxPixels: number): Promise<DisplayOutput> {
+export async function encodeDisplayImage(bytes: Uint8Array, header: ImageHeader, maxSide: number, maxPixels: number, quality = 92): Promise<DisplayOutput> {
   const size = displaySize(header.width, header.height, maxSide);
   const limit = Number.isFinite(maxPixels) && maxPixels > 0 ? Math.floor(maxPixels) : true;
   let p = sharp(bytes, { limitInputPixels: limit, failOn: 'error', pages: 1 }).rotate().toColourspace('srgb');
@@ -35,7 +35,7 @@ export async function encodeDisplayImage(bytes: Uint8Array, header: ImageHeader,
     const png = header.hasAlpha;
     const out = png
       ? await p.png({ compressionLevel: 6, palette: false }).toBuffer({ resolveWithObject: true })
-      : await p.jpeg({ quality: 92, chromaSubsampling: '4:4:4', mozjpeg: false }).toBuffer({ resolveWithObject: true });
+      : await p.jpeg({ quality, chromaSubsampling: '4:4:4', mozjpeg: false }).toBuffer({ resolveWithObject: true });
     return { bytes: out.data, mimeType: png ? 'image/png' : 'image/jpeg', width: out.info.width, height: out.info.height };
   } catch (e) {
     const msg = (e instanceof Error ? e.message : String(e)).split('\n')[0];

@@ -31,7 +31,7 @@ test('result cache: over budget, the least recently used go; past the age limit,
     // Entry i was last used 10 - i minutes ago; then entry 0 is read (used now).
     for (let i = 0; i < 5; i++) fs.utimesSync(path.join(files, `${key(i)}.json`), new Date(Date.now() - (10 - i) * 60_000), new Date(Date.now() - (10 - i) * 60_000));
     assert.equal((await cache.get(key(0)))?.maskPng, result(0).maskPng, 'a hit makes the entry recent');
-    assert.equal((await cache.get(key(0)))?.wasWarm, undefined, 'what depends on the moment is not stored');
+    assert.equal((await cache.get(key(0)) as Partial<SegmentResult> | undefined)?.wasWarm, undefined, 'what depends on the moment is not stored');
     await cache.collect();
     const left = fs.readdirSync(files).filter((n) => n.endsWith('.json') && n !== 'model-hashes.json').sort();
     assert.deepEqual(left, [key(0), key(3), key(4)].map((k) => `${k}.json`));

@@ -2,6 +2,7 @@
 // connect to a `--listen` socket or spawn a `--stdio` daemon, then typed calls.
 import { ChildProcess, spawn, SpawnOptions } from 'node:child_process';
 import * as net from 'node:net';
+import { Readable, Writable } from 'node:stream';
 import {
   CancellationToken,
   createMessageConnection,
@@ -10,6 +11,7 @@ import {
   StreamMessageReader,
   StreamMessageWriter,
 } from 'vscode-jsonrpc/node';
+import { FrameGuard, MAX_FRAME_BYTES } from '../transport/frameGuard';
 import { checkSocketBeforeConnect } from './privateDir';
 import * as P from './protocol';
 
@@ -46,6 +48,13 @@ export class DaemonClient {
     connection.listen();
   }
 
+  /** Makes a transport violation (guardedConnection) the error every pending and later request gets. */
+  failWith(v: { error?: Error; onError?: (e: Error) => void }): this {
+    v.onError = (e) => (this.closedError ??= e);
+    if (v.error) this.closedError ??= v.error;
+    return this;
+  }
+
   get isClosed(): boolean {
     return this.closedError !== undefined;
   }
@@ -53,7 +62,9 @@ export class DaemonClient {
   /** Every request is raced against the connection closing, so a dead daemon never hangs a caller. */
   request<Pa, R>(type: RequestType<Pa, R, void>, params: Pa, token?: CancellationToken): Promise<R> {
     if (this.closedError) return Promise.reject(this.closedError);
-    return Promise.race([this.connection.sendRequest(type, params, token), this.closed]);
+    const sent = this.connection.sendRequest(type, params, token);
+    sent.catch(() => undefined); // when the close wins the race, a late write error (EPIPE) is no one's to handle
+    return Promise.race([sent, this.closed]);
   }
 
   async initialize(opts: ClientOptions): Promise<P.InitializeResult> {
@@ -132,7 +143,7 @@ export class DaemonClient {
  * must be a real folder of ours with mode 0700 and the socket ours (privateDir.ts): otherwise
  * it rejects with an UnsafePathError (code 'EUNSAFE') naming the path and what is wrong.
  */
-export function connectSocket(socketPath: string, timeoutMs = 2_000): Promise<DaemonClient> {
+export function connectSocket(socketPath: string, timeoutMs = 2_000, maxFrameBytes = MAX_FRAME_BYTES): Promise<DaemonClient> {
   return new Promise((resolve, reject) => {
     try {
       checkSocketBeforeConnect(socketPath);
@@ -152,18 +163,38 @@ export function connectSocket(socketPath: string, timeoutMs = 2_000): Promise<Da
       clearTimeout(timer);
       socket.removeAllListeners('error');
       socket.on('error', () => undefined); // surfaced through the connection's close
-      const connection = createMessageConnection(new StreamMessageReader(socket), new StreamMessageWriter(socket));
-      resolve(new DaemonClient(connection, undefined, () => socket.destroy()));
+      const connection = guardedConnection(socket, socket, maxFrameBytes, () => socket.destroy());
+      resolve(new DaemonClient(connection.connection, undefined, () => socket.destroy()).failWith(connection.violation));
     });
   });
 }
 
+/**
+ * A connection whose incoming frames pass a FrameGuard (frameGuard.ts): a daemon sending a frame
+ * over `maxFrameBytes`, or headers the reader could misread, is cut off (`drop`) instead of
+ * being buffered; `violation` then says why.
+ */
+function guardedConnection(input: Readable, output: Writable, maxFrameBytes: number, drop: () => void) {
+  const violation: { error?: Error; onError?: (e: Error) => void } = {};
+  const guard = new FrameGuard((why) => {
+    violation.error = new Error(`the SegLens daemon sent ${why}; disconnected from it`);
+    violation.onError?.(violation.error);
+    input.unpipe(guard);
+    drop();
+    guard.end();
+  }, maxFrameBytes);
+  input.pipe(guard);
+  input.once('close', () => guard.end());
+  return { connection: createMessageConnection(new StreamMessageReader(guard), new StreamMessageWriter(output)), violation };
+}
+
 /** Spawns `node <daemonJs> --stdio ...args` and connects to it over its stdin/stdout. */
-export function spawnStdio(daemonJs: string, args: string[] = [], opts: SpawnOptions & { nodePath?: string } = {}): DaemonClient {
-  const { nodePath, ...spawnOpts } = opts;
+export function spawnStdio(daemonJs: string, args: string[] = [], opts: SpawnOptions & { nodePath?: string; maxFrameBytes?: number } = {}): DaemonClient {
+  const { nodePath, maxFrameBytes, ...spawnOpts } = opts;
   const child = spawn(nodePath ?? process.execPath, [daemonJs, '--stdio', ...args], {
     stdio: ['pipe', 'pipe', 'pipe'],
     ...spawnOpts,
   });
-  return new DaemonClient(createMessageConnection(new StreamMessageReader(child.stdout!), new StreamMessageWriter(child.stdin!)), child);
+  const c = guardedConnection(child.stdout!, child.stdin!, maxFrameBytes ?? MAX_FRAME_BYTES, () => child.kill('SIGKILL'));
+  return new DaemonClient(c.connection, child).failWith(c.violation);
 }

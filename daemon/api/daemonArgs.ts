@@ -27,6 +27,10 @@ export interface DaemonOptions {
   preloadRecent?: number;
   cacheMaxMb?: number;
   cacheMaxDays?: number;
+  /** Most socket connections at once; more are closed at once (`--max-clients`, default 64). */
+  maxClients?: number;
+  /** A frame begun must be complete within this many seconds, or the client is dropped (default 30). */
+  frameTimeoutSeconds?: number;
 }
 
 /** How a flag's value is written: none, text, a comma-separated list, or a whole number >= min. */
@@ -54,6 +58,8 @@ export const DAEMON_FLAGS: { readonly [K in keyof Required<DaemonOptions>]: Flag
   preloadRecent: { flag: '--preload-recent', kind: 'int', min: 0 },
   cacheMaxMb: { flag: '--cache-max-mb', kind: 'int', min: 0 },
   cacheMaxDays: { flag: '--cache-max-days', kind: 'int', min: 0 },
+  maxClients: { flag: '--max-clients', kind: 'int', min: 1 },
+  frameTimeoutSeconds: { flag: '--frame-timeout-seconds', kind: 'int', min: 1 },
 };
 
 /** The command line (after `node dist/daemon.js`) that gives the daemon these options. */

@@ -84,7 +84,8 @@ export class DaemonProcess {
     if (t.kind === 'stdio') {
       serveStdio(this.daemon, () => void this.stop(0, 'stdin closed'));
     } else {
-      this.server = await serveSocket(this.daemon, t.path, this.args.maxImageBytes, this.log);
+      const { maxImageBytes, maxClients, frameTimeoutSeconds } = this.args;
+      this.server = await serveSocket(this.daemon, t.path, { maxImageBytes, maxClients, frameTimeoutMs: frameTimeoutSeconds * 1000 }, this.log);
       this.socketId = socketFileId(t.path);
       this.clientsChanged(this.daemon.connectionCount);
       this.log('info', `listening on ${t.path} (pid ${process.pid}, cache ${this.cacheDir})`);

@@ -15,16 +15,38 @@ export function serveStdio(daemon: Daemon, onEnd: () => void): void {
   daemon.attach(connection);
 }
 
+export interface SocketLimits {
+  maxImageBytes: number;
+  /** Connections at once (`--max-clients`); one more is closed at once, with a log line. */
+  maxClients: number;
+  /** A frame begun must be complete within this time (`--frame-timeout-seconds`). */
+  frameTimeoutMs: number;
+}
+
 /** Listens on `socketPath` (throws ListenError when it cannot) and serves each client that connects. */
-export function serveSocket(daemon: Daemon, socketPath: string, maxImageBytes: number, log: Log): Promise<net.Server> {
+export function serveSocket(daemon: Daemon, socketPath: string, limits: SocketLimits, log: Log): Promise<net.Server> {
+  const open = new Set<net.Socket>();
   return listen(socketPath, (socket) => {
     socket.on('error', () => undefined); // a client vanishing mid-message is its own business
-    // Frames over 128 MiB (or over the base64 of --max-image-bytes), or headers that never end, drop that client (frameGuard.ts).
-    const guard = new FrameGuard((why) => {
-      log('warn', `dropping a client that sent ${why}`);
+    if (open.size >= limits.maxClients) {
+      log('warn', `refusing a connection: ${open.size} clients are connected (--max-clients ${limits.maxClients})`);
       socket.destroy();
-      guard.end();
-    }, frameLimitFor(maxImageBytes));
+      return;
+    }
+    open.add(socket);
+    socket.once('close', () => open.delete(socket));
+    // Frames over 128 MiB (or over the base64 of --max-image-bytes), headers that never end,
+    // duplicate headers, or a frame left incomplete past the timeout drop that client (frameGuard.ts).
+    const guard = new FrameGuard(
+      (why) => {
+        log('warn', `dropping a client that sent ${why}`);
+        socket.destroy();
+        guard.end();
+      },
+      frameLimitFor(limits.maxImageBytes),
+      undefined,
+      limits.frameTimeoutMs,
+    );
     socket.pipe(guard);
     socket.once('close', () => guard.end());
     daemon.attach(createMessageConnection(new StreamMessageReader(guard), new StreamMessageWriter(socket)), () => socket.destroy());

@@ -28,6 +28,8 @@ export interface DaemonArgs {
   cacheMaxDays: number;
   /** How many recently used modes to load and warm at start (default: 2 with --listen, 0 with --stdio). */
   preloadRecent?: number;
+  maxClients: number;
+  frameTimeoutSeconds: number;
 }
 
 export const USAGE = `usage: node dist/daemon.js (--stdio | --listen <path>)
@@ -36,7 +38,7 @@ export const USAGE = `usage: node dist/daemon.js (--stdio | --listen <path>)
   [--log-level ${LOG_LEVELS.join('|')}] [--max-pixels N] [--max-queue N]
   [--max-image-bytes N] [--warmup-iterations N] [--models FILE]
   [--keep-alive-minutes N | --keep-alive-seconds N] [--max-loaded-models N] [--max-rss-mb N] [--preload-recent N]
-  [--cache-max-mb N] [--cache-max-days N]`;
+  [--cache-max-mb N] [--cache-max-days N] [--max-clients N] [--frame-timeout-seconds N]`;
 
 type Key = keyof DaemonOptions;
 const ENTRIES = Object.entries(DAEMON_FLAGS) as [Key, FlagKind & { flag: string }][];
@@ -101,5 +103,7 @@ export function parseArgs(argv: string[]): DaemonArgs {
     preloadRecent: o.preloadRecent,
     cacheMaxMb: o.cacheMaxMb ?? 1024,
     cacheMaxDays: o.cacheMaxDays ?? 30,
+    maxClients: o.maxClients ?? 64,
+    frameTimeoutSeconds: o.frameTimeoutSeconds ?? 30,
   };
 }

@@ -41,6 +41,8 @@ describe('toArgv and parseArgs', () => {
       preloadRecent: 0,
       cacheMaxMb: 0,
       cacheMaxDays: 12,
+      maxClients: 3,
+      frameTimeoutSeconds: 1,
     };
     assert.deepEqual(Object.keys(all).sort(), Object.keys(DAEMON_FLAGS).sort(), 'the test covers every flag');
     const { keepAliveMinutes: _m, ...rest } = all; // the two keep-alive flags set one value: the last wins
@@ -70,6 +72,8 @@ describe('toArgv and parseArgs', () => {
     assert.equal(a.logLevel, 'info');
     assert.equal(a.maxPixels, 64_000_000);
     assert.equal(a.maxQueue, 32);
+    assert.equal(a.maxClients, 64);
+    assert.equal(a.frameTimeoutSeconds, 30);
     assert.equal(a.keepAliveMinutes, 30);
     assert.deepEqual(a.preload, []);
     assert.equal(parseArgs(['--stdio', '--keep-alive-minutes', '5', '--keep-alive-seconds', '90']).keepAliveMinutes, 1.5);

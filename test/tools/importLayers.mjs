@@ -5,6 +5,8 @@
 //  - daemon/api/ imports nothing else of the daemon.
 //  - Nothing in daemon/ or media/ imports `vscode`; nothing in daemon/ imports the extension or
 //    the webview.
+//  - Inside daemon/, imports go down the layers (so no cycle between folders); tools/ are
+//    clients that use api/, models/ and util/ only.
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -12,6 +14,23 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '.
 const posix = (p) => p.split(path.sep).join('/');
 const under = (p, dir) => p.startsWith(dir + '/');
 const apiOnlyExceptions = new Set(['bench/phases/steady.ts']);
+/** daemon/ folders by layer (ARCHITECTURE.md): a folder imports only from lower ranks. */
+const daemonRank = { main: 6, process: 5, server: 4, transport: 4, eval: 3, registry: 3, engine: 2, models: 1, api: 0, util: 0 };
+const toolsMayUse = new Set(['api', 'models', 'util']);
+/** The layer of a daemon/ path: its first folder, or `main` for daemon/main.ts and its peers. */
+const layerOf = (p) => (p.split('/').length === 2 ? 'main' : p.split('/')[1]);
+
+function daemonLayering(importer, target) {
+  const from = layerOf(importer);
+  const to = layerOf(target);
+  if (from === to) return undefined;
+  for (const l of [from, to]) {
+    if (l !== 'tools' && !(l in daemonRank)) return `daemon/${l}/ has no layer: give it a rank in test/tools/importLayers.mjs and a line in docs/ARCHITECTURE.md`;
+  }
+  if (from === 'tools') return toolsMayUse.has(to) ? undefined : `daemon/tools/ are clients: they use ${[...toolsMayUse].join('/, ')}/ only, not ${to}/`;
+  if (to === 'tools' || daemonRank[to] >= daemonRank[from]) return `daemon/${from === 'main' ? '*.ts' : from + '/'} may not import ${target}: imports go down the layers (docs/ARCHITECTURE.md)`;
+  return undefined;
+}
 
 /** Why `importer` may not import `spec` (both repo-relative for relative specifiers), or undefined. */
 function violation(importer, spec) {
@@ -24,6 +43,7 @@ function violation(importer, spec) {
   }
   if (under(importer, 'daemon/api') && under(target, 'daemon') && !under(target, 'daemon/api')) return `daemon/api/ imports nothing else of the daemon (${target})`;
   if (under(importer, 'daemon') && (under(target, 'extension') || under(target, 'media'))) return `daemon/ may not import ${target}: imports go down the layers`;
+  if (under(importer, 'daemon') && under(target, 'daemon')) return daemonLayering(importer, target);
   return undefined;
 }
 

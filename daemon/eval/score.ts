@@ -1,19 +1,25 @@
-// `seglens/score`: reads a predicted mask and its ground truth, checks they can be compared,
-// and scores them (scores.ts). Runs on the daemon's main thread: decoding is sharp's (off the
-// event loop) or zlib's; the counting loops are one pass over the pixels.
-import { promises as fsp } from 'node:fs';
+// `seglens/score`: decodes a predicted mask and its ground truth, checks they can be compared,
+// and scores them (scores.ts). `scoreBytes` is the work; it runs in scoreWorker.ts's thread
+// (scoreClient.ts) so that a 12-megapixel comparison never holds up the daemon's main thread.
 import sharp from 'sharp';
 import { SegLensError } from '../api/errors';
 import { PRESETS } from '../api/presets';
-import { ErrorCodes, ImageSource, ModeInfo, ScoreParams, ScoreResult } from '../api/protocol';
+import { ErrorCodes, ModeInfo, ScoreResult } from '../api/protocol';
 import { probeImage } from '../engine/pipeline/imageIO';
 import { readIndexPng } from './pngIndices';
 import { CITYSCAPES_LABEL_TO_TRAIN, binaryScores, groundTruthForeground, mapIds, predictionForeground, semanticScores } from './scores';
 
-export interface ScoreLimits {
+/** What one score needs, as plain data (it crosses to the worker thread). */
+export interface ScoreJob {
+  mode: ModeInfo;
+  prediction: Uint8Array;
+  groundTruth: Uint8Array;
+  /** How to name them in messages ("ground truth /data/masks/a.png"). */
+  predictionName: string;
+  groundTruthName: string;
+  /** The ground truth's path, when it came from one (Cityscapes label ids are recognised by name). */
+  groundTruthPath?: string;
   maxPixels: number;
-  /** Turns `{base64}` into bytes (strict, size-bounded: params.decodeBase64). */
-  decodeBase64: (data: string) => Uint8Array;
 }
 
 interface Plane {
@@ -27,21 +33,10 @@ interface Plane {
 
 const mismatch = (message: string) => new SegLensError(ErrorCodes.GroundTruthMismatch, message);
 
-async function readSource(src: ImageSource, what: string, limits: ScoreLimits): Promise<Uint8Array> {
-  if ('base64' in src) return limits.decodeBase64(src.base64);
-  try {
-    return await fsp.readFile(src.path);
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a directory' : (e as Error).message;
-    throw new SegLensError(ErrorCodes.ImageNotFound, `${what} not found or not readable: ${src.path} (${why})`);
-  }
-}
-
 /** Decodes to samples: palette and grey PNGs as stored (indices), anything else through sharp. */
-async function decodePlane(bytes: Uint8Array, what: string, limits: ScoreLimits): Promise<Plane> {
+async function decodePlane(bytes: Uint8Array, what: string, maxPixels: number): Promise<Plane> {
   // Header first: dimensions are checked against the pixel limit before anything is inflated.
-  const header = await probeImage(bytes, limits.maxPixels, what);
+  const header = await probeImage(bytes, maxPixels, what);
   try {
     const idx = readIndexPng(bytes);
     if (idx) return { width: idx.width, height: idx.height, data: idx.data, channels: 1, palette: idx.colorType === 'palette' };
@@ -55,8 +50,6 @@ async function decodePlane(bytes: Uint8Array, what: string, limits: ScoreLimits)
   }
 }
 
-const sourceName = (src: ImageSource, what: string) => ('path' in src ? `${what} ${src.path}` : `${what} (base64)`);
-
 /** The first channel of a one- or two-channel (grey + alpha) plane. */
 function firstChannel(p: Plane): Uint8Array {
   if (p.channels === 1) return p.data;
@@ -67,11 +60,9 @@ function firstChannel(p: Plane): Uint8Array {
 
 const isCityscapes = (labels: string[]) => labels.length === PRESETS.cityscapes.labels.length && labels.every((l, i) => l === PRESETS.cityscapes.labels[i]);
 
-export async function scoreMask(mode: ModeInfo, p: ScoreParams, limits: ScoreLimits): Promise<ScoreResult> {
-  const predWhat = sourceName(p.prediction, 'prediction');
-  const gtWhat = sourceName(p.groundTruth, 'ground truth');
-  const [predBytes, gtBytes] = await Promise.all([readSource(p.prediction, 'prediction', limits), readSource(p.groundTruth, 'ground truth', limits)]);
-  const [pred, gt] = await Promise.all([decodePlane(predBytes, predWhat, limits), decodePlane(gtBytes, gtWhat, limits)]);
+export async function scoreBytes(job: ScoreJob): Promise<ScoreResult> {
+  const { mode, predictionName: predWhat, groundTruthName: gtWhat } = job;
+  const [pred, gt] = await Promise.all([decodePlane(job.prediction, predWhat, job.maxPixels), decodePlane(job.groundTruth, gtWhat, job.maxPixels)]);
   if (pred.channels > 2) throw new SegLensError(ErrorCodes.InvalidParams, `${predWhat} has ${pred.channels} channels; give the grey mask PNG seglens/segment returned`);
   if (gt.width !== pred.width || gt.height !== pred.height) {
     throw mismatch(`${gtWhat} is ${gt.width}x${gt.height}, the image is ${pred.width}x${pred.height}: ground truth must have the image's size`);
@@ -86,7 +77,7 @@ export async function scoreMask(mode: ModeInfo, p: ScoreParams, limits: ScoreLim
     throw mismatch(`${gtWhat} has ${gt.channels} channels: a semantic ground truth must be a class-index PNG (grey or palette)`);
   }
   let gtIds = gt.data;
-  if (isCityscapes(mode.labels) && 'path' in p.groundTruth && /_labelIds\.png$/i.test(p.groundTruth.path)) gtIds = mapIds(gtIds, CITYSCAPES_LABEL_TO_TRAIN);
+  if (isCityscapes(mode.labels) && /_labelIds\.png$/i.test(job.groundTruthPath ?? '')) gtIds = mapIds(gtIds, CITYSCAPES_LABEL_TO_TRAIN);
   const s = semanticScores(predMask, gtIds);
   return {
     ...base,

@@ -8,7 +8,7 @@ import { JobQueue } from '../registry/jobQueue';
 import { Registry } from '../registry/registry';
 import { DaemonMetrics } from './metrics';
 import { decodeBase64, displayMaxSide, segmentExtras } from './params';
-import { scoreMask } from '../eval/score';
+import { scoreMask } from '../eval/scoreClient';
 import { ResultCache } from '../results/resultCache';
 
 export interface SegmenterOptions {
@@ -34,7 +34,7 @@ export class Segmenter {
     private readonly opts: SegmenterOptions,
   ) {}
 
-  /** seglens/score (daemon/eval/score.ts), under the same size limits as segment. */
+  /** seglens/score (daemon/eval/scoreClient.ts), under the same size limits as segment. */
   score(p: P.ScoreParams): Promise<P.ScoreResult> {
     const decode = (data: string) => decodeBase64(data, this.opts.maxImageBytes, 'seglens/score: base64');
     return scoreMask(this.registry.def(p.mode), p, { maxPixels: this.opts.maxPixels, decodeBase64: decode });

@@ -8,6 +8,7 @@ import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import sharp from 'sharp';
 import { DaemonClient } from '../../daemon/api/client';
+import { Score } from '../../daemon/api/protocol';
 import type { Report } from '../../daemon/api/report';
 import type { CocoFile } from '../../daemon/api/exports/coco';
 import { iouDice, listFiles, pixels, runCli, startCli } from '../helpers/cli';
@@ -210,6 +211,30 @@ describe('seglens segment on a folder with ground truth', () => {
       assert.ok(files.includes(m.replace('.mask.', '.cutout.')), `${m}: both outputs`);
       assert.deepEqual((await pixels(path.join(out('many-out'), m))).width, 512);
     }
+  });
+});
+
+describe('seglens/score directly', () => {
+  it('runs off the main thread: a status sent after a 12-megapixel score is answered first', async () => {
+    const W = 4000;
+    const H = 3000;
+    const a = Buffer.alloc(W * H);
+    for (let i = 0; i < a.length; i++) a[i] = (i * 7) % 256;
+    const png = (b: Buffer) => sharp(b, { raw: { width: W, height: H, channels: 1 } }).toColourspace('b-w').png({ compressionLevel: 1 }).toBuffer();
+    const [pred, gt] = await Promise.all([png(a), png(Buffer.from(a.map((v) => (v * 3) % 256)))]);
+    const order: string[] = [];
+    const score = client.request(Score, { mode: MODE, prediction: { base64: pred.toString('base64') }, groundTruth: { base64: gt.toString('base64') } }).then((r) => (order.push('score'), r));
+    await new Promise((r) => setTimeout(r, 50)); // the score has reached the daemon
+    await client.status().then(() => order.push('status'));
+    const r = await score;
+    assert.deepEqual(order, ['status', 'score']);
+    const want = iouDice(a.map((v) => (v >= 128 ? 1 : 0)), a.map((v) => ((v * 3) % 256 >= 128 ? 1 : 0)));
+    assert.ok(Math.abs(r.iou - want.iou) < 1e-9 && Math.abs(r.dice! - want.dice) < 1e-9);
+  });
+  it('a missing ground truth is 1001 naming it; the daemon goes on', async () => {
+    const mask = fs.readFileSync(path.join(out('full'), 'astronaut.mask.png')).toString('base64');
+    await assert.rejects(client.request(Score, { mode: MODE, prediction: { base64: mask }, groundTruth: { path: path.join(base, 'none.png') } }), (e: Error & { code?: number }) => e.code === 1001 && /ground truth not found .*none\.png/.test(e.message));
+    assert.equal((await client.status()).pid > 0, true);
   });
 });
 

@@ -20,24 +20,18 @@ import { baseSessionOptions, engineThreads } from './sessionOptions';
 import { ownedBuffers, postMoving } from './transfer';
 import { warmupInputSize } from './warmupShape';
 import { ProviderChoice, ProviderName, createWithFallback, gpuLibrariesPresent, ortBinDir } from './provider';
+import { BufferPool, fillGreyTensor, fillInputTensor, flipTensor, inputDims, normalisationTables, tensorTarget } from './pipeline/tensor';
 import {
-  BufferPool,
   argmax,
   binaryClasses,
-  fillGreyTensor,
-  fillInputTensor,
-  flipTensor,
   hflipAverage,
-  inputDims,
-  normalisationTables,
   OutputGeometry,
   outputGeometry,
   probabilityMap,
   probabilityToAlpha,
   semanticClasses,
-  tensorTarget,
   topConfidence,
-} from './pipeline/tensor';
+} from './pipeline/outputMaps';
 import { probabilityToAlphaTruncate, referenceResize, referenceResizeToTensor } from './pipeline/resample';
 import { encodeDisplayImage } from './pipeline/display';
 import { encodeThumbnail } from './pipeline/thumbnail';

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { displaySize } from '../../daemon/engine/pipeline/display';
-import { OutputGeometry, topConfidence } from '../../daemon/engine/pipeline/tensor';
+import { OutputGeometry, topConfidence } from '../../daemon/engine/pipeline/outputMaps';
 
 const softmaxTop = (l: number[]) => Math.exp(Math.max(...l)) / l.reduce((s, v) => s + Math.exp(v), 0);
 

@@ -4,21 +4,23 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import {
   BufferPool,
-  argmax,
-  binaryClasses,
   channelMap,
   fillGreyTensor,
   fillInputTensor,
-  hflipAverage,
   inputDims,
   normalisationTables,
+  PreprocessSpec,
+} from '../../daemon/engine/pipeline/tensor';
+import {
+  argmax,
+  binaryClasses,
+  hflipAverage,
   outputGeometry,
   probabilityMap,
   probabilityToAlpha,
   semanticClasses,
   sigmoid,
-  PreprocessSpec,
-} from '../../daemon/engine/pipeline/tensor';
+} from '../../daemon/engine/pipeline/outputMaps';
 
 const close = (a: ArrayLike<number>, b: ArrayLike<number>, eps = 1e-6) => {
   assert.equal(a.length, b.length, 'lengths');

@@ -99,7 +99,7 @@ async function load(ref: ModelRef): Promise<LoadInfo> {
       choice,
       (executionProviders, p) =>
         // A failing GPU attempt logs at error level from native code; we log the fallback ourselves.
-        optimized.create(ref, p, { ...base, executionProviders, logSeverityLevel: p === 'cpu' ? 3 : 4 }),
+        optimized.create(ref, p, { ...base, executionProviders, logSeverityLevel: p === 'cpu' ? 3 : 4 }, true),
       {
         log,
         skip: (p) => (gpuLibrariesPresent(p, binDir) ? undefined : `its libraries are not installed (run onnxruntime-node's install with --onnxruntime-node-install=cuda12)`),
@@ -109,7 +109,8 @@ async function load(ref: ModelRef): Promise<LoadInfo> {
     throw modelError(ref, (e instanceof Error ? e.message : String(e)).split('\n')[0]);
   }
   const loadMs = performance.now() - t0;
-  const { session, outcome, createMs, reason, collected } = result.value;
+  const { session, outcome, createMs, reason, collected, later } = result.value;
+  if (later) deferred.push(later);
   sessions.set(ref.key, { ref, session, provider: result.provider, loadMs });
   currentProvider = result.provider;
   port!.postMessage({ type: 'provider', provider: result.provider } satisfies WorkerReply);
@@ -325,7 +326,21 @@ async function segment(mode: ModeDef, image: ImageInput, opts: SegmentOptions): 
   };
 }
 
+/**
+ * Cache work a load left for later (writing the optimised graph, collecting old ones: issue
+ * #14): it runs after the answer to the next warm-up or request, or at close, so that it never
+ * delays the first preview. Removed entries are reported to the main thread for the metrics.
+ */
+const deferred: (() => Promise<{ entries: number } | undefined>)[] = [];
+async function runDeferred(): Promise<void> {
+  for (let task = deferred.shift(); task; task = deferred.shift()) {
+    const collected = await task();
+    if (collected?.entries) port!.postMessage({ type: 'cacheRemoved', entries: collected.entries } satisfies WorkerReply);
+  }
+}
+
 async function closeAll(): Promise<void> {
+  await runDeferred();
   for (const key of [...sessions.keys()]) await unload(key);
   pool.clear();
 }
@@ -344,6 +359,8 @@ async function handle(msg: WorkerRequest): Promise<unknown> {
       return segment(msg.mode, msg.image, { maxPixels: msg.maxPixels, confidence: msg.confidence, displayMaxSide: msg.displayMaxSide, thumbnailSize: msg.thumbnailSize });
     case 'close':
       return closeAll();
+    case 'settle':
+      return runDeferred();
     case 'status':
       return { provider: currentProvider, loaded: [...sessions.keys()], runs, runShapes: { ...runShapes } };
     case 'prepareModels':
@@ -375,6 +392,8 @@ port.on('message', (msg: WorkerRequest) => {
       reply = { type: 'result', id: msg.id, ok: false, error: serializeError(e) };
     }
     postMoving(port, reply, moving);
+    // After the answer, never before it: the cache work a load left behind.
+    if (deferred.length > 0 && (msg.op === 'warmup' || msg.op === 'segment')) await runDeferred();
   });
 });
 port.postMessage({ type: 'ready' } satisfies WorkerReply);

@@ -22,6 +22,8 @@ export interface WorkerEngineOptions {
   workerPath?: string;
   /** Called when the worker dies unexpectedly (sessions are gone; the registry should mark modes cold). */
   onCrash?: (error: Error) => void;
+  /** Old optimised graphs removed by collecting that ran after a load's answer (the metrics count them). */
+  onCacheRemoved?: (entries: number) => void;
   /**
    * The daemon's --cache-dir: optimised ONNX Runtime graphs are kept in
    * `<cacheDir>/optimized-models/` (daemon/engine/optimized/optimizedCache.ts). Absent: no optimised-graph cache.
@@ -47,6 +49,8 @@ export type WorkerRequest =
   | { id: number; op: 'segment'; mode: ModeDef; image: ImageInput; maxPixels: number; confidence?: boolean; displayMaxSide?: number; thumbnailSize?: number }
   | { id: number; op: 'close' }
   | { id: number; op: 'status' }
+  /** Runs the cache work loads left for later now (tests; close does it too). */
+  | { id: number; op: 'settle' }
   /** ensureModels (models/modelFiles.ts): hashing and rewriting the built-in model files. */
   | { id: number; op: 'prepareModels'; modelsDir: string }
   /** Test hook: make the worker throw an uncaught exception. */
@@ -57,6 +61,8 @@ export type WorkerReply =
   | { type: 'ready' }
   | { type: 'log'; level: LogLevel; message: string }
   | { type: 'provider'; provider: string }
+  /** Deferred collecting removed old optimised graphs (for seglens_optimized_cache_removed_total). */
+  | { type: 'cacheRemoved'; entries: number }
   | { type: 'result'; id: number; ok: true; result: unknown }
   | { type: 'result'; id: number; ok: false; error: SerializedError };
 
@@ -138,6 +144,12 @@ export class WorkerEngine implements Engine {
     if (!this.worker) return 0;
     const s = (await this.call({ op: 'status' })) as { runs: number };
     return s.runs;
+  }
+
+  /** Runs the optimised-graph cache work that loads deferred (writing graphs, collecting) now. */
+  async settle(): Promise<void> {
+    if (!this.worker) return;
+    await this.call({ op: 'settle' });
   }
 
   /** session.run calls of the current worker per input "HxW" (tests check a warm-up's shape). */
@@ -240,6 +252,9 @@ export class WorkerEngine implements Engine {
         return;
       case 'provider':
         this.actualProvider = m.provider;
+        return;
+      case 'cacheRemoved':
+        this.opts.onCacheRemoved?.(m.entries);
         return;
       case 'ready':
         return;

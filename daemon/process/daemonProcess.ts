@@ -59,6 +59,7 @@ export class DaemonProcess {
       cacheDir,
       cachePolicy: { maxBytes: args.cacheMaxMb * 1024 * 1024, maxAgeDays: args.cacheMaxDays },
       onCrash: (e) => this.engineCrashed(e),
+      onCacheRemoved: (n) => this.daemon.metrics.optimizedCacheRemoved.inc({}, n),
     });
     this.recent = new RecentModes(cacheDir, log);
     this.daemon = new Daemon(modes, preparingEngine(this.engine, modelsDir, log), {

@@ -101,11 +101,13 @@ describe('optimised-graph cache (WorkerEngine, real ISNet)', () => {
     await closeAll();
   });
 
-  it('first load misses and writes the optimised graph with its sidecar', async () => {
+  it('first load misses and writes the optimised graph with its sidecar, after the load (issue #14)', async () => {
     const e = engine(cacheDir);
     const info = await e.load(MODE.model);
     assert.equal(info.optimizedCache, 'miss');
     missMs.push(info.sessionMs!);
+    assert.deepEqual(entries().onnx, [], 'the write is not on the load\'s path');
+    await e.settle(); // what the worker does after answering the next warm-up or request
     const { onnx, json, tmp: temps } = entries();
     assert.equal(onnx.length, 1);
     assert.equal(json.length, 1);
@@ -155,6 +157,7 @@ describe('optimised-graph cache (WorkerEngine, real ISNet)', () => {
     // segment loads on demand: the request is served through the rebuild
     const mask = await maskOf(e);
     assert.deepEqual(Buffer.from(mask), Buffer.from(plainMask));
+    await e.settle();
     assert.equal(fs.statSync(cachedFile()).size, size, 'rebuilt at full size');
     assert.ok(logs.some(([l, m]) => l === 'warn' && /discarding .*size/.test(m)), 'the discard is logged with why');
     assert.equal((await reload(e)).optimizedCache, 'hit', 'the rebuilt entry is good');
@@ -169,6 +172,7 @@ describe('optimised-graph cache (WorkerEngine, real ISNet)', () => {
     fs.closeSync(fd);
     const info = await reload(e);
     assert.equal(info.optimizedCache, 'rebuilt');
+    await e.settle();
     assert.equal(fs.statSync(cachedFile()).size, size);
     assert.deepEqual(Buffer.from(await maskOf(e)), Buffer.from(plainMask));
     assert.equal((await reload(e)).optimizedCache, 'hit');

@@ -80,6 +80,11 @@ export interface CachedCreate {
   reason?: string;
   /** What collecting old entries removed after this load (absent when it did not run). */
   collected?: Collected;
+  /**
+   * With `defer`: the work left for the caller to run once the first request has been
+   * answered (writing the optimised graph, collecting old entries); it never throws.
+   */
+  later?: () => Promise<Collected | undefined>;
 }
 
 export class OptimizedModelCache {
@@ -104,8 +109,11 @@ export class OptimizedModelCache {
   /**
    * A session for `file` on `provider` with `opts`, through the cache. `modelSha256` is the
    * checksum when the caller knows it (ModelRef.sha256), else found by `modelChecksum`.
+   * `defer` keeps the graph's write and the collecting off this call (issue #14): a miss
+   * creates the session from the original without saving, and `later` saves the graph (with
+   * a short-lived second session) and collects.
    */
-  async create(model: ModelFile, provider: string, opts: SessionOptions): Promise<CachedCreate> {
+  async create(model: ModelFile, provider: string, opts: SessionOptions, defer = false): Promise<CachedCreate> {
     const plain = (outcome: CacheOutcome, reason?: string) => this.createPlain(model.file, opts, outcome, reason);
     if (!this.dir) return plain('off', 'no cache folder');
     const ready = await this.ensureDir();
@@ -119,7 +127,7 @@ export class OptimizedModelCache {
     const found = await this.check(entry.onnx, entry.side, entry.sidecar.key);
     let rebuiltBecause = found.state === 'bad' ? found.reason : undefined;
     if (found.state === 'ok') {
-      const hit = await this.loadHit(entry, opts);
+      const hit = await this.loadHit(entry, opts, defer);
       if (hit.ok) return hit.result;
       rebuiltBecause = hit.reason;
     }
@@ -128,7 +136,7 @@ export class OptimizedModelCache {
       await removeQuietly(entry.onnx);
       await removeQuietly(entry.side);
     }
-    return this.build(entry, model, opts, rebuiltBecause);
+    return this.build(entry, model, opts, rebuiltBecause, defer);
   }
 
   private async createPlain(file: string, opts: SessionOptions, outcome: CacheOutcome, reason?: string): Promise<CachedCreate> {
@@ -163,7 +171,7 @@ export class OptimizedModelCache {
   }
 
   /** Loads a checked entry, pre-optimised, with ORT's optimisations disabled (as ORT recommends). */
-  private async loadHit(entry: CacheEntry, opts: SessionOptions): Promise<{ ok: true; result: CachedCreate } | { ok: false; reason: string }> {
+  private async loadHit(entry: CacheEntry, opts: SessionOptions, defer: boolean): Promise<{ ok: true; result: CachedCreate } | { ok: false; reason: string }> {
     const t = performance.now();
     try {
       const session = await this.ort.InferenceSession.create(entry.onnx, { ...opts, graphOptimizationLevel: 'disabled' });
@@ -172,21 +180,27 @@ export class OptimizedModelCache {
       // The sidecar's mtime records the entry's last use, for collecting.
       const now = new Date();
       await fsp.utimes(entry.side, now, now).catch(() => undefined);
-      const collected = this.collectedOnce ? undefined : await this.collect();
-      return { ok: true, result: { session, outcome: 'hit', createMs, collected } };
+      if (this.collectedOnce) return { ok: true, result: { session, outcome: 'hit', createMs } };
+      if (defer) return { ok: true, result: { session, outcome: 'hit', createMs, later: () => this.collect().catch(() => undefined) } };
+      return { ok: true, result: { session, outcome: 'hit', createMs, collected: await this.collect() } };
     } catch (e) {
       return { ok: false, reason: `ONNX Runtime could not load it (${firstLine(e)})` };
     }
   }
 
   /** Miss (or rebuild): optimises from the original, saving the graph to a temp file renamed into place. */
-  private async build(entry: CacheEntry, model: ModelFile, opts: SessionOptions, rebuiltBecause?: string): Promise<CachedCreate> {
+  private async build(entry: CacheEntry, model: ModelFile, opts: SessionOptions, rebuiltBecause?: string, defer = false): Promise<CachedCreate> {
     const tmp = tempPathFor(path.join(this.dir!, entry.base));
     try {
       await fsp.writeFile(tmp, ''); // fails early on a read-only folder
     } catch (e) {
       this.warnOnce(`optimised-graph cache: cannot write in ${this.dir} (${firstLine(e)}); loading without the cache`);
       return this.createPlain(model.file, opts, 'off', firstLine(e));
+    }
+    if (defer) {
+      await removeQuietly(tmp);
+      const r = await this.createPlain(model.file, opts, rebuiltBecause ? 'rebuilt' : 'miss', rebuiltBecause);
+      return { ...r, later: () => this.writeLater(entry, model, opts) };
     }
     const t = performance.now();
     let session: ortTypes.InferenceSession;
@@ -210,6 +224,23 @@ export class OptimizedModelCache {
       await removeQuietly(tmp);
       this.warnOnce(`optimised-graph cache: could not store ${entry.onnx} (${firstLine(e)}); the session is served without it`);
       return { session, outcome: 'off', createMs, reason: firstLine(e) };
+    }
+  }
+
+  /** The deferred half of a miss: a second session saves the optimised graph, then old entries are collected. */
+  private async writeLater(entry: CacheEntry, model: ModelFile, opts: SessionOptions): Promise<Collected | undefined> {
+    const tmp = tempPathFor(path.join(this.dir!, entry.base));
+    try {
+      // Only created to save the graph: it never runs, so no arena is set up for it.
+      const writer = await this.ort.InferenceSession.create(model.file, { ...opts, enableCpuMemArena: false, optimizedModelFilePath: tmp });
+      await writer.release();
+      await this.store(entry, tmp);
+      this.log('debug', `optimised-graph cache: wrote ${entry.onnx} (${entry.sidecar.size} bytes) after the first request`);
+      return await this.collect();
+    } catch (e) {
+      await removeQuietly(tmp);
+      this.warnOnce(`optimised-graph cache: could not store ${entry.onnx} (${firstLine(e)}); the session is served without it`);
+      return undefined;
     }
   }
 

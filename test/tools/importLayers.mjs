@@ -15,7 +15,7 @@ const posix = (p) => p.split(path.sep).join('/');
 const under = (p, dir) => p.startsWith(dir + '/');
 const apiOnlyExceptions = new Set(['bench/phases/steady.ts']);
 /** daemon/ folders by layer (ARCHITECTURE.md): a folder imports only from lower ranks. */
-const daemonRank = { main: 6, process: 5, server: 4, transport: 4, eval: 3, registry: 3, engine: 2, models: 1, api: 0, util: 0 };
+const daemonRank = { main: 6, process: 5, server: 4, transport: 4, eval: 3, registry: 3, results: 3, engine: 2, models: 1, api: 0, util: 0 };
 const toolsMayUse = new Set(['api', 'models', 'util']);
 /** The layer of a daemon/ path: its first folder, or `main` for daemon/main.ts and its peers. */
 const layerOf = (p) => (p.split('/').length === 2 ? 'main' : p.split('/')[1]);

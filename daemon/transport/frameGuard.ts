@@ -25,9 +25,6 @@ export const MAX_HEADER_BYTES = 8 * 1024;
 
 const CRLFCRLF = Buffer.from('\r\n\r\n', 'ascii');
 
-/** How long a started frame may stay incomplete by default (`--frame-timeout-seconds`). */
-export const FRAME_TIMEOUT_MS = 30_000;
-
 /** The Content-Length of a header block, or why the block is refused. */
 export function parseHeaders(block: string): { length: number } | { error: string } {
   const seen = new Set<string>();

@@ -130,13 +130,15 @@ async function fakeDaemon(reply: string, floodBytes: number): Promise<{ path: st
   const sock = path.join(dir, 'daemon.sock');
   const server = net.createServer((s) => {
     s.on('error', () => undefined);
-    s.once('data', async () => {
+    const flood = async () => {
       s.write(reply);
       const chunk = Buffer.alloc(1024 * 1024, 'z');
       for (let sent = 0; sent < floodBytes && !s.destroyed; sent += chunk.length) {
         if (!s.write(chunk)) await new Promise((res) => (s.once('drain', res), s.once('close', res)));
       }
-    });
+    };
+    // Nothing waits for the flood: it stops when the client drops the socket (the test's point).
+    s.once('data', () => void flood());
   });
   await new Promise<void>((res) => server.listen(sock, res));
   return { path: sock, close: () => (server.close(), fs.rmSync(path.dirname(dir), { recursive: true, force: true })) };

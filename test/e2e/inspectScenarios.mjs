@@ -8,9 +8,11 @@ import * as path from 'node:path';
 import * as H from './lib/harness.mjs';
 import { withDaemon } from './lib/daemon.mjs';
 import { sleep } from './lib/procs.mjs';
-import { checkOverlay, previewSample } from './scenarios.mjs';
 
 const sharp = createRequire(path.join(H.REPO, 'package.json'))('sharp');
+// scenarios.mjs's helpers, given when it builds its list (no import cycle between the two files).
+let previewSample;
+let checkOverlay;
 
 function assert(cond, msg) {
   if (!cond) throw new Error(msg);
@@ -119,7 +121,13 @@ async function screenColour(frame, p) {
 
 const near = (a, b, tol = 3) => a.every((v, i) => Math.abs(v - b[i]) <= tol);
 
-export const inspectScenarios = [
+/** The scenarios, with scenarios.mjs's previewSample and checkOverlay. */
+export function inspectScenarios(helpers) {
+  ({ previewSample, checkOverlay } = helpers);
+  return scenarios;
+}
+
+const scenarios = [
   {
     name: 'inspect-zoom',
     title: 'fit by default; = to 400% by keybinding; a pixel inside the mask shows the class colour, nearest-neighbour',
@@ -174,11 +182,16 @@ export const inspectScenarios = [
       }
       ctx.note(`foreground share by threshold: ${JSON.stringify(shares)}`);
       assert(shares[1].shown > shares[0].shown && shares[2].shown < shares[0].shown, 'moving the slider did not change the foreground');
-      // The readout under the pointer: the daemon's alpha there.
+      // The readout under the pointer: the daemon's alpha there. A click there also gives the
+      // picture the focus (the slider had it), so that I, announcing it, reaches the keybinding.
       const pane = await frame.locator('#paneMain').boundingBox();
-      await ctx.page.mouse.move(pane.x + pane.width / 2, pane.y + pane.height / 2);
+      await ctx.page.mouse.click(pane.x + pane.width / 2, pane.y + pane.height / 2);
       await sleep(200);
       const text = await frame.locator('#readout').textContent();
+      await ctx.page.keyboard.press('i');
+      await frame.waitForFunction((t) => document.getElementById('announce').textContent === t, text, { timeout: 5_000 }).catch(() => {
+        throw new Error(`I did not announce "${text}"`);
+      });
       const m = /^x (\d+), y (\d+) · (\w+) · p\(foreground\) ([\d.]+)$/.exec(text);
       assert(m, `readout "${text}"`);
       const a = mask.data[Number(m[2]) * mask.width + Number(m[1])];

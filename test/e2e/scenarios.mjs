@@ -48,7 +48,7 @@ function warmups(text, mode) {
 }
 
 /** Palette → Preview Segmentation → the image quick pick → the sample. Returns the webview frame. */
-export async function previewSample(ctx, page) {
+async function previewSample(ctx, page) {
   const frameBefore = await H.findFrameWith(page, '#overlay', 500).catch(() => undefined);
   if (frameBefore) {
     // A result replaces the timings: empty them so the next result is recognisable.
@@ -76,7 +76,7 @@ export async function previewSample(ctx, page) {
 }
 
 /** The displayed picture (image + overlay canvas) differs from the original where the mask is. */
-export async function checkOverlay(ctx, frame) {
+async function checkOverlay(ctx, frame) {
   const sharp = createRequire(path.join(H.REPO, 'package.json'))('sharp');
   const { w, h, alpha, legend } = await frame.evaluate(() => {
     const c = document.getElementById('overlay');
@@ -254,7 +254,7 @@ export const scenarios = [
     },
   },
   // Issue 16: zoom, threshold, readout, compare, TIFF (inspectScenarios.mjs).
-  ...inspectScenarios,
+  ...inspectScenarios({ previewSample, checkOverlay }),
 ];
 
 export function hasSamples() {

@@ -20,6 +20,8 @@ export function fillCompareModes(modes: PanelMode[], current: string): void {
   els.compareMode.replaceChildren(off, ...opts);
   const want = state.compare?.mode ?? '';
   els.compareMode.value = opts.some((o) => o.value === want) ? want : '';
+  // The compared mode became the shown one (or went away): nothing left to compare with.
+  if (want && els.compareMode.value !== want) compareWith(null);
 }
 
 /** Starts (mode) or stops (null) comparing; the extension runs the second mode. */

@@ -34,6 +34,8 @@ export interface SegLensApi {
     lastComparison(): ComparedResult | undefined;
     /** A message from the page was refused (the reason). */
     onDidRefuseMessage: vscode.Event<string>;
+    /** `fast`'s provisional mask reached the panel while the chosen mode loaded. */
+    onDidShowProvisional: vscode.Event<PreviewResult>;
     /** A message as if the page had sent it: it goes through the same checks. */
     receiveForTest(m: unknown): Promise<void>;
     /** Restores a panel from a page state as after a reload; the image it opened, if any. */

@@ -54,6 +54,10 @@ export class Config {
   get overlayOpacity(): number {
     return Math.min(1, Math.max(0, this.get<number>('overlay.opacity')));
   }
+  /** Show `fast`'s mask, marked provisional, while a cold chosen mode loads. */
+  get progressive(): boolean {
+    return this.get<boolean>('preview.progressive');
+  }
   get warmOnStartup(): boolean {
     return this.get<boolean>('warmOnStartup');
   }

@@ -152,6 +152,7 @@ export function activate(context: vscode.ExtensionContext): SegLensApi {
       onDidCompare: previews.onDidCompare,
       lastComparison: () => previews.lastComparison,
       onDidRefuseMessage: previews.onDidRefuseMessage,
+      onDidShowProvisional: previews.onDidShowProvisional,
       receiveForTest: (m: unknown) => previews.receiveForTest(m),
       restoreForTest: (state: unknown) => previews.restoreForTest(state),
     },

@@ -39,7 +39,12 @@ export interface PanelEvents {
   compare: vscode.EventEmitter<{ uri: vscode.Uri; mode: string; result: SegmentResult }>;
   /** A message from the page was refused, with the reason. */
   refused: vscode.EventEmitter<string>;
+  /** A provisional result (`fast`'s mask while the chosen mode loads) reached the page. */
+  provisional: vscode.EventEmitter<PreviewResult>;
 }
+
+/** The mode whose mask is shown provisionally while a cold chosen mode loads (issue 16). */
+export const PROVISIONAL_MODE = 'fast';
 
 /** The image's path for the page's state: a file path, or a URI string for other schemes. */
 export function statePath(uri: vscode.Uri): string {

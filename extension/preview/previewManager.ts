@@ -19,6 +19,9 @@ export class PreviewManager extends Disposable implements vscode.WebviewPanelSer
   readonly onDidFail = this.failureEmitter.event;
   private readonly compareEmitter = this._register(new vscode.EventEmitter<ComparedResult>());
   private readonly refusedEmitter = this._register(new vscode.EventEmitter<string>());
+  private readonly provisionalEmitter = this._register(new vscode.EventEmitter<PreviewResult>());
+  /** A provisional result (`fast` while the chosen mode loads) reached the panel. */
+  readonly onDidShowProvisional = this.provisionalEmitter.event;
   /** The compared mode's result reached the panel. */
   readonly onDidCompare = this.compareEmitter.event;
   /** A message from the page was refused (the reason). */
@@ -100,7 +103,7 @@ export class PreviewManager extends Disposable implements vscode.WebviewPanelSer
   }
 
   private adopt(panel: vscode.WebviewPanel, mode: string): PreviewPanel {
-    const events: PanelEvents = { result: this.resultEmitter, failure: this.failureEmitter, compare: this.compareEmitter, refused: this.refusedEmitter };
+    const events: PanelEvents = { result: this.resultEmitter, failure: this.failureEmitter, compare: this.compareEmitter, refused: this.refusedEmitter, provisional: this.provisionalEmitter };
     const p = new PreviewPanel(panel, this.deps, mode, events, () => {
       if (this.current === p) this.current = undefined;
     });

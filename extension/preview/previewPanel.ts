@@ -13,7 +13,7 @@ import { siblingImages } from './imageFiles';
 import { CompareRunner } from './compareRun';
 import type { ComparedResult } from './compareRun';
 import { displayPlan } from './displayPlan';
-import { errorInfo, imageSource, resultPayload, saveMask, segmentExtras, statePath } from './previewData';
+import { PROVISIONAL_MODE, errorInfo, imageSource, resultPayload, saveMask, segmentExtras, statePath } from './previewData';
 import type { PanelEvents, PreviewDeps, PreviewResult } from './previewData';
 import { previewHtml } from './previewHtml';
 import { checkFromWebview } from './webviewMessages';
@@ -205,6 +205,7 @@ export class PreviewPanel extends Disposable {
     if (stale()) return undefined;
     let prepared: ResultPayload['prepared'];
     if (store.state(mode) !== 'warm') {
+      this.provisional(uri, mode, stale);
       this.setBusy(phaseMessage(store.state(mode)) ?? 'Loading model…');
       const r = await client.ensureReady(mode);
       if (r.load === 'ran' || r.warmup === 'ran') prepared = { loadMs: r.loadMs, warmupMs: r.warmupMs };
@@ -213,6 +214,28 @@ export class PreviewPanel extends Disposable {
     this.setBusy(`Segmenting with ${mode}…`);
     const result = await client.segment({ mode, image: await imageSource(uri), ...segmentExtras(store, mode, this.needsDisplay) }, cancel.token);
     return stale() ? undefined : { result, prepared };
+  }
+
+  /**
+   * While a cold binary mode loads and `fast` is warm, `fast`'s mask is shown first, marked
+   * provisional (a warm mode never gets here, so its result is never delayed). The final
+   * result replaces it; only the final one is `last` (what Save mask writes).
+   */
+  private provisional(uri: vscode.Uri, mode: string, stale: () => boolean): void {
+    const { store, supervisor } = this.deps;
+    const quick = PROVISIONAL_MODE;
+    if (mode === quick || !readConfig().progressive || store.state(quick) !== 'warm' || store.info(mode)?.task !== 'binary') return;
+    void (async () => {
+      try {
+        const client = await supervisor.ensureClient();
+        const r = await client.segment({ mode: quick, image: await imageSource(uri), ...segmentExtras(store, quick, this.needsDisplay) });
+        if (stale() || this.last) return; // the chosen mode answered first
+        this.post({ type: 'result', result: { ...resultPayload(store, uri, r), provisional: { for: mode } } });
+        this.events.provisional.fire({ uri, mode: quick, result: r });
+      } catch (err) {
+        this.deps.log.debug(`provisional ${quick} result not shown: ${errorInfo(err).message}`);
+      }
+    })();
   }
 
   /** Messages from the page are checked first; a refused one is logged and dropped. */

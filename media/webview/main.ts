@@ -129,7 +129,8 @@ function onModes(modes: PanelMode[], current: string): void {
 
 async function onResult(r: ResultPayload): Promise<void> {
   const seq = ++view.resultSeq;
-  showBusy(undefined);
+  // A provisional mask leaves the busy line up: the chosen mode is still loading.
+  if (!r.provisional) showBusy(undefined);
   showError(undefined);
   const { data, width, height } = await decodeMask(r.maskPng);
   const confidence = r.confidencePng ? (await decodeMask(r.confidencePng)).data : undefined;
@@ -142,7 +143,8 @@ async function onResult(r: ResultPayload): Promise<void> {
   if (r.task === 'semantic') renderSemanticLegend();
   else renderStaticLegend(r.classes);
   renderTimings(r);
-  els.save.disabled = false;
+  els.stage.classList.toggle('provisional', !!r.provisional);
+  els.save.disabled = !!r.provisional;
 }
 
 window.addEventListener('message', (event: MessageEvent<ToWebview>) => {

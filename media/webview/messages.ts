@@ -75,6 +75,8 @@ export interface ResultPayload {
   confidencePng?: string;
   /** The image as the daemon decoded it, when the page cannot show the original. */
   displayImage?: DisplayImage;
+  /** `fast`'s mask shown while the chosen mode (`for`) is still loading: replaced, never saved. */
+  provisional?: { for: string };
 }
 
 /** Extension → webview. */

@@ -104,6 +104,12 @@ function fmt(ms: number): string {
 }
 
 export function renderTimings(r: ResultPayload): void {
+  if (r.provisional) {
+    const badge = Object.assign(document.createElement('span'), { className: 'badge cold', textContent: 'provisional' });
+    const text = Object.assign(document.createElement('span'), { textContent: `${r.mode}'s mask while ${r.provisional.for} loads; replaced when it arrives` });
+    els.timings.replaceChildren(badge, text);
+    return;
+  }
   const badge = document.createElement('span');
   badge.className = `badge ${r.wasWarm ? 'warm' : 'cold'}`;
   badge.textContent = r.wasWarm ? 'warm' : 'cold';

@@ -11,7 +11,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import sharp from 'sharp';
 import * as vscode from 'vscode';
-import { api, sampleFolder, setting, waitForEvent } from './helpers';
+import { api, sampleFolder, setting, waitForEvent, waitForState } from './helpers';
 
 const MODE = 'text';
 
@@ -140,6 +140,33 @@ export function register(): void {
         assert.equal(reopened?.fsPath, path.join(dir, 'q.png'), 'a file previewed before');
       } finally {
         fs.rmSync(secret, { recursive: true, force: true });
+      }
+    });
+
+    test('progressive: with fast warm and the chosen mode cold, fast is shown first as provisional, then replaced', async () => {
+      const a = await api();
+      await preview('chelsea-cat.jpg');
+      const client = a.daemonClient()!;
+      await client.ensureReady('fast');
+      await client.unload('balanced');
+      await waitForState(a, (st) => st.modes.fast === 'warm' && st.modes.balanced === 'cold', 30_000, 'fast warm and balanced cold');
+      const order: string[] = [];
+      const subs = [a.preview.onDidShowProvisional((r) => order.push(`provisional ${r.mode}`)), a.preview.onDidReceiveResult((r) => order.push(`final ${r.mode}`))];
+      try {
+        const final = waitForEvent(a.preview.onDidReceiveResult, (r) => r.mode === 'balanced', 180_000, 'the balanced result');
+        await a.preview.receiveForTest({ type: 'setMode', mode: 'balanced' });
+        await final;
+        assert.deepEqual(order, ['provisional fast', 'final balanced']);
+        assert.equal(a.preview.lastResult()?.mode, 'balanced', 'only the final result is kept (and saved)');
+        // Now warm: a re-run shows no provisional mask.
+        order.length = 0;
+        const again = waitForEvent(a.preview.onDidReceiveResult, (r) => r.mode === 'balanced', 60_000, 'the warm balanced result');
+        await a.preview.receiveForTest({ type: 'rerun' });
+        await again;
+        assert.deepEqual(order, ['final balanced']);
+      } finally {
+        for (const s of subs) s.dispose();
+        await a.preview.receiveForTest({ type: 'setMode', mode: MODE });
       }
     });
 

@@ -60,7 +60,12 @@ export class PreviewPanel extends Disposable {
     this._register(panel.webview.onDidReceiveMessage((m: unknown) => void this.receive(m)));
     setContext('seglens.previewActive', panel.active);
     this._register(panel.onDidChangeViewState((e) => setContext('seglens.previewActive', e.webviewPanel.active)));
-    this._register({ dispose: () => setContext('seglens.previewActive', false) });
+    this._register({
+      dispose: () => {
+        setContext('seglens.previewActive', false);
+        setContext('seglens.previewControlFocus', false);
+      },
+    });
     this._register(deps.store.onDidChange((s) => this.onModelChange(s)));
     this._register(vscode.workspace.onDidChangeConfiguration((e) => e.affectsConfiguration('seglens.mode') && this.onModeSetting()));
     this._register(
@@ -264,6 +269,8 @@ export class PreviewPanel extends Disposable {
     switch (m.type) {
       case 'ready':
         // Also after the page was reloaded (a hidden panel loses its page): send it all again.
+        // A new page has no control focused yet (it reports focus changes from here on).
+        setContext('seglens.previewControlFocus', false);
         this.postModes();
         await this.postImage();
         if (this.last && this.image) this.post({ type: 'result', result: resultPayload(this.deps.store, this.image, this.last.result) });

@@ -25,15 +25,22 @@ export function tempPathFor(file: string): string {
   return `${file}.${process.pid}.${crypto.randomBytes(4).toString('hex')}.tmp`;
 }
 
-/** Writes `data` to `file` atomically; the temporary file is removed if anything fails. */
-export async function writeFileAtomic(file: string, data: Uint8Array | string): Promise<void> {
+/**
+ * Writes `data` to `file` atomically; the temporary file is removed if anything fails. While
+ * the write is under way its temporary file is in `pending`, when given (a CLI removes those on
+ * an interrupt).
+ */
+export async function writeFileAtomic(file: string, data: Uint8Array | string, pending?: Set<string>): Promise<void> {
   const tmp = tempPathFor(file);
+  pending?.add(tmp);
   try {
     await fs.promises.writeFile(tmp, data);
     await fs.promises.rename(tmp, file);
   } catch (e) {
-    await fs.promises.rm(tmp, { force: true }).catch(() => undefined);
+    await removeQuietly(tmp);
     throw e;
+  } finally {
+    pending?.delete(tmp);
   }
 }
 

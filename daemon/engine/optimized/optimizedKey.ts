@@ -5,6 +5,7 @@ import * as crypto from 'node:crypto';
 import { promises as fsp, readFileSync } from 'node:fs';
 import * as os from 'node:os';
 import type * as ortTypes from 'onnxruntime-node';
+import { sha256 } from '../../util/fileOps';
 
 /** Bumped when the layout of the cache or the meaning of its key changes. */
 export const OPTIMIZED_CACHE_VERSION = 1;
@@ -26,7 +27,7 @@ export function cpuFeatures(): string {
       // keep the model name only
     }
   }
-  cpuCache = crypto.createHash('sha256').update(desc).digest('hex').slice(0, 16);
+  cpuCache = sha256(desc).slice(0, 16);
   return cpuCache;
 }
 
@@ -47,7 +48,7 @@ export function keyedOptions(opts: ortTypes.InferenceSession.SessionOptions): Re
 
 export function cacheKey(parts: { modelSha256: string; ortVersion: string; provider: string; cpu: string; options: Record<string, unknown> }): string {
   const text = JSON.stringify({ v: OPTIMIZED_CACHE_VERSION, ...parts });
-  return crypto.createHash('sha256').update(text).digest('hex').slice(0, 24);
+  return sha256(text).slice(0, 24);
 }
 
 /**

@@ -2,22 +2,14 @@
 // (a temporary file in the same folder, renamed into place once complete).
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { tempPathFor } from '../../util/fileOps';
+import { writeFileAtomic } from '../../util/fileOps';
 
 const pending = new Set<string>();
 
-/** Writes `data` to `file` atomically (temp + rename), remembering the temporary file until it is gone. */
+/** Writes `data` to `file` atomically (util/fileOps.ts), creating its folder; removePending() cleans up after an interrupt. */
 export async function writeAtomic(file: string, data: string | Uint8Array): Promise<void> {
   await fs.promises.mkdir(path.dirname(file), { recursive: true });
-  const tmp = tempPathFor(file);
-  pending.add(tmp);
-  try {
-    await fs.promises.writeFile(tmp, data);
-    await fs.promises.rename(tmp, file);
-  } finally {
-    pending.delete(tmp);
-    await fs.promises.rm(tmp, { force: true });
-  }
+  await writeFileAtomic(file, data, pending);
 }
 
 /** Removes temporary files of writes still under way (on an interrupt). */

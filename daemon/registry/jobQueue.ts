@@ -10,6 +10,16 @@ export interface CancelSignal {
   onCancellationRequested(listener: () => void): { dispose(): void };
 }
 
+/**
+ * A place in the line taken before the request does anything else (decode its image, wait for a
+ * cold mode to load): it counts against the bound until the job enters the line or the request
+ * ends, so no number of requests can wait outside the queue's count (issue #13).
+ */
+export interface Ticket {
+  /** Gives the place back (idempotent; run() does it when the job enters the line). */
+  release(): void;
+}
+
 interface Waiting {
   start: () => void;
   cancel: (e: Error) => void;
@@ -24,6 +34,8 @@ export class JobQueue {
   private readonly waiting: Waiting[] = [];
   private running = false;
   private idleWaiters: (() => void)[] = [];
+  /** Tickets given and not yet turned into a waiting job or released. */
+  private admitted = 0;
 
   /** `onRejected` is called for every request refused with 1005 (seglens_queue_rejected_total). */
   constructor(
@@ -33,7 +45,21 @@ export class JobQueue {
 
   /** Requests that count against the bound and have not started yet. */
   get waitingCount(): number {
-    return this.waiting.filter((w) => w.limited).length;
+    return this.waiting.filter((w) => w.limited).length + this.admitted;
+  }
+
+  /** Takes a place in the line now (1005 when there is none); pass it to run() later. */
+  admit(): Ticket {
+    this.checkCapacity();
+    this.admitted++;
+    let held = true;
+    return {
+      release: () => {
+        if (!held) return;
+        held = false;
+        this.admitted--;
+      },
+    };
   }
 
   /** Nothing runs and nothing waits: no other job needs the engine now. */
@@ -50,11 +76,16 @@ export class JobQueue {
   }
 
   /** Runs `job` when its turn comes; resolves with its result and the time it waited. */
-  run<T>(job: () => Promise<T>, opts: { limited?: boolean; token?: CancelSignal; priority?: JobPriority } = {}): Promise<{ value: T; queueMs: number }> {
+  run<T>(
+    job: () => Promise<T>,
+    opts: { limited?: boolean; token?: CancelSignal; priority?: JobPriority; ticket?: Ticket } = {},
+  ): Promise<{ value: T; queueMs: number }> {
     const limited = opts.limited ?? false;
+    // The ticket's place becomes the waiting entry's: released in the same tick it is pushed.
+    opts.ticket?.release();
     if (opts.token?.isCancellationRequested) return Promise.reject(cancelled());
     try {
-      if (limited) this.checkCapacity();
+      if (limited && !opts.ticket) this.checkCapacity();
     } catch (e) {
       return Promise.reject(e);
     }

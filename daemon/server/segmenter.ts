@@ -4,7 +4,8 @@ import { CancellationToken } from 'vscode-jsonrpc/node';
 import * as P from '../api/protocol';
 import { Engine } from '../engine/engine';
 import { DegradationDetector } from '../registry/degradation';
-import { JobQueue } from '../registry/jobQueue';
+import { JobQueue, Ticket } from '../registry/jobQueue';
+import { checkImageFile } from '../engine/pipeline/imageFile';
 import { Registry } from '../registry/registry';
 import { DaemonMetrics } from './metrics';
 import { decodeBase64, displayMaxSide, segmentExtras } from './params';
@@ -41,12 +42,31 @@ export class Segmenter {
   }
 
   async segment(p: P.SegmentParams, token: CancellationToken): Promise<P.SegmentResult> {
+    this.registry.def(p.mode);
+    // Take a place in the line at once (1005 when full), before decoding base64 or waiting for
+    // a cold mode: a request waiting for a load counts against the bound like one in the line.
+    const ticket = this.queue.admit();
+    try {
+      return await this.admitted(p, token, ticket);
+    } finally {
+      ticket.release();
+    }
+  }
+
+  private async admitted(p: P.SegmentParams, token: CancellationToken, ticket: Ticket): Promise<P.SegmentResult> {
     const def = this.registry.def(p.mode);
-    // Refuse at once when the line is full, before decoding base64 or loading anything.
-    this.queue.checkCapacity();
-    const image = 'path' in p.image ? { path: p.image.path } : { bytes: decodeBase64(p.image.base64, this.opts.maxImageBytes) };
+    let image: { path: string } | { bytes: Uint8Array };
+    if ('path' in p.image) {
+      // A FIFO, a device or a folder is refused now, without a blocking open (imageFile.ts).
+      await checkImageFile(p.image.path, this.opts.maxImageBytes);
+      image = { path: p.image.path };
+    } else {
+      image = { bytes: decodeBase64(p.image.base64, this.opts.maxImageBytes) };
+      // The params object lives as long as the request: let the base64 text go now.
+      (p.image as { base64?: string }).base64 = '';
+    }
     const results = p.cache ? this.opts.results : undefined;
-    if (!results) return this.run(p, image, token);
+    if (!results) return this.run(p, image, token, ticket);
     const t0 = performance.now();
     const key = await results.key(def, image, p);
     const hit = key && (await results.get(key));
@@ -55,15 +75,14 @@ export class Segmenter {
       const timings = { ...hit.timings, queueMs: 0, totalMs: r1(performance.now() - t0) };
       return { ...hit, mode: p.mode, wasWarm: this.registry.isWarm(p.mode), cached: true, timings };
     }
-    const r = await this.run(p, image, token);
+    const r = await this.run(p, image, token, ticket);
     if (key) await results.put(key, r);
     return r;
   }
 
   /** Runs the engine for one request, in its turn. */
-  private async run(p: P.SegmentParams, image: { path: string } | { bytes: Uint8Array }, token: CancellationToken): Promise<P.SegmentResult> {
+  private async run(p: P.SegmentParams, image: { path: string } | { bytes: Uint8Array }, token: CancellationToken, ticket: Ticket): Promise<P.SegmentResult> {
     const def = this.registry.def(p.mode);
-    this.queue.checkCapacity(); // again: a cache miss may have waited for the disk
     const wasWarm = this.registry.isWarm(p.mode);
     const t0 = performance.now();
     // A cold mode with the engine free: the request's own inference is its warm-up (issue #14).
@@ -76,7 +95,7 @@ export class Segmenter {
       thumbnailSize: p.thumbnail?.size,
     };
     const run = () => this.engine.segment(def, image, opts);
-    const { value: out, queueMs } = await this.queue.run(run, { limited: true, token, priority: p.priority }).catch((e: unknown) => {
+    const { value: out, queueMs } = await this.queue.run(run, { limited: true, token, priority: p.priority, ticket }).catch((e: unknown) => {
       asWarmup?.failed();
       throw e;
     });

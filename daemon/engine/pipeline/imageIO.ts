@@ -8,12 +8,12 @@
 // reduction factor (area-aware bilinear, so a 3000 px photo reduced to 1024 does not alias
 // the way point-sampled bilinear does). That is the kernel used for the image and for the
 // binary mask; class-index masks use 'nearest' (interpolating labels would invent classes).
-import { promises as fsp } from 'node:fs';
 import sharp from 'sharp';
 import type { Metadata, Sharp } from 'sharp';
 import { SegLensError } from '../../api/errors';
 import { ErrorCodes } from '../../api/protocol';
 import type { ImageInput } from '../engine';
+import { readImageFile } from './imageFile';
 
 export const RESIZE_KERNEL = 'linear' as const;
 export const PNG_COMPRESSION_LEVEL = 1;
@@ -37,27 +37,10 @@ export interface RgbImage {
 
 const describe = (input: ImageInput) => ('path' in input ? input.path : `<${input.bytes.length} bytes>`);
 
-/** The image's bytes; any failure to read a path is 1001 with the reason. */
+/** The image's bytes; a path is read only if it is a regular file (imageFile.ts): 1001 otherwise. */
 export async function readImageBytes(input: ImageInput): Promise<Uint8Array> {
   if ('bytes' in input) return input.bytes;
-  const p = input.path;
-  if (typeof p !== 'string' || p.length === 0) throw new SegLensError(ErrorCodes.InvalidParams, 'image path is empty');
-  try {
-    return await fsp.readFile(p);
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    const why =
-      code === 'ENOENT'
-        ? 'no such file'
-        : code === 'EISDIR'
-          ? 'it is a directory, not an image file'
-          : code === 'EACCES' || code === 'EPERM'
-            ? 'permission denied'
-            : code === 'ENOTDIR'
-              ? 'a parent of the path is not a directory'
-              : (e as Error).message;
-    throw new SegLensError(ErrorCodes.ImageNotFound, `Image not found or not readable: ${p} (${why})`);
-  }
+  return readImageFile(input.path);
 }
 
 function undecodable(what: string, e: unknown): SegLensError {

@@ -50,7 +50,8 @@ export class JobQueue {
 
   /** Takes a place in the line now (1005 when there is none); pass it to run() later. */
   admit(): Ticket {
-    this.checkCapacity();
+    // With nothing running, one more: the first request runs rather than waits (as in run()).
+    if (this.waitingCount >= this.maxWaiting + (this.running ? 0 : 1)) throw this.overloaded();
     this.admitted++;
     let held = true;
     return {
@@ -69,10 +70,12 @@ export class JobQueue {
 
   /** Throws 1005 when a limited job would not fit; lets callers refuse before doing any work. */
   checkCapacity(): void {
-    if (this.waitingCount >= this.maxWaiting) {
-      this.onRejected();
-      throw new SegLensError(ErrorCodes.Overloaded, `SegLens is busy: ${this.maxWaiting} requests are already waiting; try again shortly`);
-    }
+    if (this.waitingCount >= this.maxWaiting) throw this.overloaded();
+  }
+
+  private overloaded(): SegLensError {
+    this.onRejected();
+    return new SegLensError(ErrorCodes.Overloaded, `SegLens is busy: ${this.maxWaiting} requests are already waiting; try again shortly`);
   }
 
   /** Runs `job` when its turn comes; resolves with its result and the time it waited. */

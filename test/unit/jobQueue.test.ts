@@ -61,3 +61,25 @@ test('a waiting job can be cancelled (-32800); the running one is not disturbed'
   await running;
   assert.equal(ran, false);
 });
+
+test('admit: tickets count against the bound before their job enters the line (issue #13)', async () => {
+  const q = new JobQueue(2);
+  // Idle: one more than the bound, since the first will run rather than wait.
+  const tickets = [q.admit(), q.admit(), q.admit()];
+  assert.throws(() => q.admit(), (e: unknown) => e instanceof SegLensError && e.code === 1005);
+  assert.equal(q.waitingCount, 3);
+  tickets[2].release();
+  tickets[2].release(); // idempotent
+  assert.equal(q.waitingCount, 2);
+  const gate = deferred();
+  const first = q.run(() => gate.promise, { limited: true, ticket: tickets[0] }); // runs: its place is given back
+  assert.equal(q.waitingCount, 1);
+  const second = q.run(async () => undefined, { limited: true, ticket: tickets[1] }); // waits in the place it held
+  assert.equal(q.waitingCount, 1);
+  const third = q.admit(); // the bound (2) now counts one waiting job and this ticket
+  assert.throws(() => q.admit(), (e: unknown) => e instanceof SegLensError && e.code === 1005);
+  third.release();
+  gate.resolve();
+  await Promise.all([first, second]);
+  assert.equal(q.waitingCount, 0);
+});

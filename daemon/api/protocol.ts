@@ -39,6 +39,13 @@ export interface ModeStatus {
   selected?: boolean;
   /** Extension: ISO time at which the loaded mode is unloaded if nobody uses it. */
   expiresAt?: string;
+  /**
+   * Extension (issue #14): this machine's steady inference time for the mode in ms (the
+   * median of its last warm requests), remembered across restarts in the cache folder beside
+   * the recent modes. Absent before the first measurement (ModeInfo.typicalMs is then the
+   * only, estimated, figure).
+   */
+  steadyMs?: number;
 }
 
 /** Sent by the client, first request on every connection. */

@@ -9,10 +9,13 @@ const FILE = 'recent-modes.json';
 interface Stored {
   version: 1;
   modes: { mode: string; lastUsedAt: string }[];
+  /** This machine's steady inference time per mode, ms (issue #14; older files lack it). */
+  steadyMs?: Record<string, number>;
 }
 
 export class RecentModes {
   private modes = new Map<string, number>();
+  private steady = new Map<string, number>();
   private timer: NodeJS.Timeout | undefined;
 
   constructor(
@@ -27,6 +30,7 @@ export class RecentModes {
         const t = Date.parse(m.lastUsedAt);
         if (typeof m.mode === 'string' && Number.isFinite(t)) this.modes.set(m.mode, t);
       }
+      for (const [mode, ms] of Object.entries(stored.steadyMs ?? {})) if (typeof ms === 'number' && Number.isFinite(ms) && ms > 0) this.steady.set(mode, ms);
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'ENOENT') log('warn', `ignoring ${file}: ${(e as Error).message}`);
     }
@@ -43,6 +47,16 @@ export class RecentModes {
     this.timer ??= setTimeout(() => this.flush(), 1000).unref();
   }
 
+  /** Remembered steady inference times, by mode. */
+  steadyTimes(): Map<string, number> {
+    return new Map(this.steady);
+  }
+
+  setSteady(mode: string, ms: number): void {
+    this.steady.set(mode, Math.round(ms * 10) / 10);
+    this.timer ??= setTimeout(() => this.flush(), 1000).unref();
+  }
+
   forget(mode: string): void {
     if (this.modes.delete(mode)) this.timer ??= setTimeout(() => this.flush(), 1000).unref();
   }
@@ -50,7 +64,11 @@ export class RecentModes {
   flush(): void {
     clearTimeout(this.timer);
     this.timer = undefined;
-    const stored: Stored = { version: 1, modes: this.list().map((mode) => ({ mode, lastUsedAt: new Date(this.modes.get(mode)!).toISOString() })) };
+    const stored: Stored = {
+      version: 1,
+      modes: this.list().map((mode) => ({ mode, lastUsedAt: new Date(this.modes.get(mode)!).toISOString() })),
+      steadyMs: Object.fromEntries(this.steady),
+    };
     const file = path.join(this.dir, FILE);
     try {
       // Synchronous: flush() runs at shutdown, just before the process exits.

@@ -25,6 +25,9 @@ interface Entry {
   loadMs?: number;
   warmupMs?: number;
   lastInferenceMs?: number;
+  /** The last few warm inference times, and their median (or a remembered one before any). */
+  steady: number[];
+  steadyMs?: number;
   error?: string;
   flight?: Flight;
   /** How the load of the current flight went, for the caller that started it. */
@@ -50,6 +53,8 @@ export interface RegistryHooks {
   /** A warm-up ran: dummy inferences ('dummy') or a request's own first inference ('request'). */
   onWarmup?(mode: string, ms: number, source: WarmupSource): void;
   onWarmupSkipped?(mode: string): void;
+  /** The mode's steady inference time changed (median of its last warm requests). */
+  onSteady?(mode: string, ms: number): void;
   /** Runs before a mode's model is acquired (e.g. checking a user definition against the file); a throw fails the load. */
   beforeLoad?(def: ModeDef): Promise<void>;
 }
@@ -91,6 +96,7 @@ export class Registry {
     if (e.loadMs !== undefined) s.loadMs = round(e.loadMs);
     if (e.warmupMs !== undefined) s.warmupMs = round(e.warmupMs);
     if (e.lastInferenceMs !== undefined) s.lastInferenceMs = round(e.lastInferenceMs);
+    if (e.steadyMs !== undefined) s.steadyMs = round(e.steadyMs);
     if (e.error !== undefined) s.error = e.error;
     return s;
   }
@@ -99,10 +105,22 @@ export class Registry {
     return [...this.entries.keys()].map((m) => this.status(m));
   }
 
-  recordInference(mode: string, ms: number): void {
+  /** `steady`: the request ran on a mode already warm (not its first run), so it counts for steadyMs. */
+  recordInference(mode: string, ms: number, steady = false): void {
     const e = this.entry(mode);
     e.lastInferenceMs = ms;
+    if (steady) {
+      e.steady = [...e.steady.slice(-(STEADY_WINDOW - 1)), ms];
+      e.steadyMs = median(e.steady);
+      this.hooks.onSteady?.(mode, e.steadyMs);
+    }
     this.emit(e);
+  }
+
+  /** A steady time remembered from an earlier process, until this one measures its own. */
+  rememberSteady(mode: string, ms: number): void {
+    const e = this.entries.get(mode);
+    if (e && e.steady.length === 0 && Number.isFinite(ms) && ms > 0) e.steadyMs = ms;
   }
 
   /** Loads the mode if needed and warms it once (docs/protocol.md "Warm-up semantics"). */
@@ -391,6 +409,13 @@ function ownIterations(def: ModeDef): number | undefined {
   return isUserModeDef(def) && def.definition.warmupIterations !== undefined ? def.warmupIterations : undefined;
 }
 
-const newEntry = (def: ModeDef): Entry => ({ def, state: 'cold', loaded: false, warm: false, warmups: 0, active: 0, drained: [] });
+const newEntry = (def: ModeDef): Entry => ({ def, state: 'cold', loaded: false, warm: false, warmups: 0, steady: [], active: 0, drained: [] });
+
+/** Warm inference times the steady time is the median of. */
+const STEADY_WINDOW = 5;
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
 
 const round = (ms: number) => Math.round(ms * 10) / 10;

@@ -63,6 +63,7 @@ export class Daemon implements DaemonCore {
     this.metrics = new DaemonMetrics(() => this.initializedClients());
     this.queue = new JobQueue(opts.maxQueue, () => this.metrics.queueRejected.inc());
     this.registry = new Registry(modes, engine, this.queue, this.registryHooks(), opts.warmupIterations);
+    for (const [mode, ms] of opts.recent?.steadyTimes() ?? []) this.registry.rememberSteady(mode, ms);
     this.lifecycle = new Lifecycle(this.registry, {
       keepAliveMs: this.keepAliveMs,
       maxLoadedModels: opts.maxLoadedModels ?? 0,
@@ -214,6 +215,7 @@ export class Daemon implements DaemonCore {
         this.afterGrowth(mode);
       },
       onWarmupSkipped: (mode) => this.metrics.warmupSkipped.inc({ mode }),
+      onSteady: (mode, ms) => this.opts.recent?.setSteady(mode, ms),
       // A user definition is checked against what its file declares before the session is made (1004 naming the field).
       beforeLoad: async (def) => {
         if (isUserModeDef(def)) await verifyUserModel(def);

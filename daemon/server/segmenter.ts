@@ -101,7 +101,7 @@ export class Segmenter {
     });
     const t = out.timings;
     asWarmup?.done(t.inferenceMs);
-    this.registry.recordInference(p.mode, t.inferenceMs);
+    this.registry.recordInference(p.mode, t.inferenceMs, !asWarmup);
     // A first run is slower than steady: no baseline for the degradation check.
     if (!asWarmup) this.checkDegradation(p.mode, t.inferenceMs);
     this.opts.metrics.inferenceSeconds.observe({ mode: p.mode }, t.inferenceMs / 1000);

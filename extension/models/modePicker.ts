@@ -29,11 +29,14 @@ export async function pickMode(supervisor: DaemonSupervisor, store: ModelStore):
   const current = readConfig().mode;
   const row = (m: ModeInfo): ModeItem => {
     const state = store.state(m.id);
+    // This machine's measured steady time (daemon), else the catalogue's estimate, said as such.
+    const steady = store.status(m.id)?.steadyMs;
+    const typical = steady !== undefined ? `~${formatMs(steady)}` : m.typicalMs ? `~${formatMs(m.typicalMs)} (estimate)` : undefined;
     return {
       mode: m.id,
       label: `${STATE_ICONS[state]} ${m.label}`,
       // The id is what the status bar and the setting show; the e2e scenarios find rows by it.
-      description: [m.id === current ? 'current' : undefined, m.id, state, m.typicalMs ? `~${formatMs(m.typicalMs)}` : undefined].filter(Boolean).join(' · '),
+      description: [m.id === current ? 'current' : undefined, m.id, state, typical].filter(Boolean).join(' · '),
       detail: m.description || undefined,
     };
   };

@@ -40,7 +40,9 @@ export class StatusBar extends Disposable {
       mode,
       modes: this.store.modeInfos.map((m) => {
         const st = this.store.status(m.id);
-        return { id: m.id, label: m.label, state: st?.state ?? 'cold', typicalMs: m.typicalMs, lastInferenceMs: st?.lastInferenceMs, error: st?.error };
+        // This machine's measured steady time when the daemon has one, else the catalogue's estimate.
+        const typicalMs = st?.steadyMs ?? m.typicalMs;
+        return { id: m.id, label: m.label, state: st?.state ?? 'cold', typicalMs, typicalEstimated: st?.steadyMs === undefined, lastInferenceMs: st?.lastInferenceMs, error: st?.error };
       }),
       provider: this.store.provider,
       lastInference: this.store.lastInference,

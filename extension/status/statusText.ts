@@ -12,6 +12,8 @@ export interface ModeView {
   label: string;
   state: ModeState;
   typicalMs?: number;
+  /** typicalMs is the catalogue's estimate, not yet measured on this machine (issue #14). */
+  typicalEstimated?: boolean;
   lastInferenceMs?: number;
   error?: string;
 }
@@ -82,6 +84,7 @@ export function sanitizeStatusInput(input: StatusInput): StatusInput {
         label: text(m.label) ?? m.id,
         state: MODE_STATES.includes(m.state) ? m.state : 'cold',
         typicalMs: finite(m.typicalMs),
+        typicalEstimated: m.typicalEstimated === true,
         lastInferenceMs: finite(m.lastInferenceMs),
         error: text(m.error),
       })),
@@ -155,7 +158,7 @@ export function statusTooltip(input: StatusInput): string {
       const state = input.daemon === 'ready' ? m.state : input.daemon === 'failed' ? 'failed' : 'cold';
       const current = m.id === input.mode ? '$(check)' : '';
       const err = state === 'failed' && m.error ? ` (${escapeMarkdown(m.error)})` : '';
-      lines.push(`| ${current} | **${escapeMarkdown(m.id)}** ${escapeMarkdown(m.label)} | ${ICONS[state]} ${state}${err} | ${formatMs(m.typicalMs)} | ${formatMs(m.lastInferenceMs)} |`);
+      lines.push(`| ${current} | **${escapeMarkdown(m.id)}** ${escapeMarkdown(m.label)} | ${ICONS[state]} ${state}${err} | ${formatMs(m.typicalMs)}${m.typicalEstimated && m.typicalMs !== undefined ? ' (estimate)' : ''} | ${formatMs(m.lastInferenceMs)} |`);
     }
     lines.push('');
   } else {

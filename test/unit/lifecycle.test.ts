@@ -140,8 +140,10 @@ test('recent modes survive in the cache folder, most recent first; a corrupt fil
     r.used('fast', 1000);
     r.used('text', 3000);
     r.used('accurate', 2000);
+    r.setSteady('accurate', 1371.26);
     r.flush();
     assert.deepEqual(new RecentModes(dir).list(), ['text', 'accurate', 'fast']);
+    assert.deepEqual([...new RecentModes(dir).steadyTimes()], [['accurate', 1371.3]], 'steady times are remembered beside the recent modes');
     fs.writeFileSync(path.join(dir, 'recent-modes.json'), '{ not json');
     const warnings: string[] = [];
     assert.deepEqual(new RecentModes(dir, (_l, m) => warnings.push(m)).list(), []);

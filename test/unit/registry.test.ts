@@ -240,3 +240,19 @@ test('request-as-warm-up: a failed load fails the request and every caller that 
   for (const p of both) await assert.rejects(p, (e: unknown) => e instanceof SegLensError && e.code === 1004);
   assert.equal(registry.status('a').state, 'failed');
 });
+
+test('steady time: the median of the last warm inferences, not first runs; a remembered one until then', async () => {
+  const steady: [string, number][] = [];
+  const registry = new Registry([fakeMode('a')], new FakeEngine(), new JobQueue(32), { onSteady: (m, ms) => steady.push([m, ms]) });
+  registry.rememberSteady('a', 900);
+  assert.equal(registry.status('a').steadyMs, 900, 'remembered from an earlier process');
+  registry.recordInference('a', 5000); // a first run (request-as-warm-up): not steady
+  assert.equal(registry.status('a').steadyMs, 900);
+  for (const ms of [1000, 1200, 1100]) registry.recordInference('a', ms, true);
+  assert.equal(registry.status('a').steadyMs, 1100, 'median of 1000, 1200, 1100');
+  for (const ms of [2000, 2000, 2000]) registry.recordInference('a', ms, true);
+  assert.equal(registry.status('a').steadyMs, 2000, 'the last 5 only');
+  assert.deepEqual(steady.at(-1), ['a', 2000]);
+  registry.rememberSteady('a', 10);
+  assert.equal(registry.status('a').steadyMs, 2000, 'a measurement in this process wins');
+});

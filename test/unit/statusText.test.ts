@@ -139,3 +139,16 @@ test('the status bar item trusts only SegLens commands in its tooltip (not isTru
   assert.deepEqual(unescaped(item.tooltip.value.split('\n').slice(0, -1).join('\n').replace(OWN_ICONS, ''), '[]<>'), []);
   bar.dispose();
 });
+
+test('the typical column says when it is only an estimate (no steady time measured on this machine yet)', () => {
+  const v = statusText(
+    input({
+      modes: [
+        { id: 'fast', label: 'Fast', state: 'warm', typicalMs: 512, typicalEstimated: false },
+        { id: 'balanced', label: 'Balanced', state: 'cold', typicalMs: 960, typicalEstimated: true },
+      ],
+    }),
+  );
+  assert.match(v.tooltip, /\*\*fast\*\* Fast \| [^|]+ \| 512 ms \|/);
+  assert.match(v.tooltip, /\*\*balanced\*\* Balanced \| [^|]+ \| 960 ms \(estimate\) \|/);
+});

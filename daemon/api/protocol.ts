@@ -211,6 +211,37 @@ export interface SegmentResult {
 /** Client → daemon. */
 export const Segment = new RequestType<SegmentParams, SegmentResult, void>('seglens/segment');
 
+/** Extension (issue 15): what a gallery asks when it reopens a folder. Results of `cache: true`
+ * segment requests already in the result cache, for many images at once, answered from the
+ * cache folder without queueing behind the engine (nothing runs). The options that shape a
+ * segment answer (`confidence`, `displayImage`, `thumbnail`) are part of the cache key: give the
+ * ones the segment requests had. */
+export interface CachedResultsParams {
+  mode: string;
+  /** 1..CACHED_RESULTS_MAX_IMAGES images, by path. */
+  images: { path: string }[];
+  thumbnail?: ThumbnailRequest;
+  confidence?: boolean;
+  displayImage?: boolean | DisplayImageRequest;
+}
+export const CACHED_RESULTS_MAX_IMAGES = 1000;
+export interface CachedResultsEntry {
+  /** As given in the request. */
+  path: string;
+  /** The cached answer (`cached: true`), or absent: a miss (never segmented with these options,
+   * changed since, or not readable; a segment request says which). */
+  result?: SegmentResult;
+}
+export interface CachedResultsResult {
+  mode: string;
+  /** One entry per requested image, in the request's order. */
+  results: CachedResultsEntry[];
+  hits: number;
+  misses: number;
+}
+/** Client → daemon (extension, issue 15). */
+export const CachedResults = new RequestType<CachedResultsParams, CachedResultsResult, void>('seglens/cachedResults');
+
 export interface UnloadParams {
   /** All modes when absent. */
   mode?: string;

@@ -58,6 +58,8 @@ export function handlersFor(d: DaemonCore, client: Client): Record<string, Handl
       d.used(sp.mode, client);
       return d.segmenter.segment(sp, token);
     },
+    // No `used`: nothing runs, so it neither keeps a mode alive nor makes it a recent one.
+    [P.CachedResults.method]: (p) => d.segmenter.cachedResults(params.cachedResultsParams(p)),
     [P.Score.method]: (p) => d.segmenter.score(params.scoreParams(p)),
     [P.SelectMode.method]: (p) => {
       const { mode } = params.selectModeParams(p);

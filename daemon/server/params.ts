@@ -3,6 +3,8 @@
 import { SegLensError, invalidParams } from '../api/errors';
 import type { SegmentOutput } from '../engine/engine';
 import {
+  CACHED_RESULTS_MAX_IMAGES,
+  CachedResultsParams,
   DISPLAY_MAX_SIDE,
   DISPLAY_MAX_SIDE_LIMIT,
   DISPLAY_MIN_SIDE,
@@ -57,7 +59,17 @@ export function segmentParams(p: unknown): SegmentParams {
   const m = 'seglens/segment';
   const o = obj(p, m);
   const mode = str(o, 'mode', m);
-  const out: SegmentParams = { mode, image: imageSource(o, 'image', m) };
+  const out: SegmentParams = { mode, image: imageSource(o, 'image', m), ...answerShape(o, m) };
+  if (o.priority !== undefined && o.priority !== 'interactive' && o.priority !== 'batch') throw invalidParams(`${m}: 'priority' must be 'interactive' or 'batch'`);
+  if (o.priority !== undefined) out.priority = o.priority as SegmentPriority;
+  const cache = optBool(o, 'cache', m);
+  if (cache !== undefined) out.cache = cache;
+  return out;
+}
+
+/** The options that shape a segment answer (and so its result-cache key). */
+function answerShape(o: Obj, m: string): Pick<SegmentParams, 'confidence' | 'displayImage' | 'thumbnail'> {
+  const out: Pick<SegmentParams, 'confidence' | 'displayImage' | 'thumbnail'> = {};
   const confidence = optBool(o, 'confidence', m);
   if (confidence !== undefined) out.confidence = confidence;
   const display = displayImageParam(o.displayImage, m);
@@ -70,11 +82,22 @@ export function segmentParams(p: unknown): SegmentParams {
     }
     out.thumbnail = { size };
   }
-  if (o.priority !== undefined && o.priority !== 'interactive' && o.priority !== 'batch') throw invalidParams(`${m}: 'priority' must be 'interactive' or 'batch'`);
-  if (o.priority !== undefined) out.priority = o.priority as SegmentPriority;
-  const cache = optBool(o, 'cache', m);
-  if (cache !== undefined) out.cache = cache;
   return out;
+}
+
+export function cachedResultsParams(p: unknown): CachedResultsParams {
+  const m = 'seglens/cachedResults';
+  const o = obj(p, m);
+  const mode = str(o, 'mode', m);
+  const images = o.images;
+  if (!Array.isArray(images) || images.length === 0 || images.length > CACHED_RESULTS_MAX_IMAGES) {
+    throw invalidParams(`${m}: 'images' must be an array of 1 to ${CACHED_RESULTS_MAX_IMAGES} {path} objects`);
+  }
+  const list = images.map((img, i) => {
+    if (typeof img !== 'object' || img === null || Array.isArray(img)) throw invalidParams(`${m}: images[${i}] must be {path: string}`);
+    return { path: str(img as Obj, 'path', `${m} images[${i}]`) };
+  });
+  return { mode, images: list, ...answerShape(o, m) };
 }
 
 /** `{path}` or `{base64}` in field `field`. */

@@ -80,6 +80,23 @@ export class Segmenter {
     return r;
   }
 
+  /** seglens/cachedResults: the result cache's answers for many images; never queues, never runs. */
+  async cachedResults(p: P.CachedResultsParams): Promise<P.CachedResultsResult> {
+    const def = this.registry.def(p.mode);
+    const t0 = performance.now();
+    const stored = this.opts.results ? await this.opts.results.getMany(def, p.images.map((i) => i.path), p) : p.images.map(() => undefined);
+    const wasWarm = this.registry.isWarm(p.mode);
+    const totalMs = r1(performance.now() - t0);
+    let hits = 0;
+    const results = p.images.map(({ path }, i): P.CachedResultsEntry => {
+      const hit = stored[i];
+      if (!hit) return { path };
+      hits++;
+      return { path, result: { ...hit, mode: p.mode, wasWarm, cached: true, timings: { ...hit.timings, queueMs: 0, totalMs } } };
+    });
+    return { mode: p.mode, results, hits, misses: results.length - hits };
+  }
+
   /** Runs the engine for one request, in its turn. */
   private async run(p: P.SegmentParams, image: { path: string } | { bytes: Uint8Array }, token: CancellationToken, ticket: Ticket): Promise<P.SegmentResult> {
     const def = this.registry.def(p.mode);

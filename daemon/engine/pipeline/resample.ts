@@ -59,6 +59,9 @@ export function referenceResize(src: Uint8Array, sw: number, sh: number, channel
   return out;
 }
 
+// One loop per channel count (1, 3, any): the hot 1- and 3-channel cases keep their innermost
+// loop free of a loop over channels. The three repeat the same arithmetic on purpose and must
+// stay in step (the resample unit tests compare them with an independent implementation).
 function resize1(src: Uint8Array, sw: number, ax: Axis, ay: Axis, dw: number, dh: number, out: Uint8Array): void {
   const xs0 = ax.i0;
   const xs1 = ax.i1;

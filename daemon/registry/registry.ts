@@ -16,19 +16,12 @@ interface Flight {
   warms: boolean;
 }
 
-interface Entry {
+/** A mode's state as `status` reports it (unrounded), plus the registry's own bookkeeping. */
+interface Entry extends Pick<ModeStatus, 'state' | 'loaded' | 'warm' | 'warmups' | 'loadMs' | 'warmupMs' | 'lastInferenceMs' | 'error'> {
   def: ModeDef;
-  state: ModeState;
-  loaded: boolean;
-  warm: boolean;
-  warmups: number;
-  loadMs?: number;
-  warmupMs?: number;
-  lastInferenceMs?: number;
   /** The last few warm inference times, and their median (or a remembered one before any). */
   steady: number[];
   steadyMs?: number;
-  error?: string;
   flight?: Flight;
   /** How the load of the current flight went, for the caller that started it. */
   flightLoad?: LoadOutcome;

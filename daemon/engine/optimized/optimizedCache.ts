@@ -28,7 +28,7 @@
 // `maxBytes`. Entries this process loaded are never collected by it. Another daemon sharing
 // the folder (e.g. the previous extension version) loses nothing it has loaded: ORT reads
 // the file at session creation; at worst its next load rebuilds the entry.
-import { promises as fsp } from 'node:fs';
+import { promises as fsp, Stats } from 'node:fs';
 import * as path from 'node:path';
 import type * as ortTypes from 'onnxruntime-node';
 import { removeQuietly, tempPathFor, writeFileAtomic } from '../../util/fileOps';
@@ -277,11 +277,14 @@ export class OptimizedModelCache {
   private async check(onnx: string, side: string, key: string): Promise<{ state: 'none' } | { state: 'ok' } | { state: 'bad'; reason: string }> {
     let st;
     try {
-      st = await fsp.stat(onnx);
+      st = await fsp.lstat(onnx);
     } catch {
       await removeQuietly(side);
       return { state: 'none' };
     }
+    // A graph is code ONNX Runtime runs: only a regular file of ours is trusted (issue #13).
+    const foreign = notOurs(st) ?? notOurs(await fsp.lstat(side).catch(() => undefined));
+    if (foreign) return { state: 'bad', reason: foreign };
     let sc: OptimizedSidecar;
     try {
       sc = JSON.parse(await fsp.readFile(side, 'utf8')) as OptimizedSidecar;
@@ -302,7 +305,11 @@ export class OptimizedModelCache {
   private async ensureDir(): Promise<{ ok: true } | { ok: false; reason: string }> {
     if (this.usable === true) return { ok: true };
     try {
-      await fsp.mkdir(this.dir!, { recursive: true });
+      await fsp.mkdir(this.dir!, { recursive: true, mode: 0o700 });
+      const st = await fsp.lstat(this.dir!);
+      const problem = notOurs(st, true);
+      if (problem) throw new Error(`the folder ${problem}`);
+      if ((st.mode & 0o077) !== 0) await fsp.chmod(this.dir!, 0o700);
       this.usable = true;
       await this.sweepTemps();
       return { ok: true };
@@ -331,6 +338,16 @@ export class OptimizedModelCache {
     this.log(this.warned ? 'debug' : 'warn', message);
     this.warned = true;
   }
+}
+
+/** Why a cache file or folder is not to be trusted (a link, another user's, not a file/folder), or undefined. */
+function notOurs(st: Stats | undefined, folder = false): string | undefined {
+  if (!st) return undefined;
+  if (st.isSymbolicLink()) return 'is a symbolic link';
+  if (folder ? !st.isDirectory() : !st.isFile()) return folder ? 'is not a folder' : 'is not a regular file';
+  const uid = process.getuid?.();
+  if (uid !== undefined && st.uid !== uid) return `belongs to user ${st.uid}, not to you (user ${uid})`;
+  return undefined;
 }
 
 function firstLine(e: unknown): string {

@@ -30,10 +30,16 @@ export interface Collected {
 }
 
 interface Remembered {
-  [file: string]: { size: number; mtimeMs: number; sha256: string };
+  [file: string]: { size: number; mtimeMs: number; ino?: number; ctimeMs?: number; sha256: string };
 }
 
-/** sha256 of model files, remembered by path + size + mtime in the cache folder. */
+/**
+ * sha256 of model files, remembered by path + size + mtime + inode + ctime in the cache folder
+ * (issue #13): size and mtime alone let a file replaced by one of the same size with its mtime
+ * set back (`touch -r`, a copy that keeps times) pass for the old one and get the old optimised
+ * graph; a replacement by rename gets a new inode, a rewrite in place a new ctime, and neither
+ * can be set back by a user. When any of them changes the file is hashed in full again.
+ */
 export class ModelHashMemo {
   private memo: Remembered | undefined;
 
@@ -42,18 +48,22 @@ export class ModelHashMemo {
   /** The ISNet sidecar's checksum (modelFiles.ts), else the remembered one, else hashed now and remembered. */
   async checksum(model: string): Promise<string> {
     const st = await fsp.stat(model);
-    // modelFiles.ts writes `<file>.json` with outputSha256/outputSize for the rewritten ISNet.
+    // modelFiles.ts writes `<file>.json` with outputSha256/outputSize for the rewritten ISNet,
+    // after the model: a model changed since (its ctime later than the sidecar) is hashed.
     try {
+      const sideStat = await fsp.stat(`${model}.json`);
       const s = JSON.parse(await fsp.readFile(`${model}.json`, 'utf8')) as { outputSha256?: unknown; outputSize?: unknown };
-      if (typeof s.outputSha256 === 'string' && /^[0-9a-f]{64}$/.test(s.outputSha256) && s.outputSize === st.size) return s.outputSha256;
+      const fresh = st.ctimeMs <= sideStat.mtimeMs;
+      if (fresh && typeof s.outputSha256 === 'string' && /^[0-9a-f]{64}$/.test(s.outputSha256) && s.outputSize === st.size) return s.outputSha256;
     } catch {
       // no sidecar
     }
     const memo = await this.load();
     const m = memo[model];
-    if (m && m.size === st.size && m.mtimeMs === st.mtimeMs && /^[0-9a-f]{64}$/.test(m.sha256)) return m.sha256;
+    const same = m && m.size === st.size && m.mtimeMs === st.mtimeMs && m.ino === st.ino && m.ctimeMs === st.ctimeMs;
+    if (same && /^[0-9a-f]{64}$/.test(m.sha256)) return m.sha256;
     const sha = await sha256File(model);
-    memo[model] = { size: st.size, mtimeMs: st.mtimeMs, sha256: sha };
+    memo[model] = { size: st.size, mtimeMs: st.mtimeMs, ino: st.ino, ctimeMs: st.ctimeMs, sha256: sha };
     await this.save();
     return sha;
   }

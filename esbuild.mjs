@@ -41,6 +41,9 @@ if (existsSync('extension/extension.ts')) {
 if (existsSync('media/webview/main.ts')) {
   builds.push({ ...common, entryPoints: ['media/webview/main.ts'], outfile: 'dist/webview.js', platform: 'browser', target: 'es2022', format: 'iife' });
 }
+if (existsSync('media/webview/gallery/main.ts')) {
+  builds.push({ ...common, entryPoints: ['media/webview/gallery/main.ts'], outfile: 'dist/gallery.js', platform: 'browser', target: 'es2022', format: 'iife' });
+}
 // Extension integration suites: run inside a real extension host; mocha is bundled in so the
 // host needs nothing from node_modules (see test/vscode/index.ts).
 if (existsSync('test/vscode/index.ts')) {

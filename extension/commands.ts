@@ -11,6 +11,7 @@ import { pickMode, switchToMode } from './models/modePicker';
 import { withModeProgress } from './models/modeProgress';
 import type { ModelStore } from './models/modelStore';
 import type { PreviewManager } from './preview/previewManager';
+import { GalleryManager, folderAtHand } from './gallery/galleryManager';
 import { PANEL_COMMANDS } from '../media/webview/messages';
 import type { StatusDocument } from './status/statusDocument';
 
@@ -18,6 +19,7 @@ export interface CommandDeps {
   supervisor: DaemonSupervisor;
   store: ModelStore;
   previews: PreviewManager;
+  galleries: GalleryManager;
   statusDocument: StatusDocument;
   custom: CustomModels;
   log: vscode.LogOutputChannel;
@@ -63,6 +65,15 @@ export function registerCommands(d: CommandDeps): vscode.Disposable[] {
       guarded('preview failed', async (arg?: unknown) => {
         const uri = imageAtHand(arg) ?? (await pickWorkspaceImage());
         if (uri) await d.previews.show(uri);
+      }),
+    ),
+    vscode.commands.registerCommand(
+      'seglens.segmentFolder',
+      // A folder Uri (Explorer context menu, the preview's "whole folder", tests) skips the picker.
+      guarded('segmenting the folder failed', async (arg?: unknown) => {
+        const folder = await folderAtHand(arg);
+        if (folder) return d.galleries.show(folder);
+        return undefined;
       }),
     ),
     vscode.commands.registerCommand(

@@ -5,6 +5,7 @@ import * as vscode from 'vscode';
 import { defaultSocketPath } from '../daemon/api/paths';
 import type { SegLensApi, SegLensState } from './api';
 import { registerCommands, reportError } from './commands';
+import { GalleryManager } from './gallery/galleryManager';
 import { CustomModels } from './models/customModels';
 import { ModeCheck } from './models/modeCheck';
 import { ModeSelection } from './models/modeSelection';
@@ -40,6 +41,7 @@ interface Parts {
   statusBar: StatusBar;
   keys: ContextKeys;
   previews: PreviewManager;
+  galleries: GalleryManager;
   statusDocument: StatusDocument;
 }
 
@@ -57,6 +59,7 @@ function createParts(context: vscode.ExtensionContext): Parts {
   const store = new ModelStore(sup, declaredModes(context));
   // Before anything connects: every initialize sends seglens.customModels first.
   const custom = new CustomModels(sup, log);
+  const previews = new PreviewManager({ extensionUri: context.extensionUri, memento: context.workspaceState, supervisor: sup, store, log });
   return {
     log,
     socketPath,
@@ -67,7 +70,15 @@ function createParts(context: vscode.ExtensionContext): Parts {
     selection: new ModeSelection(sup, log),
     statusBar: new StatusBar(sup, store),
     keys: new ContextKeys(),
-    previews: new PreviewManager({ extensionUri: context.extensionUri, memento: context.workspaceState, supervisor: sup, store, log }),
+    previews,
+    galleries: new GalleryManager({
+      extensionUri: context.extensionUri,
+      supervisor: sup,
+      store,
+      log,
+      version,
+      openPreview: (uri, images, groundTruth) => previews.show(uri, { images, groundTruth }),
+    }),
     statusDocument: new StatusDocument(sup, store, socketPath),
   };
 }
@@ -105,7 +116,7 @@ function daemonNotices(sup: DaemonSupervisor, log: vscode.LogOutputChannel): vsc
 
 export function activate(context: vscode.ExtensionContext): SegLensApi {
   const p = createParts(context);
-  const { log, sup, store, custom, statusBar, previews, statusDocument } = p;
+  const { log, sup, store, custom, statusBar, previews, galleries, statusDocument } = p;
   supervisor = sup;
   const stateEmitter = new vscode.EventEmitter<SegLensState>();
 
@@ -121,6 +132,7 @@ export function activate(context: vscode.ExtensionContext): SegLensApi {
     p.selection,
     statusBar,
     previews,
+    galleries,
     statusDocument,
     stateEmitter,
     statusBar.onDidRender((view) => {
@@ -129,7 +141,7 @@ export function activate(context: vscode.ExtensionContext): SegLensApi {
     }),
     vscode.workspace.registerTextDocumentContentProvider(STATUS_SCHEME, statusDocument),
     vscode.window.registerWebviewPanelSerializer(PREVIEW_VIEW_TYPE, previews),
-    ...registerCommands({ supervisor: sup, store, previews, statusDocument, custom, log }),
+    ...registerCommands({ supervisor: sup, store, previews, galleries, statusDocument, custom, log }),
     ...daemonNotices(sup, log),
   );
 

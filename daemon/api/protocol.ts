@@ -382,6 +382,8 @@ export interface ScoreParams {
    * mode's labels are the `cityscapes` preset.
    */
   groundTruth: ImageSource;
+  /** Extension (issue 15): also return `agreementPng`, where they agree. Default false. */
+  agreement?: boolean;
 }
 export interface ScoreClass {
   id: number;
@@ -410,6 +412,11 @@ export interface ScoreResult {
   pixelAccuracy?: number;
   /** Semantic only: ground-truth pixels equal to 255. */
   ignoredPixels?: number;
+  /** When `agreement` was asked for: base64 8-bit grey PNG, width x height, per pixel 1 true
+   * positive, 2 false positive, 3 false negative, 0 otherwise (binary: of the foregrounds;
+   * semantic: 1 same non-background class, 2 a predicted class the ground truth does not have
+   * there, 3 a ground-truth class predicted as background, 0 background or ignored). */
+  agreementPng?: string;
 }
 /**
  * Client → daemon. Scores a predicted mask against ground truth. Errors: 1001/1002 for a ground

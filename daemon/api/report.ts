@@ -96,3 +96,8 @@ export function reportCsv(r: Report): string {
   });
   return [head, ...rows].map((row) => row.map(csvCell).join(',')).join('\n') + '\n';
 }
+
+/** The report file's text: CSV for a `.csv` name, else JSON (the CLI's --report and the gallery's Export report). */
+export function reportText(r: Report, file: string): string {
+  return /\.csv$/i.test(file) ? reportCsv(r) : JSON.stringify(r, null, 2) + '\n';
+}

@@ -7,7 +7,7 @@ import { PRESETS } from '../api/presets';
 import { ErrorCodes, ModeInfo, ScoreResult } from '../api/protocol';
 import { probeImage } from '../engine/pipeline/imageIO';
 import { readIndexPng } from './pngIndices';
-import { CITYSCAPES_LABEL_TO_TRAIN, binaryScores, groundTruthForeground, mapIds, predictionForeground, semanticScores } from './scores';
+import { CITYSCAPES_LABEL_TO_TRAIN, agreementMap, binaryScores, groundTruthForeground, mapIds, predictionForeground, semanticScores } from './scores';
 
 /** What one score needs, as plain data (it crosses to the worker thread). */
 export interface ScoreJob {
@@ -70,8 +70,9 @@ export async function scoreBytes(job: ScoreJob): Promise<ScoreResult> {
   const predMask = firstChannel(pred);
   const base = { mode: mode.id, task: mode.task, width: pred.width, height: pred.height };
   if (mode.task === 'binary') {
-    const s = binaryScores(predictionForeground(predMask), groundTruthForeground(gt.data, gt.channels));
-    return { ...base, iou: s.iou, dice: s.dice, counts: s.counts };
+    const [pf, gf] = [predictionForeground(predMask), groundTruthForeground(gt.data, gt.channels)];
+    const s = binaryScores(pf, gf);
+    return { ...base, iou: s.iou, dice: s.dice, counts: s.counts, ...(await agreement(p, pf, gf, 'binary', pred)) };
   }
   if (gt.channels !== 1) {
     throw mismatch(`${gtWhat} has ${gt.channels} channels: a semantic ground truth must be a class-index PNG (grey or palette)`);
@@ -85,5 +86,14 @@ export async function scoreBytes(job: ScoreJob): Promise<ScoreResult> {
     pixelAccuracy: s.pixelAccuracy,
     ignoredPixels: s.ignoredPixels,
     classes: s.classes.map((c) => ({ id: c.id, label: mode.labels[c.id] ?? `class ${c.id}`, iou: c.iou, intersection: c.intersection, union: c.union })),
+    ...(await agreement(p, predMask, gtIds, 'semantic', pred)),
   };
+}
+
+/** The agreement map as a grey PNG, when asked for (the preview's "vs ground truth" view). */
+async function agreement(p: ScoreParams, pred: Uint8Array, gt: Uint8Array, task: 'binary' | 'semantic', size: Plane): Promise<Pick<ScoreResult, 'agreementPng'>> {
+  if (!p.agreement) return {};
+  const map = agreementMap(pred, gt, task);
+  const png = await sharp(map, { raw: { width: size.width, height: size.height, channels: 1 } }).png({ compressionLevel: 6 }).toBuffer();
+  return { agreementPng: png.toString('base64') };
 }

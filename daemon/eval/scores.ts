@@ -132,3 +132,25 @@ export function mapIds(data: Uint8Array, table: ReadonlyMap<number, number>, fal
   for (let i = 0; i < data.length; i++) out[i] = lut[data[i]];
   return out;
 }
+
+/** Codes of the agreement map (`seglens/score` with `agreement: true`), one byte per pixel. */
+export const AGREEMENT = { none: 0, truePositive: 1, falsePositive: 2, falseNegative: 3 } as const;
+
+/**
+ * Where prediction and ground truth agree. Binary (0/1 foreground flags): TP, FP, FN, else 0.
+ * Semantic (class ids, 0 = background): TP where both have the same non-background class, FP
+ * where the prediction has a class the ground truth does not (another class or background),
+ * FN where the ground truth has a class the prediction left as background; ignored pixels 0.
+ */
+export function agreementMap(pred: Uint8Array, gt: Uint8Array, task: 'binary' | 'semantic', ignore = IGNORE_INDEX): Uint8Array {
+  const out = new Uint8Array(pred.length);
+  for (let i = 0; i < pred.length; i++) {
+    const p = pred[i];
+    const g = gt[i];
+    if (task === 'semantic' && g === ignore) continue;
+    if (p !== 0 && p === g) out[i] = AGREEMENT.truePositive;
+    else if (p !== 0) out[i] = AGREEMENT.falsePositive;
+    else if (g !== 0) out[i] = AGREEMENT.falseNegative;
+  }
+  return out;
+}

@@ -114,7 +114,10 @@ function imageSource(o: Obj, field: string, m: string): ImageSource {
 export function scoreParams(p: unknown): ScoreParams {
   const m = 'seglens/score';
   const o = obj(p, m);
-  return { mode: str(o, 'mode', m), prediction: imageSource(o, 'prediction', m), groundTruth: imageSource(o, 'groundTruth', m) };
+  const out: ScoreParams = { mode: str(o, 'mode', m), prediction: imageSource(o, 'prediction', m), groundTruth: imageSource(o, 'groundTruth', m) };
+  const agreement = optBool(o, 'agreement', m);
+  if (agreement !== undefined) out.agreement = agreement;
+  return out;
 }
 
 function displayImageParam(v: unknown, m: string): boolean | DisplayImageRequest | undefined {

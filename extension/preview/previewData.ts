@@ -18,6 +18,12 @@ export interface PreviewDeps {
   log: vscode.LogOutputChannel;
 }
 
+/** Images opened from the gallery: ←/→ follow its order; its ground truth gives the "vs ground truth" view. */
+export interface PreviewSequence {
+  images: vscode.Uri[];
+  groundTruth?: (file: string) => string | undefined;
+}
+
 export interface PreviewResult {
   uri: vscode.Uri;
   mode: string;

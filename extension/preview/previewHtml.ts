@@ -1,19 +1,13 @@
 // The preview webview's page: a strict CSP (nothing but our nonce'd script, images from the
 // webview's own origin, data: and blob:, our stylesheet), settings in a data attribute.
-import * as crypto from 'node:crypto';
 import * as vscode from 'vscode';
+import { escapeAttr, pageSecurity } from '../util/webviewPage';
 import type { PanelSettings } from '../../media/webview/messages';
 
 export function previewHtml(webview: vscode.Webview, extensionUri: vscode.Uri, settings: PanelSettings): string {
-  const nonce = crypto.randomBytes(16).toString('base64');
+  const { nonce, csp } = pageSecurity(webview);
   const script = webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'dist', 'webview.js'));
   const style = webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'media', 'webview', 'preview.css'));
-  const csp = [
-    "default-src 'none'",
-    `img-src ${webview.cspSource} data: blob:`,
-    `style-src ${webview.cspSource}`,
-    `script-src 'nonce-${nonce}'`,
-  ].join('; ');
   const data = escapeAttr(JSON.stringify(settings));
   return `<!DOCTYPE html>
 <html lang="en">
@@ -56,6 +50,7 @@ export function previewHtml(webview: vscode.Webview, extensionUri: vscode.Uri, s
   <div class="group">
     <button id="rerun" type="button" title="Segment this image again">Re-run</button>
     <button id="save" type="button" disabled title="Save the mask as a PNG file">Save mask</button>
+    <button id="wholeFolder" type="button" class="secondary" title="Segment every image of this folder in a gallery (SegLens: Segment Folder…)">Whole folder</button>
   </div>
 </header>
 <div class="toolbar secondary-bar" role="toolbar" aria-label="Inspection">
@@ -79,6 +74,10 @@ export function previewHtml(webview: vscode.Webview, extensionUri: vscode.Uri, s
     </span>
     <span id="compareState" class="muted" role="status"></span>
     <output id="iou" class="iou"></output>
+  </div>
+  <div class="group" id="gtGroup" hidden>
+    <label class="radio"><input type="checkbox" id="gtView" checked> vs ground truth</label>
+    <output id="gtScores" class="iou"></output>
   </div>
 </div>
 <div id="busy" class="busy" role="status" aria-live="polite" hidden><div class="bar"></div><span id="busyText"></span></div>
@@ -113,8 +112,4 @@ export function previewHtml(webview: vscode.Webview, extensionUri: vscode.Uri, s
 <script nonce="${nonce}" src="${script}"></script>
 </body>
 </html>`;
-}
-
-function escapeAttr(s: string): string {
-  return s.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;');
 }

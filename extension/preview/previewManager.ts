@@ -5,7 +5,7 @@ import type { PanelCommand, PanelState } from '../../media/webview/messages';
 import { readConfig } from '../config';
 import { Disposable } from '../util/dispose';
 import { PREVIEW_VIEW_TYPE, uriFromStatePath } from './previewData';
-import type { PanelEvents, PreviewDeps, PreviewFailure, PreviewResult } from './previewData';
+import type { PanelEvents, PreviewDeps, PreviewFailure, PreviewResult, PreviewSequence } from './previewData';
 import { PreviewPanel } from './previewPanel';
 import type { ComparedResult } from './compareRun';
 import { OpenedImages } from './openedImages';
@@ -66,17 +66,17 @@ export class PreviewManager extends Disposable implements vscode.WebviewPanelSer
     await this.current?.receive(m);
   }
 
-  async show(uri: vscode.Uri): Promise<void> {
+  async show(uri: vscode.Uri, sequence?: PreviewSequence): Promise<void> {
     await this.opened.add(uri);
     if (this.current) {
       this.current.panel.reveal(undefined, false);
-      await this.current.open(uri);
+      await this.current.open(uri, sequence);
       return;
     }
     const column = vscode.window.tabGroups.activeTabGroup.activeTab ? vscode.ViewColumn.Beside : vscode.ViewColumn.Active;
     const panel = vscode.window.createWebviewPanel(PREVIEW_VIEW_TYPE, 'SegLens', { viewColumn: column, preserveFocus: false }, { enableScripts: true, localResourceRoots: [] });
     this.current = this.adopt(panel, readConfig().mode);
-    await this.current.open(uri);
+    await this.current.open(uri, sequence);
   }
 
   async rerun(): Promise<void> {

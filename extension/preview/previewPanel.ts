@@ -14,15 +14,17 @@ import { CompareRunner } from './compareRun';
 import type { ComparedResult } from './compareRun';
 import { displayPlan } from './displayPlan';
 import { PROVISIONAL_MODE, errorInfo, imageSource, resultPayload, saveMask, segmentExtras, statePath } from './previewData';
-import type { PanelEvents, PreviewDeps, PreviewResult } from './previewData';
+import type { PanelEvents, PreviewDeps, PreviewResult, PreviewSequence } from './previewData';
 import { previewHtml } from './previewHtml';
 import { checkFromWebview } from './webviewMessages';
+import { groundTruthMessage } from '../gallery/previewGroundTruth';
 
 const setContext = (key: string, value: unknown) => void vscode.commands.executeCommand('setContext', key, value);
 
 export class PreviewPanel extends Disposable {
   private image: vscode.Uri | undefined;
   private images: vscode.Uri[] = [];
+  private sequence: PreviewSequence | undefined;
   /** The page cannot show the current image's own bytes: ask the daemon for a display image. */
   private needsDisplay = false;
   private readonly compare: CompareRunner;
@@ -80,14 +82,17 @@ export class PreviewPanel extends Disposable {
     return this.image;
   }
 
-  async open(uri: vscode.Uri): Promise<void> {
+  /** `sequence` (from the gallery) stays in force while the images opened are in it. */
+  async open(uri: vscode.Uri, sequence?: PreviewSequence): Promise<void> {
+    if (sequence) this.sequence = sequence;
+    if (this.sequence && !this.sequence.images.some((u) => u.toString() === uri.toString())) this.sequence = undefined;
     this.image = uri;
     this.last = undefined;
     this.lastError = undefined;
     this.compare.reset();
     this.watch(uri);
     this.panel.title = `SegLens: ${path.basename(uri.path)}`;
-    this.images = await siblingImages(uri);
+    this.images = this.sequence?.images ?? (await siblingImages(uri));
     await this.postImage();
     await this.segment();
   }
@@ -184,6 +189,7 @@ export class PreviewPanel extends Disposable {
       this.post({ type: 'result', result: resultPayload(this.deps.store, uri, done.result, done.prepared) });
       this.events.result.fire(this.last);
       void this.compare.start(uri);
+      void this.postGroundTruth(uri, done.result);
     } catch (err) {
       if (run !== this.run) return;
       const { message, code } = errorInfo(err);
@@ -241,6 +247,12 @@ export class PreviewPanel extends Disposable {
         this.deps.log.debug(`provisional ${quick} result not shown: ${errorInfo(err).message}`);
       }
     })();
+  }
+
+  /** Opened from the gallery with ground truth: the "vs ground truth" view. */
+  private async postGroundTruth(uri: vscode.Uri, r: SegmentResult): Promise<void> {
+    const m = await groundTruthMessage(this.deps.supervisor.client, uri, r, this.sequence?.groundTruth, this.deps.log);
+    if (m && this.image?.toString() === uri.toString() && this.last?.result === r) this.post(m);
   }
 
   /** Messages from the page are checked first; a refused one is logged and dropped. */
@@ -302,6 +314,9 @@ export class PreviewPanel extends Disposable {
         return;
       case 'rerun':
         await this.rerun();
+        return;
+      case 'segmentFolder':
+        if (this.image) await vscode.commands.executeCommand('seglens.segmentFolder', vscode.Uri.joinPath(this.image, '..'));
         return;
       case 'saveMask': {
         const saved = this.last && (await saveMask(this.last));

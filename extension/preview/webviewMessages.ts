@@ -35,6 +35,7 @@ export function checkFromWebview(m: unknown, ctx: MessageContext): Checked {
     case 'ready':
     case 'saveMask':
     case 'rerun':
+    case 'segmentFolder':
       return extra([]) ? refuse(`unexpected field '${extra([])}'`) : accept({ type: o.type });
     case 'navigate':
       if (extra(['delta'])) return refuse(`unexpected field '${extra(['delta'])}'`);

@@ -10,7 +10,8 @@ import { renderSemanticLegend, renderStaticLegend, renderTimings, showAllClasses
 import { initFocusReport, runCommand } from './inspect/commands';
 import { clearCompare, compareWith, fillCompareModes, initCompare, onCompareResult, onCompareState } from './inspect/compareView';
 import { applyMatteControls, initInspector } from './inspect/inspector';
-import { initPaint, paintAll } from './inspect/paint';
+import { initPaint, onPaint, paintAll } from './inspect/paint';
+import { initGroundTruth, onGroundTruth, paintGroundTruth, resetGroundTruth } from './groundTruthView';
 import { initViewport, setContentSize } from './inspect/viewport';
 
 // ---- controls -------------------------------------------------------------------------
@@ -51,6 +52,7 @@ els.mode.addEventListener('change', () => {
 els.prev.addEventListener('click', () => send({ type: 'navigate', delta: -1 }));
 els.next.addEventListener('click', () => send({ type: 'navigate', delta: 1 }));
 els.rerun.addEventListener('click', () => send({ type: 'rerun' }));
+(document.getElementById('wholeFolder') as HTMLButtonElement).addEventListener('click', () => send({ type: 'segmentFolder' }));
 els.save.addEventListener('click', () => send({ type: 'saveMask' }));
 els.showAll.addEventListener('click', showAllClasses);
 
@@ -151,6 +153,7 @@ window.addEventListener('message', (event: MessageEvent<ToWebview>) => {
   const m = event.data;
   switch (m.type) {
     case 'image':
+      if (m.path !== view.currentPath) resetGroundTruth();
       onImage(m);
       break;
     case 'modes':
@@ -176,6 +179,9 @@ window.addEventListener('message', (event: MessageEvent<ToWebview>) => {
     case 'compareState':
       onCompareState(m.mode, m.message, m.error);
       break;
+    case 'groundTruth':
+      void onGroundTruth(m, paintAll).catch((err) => showError(`Could not show the ground truth: ${err instanceof Error ? err.message : err}`));
+      break;
     case 'compareResult':
       void onCompareResult(m.result).catch((err) => onCompareState(m.result.mode, `could not show the mask: ${err instanceof Error ? err.message : err}`, true));
       break;
@@ -184,6 +190,8 @@ window.addEventListener('message', (event: MessageEvent<ToWebview>) => {
 
 initViewport();
 initPaint();
+initGroundTruth(paintAll);
+onPaint(paintGroundTruth);
 initInspector();
 initCompare();
 initFocusReport();

@@ -91,7 +91,9 @@ export type ToWebview =
   | { type: 'command'; command: PanelCommand }
   /** The compared mode's progress (loading, warming, segmenting) or failure; no message: done. */
   | { type: 'compareState'; mode: string; message?: string; error?: boolean }
-  | { type: 'compareResult'; result: ResultPayload };
+  | { type: 'compareResult'; result: ResultPayload }
+  /** The image's ground truth (opened from the gallery): seglens/score's agreement map and scores. */
+  | { type: 'groundTruth'; path: string; agreementPng: string; iou: number; dice?: number; pixelAccuracy?: number };
 
 /** Webview → extension. */
 export type FromWebview =
@@ -100,6 +102,8 @@ export type FromWebview =
   | { type: 'setMode'; mode: string }
   | { type: 'saveMask' }
   | { type: 'rerun' }
+  /** The "whole folder" button: the gallery of the image's folder. */
+  | { type: 'segmentFolder' }
   /** Compare with a second mode (null: stop comparing). */
   | { type: 'compare'; mode: string | null }
   /** Focus is on a control that uses the keys itself (slider, select, divider): keybindings yield. */

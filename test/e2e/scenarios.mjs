@@ -10,6 +10,7 @@ import * as H from './lib/harness.mjs';
 import { withDaemon, metricValue, daemonSockets } from './lib/daemon.mjs';
 import { sleep, alive, findProcesses } from './lib/procs.mjs';
 import { inspectScenarios } from './inspectScenarios.mjs';
+import { galleryScenarios } from './galleryScenarios.mjs';
 
 export const EXTENSION_ID = 'seglens.seglens';
 export const STATUS = `${H.SEL.statusBar} ${H.statusItemSelector(EXTENSION_ID, 'seglens.status')}`;
@@ -255,6 +256,8 @@ export const scenarios = [
   },
   // Issue 16: zoom, threshold, readout, compare, TIFF (inspectScenarios.mjs).
   ...inspectScenarios({ previewSample, checkOverlay }),
+  // Issue 15: review a folder in the gallery (galleryScenarios.mjs).
+  ...galleryScenarios,
 ];
 
 export function hasSamples() {

@@ -105,3 +105,28 @@ test('priority: an interactive request overtakes batch requests already waiting'
   assert.ok(at <= 2, `the interactive request finished at position ${at + 1} of 9: ${done.join(', ')}`);
   assert.deepEqual(done.filter((d) => d !== 'interactive'), batch.map((_, i) => `batch${i}`), 'batch jobs keep their order');
 });
+
+test('score with agreement: the map of true positives, false positives and false negatives', async () => {
+  const [w, h] = [64, 48];
+  const file = path.join(dir, 'agree.png');
+  fs.writeFileSync(file, await quadrantsPng(w, h)); // predicted classes: TL 0, TR 1, BL 2, BR 3
+  const gtIds = [2, 1, 3, 255]; // TL missed (FN), TR right (TP), BL wrong class (FP), BR ignored
+  const raw = Buffer.alloc(w * h);
+  for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) raw[y * w + x] = gtIds[quadrantOf(x, y, w, h)];
+  const gt = path.join(dir, 'agree_gt.png');
+  fs.writeFileSync(gt, await sharp(raw, { raw: { width: w, height: h, channels: 1 } }).toColourspace('b-w').png().toBuffer());
+  const r = await client.segment({ mode: 'colors', image: { path: file } });
+  const s = await client.request(P.Score, { mode: 'colors', prediction: { base64: r.maskPng }, groundTruth: { path: gt }, agreement: true });
+  assert.ok(s.agreementPng);
+  const map = await decodeMask(s.agreementPng);
+  assert.deepEqual([map.width, map.height], [w, h]);
+  const want = [3, 1, 2, 0];
+  for (let y = 2; y < h - 2; y++) {
+    for (let x = 2; x < w - 2; x++) {
+      if (Math.abs(x - w / 2) < 3 || Math.abs(y - h / 2) < 3) continue;
+      assert.equal(map.data[y * w + x], want[quadrantOf(x, y, w, h)], `(${x},${y})`);
+    }
+  }
+  const plain = await client.request(P.Score, { mode: 'colors', prediction: { base64: r.maskPng }, groundTruth: { path: gt } });
+  assert.equal(plain.agreementPng, undefined, 'only when asked for');
+});

@@ -70,3 +70,33 @@ export async function cutoutPng(image: string | Uint8Array, alpha: Uint8Array, w
   }
   return png(out, width, height, 4);
 }
+
+/**
+ * The PNG files of one result, by format (all but `coco`, which is one file per run): what the
+ * CLI and the gallery write as `<out>/<name>.<format>.png`. `pixels` is the decoded mask, for
+ * the run's COCO file. `image` is the original (for `cutout`).
+ */
+export async function renderExports(
+  formats: readonly ExportFormat[],
+  r: Pick<SegmentResult, 'maskPng' | 'width' | 'height' | 'classes'>,
+  task: 'binary' | 'semantic',
+  image: string | Uint8Array,
+  threshold: number,
+): Promise<{ files: [ExportFormat, Uint8Array][]; pixels?: Uint8Array }> {
+  const pixels = formats.some((f) => f !== 'mask') ? await maskPixels(r) : undefined;
+  const colors = new Map<number, Rgb>(r.classes.map((c) => [c.id, c.color]));
+  const files: [ExportFormat, Uint8Array][] = [];
+  for (const format of formats) {
+    if (format === 'coco') continue;
+    let data: Uint8Array;
+    if (format === 'mask') data = Buffer.from(r.maskPng, 'base64');
+    else if (format === 'color') data = await colorPng(pixels!, r.width, r.height, task, colors);
+    else if (format === 'binary') data = await binaryPng(foreground(pixels!, task, alphaThreshold(threshold)), r.width, r.height);
+    else {
+      const alpha = task === 'binary' ? pixels! : foreground(pixels!, 'semantic').map((v) => v * 255);
+      data = await cutoutPng(image, alpha, r.width, r.height);
+    }
+    files.push([format, data]);
+  }
+  return { files, pixels };
+}

@@ -6,9 +6,9 @@ import * as path from 'node:path';
 import { CancellationTokenSource, ResponseError } from 'vscode-jsonrpc/node';
 import { DaemonClient } from '../../api/client';
 import { CocoBuilder } from '../../api/exports/coco';
-import { alphaThreshold, binaryPng, colorPng, cutoutPng, foreground, maskPixels } from '../../api/exports/render';
-import { ErrorCodes, ModeInfo, Rgb, Score, ScoreResult, SegmentResult } from '../../api/protocol';
-import { Report, ReportBuilder, ReportImage, reportCsv } from '../../api/report';
+import { ExportFormat, alphaThreshold, renderExports } from '../../api/exports/render';
+import { ErrorCodes, ModeInfo, Score, ScoreResult, SegmentResult } from '../../api/protocol';
+import { Report, ReportBuilder, ReportImage, reportText } from '../../api/report';
 import { version } from '../../../package.json';
 import { SegmentOptions, UsageError } from './args';
 import { connectOrSpawn } from './connect';
@@ -39,21 +39,10 @@ function targets(o: SegmentOptions, img: InputImage): [string, string][] {
 
 async function writeOutputs(run: Run, img: InputImage, index: number, r: SegmentResult, files: [string, string][]): Promise<void> {
   const { o, mode } = run;
-  const needPixels = o.formats.some((f) => f !== 'mask');
-  const pixels = needPixels ? await maskPixels(r) : undefined;
-  const thr = alphaThreshold(o.threshold);
-  const colors = new Map<number, Rgb>(r.classes.map((c) => [c.id, c.color]));
-  for (const [format, file] of files) {
-    let data: Uint8Array;
-    if (format === 'mask') data = Buffer.from(r.maskPng, 'base64');
-    else if (format === 'color') data = await colorPng(pixels!, r.width, r.height, mode.task, colors);
-    else if (format === 'binary') data = await binaryPng(foreground(pixels!, mode.task, thr), r.width, r.height);
-    else {
-      const alpha = mode.task === 'binary' ? pixels! : foreground(pixels!, 'semantic').map((v) => v * 255);
-      data = await cutoutPng(img.file, alpha, r.width, r.height);
-    }
-    await writeAtomic(file, data);
-  }
+  const wanted = files.map(([f]) => f as ExportFormat);
+  const { files: rendered, pixels } = await renderExports(run.coco ? [...wanted, 'coco'] : wanted, r, mode.task, img.file, o.threshold);
+  const where = new Map(files);
+  for (const [format, data] of rendered) await writeAtomic(where.get(format)!, data);
   run.coco?.add(index, img.rel, pixels!, r.width, r.height);
 }
 
@@ -151,7 +140,7 @@ function printSummary(rep: Report, shared: boolean): void {
 
 async function writeRunFiles(run: Run, rep: Report): Promise<void> {
   if (run.coco) await writeAtomic(path.join(run.o.out, 'coco.json'), JSON.stringify(run.coco.toJSON(version)));
-  if (run.o.report) await writeAtomic(run.o.report, /\.csv$/i.test(run.o.report) ? reportCsv(rep) : JSON.stringify(rep, null, 2) + '\n');
+  if (run.o.report) await writeAtomic(run.o.report, reportText(rep, run.o.report));
 }
 
 /** Returns the exit code; usage errors are thrown as UsageError. */

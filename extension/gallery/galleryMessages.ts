@@ -1,0 +1,33 @@
+// Every message from the gallery's page is checked before the panel acts on it (the page runs
+// web content): exactly the fields of a FromGallery, with valid values. Pure, unit-tested.
+import type { FilterKey, FromGallery, SortKey } from '../../media/webview/gallery/messages';
+
+export type CheckedGallery = { ok: true; message: FromGallery } | { ok: false; reason: string };
+
+const SORTS: readonly SortKey[] = ['name', 'score', 'share', 'time'];
+const FILTERS: readonly FilterKey[] = ['all', 'failed', 'gt'];
+/** More than any screen shows at once. */
+const MAX_NEED = 500;
+
+const refuse = (reason: string): CheckedGallery => ({ ok: false, reason });
+const isIndex = (v: unknown, count: number) => typeof v === 'number' && Number.isInteger(v) && v >= 0 && v < count;
+
+export function checkFromGallery(m: unknown, count: number): CheckedGallery {
+  if (m === null || typeof m !== 'object' || Array.isArray(m)) return refuse('not an object');
+  const o = m as Record<string, unknown>;
+  const allowed: Record<string, string[]> = { ready: [], cancel: [], rerun: [], exportReport: [], exportMasks: [], need: ['indices'], open: ['i', 'sort', 'filter'] };
+  const fields = typeof o.type === 'string' ? allowed[o.type] : undefined;
+  if (!fields) return refuse(`unknown message type ${JSON.stringify(String(o.type)).slice(0, 40)}`);
+  const extra = Object.keys(o).find((k) => k !== 'type' && !fields.includes(k));
+  if (extra) return refuse(`unexpected field '${extra}'`);
+  if (o.type === 'need') {
+    if (!Array.isArray(o.indices) || o.indices.length > MAX_NEED || !o.indices.every((i) => isIndex(i, count))) return refuse('indices must be tile indices');
+    return { ok: true, message: { type: 'need', indices: o.indices as number[] } };
+  }
+  if (o.type === 'open') {
+    if (!isIndex(o.i, count)) return refuse('i must be a tile index');
+    if (!SORTS.includes(o.sort as SortKey) || !FILTERS.includes(o.filter as FilterKey)) return refuse('unknown sort or filter');
+    return { ok: true, message: { type: 'open', i: o.i as number, sort: o.sort as SortKey, filter: o.filter as FilterKey } };
+  }
+  return { ok: true, message: { type: o.type } as FromGallery };
+}

@@ -1,0 +1,261 @@
+// The gallery of one folder (SegLens: Segment Folder…): lists the folder's images (globs from
+// the settings, ground truth by seglens.groundTruth), runs them as one batch (folderRun.ts) with
+// a cancellable progress notification and the page's own bar, answers the page's requests for
+// thumbnails from a bounded memory or the daemon's result cache, and opens the preview in the
+// gallery's order.
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { FolderImage, listFolderImages, withGroundTruth } from '../../daemon/api/folderImages';
+import { checkRule } from '../../daemon/api/groundTruth';
+import type { Thumbnail } from '../../daemon/api/protocol';
+import type { FromGallery, GalleryClass, ProgressInfo, TileInfo, ToGallery } from '../../media/webview/gallery/messages';
+import { galleryOrder } from '../../media/webview/gallery/order';
+import { readConfig } from '../config';
+import { Disposable } from '../util/dispose';
+import { FolderRun, ImageOutcome, ResultExtras } from './folderRun';
+import { folderReport, folderSummary } from './folderReport';
+import { galleryHtml } from './galleryHtml';
+import type { GalleryDeps } from './galleryManager';
+import { exportMasks, exportReport } from './galleryExports';
+import { checkFromGallery } from './galleryMessages';
+
+export const TILE_SIZE = 160;
+/** Thumbnails are made a little larger than the tile, for HiDPI screens. */
+const THUMB_SIZE = 240;
+/** Thumbnails kept in the extension host; older ones come back from the daemon's result cache. */
+const THUMBS_KEPT = 1000;
+
+export class GalleryPanel extends Disposable {
+  private images: FolderImage[] = [];
+  private outcomes: (ImageOutcome | undefined)[] = [];
+  private readonly thumbs = new Map<number, Thumbnail>();
+  private run: FolderRun | undefined;
+  private lastProgress: ProgressInfo | undefined;
+  private readonly classes = new Map<number, GalleryClass>();
+  private summaryTimer: NodeJS.Timeout | undefined;
+  private mode: string;
+  private readonly progressEmitter = this._register(new vscode.EventEmitter<ProgressInfo>());
+  private readonly finishedEmitter = this._register(new vscode.EventEmitter<ProgressInfo>());
+  readonly onDidProgress = this.progressEmitter.event;
+  /** A run ended (done or cancelled): tests wait for it. */
+  readonly onDidFinish = this.finishedEmitter.event;
+
+  constructor(
+    readonly panel: vscode.WebviewPanel,
+    readonly folder: vscode.Uri,
+    private readonly deps: GalleryDeps,
+    onDispose: () => void,
+  ) {
+    super();
+    this.mode = readConfig().mode;
+    panel.webview.options = { enableScripts: true, localResourceRoots: [vscode.Uri.joinPath(deps.extensionUri, 'media'), vscode.Uri.joinPath(deps.extensionUri, 'dist')] };
+    panel.webview.html = galleryHtml(panel.webview, deps.extensionUri, { tileSize: TILE_SIZE });
+    panel.iconPath = vscode.Uri.joinPath(deps.extensionUri, 'media', 'webview', 'preview-icon.svg');
+    this._register({ dispose: () => this.stop() });
+    this._register(panel.webview.onDidReceiveMessage((m: unknown) => void this.receive(m)));
+    this._register(
+      panel.onDidDispose(() => {
+        this.dispose();
+        onDispose();
+      }),
+    );
+  }
+
+  get tiles(): TileInfo[] {
+    return this.images.map((img, i) => this.outcomes[i]?.tile ?? { i, rel: img.rel, state: 'queued', gt: img.gt !== undefined });
+  }
+
+  /** The images in the gallery's current order (the preview's ←/→ follow it). */
+  uris(order: number[]): vscode.Uri[] {
+    return order.map((i) => vscode.Uri.file(this.images[i].file));
+  }
+
+  groundTruthOf(file: string): string | undefined {
+    return this.images.find((img) => img.file === file)?.gt;
+  }
+
+  /** Lists the folder and runs every image not done yet in the current mode (all of them after a mode change). */
+  async start(): Promise<void> {
+    this.stop();
+    const cfg = vscode.workspace.getConfiguration('seglens');
+    const mode = readConfig().mode;
+    if (mode !== this.mode) this.outcomes = [];
+    this.mode = mode;
+    this.images = listImages(this.folder.fsPath, cfg);
+    this.outcomes = this.images.map((_, i) => this.outcomes[i]);
+    this.thumbs.clear();
+    this.classes.clear();
+    this.panel.title = `SegLens: ${path.basename(this.folder.fsPath)}`;
+    this.postInit();
+    if (this.images.length === 0) {
+      this.post({ type: 'notice', message: 'No images in this folder (check seglens.folder.include / exclude).' });
+      return;
+    }
+    const client = await this.deps.supervisor.ensureClient();
+    const task = this.deps.store.info(mode)?.task ?? 'binary';
+    const todo = this.images.map((_, i) => i);
+    const run = new FolderRun(client, mode, task, this.images, todo, THUMB_SIZE, {
+      tile: (i, outcome, extras) => this.onTile(i, outcome, extras, task),
+      progress: (p) => this.onProgress(p),
+    });
+    this.run = run;
+    const notification = vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Notification, title: `SegLens: ${path.basename(this.folder.fsPath)}`, cancellable: true },
+      async (progress, token) => {
+        token.onCancellationRequested(() => run.cancel.cancel());
+        let reported = 0;
+        const sub = this.onDidProgress((p) => {
+          if (this.run !== run) return;
+          progress.report({ message: progressText(p), increment: p.total ? ((p.done - reported) / p.total) * 100 : 0 });
+          reported = p.done;
+        });
+        try {
+          await run.run();
+        } finally {
+          sub.dispose();
+        }
+      },
+    );
+    await notification;
+    // Cancelled: the images under way go back to queued (their results, if any, were dropped).
+    const stopped = this.outcomes.flatMap((o, i) => (o && !o.entry ? [i] : []));
+    for (const i of stopped) this.outcomes[i] = undefined;
+    if (stopped.length) this.post({ type: 'tiles', tiles: stopped.map((i) => this.tiles[i]) });
+    this.postSummary();
+    this.finishedEmitter.fire(run.progress());
+  }
+
+  stop(): void {
+    this.run?.cancel.cancel();
+    this.run = undefined;
+    if (this.summaryTimer) clearTimeout(this.summaryTimer);
+    this.summaryTimer = undefined;
+  }
+
+  private onTile(i: number, outcome: ImageOutcome, extras: ResultExtras | undefined, task: 'binary' | 'semantic'): void {
+    this.outcomes[i] = outcome;
+    if (extras?.thumbnail) this.keepThumb(i, extras.thumbnail);
+    // Colours before the tile, so its picture is painted with them.
+    if (extras?.classes?.some((c) => !this.classes.has(c.id))) {
+      for (const c of extras.classes) this.classes.set(c.id, { id: c.id, label: c.label, color: c.color });
+      this.postClasses(task);
+    }
+    this.post({ type: 'tiles', tiles: [outcome.tile] });
+    if (outcome.entry) this.summarySoon();
+  }
+
+  private postClasses(task: 'binary' | 'semantic'): void {
+    this.post({ type: 'classes', task, classes: [...this.classes.values()].sort((a, b) => a.id - b.id) });
+  }
+
+  private onProgress(p: ProgressInfo): void {
+    this.lastProgress = p;
+    this.post({ type: 'progress', progress: p });
+    this.progressEmitter.fire(p);
+  }
+
+  private keepThumb(i: number, t: Thumbnail): void {
+    this.thumbs.delete(i);
+    this.thumbs.set(i, t);
+    while (this.thumbs.size > THUMBS_KEPT) this.thumbs.delete(this.thumbs.keys().next().value as number);
+  }
+
+  private summarySoon(): void {
+    if (this.summaryTimer) return;
+    this.summaryTimer = setTimeout(() => {
+      this.summaryTimer = undefined;
+      this.postSummary();
+    }, 500);
+  }
+
+  private postSummary(): void {
+    const report = folderReport(this.mode, this.outcomes);
+    const index = new Map(this.images.map((img, i) => [img.rel, i]));
+    this.post({ type: 'summary', summary: folderSummary(report, (rel) => index.get(rel) ?? -1) });
+  }
+
+  private postInit(): void {
+    const task = this.deps.store.info(this.mode)?.task ?? 'binary';
+    this.post({ type: 'init', folder: vscode.workspace.asRelativePath(this.folder), mode: this.mode, task, classes: [], tiles: this.tiles });
+    if (this.lastProgress) this.post({ type: 'progress', progress: this.lastProgress });
+  }
+
+  /** Thumbnails the page shows now: from memory, else from the daemon's result cache (no inference). */
+  private async sendThumbs(indices: number[]): Promise<void> {
+    const ready = indices.filter((i) => this.thumbs.has(i));
+    if (ready.length) this.post({ type: 'thumbs', thumbs: ready.map((i) => ({ i, ...this.thumbs.get(i)! })) });
+    const client = this.deps.supervisor.client;
+    const missing = indices.filter((i) => !this.thumbs.has(i) && this.outcomes[i]?.entry && !this.outcomes[i]?.entry?.error);
+    for (const i of missing) {
+      if (!client) break;
+      try {
+        const r = await client.segment({ mode: this.mode, image: { path: this.images[i].file }, cache: true, priority: 'batch', thumbnail: { size: THUMB_SIZE } });
+        if (r.thumbnail) {
+          this.keepThumb(i, r.thumbnail);
+          this.post({ type: 'thumbs', thumbs: [{ i, ...r.thumbnail }] });
+        }
+      } catch {
+        // the tile stays without a picture; its state says what happened
+      }
+    }
+  }
+
+  async receive(raw: unknown): Promise<void> {
+    const checked = checkFromGallery(raw, this.images.length);
+    if (!checked.ok) {
+      this.deps.log.warn(`gallery: refused a message from the page: ${checked.reason}`);
+      return;
+    }
+    await this.onMessage(checked.message);
+  }
+
+  private async onMessage(m: FromGallery): Promise<void> {
+    switch (m.type) {
+      case 'ready':
+        this.postInit();
+        if (this.classes.size) this.postClasses(this.deps.store.info(this.mode)?.task ?? 'binary');
+        this.postSummary();
+        return;
+      case 'need':
+        return this.sendThumbs(m.indices);
+      case 'open': {
+        const order = galleryOrder(this.tiles, m.sort, m.filter);
+        const list = order.includes(m.i) ? order : [m.i, ...order];
+        await this.deps.openPreview(vscode.Uri.file(this.images[m.i].file), this.uris(list), (file) => this.groundTruthOf(file));
+        return;
+      }
+      case 'cancel':
+        this.run?.cancel.cancel();
+        return;
+      case 'rerun':
+        await this.start();
+        return;
+      case 'exportReport':
+        await exportReport(this.folder, folderReport(this.mode, this.outcomes), this.deps.log);
+        return;
+      case 'exportMasks':
+        await exportMasks(this.folder, this.images, this.outcomes, this.mode, this.deps);
+        return;
+    }
+  }
+
+  post(m: ToGallery): void {
+    void this.panel.webview.postMessage(m);
+  }
+}
+
+export function progressText(p: ProgressInfo): string {
+  const rate = p.perSecond > 0 ? `, ${p.perSecond.toFixed(1)} images/s` : '';
+  const eta = p.etaSeconds !== undefined && p.running ? `, ETA ${Math.ceil(p.etaSeconds)} s` : '';
+  return `${p.done}/${p.total}${rate}${eta}`;
+}
+
+/** The folder's images under the settings: recursion, include/exclude globs, the ground-truth rule. */
+export function listImages(root: string, cfg: vscode.WorkspaceConfiguration): FolderImage[] {
+  const include = cfg.get<string[]>('folder.include') ?? [];
+  const exclude = cfg.get<string[]>('folder.exclude') ?? [];
+  const recursive = cfg.get<boolean>('folder.recursive') ?? true;
+  let rule = cfg.get<string>('groundTruth') || 'auto';
+  if (checkRule(rule)) rule = 'none'; // the command warned already
+  return withGroundTruth(listFolderImages(root, { recursive, include, exclude }), rule);
+}

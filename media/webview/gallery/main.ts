@@ -1,0 +1,156 @@
+// The gallery page (SegLens: Segment Folder…): a virtualised grid of the folder's tiles, the
+// run's progress with Cancel, sort and filter, the folder's scores, and the export buttons.
+// Everything the page shows comes from the extension; everything it asks is a FromGallery.
+import type { FilterKey, FromGallery, GallerySettings, ProgressInfo, SortKey, SummaryInfo, TileInfo, ToGallery } from './messages';
+import { galleryOrder } from './order';
+import { Grid } from './grid';
+import { ThumbStore } from './thumbs';
+
+declare function acquireVsCodeApi(): { postMessage(m: FromGallery): void; getState(): unknown; setState(s: unknown): void };
+const vscode = acquireVsCodeApi();
+const post = (m: FromGallery) => vscode.postMessage(m);
+const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
+
+const settings = JSON.parse(document.body.dataset.settings ?? '{}') as GallerySettings;
+const saved = (vscode.getState() ?? {}) as { sort?: SortKey; filter?: FilterKey };
+let tiles: TileInfo[] = [];
+let sort: SortKey = saved.sort ?? 'name';
+let filter: FilterKey = saved.filter ?? 'all';
+const thumbs = new ThumbStore();
+const grid = new Grid($('grid'), thumbs, settings.tileSize, {
+  open: (i) => post({ type: 'open', i, sort, filter }),
+  need: (indices) => post({ type: 'need', indices }),
+});
+
+function reorder(): void {
+  grid.update(tiles, galleryOrder(tiles, sort, filter));
+  $('count').textContent = `${galleryOrder(tiles, 'name', filter).length} of ${tiles.length} image(s)`;
+}
+
+function showProgress(p: ProgressInfo): void {
+  const bar = $('progress');
+  bar.hidden = !p.running && p.done === p.total && !p.cancelled;
+  ($('progressBar') as HTMLProgressElement).max = Math.max(1, p.total);
+  ($('progressBar') as HTMLProgressElement).value = p.done;
+  const rate = p.perSecond > 0 ? `, ${p.perSecond.toFixed(1)} images/s` : '';
+  const eta = p.running && p.etaSeconds !== undefined ? `, ETA ${formatSeconds(p.etaSeconds)}` : '';
+  const state = p.cancelled ? ' (cancelled)' : p.running ? '' : ' (done)';
+  $('progressText').textContent = `${p.done}/${p.total}${rate}${eta}${state}`;
+  $<HTMLButtonElement>('cancel').disabled = !p.running;
+}
+
+function formatSeconds(s: number): string {
+  if (s < 60) return `${Math.round(s)} s`;
+  return `${Math.floor(s / 60)} min ${Math.round(s % 60)} s`;
+}
+
+function showSummary(s: SummaryInfo): void {
+  const parts = [`${s.images} image(s)`, `${s.failed} failed`, `${s.withGroundTruth} with ground truth`];
+  if (s.meanIoU !== undefined) parts.unshift(`mean IoU ${s.meanIoU.toFixed(4)}`);
+  $('summaryLine').textContent = parts.join(' · ');
+  const classes = $('classes');
+  classes.replaceChildren(
+    ...(s.classes ?? []).map((c) => {
+      const tr = document.createElement('tr');
+      const name = document.createElement('td');
+      name.textContent = c.name;
+      const iou = document.createElement('td');
+      iou.textContent = c.iou.toFixed(4);
+      tr.append(name, iou);
+      return tr;
+    }),
+  );
+  $('classTable').hidden = !s.classes?.length;
+  $('worst').replaceChildren(
+    ...s.worst.map((w) => {
+      const li = document.createElement('li');
+      const b = document.createElement('button');
+      b.type = 'button';
+      b.className = 'link';
+      b.textContent = `${w.rel} (${w.iou.toFixed(3)})`;
+      b.addEventListener('click', () => post({ type: 'open', i: w.i, sort: 'score', filter: 'all' }));
+      li.append(b);
+      return li;
+    }),
+  );
+  $('worstBlock').hidden = s.worst.length === 0;
+}
+
+let reorderQueued = false;
+/** Results come one by one: the order is recomputed at most once a frame. */
+function reorderSoon(): void {
+  if (reorderQueued) return;
+  reorderQueued = true;
+  requestAnimationFrame(() => {
+    reorderQueued = false;
+    reorder();
+  });
+}
+
+function mergeTiles(update: TileInfo[]): void {
+  let orderChanged = false;
+  for (const t of update) {
+    const old = tiles[t.i];
+    if (!old || old.iou !== t.iou || old.state !== t.state || old.share !== t.share || old.ms !== t.ms) orderChanged = true;
+    if (t.state !== 'done' && t.state !== 'failed') thumbs.forget(t.i);
+    tiles[t.i] = t;
+  }
+  // In name order with no filter the tiles stay where they are: redraw those concerned only.
+  if (orderChanged && (sort !== 'name' || filter !== 'all')) return reorderSoon();
+  for (const t of update) grid.refresh(t.i);
+  grid.render(); // asks for the pictures of tiles that just finished
+}
+
+window.addEventListener('message', (e: MessageEvent<ToGallery>) => {
+  const m = e.data;
+  switch (m.type) {
+    case 'init':
+      tiles = m.tiles;
+      thumbs.setMode(m.task, m.classes);
+      $('folder').textContent = m.folder;
+      $('mode').textContent = m.mode;
+      reorder();
+      return;
+    case 'tiles':
+      mergeTiles(m.tiles);
+      return;
+    case 'classes':
+      thumbs.setMode(m.task, m.classes);
+      grid.update(tiles, galleryOrder(tiles, sort, filter));
+      return;
+    case 'thumbs':
+      for (const t of m.thumbs) void thumbs.add(t).then(() => grid.refresh(t.i));
+      return;
+    case 'progress':
+      showProgress(m.progress);
+      return;
+    case 'summary':
+      showSummary(m.summary);
+      return;
+    case 'notice':
+      $('notice').textContent = m.message;
+      return;
+  }
+});
+
+function wire(): void {
+  const sortEl = $<HTMLSelectElement>('sort');
+  const filterEl = $<HTMLSelectElement>('filter');
+  sortEl.value = sort;
+  filterEl.value = filter;
+  const changed = () => {
+    sort = sortEl.value as SortKey;
+    filter = filterEl.value as FilterKey;
+    vscode.setState({ sort, filter });
+    reorder();
+  };
+  sortEl.addEventListener('change', changed);
+  filterEl.addEventListener('change', changed);
+  $('cancel').addEventListener('click', () => post({ type: 'cancel' }));
+  $('rerun').addEventListener('click', () => post({ type: 'rerun' }));
+  $('exportReport').addEventListener('click', () => post({ type: 'exportReport' }));
+  $('exportMasks').addEventListener('click', () => post({ type: 'exportMasks' }));
+}
+
+wire();
+post({ type: 'ready' });

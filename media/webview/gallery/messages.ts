@@ -1,0 +1,95 @@
+// Messages between the extension and the gallery webview (SegLens: Segment Folder…): one
+// tagged union per direction, imported by both sides (extension/gallery/ and media/webview/gallery/).
+import type { Rgb, Task } from '../../../daemon/api/protocol';
+
+export type TileState = 'queued' | 'running' | 'done' | 'failed';
+
+/** What the grid knows of one image; `i` is its index in the folder's list (name order). */
+export interface TileInfo {
+  i: number;
+  /** Relative to the folder, '/' separators. */
+  rel: string;
+  state: TileState;
+  /** failed: the reason. */
+  error?: string;
+  /** IoU against ground truth (binary: foreground; semantic: mean over classes present). */
+  iou?: number;
+  /** Inference time of the run that made the result, ms. */
+  ms?: number;
+  /** Share of the image not background (0..1). */
+  share?: number;
+  /** A ground-truth file was found for it. */
+  gt?: boolean;
+  /** Answered from the daemon's result cache. */
+  cached?: boolean;
+}
+
+export interface ThumbPayload {
+  i: number;
+  /** Base64 image and its mime type. */
+  image: string;
+  mimeType: string;
+  /** Base64 8-bit grey PNG of the mask at the thumbnail's size. */
+  mask: string;
+  width: number;
+  height: number;
+}
+
+export interface GalleryClass {
+  id: number;
+  label: string;
+  color: Rgb;
+}
+
+export interface ProgressInfo {
+  done: number;
+  total: number;
+  /** Images per second over this run so far (0 until one finished). */
+  perSecond: number;
+  /** Seconds left at that rate (undefined until known). */
+  etaSeconds?: number;
+  running: boolean;
+  cancelled?: boolean;
+}
+
+export interface SummaryInfo {
+  images: number;
+  failed: number;
+  withGroundTruth: number;
+  meanIoU?: number;
+  /** Per class, IoU over the folder (sum of intersections / sum of unions). */
+  classes?: { name: string; iou: number }[];
+  /** Up to 10 images with the lowest IoU, worst first. */
+  worst: { i: number; rel: string; iou: number }[];
+}
+
+export type SortKey = 'name' | 'score' | 'share' | 'time';
+export type FilterKey = 'all' | 'failed' | 'gt';
+
+export interface GallerySettings {
+  /** Tile side in CSS pixels (the daemon makes thumbnails at this size x devicePixelRatio). */
+  tileSize: number;
+}
+
+/** Extension → webview. */
+export type ToGallery =
+  | { type: 'init'; folder: string; mode: string; task: Task; classes: GalleryClass[]; tiles: TileInfo[] }
+  | { type: 'tiles'; tiles: TileInfo[] }
+  /** The mode's classes and colours, once a result gave them. */
+  | { type: 'classes'; task: Task; classes: GalleryClass[] }
+  | { type: 'thumbs'; thumbs: ThumbPayload[] }
+  | { type: 'progress'; progress: ProgressInfo }
+  | { type: 'summary'; summary: SummaryInfo }
+  | { type: 'notice'; message: string };
+
+/** Webview → extension. */
+export type FromGallery =
+  | { type: 'ready' }
+  /** Thumbnails of the tiles now visible (indices into the folder's list). */
+  | { type: 'need'; indices: number[] }
+  /** Open the preview at this image; ←/→ there follow this order. */
+  | { type: 'open'; i: number; sort: SortKey; filter: FilterKey }
+  | { type: 'cancel' }
+  | { type: 'rerun' }
+  | { type: 'exportReport' }
+  | { type: 'exportMasks' };

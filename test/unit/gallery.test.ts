@@ -1,0 +1,75 @@
+// The gallery's pure parts: folder listing with include/exclude globs (shared with the CLI),
+// the order the grid shows and the preview's ←/→ follow, the visible range of the virtual grid,
+// and the checks of the page's messages.
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { test } from 'node:test';
+import { globToRegExp, listFolderImages, withGroundTruth } from '../../daemon/api/folderImages';
+import { checkFromGallery } from '../../extension/gallery/galleryMessages';
+import type { TileInfo } from '../../media/webview/gallery/messages';
+import { galleryOrder, visibleRange } from '../../media/webview/gallery/order';
+
+test('globs: ** across folders, * within a name, {a,b}, a bare name at any depth', () => {
+  assert.ok(globToRegExp('**/*.png').test('a/b/c.png'));
+  assert.ok(globToRegExp('**/*.png').test('c.png'));
+  assert.ok(!globToRegExp('*.png').test('a/c.jpg'));
+  assert.ok(globToRegExp('*.png').test('a/c.png'), 'a glob without / matches the name at any depth');
+  assert.ok(globToRegExp('train/*.{jpg,png}').test('train/x.jpg'));
+  assert.ok(!globToRegExp('train/*.{jpg,png}').test('train/sub/x.jpg'));
+  assert.ok(globToRegExp('**/thumbs/**').test('a/thumbs/x.png'));
+  assert.ok(!globToRegExp('a?.png').test('a/.png'));
+});
+
+test('listFolderImages: recursive by default, include/exclude, ground truth not an input', () => {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'seglens-list-'));
+  try {
+    for (const f of ['images/a.jpg', 'images/b.png', 'images/sub/c.jpg', 'masks/a.png', 'notes.txt', '.hidden/d.png', 'thumbs/e.png']) {
+      fs.mkdirSync(path.dirname(path.join(root, f)), { recursive: true });
+      fs.writeFileSync(path.join(root, f), '');
+    }
+    const rels = (o: Parameters<typeof listFolderImages>[1]) => withGroundTruth(listFolderImages(root, o), 'auto', fs.existsSync).map((f) => f.rel);
+    assert.deepEqual(rels({ recursive: true }), ['images/a.jpg', 'images/b.png', 'images/sub/c.jpg', 'thumbs/e.png']);
+    assert.deepEqual(rels({ recursive: true, exclude: ['thumbs/**'] }), ['images/a.jpg', 'images/b.png', 'images/sub/c.jpg']);
+    assert.deepEqual(rels({ recursive: true, include: ['*.jpg'] }), ['images/a.jpg', 'images/sub/c.jpg']);
+    assert.deepEqual(rels({ recursive: false }), []);
+    const a = withGroundTruth(listFolderImages(root, { recursive: true }), 'auto', fs.existsSync)[0];
+    assert.equal(a.gt, path.join(root, 'masks', 'a.png'));
+  } finally {
+    fs.rmSync(root, { recursive: true, force: true });
+  }
+});
+
+const tiles: TileInfo[] = [
+  { i: 0, rel: 'img10.png', state: 'done', iou: 0.9, ms: 5, share: 0.1, gt: true },
+  { i: 1, rel: 'img2.png', state: 'done', iou: 0.4, ms: 9, share: 0.5, gt: true },
+  { i: 2, rel: 'img1.png', state: 'failed', error: 'corrupt' },
+  { i: 3, rel: 'img3.png', state: 'queued' },
+];
+
+test('galleryOrder: name (numeric), score worst first, share, time, failed; missing values last', () => {
+  assert.deepEqual(galleryOrder(tiles, 'name', 'all'), [2, 1, 3, 0]);
+  assert.deepEqual(galleryOrder(tiles, 'score', 'all'), [1, 0, 2, 3]);
+  assert.deepEqual(galleryOrder(tiles, 'share', 'all'), [1, 0, 2, 3]);
+  assert.deepEqual(galleryOrder(tiles, 'time', 'all'), [1, 0, 2, 3]);
+  assert.deepEqual(galleryOrder(tiles, 'name', 'failed'), [2]);
+  assert.deepEqual(galleryOrder(tiles, 'score', 'gt'), [1, 0]);
+});
+
+test('visibleRange: only the rows in view, one more either side, within the count', () => {
+  assert.deepEqual(visibleRange(0, 400, 200, 5, 10_000), { first: 0, last: 15 });
+  assert.deepEqual(visibleRange(200_000, 400, 200, 5, 10_000), { first: 4995, last: 5015 });
+  assert.deepEqual(visibleRange(1e9, 400, 200, 5, 10_000), { first: 10_000, last: 10_000 });
+});
+
+test('checkFromGallery: known types with exactly their fields and valid values', () => {
+  assert.deepEqual(checkFromGallery({ type: 'need', indices: [0, 3] }, 4), { ok: true, message: { type: 'need', indices: [0, 3] } });
+  assert.equal(checkFromGallery({ type: 'need', indices: [4] }, 4).ok, false);
+  assert.equal(checkFromGallery({ type: 'open', i: 1, sort: 'score', filter: 'all' }, 4).ok, true);
+  assert.equal(checkFromGallery({ type: 'open', i: 1, sort: 'evil', filter: 'all' }, 4).ok, false);
+  assert.equal(checkFromGallery({ type: 'cancel', extra: 1 }, 4).ok, false);
+  assert.equal(checkFromGallery({ type: 'exportReport' }, 4).ok, true);
+  assert.equal(checkFromGallery({ type: 'runScript' }, 4).ok, false);
+  assert.equal(checkFromGallery(null, 4).ok, false);
+});

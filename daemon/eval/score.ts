@@ -20,6 +20,8 @@ export interface ScoreJob {
   /** The ground truth's path, when it came from one (Cityscapes label ids are recognised by name). */
   groundTruthPath?: string;
   maxPixels: number;
+  /** Also the agreement map (ScoreParams.agreement). */
+  agreement?: boolean;
 }
 
 interface Plane {
@@ -72,7 +74,7 @@ export async function scoreBytes(job: ScoreJob): Promise<ScoreResult> {
   if (mode.task === 'binary') {
     const [pf, gf] = [predictionForeground(predMask), groundTruthForeground(gt.data, gt.channels)];
     const s = binaryScores(pf, gf);
-    return { ...base, iou: s.iou, dice: s.dice, counts: s.counts, ...(await agreement(p, pf, gf, 'binary', pred)) };
+    return { ...base, iou: s.iou, dice: s.dice, counts: s.counts, ...(await agreement(job, pf, gf, 'binary', pred)) };
   }
   if (gt.channels !== 1) {
     throw mismatch(`${gtWhat} has ${gt.channels} channels: a semantic ground truth must be a class-index PNG (grey or palette)`);
@@ -86,13 +88,13 @@ export async function scoreBytes(job: ScoreJob): Promise<ScoreResult> {
     pixelAccuracy: s.pixelAccuracy,
     ignoredPixels: s.ignoredPixels,
     classes: s.classes.map((c) => ({ id: c.id, label: mode.labels[c.id] ?? `class ${c.id}`, iou: c.iou, intersection: c.intersection, union: c.union })),
-    ...(await agreement(p, predMask, gtIds, 'semantic', pred)),
+    ...(await agreement(job, predMask, gtIds, 'semantic', pred)),
   };
 }
 
 /** The agreement map as a grey PNG, when asked for (the preview's "vs ground truth" view). */
-async function agreement(p: ScoreParams, pred: Uint8Array, gt: Uint8Array, task: 'binary' | 'semantic', size: Plane): Promise<Pick<ScoreResult, 'agreementPng'>> {
-  if (!p.agreement) return {};
+async function agreement(job: ScoreJob, pred: Uint8Array, gt: Uint8Array, task: 'binary' | 'semantic', size: Plane): Promise<Pick<ScoreResult, 'agreementPng'>> {
+  if (!job.agreement) return {};
   const map = agreementMap(pred, gt, task);
   const png = await sharp(map, { raw: { width: size.width, height: size.height, channels: 1 } }).png({ compressionLevel: 6 }).toBuffer();
   return { agreementPng: png.toString('base64') };

@@ -86,5 +86,6 @@ export async function scoreMask(mode: ModeInfo, p: ScoreParams, limits: ScoreLim
     groundTruthName: sourceName(p.groundTruth, 'ground truth'),
     groundTruthPath: 'path' in p.groundTruth ? p.groundTruth.path : undefined,
     maxPixels: limits.maxPixels,
+    agreement: p.agreement === true,
   });
 }

@@ -17,6 +17,7 @@ import { sha256File } from '../util/fileOps';
 import { ErrorCodes } from '../api/protocol';
 import { CacheOutcome, OptimizedModelCache } from './optimized/optimizedCache';
 import { baseSessionOptions, engineThreads } from './sessionOptions';
+import { saveGraphInThread } from './optimized/graphWriter';
 import { ownedBuffers, postMoving } from './transfer';
 import { warmupInputSize } from './warmupShape';
 import { ProviderChoice, ProviderName, createWithFallback, gpuLibrariesPresent, ortBinDir } from './provider';
@@ -46,7 +47,7 @@ const init = (workerData ?? {}) as WorkerInit;
 const choice: ProviderChoice = init.provider ?? 'auto';
 const threads = engineThreads(init.threads);
 // Optimised-graph cache under --cache-dir (off without one).
-const optimized = new OptimizedModelCache(ort, init.cacheDir, (level, message) => log(level, message), init.cachePolicy);
+const optimized = new OptimizedModelCache(ort, init.cacheDir, (level, message) => log(level, message), init.cachePolicy, saveGraphInThread);
 
 function log(level: Level, message: string): void {
   port!.postMessage({ type: 'log', level, message } satisfies WorkerReply);
@@ -328,15 +329,20 @@ async function segment(mode: ModeDef, image: ImageInput, opts: SegmentOptions): 
 
 /**
  * Cache work a load left for later (writing the optimised graph, collecting old ones: issue
- * #14): it runs after the answer to the next warm-up or request, or at close, so that it never
- * delays the first preview. Removed entries are reported to the main thread for the metrics.
+ * #14): it starts after the answer to the next warm-up or request, beside the requests that
+ * follow (the graph is saved in a thread of its own), so that it never delays a preview;
+ * close and `settle` wait for it. Removed entries are reported to the main thread (metrics).
  */
 const deferred: (() => Promise<{ entries: number } | undefined>)[] = [];
-async function runDeferred(): Promise<void> {
-  for (let task = deferred.shift(); task; task = deferred.shift()) {
-    const collected = await task();
-    if (collected?.entries) port!.postMessage({ type: 'cacheRemoved', entries: collected.entries } satisfies WorkerReply);
-  }
+let background: Promise<void> = Promise.resolve();
+function runDeferred(): Promise<void> {
+  background = background.then(async () => {
+    for (let task = deferred.shift(); task; task = deferred.shift()) {
+      const collected = await task();
+      if (collected?.entries) port!.postMessage({ type: 'cacheRemoved', entries: collected.entries } satisfies WorkerReply);
+    }
+  });
+  return background;
 }
 
 async function closeAll(): Promise<void> {
@@ -392,8 +398,8 @@ port.on('message', (msg: WorkerRequest) => {
       reply = { type: 'result', id: msg.id, ok: false, error: serializeError(e) };
     }
     postMoving(port, reply, moving);
-    // After the answer, never before it: the cache work a load left behind.
-    if (deferred.length > 0 && (msg.op === 'warmup' || msg.op === 'segment')) await runDeferred();
+    // After the answer, never before it: the cache work a load left behind, in the background.
+    if (deferred.length > 0 && (msg.op === 'warmup' || msg.op === 'segment')) void runDeferred();
   });
 });
 port.postMessage({ type: 'ready' } satisfies WorkerReply);

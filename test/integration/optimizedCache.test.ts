@@ -192,6 +192,7 @@ describe('optimised-graph cache (WorkerEngine, real ISNet)', () => {
     assert.equal(info.optimizedCache, 'rebuilt');
     assert.ok(logs.some(([l, m]) => l === 'warn' && /ONNX Runtime could not load it/.test(m)), 'ORT failure logged');
     assert.deepEqual(Buffer.from(await maskOf(e)), Buffer.from(plainMask));
+    await e.settle(); // the graph is saved beside the requests, after the first answer
     assert.equal((await reload(e)).optimizedCache, 'hit');
     await closeAll();
   });

@@ -101,6 +101,10 @@ export class OptimizedModelCache {
     cacheDir: string | undefined,
     private readonly log: Log,
     private readonly policy: CollectPolicy = DEFAULT_COLLECT_POLICY,
+    /** How a deferred save creates its session (the engine worker: in a thread of its own, graphWriter.ts). */
+    private readonly saveGraph: (file: string, opts: SessionOptions) => Promise<void> = async (file, opts) => {
+      await (await this.ort.InferenceSession.create(file, opts)).release();
+    },
   ) {
     this.dir = cacheDir ? path.join(path.resolve(cacheDir), OPTIMIZED_DIR) : undefined;
     this.hashes = this.dir ? new ModelHashMemo(path.join(this.dir, HASH_MEMO)) : undefined;
@@ -232,8 +236,7 @@ export class OptimizedModelCache {
     const tmp = tempPathFor(path.join(this.dir!, entry.base));
     try {
       // Only created to save the graph: it never runs, so no arena is set up for it.
-      const writer = await this.ort.InferenceSession.create(model.file, { ...opts, enableCpuMemArena: false, optimizedModelFilePath: tmp });
-      await writer.release();
+      await this.saveGraph(model.file, { ...opts, enableCpuMemArena: false, optimizedModelFilePath: tmp });
       await this.store(entry, tmp);
       this.log('debug', `optimised-graph cache: wrote ${entry.onnx} (${entry.sidecar.size} bytes) after the first request`);
       return await this.collect();

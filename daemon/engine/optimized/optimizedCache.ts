@@ -28,12 +28,12 @@
 // `maxBytes`. Entries this process loaded are never collected by it. Another daemon sharing
 // the folder (e.g. the previous extension version) loses nothing it has loaded: ORT reads
 // the file at session creation; at worst its next load rebuilds the entry.
-import { promises as fsp, Stats } from 'node:fs';
+import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
 import type * as ortTypes from 'onnxruntime-node';
 import { removeQuietly, tempPathFor, writeFileAtomic } from '../../util/fileOps';
-import { Collected, CollectPolicy, DEFAULT_COLLECT_POLICY, HASH_MEMO, ModelHashMemo, collectEntries } from './optimizedFolder';
-import { OPTIMIZED_CACHE_VERSION, cacheKey, cpuFeatures, keyedOptions, ortVersion, sampledSha256 } from './optimizedKey';
+import { Collected, CollectPolicy, DEFAULT_COLLECT_POLICY, HASH_MEMO, ModelHashMemo, collectEntries, sweepStaleTemps } from './optimizedFolder';
+import { OPTIMIZED_CACHE_VERSION, OptimizedSidecar, cacheKey, checkEntry, cpuFeatures, firstLine, keyedOptions, notOurs, ortVersion, sampledSha256 } from './optimizedKey';
 import type { LogLevel } from '../../api/constants';
 
 export type CacheOutcome = 'hit' | 'miss' | 'rebuilt' | 'off';
@@ -41,22 +41,6 @@ type Log = (level: LogLevel, message: string) => void;
 
 export const OPTIMIZED_DIR = 'optimized-models';
 
-export interface OptimizedSidecar {
-  version: number;
-  key: string;
-  modelKey: string;
-  modelFile: string;
-  modelSha256: string;
-  ortVersion: string;
-  provider: string;
-  cpu: string;
-  options: Record<string, unknown>;
-  /** Size of the optimised file in bytes. */
-  size: number;
-  /** sampledSha256 of the optimised file. */
-  check: string;
-  createdAt: string;
-}
 
 // ---------------------------------------------------------------- the cache
 
@@ -128,7 +112,7 @@ export class OptimizedModelCache {
     } catch (e) {
       return plain('off', `cannot hash ${model.file}: ${(e as Error).message}`);
     }
-    const found = await this.check(entry.onnx, entry.side, entry.sidecar.key);
+    const found = await checkEntry(entry.onnx, entry.side, entry.sidecar.key);
     let rebuiltBecause = found.state === 'bad' ? found.reason : undefined;
     if (found.state === 'ok') {
       const hit = await this.loadHit(entry, opts, defer);
@@ -277,34 +261,6 @@ export class OptimizedModelCache {
     return out;
   }
 
-  private async check(onnx: string, side: string, key: string): Promise<{ state: 'none' } | { state: 'ok' } | { state: 'bad'; reason: string }> {
-    let st;
-    try {
-      st = await fsp.lstat(onnx);
-    } catch {
-      await removeQuietly(side);
-      return { state: 'none' };
-    }
-    // A graph is code ONNX Runtime runs: only a regular file of ours is trusted (issue #13).
-    const foreign = notOurs(st) ?? notOurs(await fsp.lstat(side).catch(() => undefined));
-    if (foreign) return { state: 'bad', reason: foreign };
-    let sc: OptimizedSidecar;
-    try {
-      sc = JSON.parse(await fsp.readFile(side, 'utf8')) as OptimizedSidecar;
-    } catch {
-      return { state: 'bad', reason: 'its sidecar is missing or unreadable' };
-    }
-    if (sc.version !== OPTIMIZED_CACHE_VERSION || sc.key !== key) return { state: 'bad', reason: 'its sidecar describes another entry' };
-    if (sc.size !== st.size) return { state: 'bad', reason: `size ${st.size} bytes, expected ${sc.size} (partial or damaged file)` };
-    try {
-      const got = await sampledSha256(onnx, st.size);
-      if (got !== sc.check) return { state: 'bad', reason: 'its content check failed (damaged file)' };
-    } catch (e) {
-      return { state: 'bad', reason: `it could not be read (${firstLine(e)})` };
-    }
-    return { state: 'ok' };
-  }
-
   private async ensureDir(): Promise<{ ok: true } | { ok: false; reason: string }> {
     if (this.usable === true) return { ok: true };
     try {
@@ -314,7 +270,7 @@ export class OptimizedModelCache {
       if (problem) throw new Error(`the folder ${problem}`);
       if ((st.mode & 0o077) !== 0) await fsp.chmod(this.dir!, 0o700);
       this.usable = true;
-      await this.sweepTemps();
+      await sweepStaleTemps(this.dir!);
       return { ok: true };
     } catch (e) {
       const reason = firstLine(e);
@@ -323,36 +279,8 @@ export class OptimizedModelCache {
     }
   }
 
-  /** Temp files left by a daemon that died mid-write (older than an hour). */
-  private async sweepTemps(): Promise<void> {
-    try {
-      for (const f of await fsp.readdir(this.dir!)) {
-        if (!f.endsWith('.tmp')) continue;
-        const p = path.join(this.dir!, f);
-        const st = await fsp.stat(p).catch(() => undefined);
-        if (st && Date.now() - st.mtimeMs > 3600_000) await removeQuietly(p);
-      }
-    } catch {
-      // best effort
-    }
-  }
-
   private warnOnce(message: string): void {
     this.log(this.warned ? 'debug' : 'warn', message);
     this.warned = true;
   }
-}
-
-/** Why a cache file or folder is not to be trusted (a link, another user's, not a file/folder), or undefined. */
-function notOurs(st: Stats | undefined, folder = false): string | undefined {
-  if (!st) return undefined;
-  if (st.isSymbolicLink()) return 'is a symbolic link';
-  if (folder ? !st.isDirectory() : !st.isFile()) return folder ? 'is not a folder' : 'is not a regular file';
-  const uid = process.getuid?.();
-  if (uid !== undefined && st.uid !== uid) return `belongs to user ${st.uid}, not to you (user ${uid})`;
-  return undefined;
-}
-
-function firstLine(e: unknown): string {
-  return (e instanceof Error ? e.message : String(e)).split('\n')[0];
 }

@@ -185,3 +185,17 @@ async function listEntries(dir: string, layout: EntryLayout): Promise<Map<string
   }
   return entries;
 }
+
+/** Temp files left by a daemon that died mid-write (older than an hour). */
+export async function sweepStaleTemps(dir: string): Promise<void> {
+  try {
+    for (const f of await fsp.readdir(dir)) {
+      if (!f.endsWith('.tmp')) continue;
+      const p = path.join(dir, f);
+      const st = await fsp.stat(p).catch(() => undefined);
+      if (st && Date.now() - st.mtimeMs > ORPHAN_GRACE_MS) await removeQuietly(p);
+    }
+  } catch {
+    // best effort
+  }
+}

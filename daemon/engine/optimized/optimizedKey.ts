@@ -1,11 +1,12 @@
-// The name of an optimised graph in the cache (optimizedCache.ts): a hash of everything the
+// One entry of the optimised-graph cache (optimizedCache.ts): its name, a hash of everything the
 // saved graph depends on (the model, ONNX Runtime's version, the provider, the CPU's features,
-// the session options), and the sampled checksum that tells a damaged entry on reading.
+// the session options); its sidecar; and the checks (ours, size, sampled checksum) that tell a
+// foreign or damaged entry on reading.
 import * as crypto from 'node:crypto';
-import { promises as fsp, readFileSync } from 'node:fs';
+import { promises as fsp, readFileSync, Stats } from 'node:fs';
 import * as os from 'node:os';
 import type * as ortTypes from 'onnxruntime-node';
-import { sha256 } from '../../util/fileOps';
+import { removeQuietly, sha256 } from '../../util/fileOps';
 
 /** Bumped when the layout of the cache or the meaning of its key changes. */
 export const OPTIMIZED_CACHE_VERSION = 1;
@@ -86,4 +87,65 @@ export async function sampledSha256(file: string, size?: number): Promise<string
   } finally {
     await fh.close();
   }
+}
+
+export interface OptimizedSidecar {
+  version: number;
+  key: string;
+  modelKey: string;
+  modelFile: string;
+  modelSha256: string;
+  ortVersion: string;
+  provider: string;
+  cpu: string;
+  options: Record<string, unknown>;
+  /** Size of the optimised file in bytes. */
+  size: number;
+  /** sampledSha256 of the optimised file. */
+  check: string;
+  createdAt: string;
+}
+
+/** Whether the entry at `onnx` + `side` is there and sound: regular files of ours, a sidecar naming this key, the size and sampled check matching. */
+export async function checkEntry(onnx: string, side: string, key: string): Promise<{ state: 'none' } | { state: 'ok' } | { state: 'bad'; reason: string }> {
+  let st;
+  try {
+    st = await fsp.lstat(onnx);
+  } catch {
+    await removeQuietly(side);
+    return { state: 'none' };
+  }
+  // A graph is code ONNX Runtime runs: only a regular file of ours is trusted (issue #13).
+  const foreign = notOurs(st) ?? notOurs(await fsp.lstat(side).catch(() => undefined));
+  if (foreign) return { state: 'bad', reason: foreign };
+  let sc: OptimizedSidecar;
+  try {
+    sc = JSON.parse(await fsp.readFile(side, 'utf8')) as OptimizedSidecar;
+  } catch {
+    return { state: 'bad', reason: 'its sidecar is missing or unreadable' };
+  }
+  if (sc.version !== OPTIMIZED_CACHE_VERSION || sc.key !== key) return { state: 'bad', reason: 'its sidecar describes another entry' };
+  if (sc.size !== st.size) return { state: 'bad', reason: `size ${st.size} bytes, expected ${sc.size} (partial or damaged file)` };
+  try {
+    const got = await sampledSha256(onnx, st.size);
+    if (got !== sc.check) return { state: 'bad', reason: 'its content check failed (damaged file)' };
+  } catch (e) {
+    return { state: 'bad', reason: `it could not be read (${firstLine(e)})` };
+  }
+  return { state: 'ok' };
+}
+
+/** Why a cache file or folder is not to be trusted (a link, another user's, not a file/folder), or undefined. */
+export function notOurs(st: Stats | undefined, folder = false): string | undefined {
+  if (!st) return undefined;
+  if (st.isSymbolicLink()) return 'is a symbolic link';
+  if (folder ? !st.isDirectory() : !st.isFile()) return folder ? 'is not a folder' : 'is not a regular file';
+  const uid = process.getuid?.();
+  if (uid !== undefined && st.uid !== uid) return `belongs to user ${st.uid}, not to you (user ${uid})`;
+  return undefined;
+}
+
+/** The first line of an error's message (ONNX Runtime's can run to many lines). */
+export function firstLine(e: unknown): string {
+  return (e instanceof Error ? e.message : String(e)).split('\n')[0];
 }

@@ -5,6 +5,7 @@ import * as net from 'node:net';
 import { Readable, Writable } from 'node:stream';
 import {
   CancellationToken,
+  CancellationTokenSource,
   createMessageConnection,
   MessageConnection,
   RequestType,
@@ -24,6 +25,12 @@ export interface ClientOptions {
 
 export class DaemonClient {
   initializeResult: P.InitializeResult | undefined;
+  /**
+   * When set, a request not answered within this time is cancelled (`$/cancelRequest`) and
+   * rejected with a message naming the method, so a stuck daemon shows as an error rather than
+   * a spinner that never ends (issue #13). Unset: no limit (the connection closing still ends it).
+   */
+  requestTimeoutMs: number | undefined;
   private closedError: Error | undefined;
   private readonly closed: Promise<never>;
 
@@ -62,7 +69,25 @@ export class DaemonClient {
   /** Every request is raced against the connection closing, so a dead daemon never hangs a caller. */
   request<Pa, R>(type: RequestType<Pa, R, void>, params: Pa, token?: CancellationToken): Promise<R> {
     if (this.closedError) return Promise.reject(this.closedError);
-    const sent = this.connection.sendRequest(type, params, token);
+    const limit = this.requestTimeoutMs;
+    if (!limit) return this.raced(this.connection.sendRequest(type, params, token));
+    const cts = new CancellationTokenSource();
+    const sub = token?.onCancellationRequested(() => cts.cancel());
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        cts.cancel(); // the daemon drops the job if it has not started
+        reject(new Error(`the SegLens daemon did not answer ${type.method} within ${Math.round(limit / 1000)} s`));
+      }, limit);
+    });
+    return Promise.race([this.raced(this.connection.sendRequest(type, params, cts.token)), timeout]).finally(() => {
+      clearTimeout(timer);
+      sub?.dispose();
+      cts.dispose();
+    });
+  }
+
+  private raced<R>(sent: Promise<R>): Promise<R> {
     sent.catch(() => undefined); // when the close wins the race, a late write error (EPIPE) is no one's to handle
     return Promise.race([sent, this.closed]);
   }

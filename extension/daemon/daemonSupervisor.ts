@@ -21,6 +21,8 @@ export interface SupervisorOptions {
   log: vscode.LogOutputChannel;
   policy?: RestartPolicy;
   initializeTimeoutMs?: number;
+  /** Every request's limit (default 5 minutes): a stuck daemon shows an error, not "Segmenting…" forever. */
+  requestTimeoutMs?: number;
 }
 
 export interface Connected {
@@ -180,6 +182,7 @@ export class DaemonSupervisor extends Disposable {
 
   /** Listens to the daemon, then initialize, the user's modes (afterInitialize) and every mode's state. */
   private async handshake(client: DaemonClient): Promise<{ init: InitializeResult; status: StatusResult }> {
+    client.requestTimeoutMs = this.opts.requestTimeoutMs ?? 300_000;
     client.onLog((l) => logFromDaemon(this.opts.log, l));
     client.onModelState((s) => this.modelStateEmitter.fire(s));
     // The mode list changes after initialize (defineModes from afterInitialize or from

@@ -64,7 +64,7 @@ const stage = fs.mkdtempSync(path.join(os.tmpdir(), 'seglens-vsix-'));
 const copy = (rel, filter) => fs.cpSync(path.join(root, rel), path.join(stage, rel), { recursive: true, filter, dereference: true });
 try {
   for (const f of ['README.md', 'LICENSE', 'LICENSE.md', 'THIRD-PARTY-NOTICES.md', 'CHANGELOG.md', '.vscodeignore']) if (fs.existsSync(path.join(root, f))) copy(f);
-  for (const f of ['extension.js', 'daemon.js', 'engineWorker.js', 'scoreWorker.js', 'webview.js']) copy(path.join('dist', f));
+  for (const f of ['extension.js', 'daemon.js', 'engineWorker.js', 'scoreWorker.js', 'cropWorker.js', 'webview.js']) copy(path.join('dist', f));
   copy('media/webview');
   if (fs.existsSync(path.join(root, 'media/icon.png'))) copy('media/icon.png');
   for (const f of modelFiles()) copy(path.join('models', f));

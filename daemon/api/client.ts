@@ -126,6 +126,10 @@ export class DaemonClient {
   segment(params: P.SegmentParams, token?: CancellationToken) {
     return this.request(P.Segment, params, token);
   }
+  /** Full-resolution pixels of a region of the oriented image (no inference). */
+  displayCrop(params: P.DisplayCropParams, token?: CancellationToken) {
+    return this.request(P.DisplayCrop, params, token);
+  }
   unload(mode?: string) {
     return this.request(P.Unload, mode === undefined ? {} : { mode });
   }

@@ -170,6 +170,38 @@ export interface DisplayImage {
   /** Time spent decoding and encoding it (part of timings.totalMs, in none of the other timings). */
   encodeMs: number;
 }
+/** A rectangle of the oriented image, in its pixels (SegmentResult.width x height). */
+export interface DisplayRegion {
+  left: number;
+  top: number;
+  width: number;
+  height: number;
+}
+export interface DisplayCropParams {
+  image: ImageSource;
+  /** Whole numbers, inside the oriented image, each side 1..DISPLAY_CROP_MAX_SIDE. */
+  region: DisplayRegion;
+}
+/** Longest side of a `seglens/displayCrop` region (a 4K screen at 1:1 fits). */
+export const DISPLAY_CROP_MAX_SIDE = 4096;
+export interface DisplayCropResult {
+  /** Base64 PNG, 8-bit sRGB (RGBA when the image has alpha): the image's own pixels in `region`,
+   * decoded and oriented exactly as for the mask, never resampled. */
+  data: string;
+  mimeType: 'image/png';
+  region: DisplayRegion;
+  /** The whole oriented image's size. */
+  imageWidth: number;
+  imageHeight: number;
+  /** Time spent reading, decoding and encoding (a decoded image is reused for the next crop of the same file). */
+  encodeMs: number;
+}
+/**
+ * Client → daemon (issue 16): full-resolution pixels of one region of an image, for a client
+ * zoomed to 1:1 or more on a downscaled `displayImage`. No inference and no mode; decoded off the
+ * main thread. Errors: 1001/1002/1003 as for segment, -32602 for a region outside the image.
+ */
+export const DisplayCrop = new RequestType<DisplayCropParams, DisplayCropResult, void>('seglens/displayCrop');
 export interface ClassInfo {
   id: number;
   label: string;

@@ -61,6 +61,7 @@ export function handlersFor(d: DaemonCore, client: Client): Record<string, Handl
     // No `used`: nothing runs, so it neither keeps a mode alive nor makes it a recent one.
     [P.CachedResults.method]: (p) => d.segmenter.cachedResults(params.cachedResultsParams(p)),
     [P.Score.method]: (p) => d.segmenter.score(params.scoreParams(p)),
+    [P.DisplayCrop.method]: (p) => d.segmenter.displayCrop(params.displayCropParams(p)),
     [P.SelectMode.method]: (p) => {
       const { mode } = params.selectModeParams(p);
       d.registry.def(mode); // -32602 for an unknown mode

@@ -5,9 +5,11 @@ import type { SegmentOutput } from '../engine/engine';
 import {
   CACHED_RESULTS_MAX_IMAGES,
   CachedResultsParams,
+  DISPLAY_CROP_MAX_SIDE,
   DISPLAY_MAX_SIDE,
   DISPLAY_MAX_SIDE_LIMIT,
   DISPLAY_MIN_SIDE,
+  DisplayCropParams,
   DisplayImageRequest,
   EnsureReadyParams,
   ErrorCodes,
@@ -129,6 +131,22 @@ function displayImageParam(v: unknown, m: string): boolean | DisplayImageRequest
     throw invalidParams(`${m}: 'displayImage.maxSide' must be a whole number from ${DISPLAY_MIN_SIDE} to ${DISPLAY_MAX_SIDE_LIMIT}`);
   }
   return { maxSide: side };
+}
+
+/** seglens/displayCrop: an image and a region of whole pixels (inside the image: checked once decoded). */
+export function displayCropParams(p: unknown): DisplayCropParams {
+  const m = 'seglens/displayCrop';
+  const o = obj(p, m);
+  const image = imageSource(o, 'image', m);
+  const r = o.region;
+  const shape = `'region' must be {left, top, width, height}: whole numbers, left/top >= 0, width/height 1..${DISPLAY_CROP_MAX_SIDE}`;
+  if (r === null || typeof r !== 'object' || Array.isArray(r)) throw invalidParams(`${m}: ${shape}`);
+  const { left, top, width, height } = r as Obj;
+  const whole = (v: unknown, min: number, max: number) => typeof v === 'number' && Number.isInteger(v) && v >= min && v <= max;
+  if (!whole(left, 0, 2 ** 31) || !whole(top, 0, 2 ** 31) || !whole(width, 1, DISPLAY_CROP_MAX_SIDE) || !whole(height, 1, DISPLAY_CROP_MAX_SIDE)) {
+    throw invalidParams(`${m}: ${shape}`);
+  }
+  return { image, region: { left: left as number, top: top as number, width: width as number, height: height as number } };
 }
 
 export function selectModeParams(p: unknown): { mode: string } {

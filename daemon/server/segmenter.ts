@@ -10,6 +10,7 @@ import { Registry } from '../registry/registry';
 import { DaemonMetrics } from './metrics';
 import { decodeBase64, displayMaxSide, segmentExtras } from './params';
 import { scoreMask } from '../eval/scoreClient';
+import { displayCrop } from './displayCrop';
 import { ResultCache } from '../results/resultCache';
 
 export interface SegmenterOptions {
@@ -39,6 +40,12 @@ export class Segmenter {
   score(p: P.ScoreParams): Promise<P.ScoreResult> {
     const decode = (data: string) => decodeBase64(data, this.opts.maxImageBytes, 'seglens/score: base64');
     return scoreMask(this.registry.def(p.mode), p, { maxPixels: this.opts.maxPixels, decodeBase64: decode });
+  }
+
+  /** seglens/displayCrop (displayCrop.ts), under the same size limits as segment. */
+  displayCrop(p: P.DisplayCropParams): Promise<P.DisplayCropResult> {
+    const decode = (data: string) => decodeBase64(data, this.opts.maxImageBytes, "seglens/displayCrop: 'image.base64'");
+    return displayCrop(p, { maxPixels: this.opts.maxPixels, decodeBase64: decode });
   }
 
   async segment(p: P.SegmentParams, token: CancellationToken): Promise<P.SegmentResult> {

@@ -86,6 +86,7 @@ export function previewHtml(webview: vscode.Webview, extensionUri: vscode.Uri, s
   <figure class="pane" id="paneMain" tabindex="0" aria-label="Image with mask: drag to pan, wheel to zoom">
     <div class="content" id="content">
       <img id="image" alt="" draggable="false">
+      <img id="crop" class="crop" alt="" draggable="false" hidden>
       <canvas id="overlay" class="overlay" aria-hidden="true"></canvas>
       <canvas id="overlayB" class="overlay compare" aria-hidden="true"></canvas>
     </div>
@@ -95,6 +96,7 @@ export function previewHtml(webview: vscode.Webview, extensionUri: vscode.Uri, s
   <figure class="pane" id="paneSide">
     <div class="content" id="contentSide">
       <img id="imageSide" alt="" draggable="false">
+      <img id="cropSide" class="crop" alt="" draggable="false" hidden>
       <canvas id="overlaySide" class="overlay" aria-hidden="true"></canvas>
     </div>
   </figure>

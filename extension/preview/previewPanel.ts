@@ -11,6 +11,7 @@ import { phaseMessage } from '../models/modeProgress';
 import { Disposable } from '../util/dispose';
 import { siblingImages } from './imageFiles';
 import { CompareRunner } from './compareRun';
+import { CropFetcher } from './cropFetch';
 import type { ComparedResult } from './compareRun';
 import { displayPlan } from './displayPlan';
 import { PROVISIONAL_MODE, errorInfo, imageSource, resultPayload, saveMask, segmentExtras, statePath } from './previewData';
@@ -28,6 +29,7 @@ export class PreviewPanel extends Disposable {
   /** The page cannot show the current image's own bytes: ask the daemon for a display image. */
   private needsDisplay = false;
   private readonly compare: CompareRunner;
+  private readonly crops: CropFetcher;
   private version = 0;
   private run = 0;
   private running = false;
@@ -50,6 +52,7 @@ export class PreviewPanel extends Disposable {
     // The page reads our script, stylesheet and icon, nothing else: the image comes as data.
     panel.webview.options = { enableScripts: true, localResourceRoots: previewRoots(deps.extensionUri) };
     this.compare = this._register(new CompareRunner(deps, (m) => this.post(m), (r) => events.compare.fire(r)));
+    this.crops = this._register(new CropFetcher(deps, (m) => this.post(m)));
     panel.webview.html = previewHtml(panel.webview, deps.extensionUri, { opacity: readConfig().overlayOpacity });
     this._register({
       dispose: () => {
@@ -304,6 +307,10 @@ export class PreviewPanel extends Disposable {
         if (this.needsDisplay) return;
         this.needsDisplay = true;
         await this.segment();
+        return;
+      case 'displayCrop':
+        // Only for a picture the daemon scaled down (the page's own bytes are full resolution).
+        if (this.needsDisplay && this.image) await this.crops.fetch(this.image, m.region);
         return;
       case 'setMode':
         if (m.mode === this.mode) return;

@@ -2,6 +2,8 @@
 // page runs web content, so a message is data to validate, not a request to trust. Pure (no
 // vscode import): test/unit/webviewMessages.test.ts and the suite inside VS Code use it.
 import { MODE_ID_RE } from '../../daemon/api/constants';
+import { DISPLAY_CROP_MAX_SIDE } from '../../daemon/api/protocol';
+import type { Region } from '../../media/webview/inspect/zoom';
 import type { FromWebview } from '../../media/webview/messages';
 
 export type Checked = { ok: true; message: FromWebview } | { ok: false; reason: string };
@@ -58,7 +60,25 @@ export function checkFromWebview(m: unknown, ctx: MessageContext): Checked {
       if (extra(['path'])) return refuse(`unexpected field '${extra(['path'])}'`);
       // Only the image the panel shows: the page never names a file of its own choosing.
       return typeof o.path === 'string' && o.path === ctx.currentPath ? accept({ type: 'imageFailed', path: o.path }) : refuse('not the image shown');
+    case 'displayCrop': {
+      if (extra(['path', 'region'])) return refuse(`unexpected field '${extra(['path', 'region'])}'`);
+      if (typeof o.path !== 'string' || o.path !== ctx.currentPath) return refuse('not the image shown');
+      const region = checkRegion(o.region);
+      return typeof region === 'string' ? refuse(region) : accept({ type: 'displayCrop', path: o.path, region });
+    }
     default:
       return refuse(`unknown message type ${JSON.stringify(String(o.type)).slice(0, 40)}`);
   }
+}
+
+/** A crop region: exactly {left, top, width, height}, whole numbers, sides 1..DISPLAY_CROP_MAX_SIDE (the daemon checks it lies inside the image). */
+function checkRegion(r: unknown): Region | string {
+  if (r === null || typeof r !== 'object' || Array.isArray(r)) return 'region must be an object';
+  const o = r as Record<string, unknown>;
+  const extra = keys(o, ['left', 'top', 'width', 'height']);
+  if (extra) return `unexpected region field '${extra}'`;
+  const whole = (v: unknown, min: number, max: number) => typeof v === 'number' && Number.isInteger(v) && v >= min && v <= max;
+  if (!whole(o.left, 0, 1e6) || !whole(o.top, 0, 1e6)) return 'region left/top must be whole numbers from 0';
+  if (!whole(o.width, 1, DISPLAY_CROP_MAX_SIDE) || !whole(o.height, 1, DISPLAY_CROP_MAX_SIDE)) return `region width/height must be whole numbers from 1 to ${DISPLAY_CROP_MAX_SIDE}`;
+  return { left: o.left as number, top: o.top as number, width: o.width as number, height: o.height as number };
 }

@@ -10,6 +10,7 @@ import { renderSemanticLegend, renderStaticLegend, renderTimings, showAllClasses
 import { initFocusReport, runCommand } from './inspect/commands';
 import { clearCompare, compareWith, fillCompareModes, initCompare, onCompareResult, onCompareState } from './inspect/compareView';
 import { applyMatteControls, initInspector } from './inspect/inspector';
+import { clearCrop, initFullRes, onCrop, refreshCrop } from './inspect/fullRes';
 import { initPaint, onPaint, paintAll } from './inspect/paint';
 import { initGroundTruth, onGroundTruth, paintGroundTruth, resetGroundTruth } from './groundTruthView';
 import { initViewport, setContentSize } from './inspect/viewport';
@@ -99,6 +100,7 @@ function onImage(m: Extract<ToWebview, { type: 'image' }>): void {
     els.legendTools.hidden = true;
     view.shown = undefined;
     clearCompare();
+    clearCrop();
     els.readout.textContent = '';
     els.timings.replaceChildren();
     els.save.disabled = true;
@@ -139,7 +141,9 @@ async function onResult(r: ResultPayload): Promise<void> {
   if (seq !== view.resultSeq || r.path !== view.currentPath) return; // a newer image or result came in
   view.shown = { r, mask: data, confidence, width, height };
   if (r.displayImage) setPicture(`data:${r.displayImage.mimeType};base64,${r.displayImage.data}`, r.path, false);
+  clearCrop(); // the file may have changed: crops come anew from this result's image
   setContentSize({ width, height }, r.path);
+  refreshCrop();
   applyMatteControls();
   paintAll();
   if (r.task === 'semantic') renderSemanticLegend();
@@ -182,6 +186,9 @@ window.addEventListener('message', (event: MessageEvent<ToWebview>) => {
     case 'groundTruth':
       void onGroundTruth(m, paintAll).catch((err) => showError(`Could not show the ground truth: ${err instanceof Error ? err.message : err}`));
       break;
+    case 'displayCrop':
+      onCrop(m);
+      break;
     case 'compareResult':
       void onCompareResult(m.result).catch((err) => onCompareState(m.result.mode, `could not show the mask: ${err instanceof Error ? err.message : err}`, true));
       break;
@@ -189,6 +196,7 @@ window.addEventListener('message', (event: MessageEvent<ToWebview>) => {
 });
 
 initViewport();
+initFullRes();
 initPaint();
 initGroundTruth(paintAll);
 onPaint(paintGroundTruth);

@@ -2,7 +2,7 @@
 // imported by both sides (extension/preview/ and media/webview/).
 import type { ClassInfo, DisplayImage, ModeState, SegmentTimings, Task } from '../../daemon/api/protocol';
 import type { MatteView } from './inspect/threshold';
-import type { SavedView } from './inspect/zoom';
+import type { Region, SavedView } from './inspect/zoom';
 
 export type ViewMode = 'overlay' | 'mask' | 'side';
 export type CompareView = 'split' | 'difference';
@@ -23,6 +23,8 @@ export const PANEL_COMMANDS = [
   'thresholdDown',
   'toggleCompare',
   'cycleCompareView',
+  'splitLeft',
+  'splitRight',
   'announce',
 ] as const;
 export type PanelCommand = (typeof PANEL_COMMANDS)[number];
@@ -93,7 +95,9 @@ export type ToWebview =
   | { type: 'compareState'; mode: string; message?: string; error?: boolean }
   | { type: 'compareResult'; result: ResultPayload }
   /** The image's ground truth (opened from the gallery): seglens/score's agreement map and scores. */
-  | { type: 'groundTruth'; path: string; agreementPng: string; iou: number; dice?: number; pixelAccuracy?: number };
+  | { type: 'groundTruth'; path: string; agreementPng: string; iou: number; dice?: number; pixelAccuracy?: number }
+  /** The full-resolution pixels of `region` of the image at `path` (seglens/displayCrop): base64 PNG. */
+  | { type: 'displayCrop'; path: string; region: Region; data: string; mimeType: string };
 
 /** Webview → extension. */
 export type FromWebview =
@@ -109,4 +113,6 @@ export type FromWebview =
   /** Focus is on a control that uses the keys itself (slider, select, divider): keybindings yield. */
   | { type: 'focus'; control: boolean }
   /** The page could not decode the image at `path`: send the daemon's display image instead. */
-  | { type: 'imageFailed'; path: string };
+  | { type: 'imageFailed'; path: string }
+  /** Zoomed to 1:1 or more on a scaled-down display image: the full-resolution pixels of `region`. */
+  | { type: 'displayCrop'; path: string; region: Region };

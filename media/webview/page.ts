@@ -42,6 +42,9 @@ export const els = {
   stage: $('stage'),
   image: $<HTMLImageElement>('image'),
   imageSide: $<HTMLImageElement>('imageSide'),
+  /** Full-resolution crops over a scaled-down display image (inspect/fullRes.ts). */
+  crop: $<HTMLImageElement>('crop'),
+  cropSide: $<HTMLImageElement>('cropSide'),
   overlay: $<HTMLCanvasElement>('overlay'),
   overlaySide: $<HTMLCanvasElement>('overlaySide'),
   timings: $('timings'),

@@ -25,6 +25,7 @@ test('the messages the page sends pass unchanged', () => {
     { type: 'compare', mode: null },
     { type: 'focus', control: true },
     { type: 'imageFailed', path: '/w/cat.jpg' },
+    { type: 'displayCrop', path: '/w/cat.jpg', region: { left: 0, top: 10, width: 4096, height: 1 } },
   ])
     ok(m);
 });
@@ -49,6 +50,16 @@ test('hostile or malformed messages are refused with a reason', () => {
   bad({ type: 'saveMask', path: '/tmp/evil.png' }, /unexpected field 'path'/);
   bad({ type: 'setMode', mode: 'fast', __proto__x: 1 }, /unexpected field/);
   bad({ type: 'ready', extra: true }, /unexpected field/);
+  const region = { left: 0, top: 0, width: 8, height: 8 };
+  bad({ type: 'displayCrop', path: '/etc/shadow', region }, /not the image shown/);
+  bad({ type: 'displayCrop', path: '/w/cat.jpg' }, /region must be an object/);
+  bad({ type: 'displayCrop', path: '/w/cat.jpg', region: [0, 0, 8, 8] }, /region must be an object/);
+  bad({ type: 'displayCrop', path: '/w/cat.jpg', region: { ...region, left: -1 } }, /left\/top/);
+  bad({ type: 'displayCrop', path: '/w/cat.jpg', region: { ...region, top: 0.5 } }, /left\/top/);
+  bad({ type: 'displayCrop', path: '/w/cat.jpg', region: { ...region, width: 4097 } }, /width\/height/);
+  bad({ type: 'displayCrop', path: '/w/cat.jpg', region: { ...region, height: '8' } }, /width\/height/);
+  bad({ type: 'displayCrop', path: '/w/cat.jpg', region: { ...region, mode: 'x' } }, /unexpected region field 'mode'/);
+  bad({ type: 'displayCrop', path: '/w/cat.jpg', region, image: { path: '/etc/passwd' } }, /unexpected field 'image'/);
 });
 
 test('with no image shown, no imageFailed passes', () => {

@@ -1,7 +1,7 @@
 // The preview's fit, zoom and pan (media/webview/zoom.ts): pure view arithmetic.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { clampView, fitView, formatZoom, imageToScreen, pixelAt, restoreView, saveView, screenToImage, stepZoom, wheelFactor, zoomAt } from '../../media/webview/inspect/zoom';
+import { CROP_MAX_SIDE, clampView, covers, fitView, formatZoom, imageToScreen, pixelAt, restoreView, saveView, screenToImage, stepZoom, visibleRegion, wantsFullRes, wheelFactor, zoomAt } from '../../media/webview/inspect/zoom';
 
 const vp = { width: 800, height: 600 };
 
@@ -80,4 +80,42 @@ test('zoom labels', () => {
   assert.equal(formatZoom(4), '400%');
   assert.equal(formatZoom(0.125), '12.5%');
   assert.equal(formatZoom(0.05), '5%');
+});
+
+test('full resolution: wanted from 1:1 up, and only when the picture was scaled down', () => {
+  const big = { width: 6000, height: 4000 };
+  assert.equal(wantsFullRes(1, big, 4096), true);
+  assert.equal(wantsFullRes(4, big, 4096), true);
+  assert.equal(wantsFullRes(0.5, big, 4096), false, 'below 1:1 the display image has enough pixels');
+  assert.equal(wantsFullRes(4, big, 6000), false, 'the picture is the original');
+  assert.equal(wantsFullRes(4, big, 0), false, 'no display image');
+});
+
+test('visible region: the image pixels under the viewport, whole, inside the image, with a margin', () => {
+  const image = { width: 6000, height: 4000 };
+  // 1:1 with image pixel (1000, 500) at the viewport's top-left corner.
+  const v = { zoom: 1, x: -1000, y: -500 };
+  assert.deepEqual(visibleRegion(v, vp, image), { left: 1000, top: 500, width: 800, height: 600 });
+  assert.deepEqual(visibleRegion(v, vp, image, 0.25), { left: 800, top: 350, width: 1200, height: 900 });
+  // 400%, fractional offset: partly covered pixels are included.
+  assert.deepEqual(visibleRegion({ zoom: 4, x: -4002, y: -10 }, vp, image), { left: 1000, top: 2, width: 201, height: 151 });
+  // Near the bottom-right corner the margin stops at the image's edge.
+  assert.deepEqual(visibleRegion({ zoom: 1, x: -5500, y: -3700 }, vp, image, 0.25), { left: 5300, top: 3550, width: 700, height: 450 });
+  // The image entirely off screen.
+  assert.equal(visibleRegion({ zoom: 1, x: 900, y: 0 }, vp, image), undefined);
+});
+
+test('visible region: at most CROP_MAX_SIDE a side, around the centre of what is visible', () => {
+  const image = { width: 20000, height: 300 };
+  const r = visibleRegion({ zoom: 1, x: -10000, y: 0 }, { width: 5000, height: 600 }, image)!;
+  assert.equal(r.width, CROP_MAX_SIDE);
+  assert.equal(r.left + r.width / 2, 12500);
+  assert.deepEqual([r.top, r.height], [0, 300]);
+});
+
+test('covers: a crop is reused while the visible region stays inside it', () => {
+  const have = { left: 800, top: 350, width: 1200, height: 900 };
+  assert.equal(covers(have, { left: 1000, top: 500, width: 800, height: 600 }), true);
+  assert.equal(covers(have, { left: 1300, top: 500, width: 800, height: 600 }), false);
+  assert.equal(covers(undefined, { left: 0, top: 0, width: 1, height: 1 }), false);
 });

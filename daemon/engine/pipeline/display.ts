@@ -2,10 +2,12 @@
 // decode the original (TIFF, 16-bit PNG, CMYK JPEG) or would orient it differently (EXIF). It
 // goes through the same decoding steps as the model input (first frame, EXIF orientation,
 // sRGB), so it lines up with the mask pixel for pixel, scaled by width / mask width.
+import { promises as fsp } from 'node:fs';
 import sharp from 'sharp';
 import { SegLensError } from '../../api/errors';
-import { ErrorCodes } from '../../api/protocol';
-import type { ImageHeader } from './imageIO';
+import { DisplayRegion, ErrorCodes } from '../../api/protocol';
+import type { ImageInput } from '../engine';
+import { ImageHeader, probeImage, readImageBytes } from './imageIO';
 
 export interface DisplayOutput {
   bytes: Uint8Array;
@@ -41,4 +43,79 @@ export async function encodeDisplayImage(bytes: Uint8Array, header: ImageHeader,
     const msg = (e instanceof Error ? e.message : String(e)).split('\n')[0];
     throw new SegLensError(ErrorCodes.ImageUndecodable, `Image could not be decoded for display (${msg})`);
   }
+}
+
+// ---- seglens/displayCrop: full-resolution pixels of one region (run in cropWorker.ts) ----
+
+export interface CropJob {
+  image: ImageInput;
+  region: DisplayRegion;
+  maxPixels: number;
+}
+export interface CropOutput {
+  png: Uint8Array;
+  imageWidth: number;
+  imageHeight: number;
+}
+
+interface Decoded {
+  key: string;
+  data: Buffer;
+  width: number;
+  height: number;
+  channels: 1 | 2 | 3 | 4;
+}
+/** The last image decoded for a crop: panning at 1:1 asks for many regions of one file. */
+let lastDecoded: Decoded | undefined;
+
+async function sourceKey(image: ImageInput): Promise<string | undefined> {
+  if (!('path' in image)) return undefined;
+  try {
+    const st = await fsp.stat(image.path);
+    return `${image.path}\0${st.size}\0${st.mtimeMs}`;
+  } catch {
+    return undefined; // readImageBytes says why
+  }
+}
+
+/** The oriented, sRGB, 8-bit pixels (alpha kept), as the display image decodes them. */
+async function decodeOriented(image: ImageInput, maxPixels: number): Promise<Decoded> {
+  const key = await sourceKey(image);
+  if (key && lastDecoded?.key === key) return lastDecoded;
+  lastDecoded = undefined; // let the previous one go before decoding the next
+  const bytes = await readImageBytes(image);
+  const what = 'path' in image ? image.path : `<${bytes.length} bytes>`;
+  await probeImage(bytes, maxPixels, what); // 1002 / 1003 from the header, before decoding
+  const limit = Number.isFinite(maxPixels) && maxPixels > 0 ? Math.floor(maxPixels) : true;
+  try {
+    const p = sharp(bytes, { limitInputPixels: limit, failOn: 'error', pages: 1 }).rotate().toColourspace('srgb');
+    const { data, info } = await p.raw({ depth: 'uchar' }).toBuffer({ resolveWithObject: true });
+    const d: Decoded = { key: key ?? '', data, width: info.width, height: info.height, channels: info.channels };
+    if (key) lastDecoded = d;
+    return d;
+  } catch (e) {
+    const msg = (e instanceof Error ? e.message : String(e)).split('\n')[0];
+    throw new SegLensError(ErrorCodes.ImageUndecodable, `Image could not be decoded: ${what} (${msg})`);
+  }
+}
+
+/** A region outside the oriented image is the caller's mistake: -32602, saying the image's size. */
+function checkRegion(r: DisplayRegion, width: number, height: number): void {
+  if (r.left + r.width > width || r.top + r.height > height) {
+    throw new SegLensError(
+      ErrorCodes.InvalidParams,
+      `seglens/displayCrop: 'region' (${r.left},${r.top} ${r.width}x${r.height}) is not inside the ${width}x${height} image`,
+    );
+  }
+}
+
+/** The region's own pixels as a PNG (lossless: what the webview draws at 1:1 is the image). */
+export async function cropDisplayImage(job: CropJob): Promise<CropOutput> {
+  const d = await decodeOriented(job.image, job.maxPixels);
+  checkRegion(job.region, d.width, d.height);
+  const png = await sharp(d.data, { raw: { width: d.width, height: d.height, channels: d.channels } })
+    .extract(job.region)
+    .png({ compressionLevel: 1, palette: false })
+    .toBuffer();
+  return { png, imageWidth: d.width, imageHeight: d.height };
 }

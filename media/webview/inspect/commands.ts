@@ -4,12 +4,14 @@
 // the extension when focus is on a control that uses keys itself (slider, select, divider).
 import type { PanelCommand, ViewMode } from '../messages';
 import { els, persist, send, state } from '../page';
-import { cycleCompareView, toggleCompare } from './compareView';
+import { cycleCompareView, moveSplit, toggleCompare } from './compareView';
 import { announce, cycleMatte, setThreshold } from './inspector';
 import { fit, oneToOne, pan, step } from './viewport';
 
 const VIEWS: ViewMode[] = ['overlay', 'mask', 'side'];
 const PAN = 0.1;
+/** , and . move the comparison divider by this share of the width. */
+const SPLIT_STEP = 0.05;
 
 export function runCommand(c: PanelCommand, applyView: () => void): void {
   const actions: Record<PanelCommand, () => void> = {
@@ -31,6 +33,8 @@ export function runCommand(c: PanelCommand, applyView: () => void): void {
     thresholdDown: () => setThreshold((state.threshold ?? 0.5) - 0.05),
     toggleCompare,
     cycleCompareView,
+    splitLeft: () => moveSplit(-SPLIT_STEP),
+    splitRight: () => moveSplit(SPLIT_STEP),
     announce,
   };
   actions[c]?.();

@@ -134,6 +134,13 @@ function placeSplit(): void {
   els.divider.setAttribute('aria-valuetext', `${Math.round(s * 100)}% ${view.shown?.r.mode ?? ''}, the rest ${view.compared?.r.mode ?? ''}`);
 }
 
+/** Keyboard (, and . through package.json): moves the divider, showing the split view if needed. */
+export function moveSplit(d: number): void {
+  if (!state.compare) return;
+  if (state.compare.view !== 'split') setCompareView('split');
+  setSplit(Math.min(1, Math.max(0, state.compare.split + d)));
+}
+
 function setSplit(s: number): void {
   if (!state.compare) return;
   state.compare = { ...state.compare, split: s };

@@ -20,6 +20,9 @@ export const onViewChange = (f: () => void) => changeListeners.push(f);
 /** Called with the image pixel under the pointer (undefined when it leaves the image). */
 export const onHover = (f: (p: Point | undefined) => void) => hoverListeners.push(f);
 
+/** The main pane's size (the viewport the view maps to). */
+export const viewportSize = (): Size => viewport();
+
 function viewport(): Size {
   const r = els.paneMain.getBoundingClientRect();
   return { width: r.width, height: r.height };

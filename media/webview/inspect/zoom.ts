@@ -117,3 +117,49 @@ export function formatZoom(zoom: number): string {
   const p = zoom * 100;
   return `${p >= 20 ? Math.round(p) : Math.round(p * 10) / 10}%`;
 }
+
+// ---- full-resolution crops (issue 16): a display image scaled down from a huge original ----
+
+/** A rectangle of the image, in whole image pixels (seglens/displayCrop's region). */
+export interface Region {
+  left: number;
+  top: number;
+  width: number;
+  height: number;
+}
+/** The daemon's bound on a crop's side (DISPLAY_CROP_MAX_SIDE in daemon/api/protocol.ts). */
+export const CROP_MAX_SIDE = 4096;
+
+/** From 1:1 up, a picture scaled down to `displayWidth` shows less than the image has: fetch the region. */
+export function wantsFullRes(zoom: number, image: Size, displayWidth: number): boolean {
+  return zoom >= 1 - 1e-9 && displayWidth > 0 && displayWidth < image.width;
+}
+
+/**
+ * The image pixels the viewport shows, grown by `margin` (a fraction of the visible size on
+ * each side, so a short pan needs no new crop), whole pixels inside the image, at most
+ * CROP_MAX_SIDE a side (kept around the centre); undefined when the image is off screen.
+ */
+export function visibleRegion(v: View, viewport: Size, image: Size, margin = 0): Region | undefined {
+  const axis = (pos: number, vp: number, len: number): [number, number] | undefined => {
+    const a = -pos / v.zoom;
+    const b = (vp - pos) / v.zoom;
+    const grow = (b - a) * margin;
+    let lo = Math.max(0, Math.floor(a - grow));
+    let hi = Math.min(len, Math.ceil(b + grow));
+    if (hi - lo > CROP_MAX_SIDE) {
+      const mid = Math.round((Math.max(0, a) + Math.min(len, b)) / 2);
+      lo = Math.max(0, Math.min(len - CROP_MAX_SIDE, mid - CROP_MAX_SIDE / 2));
+      hi = lo + CROP_MAX_SIDE;
+    }
+    return hi > lo ? [lo, hi] : undefined;
+  };
+  const x = axis(v.x, viewport.width, image.width);
+  const y = axis(v.y, viewport.height, image.height);
+  return x && y ? { left: x[0], top: y[0], width: x[1] - x[0], height: y[1] - y[0] } : undefined;
+}
+
+/** `outer` holds all of `inner`. */
+export function covers(outer: Region | undefined, inner: Region): boolean {
+  return !!outer && outer.left <= inner.left && outer.top <= inner.top && outer.left + outer.width >= inner.left + inner.width && outer.top + outer.height >= inner.top + inner.height;
+}

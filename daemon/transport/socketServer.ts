@@ -68,12 +68,17 @@ export function probe(socketPath: string, timeoutMs = 1000): Promise<boolean> {
   });
 }
 
+/**
+ * Could `pid` be a daemon of ours holding the lock? EPERM means the pid now belongs to another
+ * user's process (the lock's daemon died and its pid was reused): not ours, so the lock is
+ * stale and taken over rather than waited on until the start fails (issue #13).
+ */
 function pidAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  } catch {
+    return false; // ESRCH: gone; EPERM: someone else's process
   }
 }
 

@@ -5,14 +5,14 @@
 // custom models from an untrusted workspace are not sent to the daemon (test/unit/
 // modeDefinitions.test.ts, definePlan; the warning itself is extension/models/customModels.ts).
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after, before, test } from 'node:test';
 import { connectSocket, DaemonClient } from '../../daemon/api/client';
 import { tryConnectShared } from '../../extension/daemon/daemonLauncher';
 import { ListeningDaemon, startListening, tempDir } from '../helpers/daemonProcess';
-import { fakeDaemonAs, nodeAs, probeUserOrSkip } from '../helpers/probeUser';
+import { fakeDaemonAs, nodeAs, PROBE_USER, probeUserOrSkip } from '../helpers/probeUser';
 import { daemonJs } from '../helpers/repo';
 import { FakeUri, fakeWebview, installFakeVscode } from '../helpers/fakeVscodeModule';
 
@@ -121,6 +121,37 @@ test("issue #13: the daemon refuses to listen in a folder owned by another user 
     assert.match(r.stderr, new RegExp(`refusing to listen in ${theirs}: it belongs to user ${probe.uid}`));
     assert.equal(fs.existsSync(path.join(theirs, 'd.sock')), false);
   } finally {
+    probe.cleanup();
+  }
+  assert.ok((await client.status()).pid > 0, 'the daemon still serves its own user');
+});
+
+test("issue #13: a stale lock whose pid now belongs to another user's process (EPERM) is taken over", async (t) => {
+  const probe = probeUserOrSkip(t);
+  if (!probe) return;
+  // The probe user runs the daemon; its lock names a pid of root's (this test): kill(pid, 0) gives EPERM.
+  const home = path.join(base, 'probe-home');
+  const run = path.join(home, 'run');
+  fs.mkdirSync(run, { recursive: true, mode: 0o700 });
+  const sock = path.join(run, 'daemon.sock');
+  fs.writeFileSync(`${sock}.lock`, String(process.pid));
+  for (const p of [home, run, `${sock}.lock`]) fs.chownSync(p, probe.uid, probe.uid);
+  const t0 = performance.now();
+  const child = spawn('runuser', ['-u', PROBE_USER, '--', process.execPath, daemonJs, '--listen', sock, '--cache-dir', path.join(home, 'cache'), '--idle-exit-seconds', '2'], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+    cwd: '/',
+  });
+  let err = '';
+  child.stderr!.on('data', (d) => (err += d));
+  const exited = new Promise<number | null>((r) => child.once('exit', (c) => r(c)));
+  try {
+    for (let i = 0; i < 600 && child.exitCode === null && !/listening on/.test(err); i++) await new Promise((r) => setTimeout(r, 50));
+    t.diagnostic(`outcome after ${(performance.now() - t0).toFixed(0)} ms: ${/listening on/.test(err) ? 'listening' : `exit ${child.exitCode}`}`);
+    assert.match(err, /listening on/, `the daemon took the stale lock over: ${err}`);
+    assert.equal(fs.statSync(sock).uid, probe.uid);
+  } finally {
+    child.kill('SIGTERM');
+    await exited;
     probe.cleanup();
   }
   assert.ok((await client.status()).pid > 0, 'the daemon still serves its own user');

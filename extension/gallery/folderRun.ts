@@ -1,17 +1,21 @@
 // One batch over a folder's images, in one mode: a few `batch` requests in flight (the preview's
-// interactive requests go ahead of them in the daemon), each answered from the daemon's result
-// cache when the image was done before, scored against its ground truth by the daemon
-// (`seglens/score`, the same numbers as the CLI). No vscode here: the panel shows what it reports.
+// interactive requests go ahead of them in the daemon), each stored in the daemon's result
+// cache, scored against its ground truth by the daemon
+// (`seglens/score`, the same numbers as the CLI). A reopened folder's earlier results come first,
+// in one request per chunk (seglens/cachedResults); only the misses (new or changed images) run.
+// No vscode here: the panel shows what it reports.
 import * as path from 'node:path';
 import { CancellationTokenSource, ResponseError } from 'vscode-jsonrpc';
 import type { DaemonClient } from '../../daemon/api/client';
 import type { FolderImage } from '../../daemon/api/folderImages';
-import { ClassInfo, Score, ScoreResult, SegmentResult, Thumbnail } from '../../daemon/api/protocol';
+import { CachedResults, CachedResultsResult, ClassInfo, Score, ScoreResult, SegmentResult, Thumbnail } from '../../daemon/api/protocol';
 import type { ReportImage } from '../../daemon/api/report';
 import type { ProgressInfo, TileInfo } from '../../media/webview/gallery/messages';
 
 /** Requests in flight: enough to keep the engine busy, few enough to leave the queue to others. */
 export const IN_FLIGHT = 3;
+/** Images per seglens/cachedResults request: each answer carries full-size masks. */
+const CACHE_CHUNK = 16;
 
 export interface ImageOutcome {
   tile: TileInfo;
@@ -71,42 +75,82 @@ export class FolderRun {
 
   async run(): Promise<void> {
     this.started = performance.now();
+    this.events.progress(this.progress());
+    const misses = await this.fromCache();
     let next = 0;
     const worker = async () => {
-      while (!this.cancelled && next < this.todo.length) {
-        const i = this.todo[next++];
-        const out = await this.one(i);
+      while (!this.cancelled && next < misses.length) {
+        const i = misses[next++];
+        this.events.tile(i, { tile: { ...this.baseTile(i), state: 'running' } });
+        const r = await this.segment(i);
+        const out = r && (await this.finish(i, r));
         if (!out) return;
-        this.done++;
-        this.events.tile(i, out.outcome, out.extras);
-        this.events.progress(this.progress());
+        this.report(i, out);
       }
     };
-    this.events.progress(this.progress());
-    await Promise.all(Array.from({ length: Math.min(IN_FLIGHT, this.todo.length) }, worker));
+    await Promise.all(Array.from({ length: Math.min(IN_FLIGHT, misses.length) }, worker));
     this.finished = true;
     this.events.progress(this.progress());
   }
 
-  /** One image: segment (cached when it can be), then score when it has ground truth; undefined once cancelled. */
-  private async one(i: number): Promise<{ outcome: ImageOutcome; extras?: ResultExtras } | undefined> {
+  private report(i: number, out: { outcome: ImageOutcome; extras?: ResultExtras }): void {
+    this.done++;
+    this.events.tile(i, out.outcome, out.extras);
+    this.events.progress(this.progress());
+  }
+
+  private baseTile(i: number): TileInfo {
     const img = this.images[i];
-    const base: TileInfo = { i, rel: img.rel, state: 'running', gt: img.gt !== undefined };
-    this.events.tile(i, { tile: base });
-    const entry: ReportImage = { path: img.rel, width: 0, height: 0, ms: 0 };
-    if (img.gt) entry.gt = slash(path.relative(img.root, img.gt));
-    let r: SegmentResult;
+    return { i, rel: img.rel, state: 'queued', gt: img.gt !== undefined };
+  }
+
+  /** Results already in the daemon's result cache, a chunk at a time (seglens/cachedResults, never queued behind the engine); the misses. */
+  private async fromCache(): Promise<number[]> {
+    const misses: number[] = [];
+    for (let k = 0; k < this.todo.length && !this.cancelled; k += CACHE_CHUNK) {
+      const chunk = this.todo.slice(k, k + CACHE_CHUNK);
+      let answer: CachedResultsResult;
+      try {
+        answer = await this.client.request(CachedResults, { mode: this.mode, images: chunk.map((i) => ({ path: this.images[i].file })), thumbnail: { size: this.thumbSize } }, this.cancel.token);
+      } catch {
+        misses.push(...chunk); // an older daemon, or a bad path: the segment requests say
+        continue;
+      }
+      for (const [j, e] of answer.results.entries()) {
+        const out = e.result && (await this.finish(chunk[j], e.result));
+        if (out) this.report(chunk[j], out);
+        else if (!this.cancelled) misses.push(chunk[j]);
+      }
+    }
+    return misses;
+  }
+
+  /** Segments one image (answered from the result cache when it can be); a failed outcome, or undefined once cancelled. */
+  private async segment(i: number): Promise<SegmentResult | { outcome: ImageOutcome } | undefined> {
     try {
-      r = await this.client.segment({ mode: this.mode, image: { path: img.file }, priority: 'batch', cache: true, thumbnail: { size: this.thumbSize } }, this.cancel.token);
+      return await this.client.segment({ mode: this.mode, image: { path: this.images[i].file }, priority: 'batch', cache: true, thumbnail: { size: this.thumbSize } }, this.cancel.token);
     } catch (e) {
       if (this.cancelled) return undefined;
-      entry.error = errorOf(e);
-      return { outcome: { tile: { ...base, state: 'failed', error: entry.error.message }, entry } };
+      const error = errorOf(e);
+      return { outcome: { tile: { ...this.baseTile(i), state: 'failed', error: error.message }, entry: { ...this.entry(i), error } } };
     }
+  }
+
+  private entry(i: number): ReportImage {
+    const img = this.images[i];
+    const entry: ReportImage = { path: img.rel, width: 0, height: 0, ms: 0 };
+    if (img.gt) entry.gt = slash(path.relative(img.root, img.gt));
+    return entry;
+  }
+
+  /** A result's outcome: scored against the ground truth when there is one; undefined once cancelled. */
+  private async finish(i: number, r: SegmentResult | { outcome: ImageOutcome }): Promise<{ outcome: ImageOutcome; extras?: ResultExtras } | undefined> {
+    if ('outcome' in r) return r;
+    const img = this.images[i];
     const t = r.timings;
     const ms = Math.round((t.decodeMs + t.preprocessMs + t.inferenceMs + t.postprocessMs) * 10) / 10;
-    Object.assign(entry, { width: r.width, height: r.height, ms });
-    const tile: TileInfo = { ...base, state: 'done', ms: t.inferenceMs, share: foregroundShare(r, this.task), cached: r.cached };
+    const entry: ReportImage = { ...this.entry(i), width: r.width, height: r.height, ms };
+    const tile: TileInfo = { ...this.baseTile(i), state: 'done', ms: t.inferenceMs, share: foregroundShare(r, this.task), cached: r.cached };
     let score: ScoreResult | undefined;
     if (img.gt) {
       try {
@@ -121,4 +165,3 @@ export class FolderRun {
     return { outcome: { tile, entry, score }, extras: { thumbnail: r.thumbnail, classes: r.classes } };
   }
 }
-

@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { FolderImage, listFolderImages, withGroundTruth } from '../../daemon/api/folderImages';
 import { checkRule } from '../../daemon/api/groundTruth';
-import type { Thumbnail } from '../../daemon/api/protocol';
+import { CachedResults, Thumbnail } from '../../daemon/api/protocol';
 import type { FromGallery, GalleryClass, ProgressInfo, TileInfo, ToGallery } from '../../media/webview/gallery/messages';
 import { galleryOrder } from '../../media/webview/gallery/order';
 import { readConfig } from '../config';
@@ -78,11 +78,11 @@ export class GalleryPanel extends Disposable {
   async start(): Promise<void> {
     this.stop();
     const cfg = vscode.workspace.getConfiguration('seglens');
-    const mode = readConfig().mode;
-    if (mode !== this.mode) this.outcomes = [];
-    this.mode = mode;
+    this.mode = readConfig().mode;
     this.images = listImages(this.folder.fsPath, cfg);
-    this.outcomes = this.images.map((_, i) => this.outcomes[i]);
+    // Earlier results come back from the daemon's result cache in the first moments of the run.
+    this.outcomes = this.images.map(() => undefined);
+    this.lastProgress = undefined;
     this.thumbs.clear();
     this.classes.clear();
     this.panel.title = `SegLens: ${path.basename(this.folder.fsPath)}`;
@@ -92,6 +92,7 @@ export class GalleryPanel extends Disposable {
       return;
     }
     const client = await this.deps.supervisor.ensureClient();
+    const mode = this.mode;
     const task = this.deps.store.info(mode)?.task ?? 'binary';
     const todo = this.images.map((_, i) => i);
     const run = new FolderRun(client, mode, task, this.images, todo, THUMB_SIZE, {
@@ -180,23 +181,20 @@ export class GalleryPanel extends Disposable {
     if (this.lastProgress) this.post({ type: 'progress', progress: this.lastProgress });
   }
 
-  /** Thumbnails the page shows now: from memory, else from the daemon's result cache (no inference). */
+  /** Thumbnails the page shows now: from memory, else from the daemon's result cache (never an inference). */
   private async sendThumbs(indices: number[]): Promise<void> {
     const ready = indices.filter((i) => this.thumbs.has(i));
     if (ready.length) this.post({ type: 'thumbs', thumbs: ready.map((i) => ({ i, ...this.thumbs.get(i)! })) });
     const client = this.deps.supervisor.client;
     const missing = indices.filter((i) => !this.thumbs.has(i) && this.outcomes[i]?.entry && !this.outcomes[i]?.entry?.error);
-    for (const i of missing) {
-      if (!client) break;
-      try {
-        const r = await client.segment({ mode: this.mode, image: { path: this.images[i].file }, cache: true, priority: 'batch', thumbnail: { size: THUMB_SIZE } });
-        if (r.thumbnail) {
-          this.keepThumb(i, r.thumbnail);
-          this.post({ type: 'thumbs', thumbs: [{ i, ...r.thumbnail }] });
-        }
-      } catch {
-        // the tile stays without a picture; its state says what happened
-      }
+    if (!client || missing.length === 0) return;
+    try {
+      const r = await client.request(CachedResults, { mode: this.mode, images: missing.map((i) => ({ path: this.images[i].file })), thumbnail: { size: THUMB_SIZE } });
+      const thumbs = r.results.flatMap((e, k) => (e.result?.thumbnail ? [{ i: missing[k], ...e.result.thumbnail }] : []));
+      for (const t of thumbs) this.keepThumb(t.i, t);
+      if (thumbs.length) this.post({ type: 'thumbs', thumbs });
+    } catch (e) {
+      this.deps.log.debug(`gallery: thumbnails not found in the result cache: ${(e as Error).message}`);
     }
   }
 

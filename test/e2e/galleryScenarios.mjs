@@ -4,10 +4,11 @@
 // folder is built here: the workspace's photos under review/images/ with ground truth in
 // review/masks/ (the images/ + masks/ layout `auto` finds), a centred box of a different size
 // for each, so the scores differ.
-import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import * as path from 'node:path';
 import * as H from './lib/harness.mjs';
+import { metricValue, withDaemon } from './lib/daemon.mjs';
 import { sleep } from './lib/procs.mjs';
 
 const sharp = createRequire(path.join(H.REPO, 'package.json'))('sharp');
@@ -93,6 +94,12 @@ export const galleryScenarios = [
       assert(tiles.length === n, `${tiles.length} tiles, wanted ${n}`);
       assert(scores.every((s, i) => i === 0 || s >= scores[i - 1]), `not worst first: ${scores}`);
       await ctx.shot(page, 'gallery-grid');
+      // The README's picture: the gallery's editor group, small.
+      const box = await page.locator('iframe.webview').first().boundingBox().catch(() => undefined);
+      if (box) {
+        const shot = await page.screenshot({ clip: { x: Math.max(0, box.x - 4), y: Math.max(0, box.y - 40), width: box.width + 8, height: Math.min(box.height + 44, 640) } });
+        await sharp(shot).resize({ width: 800 }).png({ palette: true, quality: 90 }).toFile(path.join(ctx.results, 'gallery-readme.png'));
+      }
       await frame.locator('.tile').filter({ hasText: tiles[0].name }).first().click();
       const preview = await H.findFrameWith(page, '#gtGroup', 30_000);
       await preview.waitForFunction(() => !document.getElementById('gtGroup').hidden && document.body.dataset.groundTruth !== undefined, undefined, { timeout: 120_000, polling: 250 });
@@ -114,6 +121,23 @@ export const galleryScenarios = [
       assert(rows[0].startsWith('path,width,height,ms,gt,iou,dice'), `CSV header ${rows[0]}`);
       const json = JSON.parse(readFileSync(csv.replace(/\.csv$/, '.json'), 'utf8'));
       assert(json.images.length === n && json.summary.withGroundTruth === n, `JSON report ${JSON.stringify(json.summary)}`);
+      // Re-run: every result comes from the daemon's result cache (no inference); then one changed image runs again.
+      const inferences = async () => metricValue(await withDaemon(ctx.server.runtimeDir, (c) => c.metrics()), 'seglens_inference_duration_seconds_count');
+      const rerun = async () => {
+        await gallery.evaluate(() => document.getElementById('progressText').replaceChildren());
+        await gallery.locator('#rerun').click();
+        await gallery.waitForFunction((want) => /\(done\)/.test(document.getElementById('progressText').textContent) && document.querySelectorAll('.tile[data-state="done"]').length === want, n, { timeout: 120_000, polling: 250 });
+      };
+      const before = await inferences();
+      await rerun();
+      assert((await inferences()) === before, `the second run ran ${(await inferences()) - before} inference(s), wanted 0`);
+      // Not the image the preview shows (it would re-run that one itself).
+      const changed = path.join(ctx.workspace, 'review', 'images', tiles[1].name);
+      await sharp(readFileSync(changed)).jpeg({ quality: 70 }).toFile(`${changed}.tmp`);
+      renameSync(`${changed}.tmp`, changed);
+      await rerun();
+      assert((await inferences()) === before + 1, `after changing one image the run ran ${(await inferences()) - before} inference(s), wanted 1`);
+      ctx.note(`re-runs: 0 inferences, then 1 for the changed ${tiles[1].name}`);
     },
   },
 ];

@@ -1,6 +1,7 @@
 // Typed access to the `seglens.*` settings, as rust-analyzer's `Config`: one getter per setting,
 // the defaults only in package.json (contributes.configuration; VS Code returns them), and
 // here just the clamping and units the rest of the extension wants.
+import type { DaemonLimits } from './daemon/daemonLimits';
 import * as vscode from 'vscode';
 import type { ProviderChoice } from '../daemon/api/constants';
 
@@ -44,6 +45,11 @@ export class Config {
   /** The daemon takes whole seconds; fractions of a minute are allowed (tests use them). */
   get idleExitSeconds(): number {
     return Math.max(1, Math.round(this.get<number>('daemon.idleExitMinutes') * 60));
+  }
+  /** Keep-alive and memory budget for a daemon this window starts (machine-scoped; daemonLimits.ts). */
+  get limits(): DaemonLimits {
+    const n = (k: string) => Math.max(0, Math.round(this.get<number>(k)));
+    return { keepAliveMinutes: n('daemon.keepAliveMinutes'), maxLoadedModels: n('daemon.maxLoadedModels'), maxRssMb: n('daemon.maxRssMb') };
   }
   get executionProvider(): ProviderSetting {
     return this.get<ProviderSetting>('executionProvider');
@@ -98,5 +104,7 @@ export async function storeMode(mode: string): Promise<void> {
 
 /** Settings that only take effect when the daemon is (re)started. */
 export function affectsDaemon(e: vscode.ConfigurationChangeEvent): boolean {
-  return ['daemon.shared', 'daemon.idleExitMinutes', 'executionProvider'].some((k) => e.affectsConfiguration(`${SECTION}.${k}`));
+  return ['daemon.shared', 'daemon.idleExitMinutes', 'daemon.keepAliveMinutes', 'daemon.maxLoadedModels', 'daemon.maxRssMb', 'executionProvider'].some((k) =>
+    e.affectsConfiguration(`${SECTION}.${k}`),
+  );
 }

@@ -77,6 +77,10 @@ export interface StatusResult {
   models?: { key: string; file: string; modes: string[]; approxBytes: number }[];
   /** Extension: how long an unselected mode stays loaded after its last use (0 = forever). */
   keepAliveMs?: number;
+  /** Extension: the daemon's --max-loaded-models (0 = no limit). */
+  maxLoadedModels?: number;
+  /** Extension: the daemon's --max-rss-mb in bytes (0 = no budget). */
+  maxRssBytes?: number;
 }
 /** Client → daemon. */
 export const Status = new RequestType<Record<string, never>, StatusResult, void>('seglens/status');

@@ -136,6 +136,8 @@ export class Daemon implements DaemonCore {
       modes: this.registry.modes().map((m) => this.modeStatus(m.id)),
       models: this.lifecycle.models(),
       keepAliveMs: this.keepAliveMs,
+      maxLoadedModels: this.opts.maxLoadedModels ?? 0,
+      maxRssBytes: this.opts.maxRssBytes ?? 0,
     };
   }
 

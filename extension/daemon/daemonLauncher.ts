@@ -1,6 +1,7 @@
 // Bringing a daemon up: connect to the per-user shared daemon, or spawn it detached and
 // connect once it listens; or spawn a per-window `--stdio` daemon. No state here: the
 // supervisor decides when to call these.
+import { DaemonLimits, limitsArgs } from './daemonLimits';
 import { ChildProcess, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -19,6 +20,8 @@ export interface LaunchOptions {
   preload?: string;
   /** Dummy inferences per warm-up (seglens.warmup.iterations). */
   warmupIterations?: number;
+  /** Keep-alive and memory budget (seglens.daemon.keepAliveMinutes, maxLoadedModels, maxRssMb). */
+  limits?: DaemonLimits;
   /** Receives the daemon's stderr, line by line. */
   onStderr: (line: string) => void;
   /** How long a spawned shared daemon may take before it accepts connections. */
@@ -83,6 +86,7 @@ export async function connectOrSpawnShared(opts: LaunchOptions): Promise<Launche
           provider: opts.provider,
           preload: opts.preload ? [opts.preload] : undefined,
           warmupIterations: opts.warmupIterations || undefined,
+          ...(opts.limits ? limitsArgs(opts.limits) : {}),
         }),
       ],
       { detached: true, stdio: ['ignore', 'ignore', fd], env: nodeEnv(), cwd: path.dirname(opts.daemonJs), windowsHide: true },
@@ -126,7 +130,7 @@ export async function connectOrSpawnShared(opts: LaunchOptions): Promise<Launche
 /** A per-window daemon on stdin/stdout; it exits when this window closes its stdin. */
 export function spawnPerWindow(opts: Omit<LaunchOptions, 'socketPath' | 'idleExitSeconds'>): Launched {
   fs.mkdirSync(opts.cacheDir, { recursive: true });
-  const args = toArgv({ cacheDir: opts.cacheDir, provider: opts.provider, warmupIterations: opts.warmupIterations || undefined });
+  const args = toArgv({ cacheDir: opts.cacheDir, provider: opts.provider, warmupIterations: opts.warmupIterations || undefined, ...(opts.limits ? limitsArgs(opts.limits) : {}) });
   const client = spawnStdio(opts.daemonJs, args, {
     env: nodeEnv(),
     cwd: path.dirname(opts.daemonJs),

@@ -9,6 +9,7 @@ import { Config, readConfig } from '../config';
 import type { DaemonState } from '../status/statusText';
 import { Disposable } from '../util/dispose';
 import { connectOrSpawnShared, Launched, spawnPerWindow, tryConnectShared } from './daemonLauncher';
+import { limitsDiffer } from './daemonLimits';
 import { logFromDaemon, logStderrLine } from './daemonLog';
 import { closeClient, sleep, waitUntilSocketFree } from './daemonStop';
 import { RestartPolicy } from './restartPolicy';
@@ -44,6 +45,8 @@ export class DaemonSupervisor extends Disposable {
   private pendingSpawns = false;
   /** The user needed the daemon (preview, warm-up): after a crash, spawn it again. */
   private wanted = false;
+  /** The "other settings" message was shown in this window. */
+  private limitsTold = false;
   private expectingClose = false;
   /** stop() was called (deactivate): no reconnecting, no new connections. */
   private stopped = false;
@@ -171,7 +174,7 @@ export class DaemonSupervisor extends Disposable {
   private async open(spawn: boolean, cfg: Config): Promise<Launched | undefined> {
     const onStderr = (line: string) => logStderrLine(this.opts.log, line);
     const { daemonJs, cacheDir, socketPath } = this.opts;
-    const settings = { daemonJs, cacheDir, provider: cfg.executionProvider, warmupIterations: cfg.warmupIterations, onStderr };
+    const settings = { daemonJs, cacheDir, provider: cfg.executionProvider, warmupIterations: cfg.warmupIterations, limits: cfg.limits, onStderr };
     if (cfg.shared) {
       if (spawn) return connectOrSpawnShared({ ...settings, socketPath, idleExitSeconds: cfg.idleExitSeconds, preload: cfg.mode });
       const client = await tryConnectShared(socketPath);
@@ -226,11 +229,23 @@ export class DaemonSupervisor extends Disposable {
         `pid ${init.pid}, daemon ${init.daemonVersion}, providers ${init.providers.join(', ')}`,
     );
     this.lastError = undefined;
+    if (c.shared && !spawned) this.checkLimits(c.status);
     // Listeners learn the modes' states first, then the state flips to ready.
     this.connectedEmitter.fire(connected);
     this.setState('ready');
     if (client.isClosed) this.closed(connected); // it closed before onClose was listened to
     return connected;
+  }
+
+  /** A shared daemon started with other keep-alive or memory settings: say so, once per window. */
+  private checkLimits(status: StatusResult): void {
+    const differ = limitsDiffer(readConfig().limits, status);
+    if (differ.length === 0 || this.limitsTold) return;
+    this.limitsTold = true;
+    this.opts.log.info(`the running shared daemon has other settings: ${differ.join('; ')}`);
+    void vscode.window
+      .showInformationMessage(`SegLens: the running shared daemon was started with other settings (${differ.join('; ')}). Restart it to apply this window's.`, 'Restart Daemon')
+      .then((choice) => choice === 'Restart Daemon' && vscode.commands.executeCommand('seglens.restartDaemon'));
   }
 
   /** Attaching found nothing (undefined); a failed start counts as a crash and is rethrown. */

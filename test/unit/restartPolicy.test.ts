@@ -1,3 +1,5 @@
+import { toArgv } from '../../daemon/api/daemonArgs';
+import { limitsArgs, limitsDiffer } from '../../extension/daemon/daemonLimits';
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { RestartPolicy } from '../../extension/daemon/restartPolicy';
@@ -65,4 +67,17 @@ test('the delay is capped', () => {
     if (d.action === 'restart') last = d.delayMs;
   }
   assert.equal(last, 3_000);
+});
+
+// ---------------------------------------------------------------- keep-alive and memory settings (issue #14)
+
+test("a window's keep-alive and memory settings reach the daemon's flags; a shared daemon with others is told apart", () => {
+  const limits = { keepAliveMinutes: 30, maxLoadedModels: 0, maxRssMb: 0 };
+  assert.deepEqual(toArgv(limitsArgs({ keepAliveMinutes: 5, maxLoadedModels: 1, maxRssMb: 2048 })), ['--keep-alive-minutes', '5', '--max-loaded-models', '1', '--max-rss-mb', '2048']);
+  assert.deepEqual(limitsDiffer(limits, { keepAliveMs: 30 * 60_000, maxLoadedModels: 0, maxRssBytes: 0 }), [], 'the same settings');
+  assert.deepEqual(limitsDiffer(limits, {}), [], 'an older daemon that does not say');
+  const differ = limitsDiffer({ keepAliveMinutes: 5, maxLoadedModels: 1, maxRssMb: 2048 }, { keepAliveMs: 30 * 60_000, maxLoadedModels: 0, maxRssBytes: 0 });
+  assert.equal(differ.length, 3);
+  assert.match(differ.join('; '), /keep-alive 5 min here, 30 min in the daemon/);
+  assert.match(differ.join('; '), /memory budget 2048 MB here, none in the daemon/);
 });

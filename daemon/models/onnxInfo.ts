@@ -4,7 +4,7 @@
 // field by field straight from the file, skipping the initializers' bytes, and only the small
 // messages (value infos, opset ids, metadata entries) are decoded, with onnx-proto. A 2 GB
 // model costs a few hundred small reads, not 2 GB of memory.
-import { promises as fsp } from 'node:fs';
+import { constants as fsConstants, promises as fsp } from 'node:fs';
 import { onnx } from 'onnx-proto';
 
 /** One graph input or output. `shape`: a number per fixed axis, the symbol name of a
@@ -183,7 +183,8 @@ export function tensorInfo(v: onnx.IValueInfoProto): TensorInfo {
 
 /** Reads the summary of an ONNX file. Throws OnnxFormatError when it is not one, fs errors as they are. */
 export async function readOnnxSummary(file: string): Promise<OnnxSummary> {
-  const fh = await fsp.open(file, 'r');
+  // O_NONBLOCK: a FIFO opens at once (and is refused below) instead of blocking for a writer.
+  const fh = await fsp.open(file, fsConstants.O_RDONLY | (fsConstants.O_NONBLOCK ?? 0));
   try {
     const st = await fh.stat();
     if (st.isDirectory()) throw new OnnxFormatError('a folder, not a file');

@@ -94,6 +94,17 @@ test('a FIFO, /dev/zero, a folder: 1001 at once without a blocking open; a file 
       Array(MAX_QUEUE).fill(1001),
     );
   }
+  // A model path too (seglens/inspectModel reads the file; a load stats it first).
+  const inspected = await within(
+    bystander.inspectModel(fifo).then(
+      () => undefined,
+      (x: unknown) => x,
+    ),
+    20_000,
+    'inspectModel of a FIFO',
+  );
+  assert.ok(inspected instanceof ResponseError, 'inspectModel of a FIFO is refused');
+  assert.match(inspected.message, /not a regular file/);
   await bystanderServed('after the FIFOs');
 });
 

@@ -1,7 +1,8 @@
 // The preview as an inspection tool (issue 16), in the shared session after the scenarios of
 // scenarios.mjs: zoom to 400% and read a pixel's colour in a screenshot; the threshold slider
 // against the daemon's own mask; fast vs accurate compared (divider, IoU checked against the
-// daemon's masks); a TIFF made here shown through the daemon's display image, aligned.
+// daemon's masks); a TIFF made here shown through the daemon's display image, aligned; a
+// 6000x4000 TIFF of one-pixel lines at 1:1 and 400%, drawn from the full-resolution crop.
 // Keys go through VS Code's keybindings (package.json), as a user's would.
 import { createRequire } from 'node:module';
 import * as path from 'node:path';
@@ -242,6 +243,47 @@ const scenarios = [
       await ctx.shot(ctx.page, 'inspect-compare-difference');
       await frame.locator('#compareMode').selectOption('');
       assert(!(await frame.locator('#divider').isVisible()), 'the divider stayed after comparing stopped');
+    },
+  },
+  {
+    name: 'inspect-fullres',
+    title: 'a 6000x4000 TIFF of one-pixel red lines: at 1:1 the page fetches the full-resolution crop, and a line pixel is red on screen where the 4096 px display image blurred it',
+    async run(ctx) {
+      const W = 6000;
+      const Hh = 4000;
+      const raw = Buffer.alloc(W * Hh * 3, 128);
+      for (let y = 0; y < Hh; y++) for (let x = 0; x < W; x += 8) raw.set([255, 0, 0], (y * W + x) * 3);
+      const tiff = 'lines-e2e.tiff';
+      await sharp(raw, { raw: { width: W, height: Hh, channels: 3 } }).tiff({ compression: 'lzw' }).toFile(path.join(ctx.workspace, tiff));
+      const frame = await previewSample({ ...ctx, sample: tiff }, ctx.page);
+      await frame.waitForFunction(() => document.getElementById('image').naturalWidth > 0, undefined, { timeout: 30_000 });
+      const shown = await frame.evaluate(() => [document.getElementById('image').naturalWidth, document.getElementById('overlay').width]);
+      assert(shown[0] === 4096 && shown[1] === W, `display image ${shown[0]} px wide, mask ${shown[1]}: wanted 4096 and ${W}`);
+      await frame.locator('input[name="view"][value="side"]').check(); // the picture without the overlay in the main pane
+      await frame.locator('#zoom1').click(); // the toolbar's 1:1 (the radio's focus report may still be on its way for a key)
+      await frame.waitForFunction(() => !!document.getElementById('stage').dataset.crop && !document.getElementById('crop').hidden, undefined, { timeout: 60_000 }).catch(async () => {
+        throw new Error(`no full-resolution crop at 1:1 (zoom ${await stageData(frame, 'zoom')})`);
+      });
+      const crop = (await stageData(frame, 'crop')).split(',').map(Number);
+      await zoomTo400(ctx, frame);
+      await sleep(500);
+      // A line pixel near the pane's centre, inside the crop, and the pixel between two lines.
+      const c = await frame.evaluate(() => {
+        const pr = document.getElementById('paneMain').getBoundingClientRect();
+        const cr = document.getElementById('content').getBoundingClientRect();
+        const z = cr.width / document.getElementById('overlay').width;
+        return { x: (pr.left + pr.width / 2 - cr.left) / z, y: (pr.top + pr.height / 2 - cr.top) / z };
+      });
+      const line = { x: Math.round(c.x / 8) * 8, y: Math.floor(c.y) };
+      const between = { x: line.x + 4, y: line.y };
+      assert(line.x >= crop[0] && line.x < crop[0] + crop[2] && line.y >= crop[1] && line.y < crop[1] + crop[3], `pixel ${JSON.stringify(line)} outside the crop ${crop}`);
+      const [on, off] = [await screenColour(frame, line), await screenColour(frame, between)];
+      ctx.note(`crop ${crop}; line pixel ${JSON.stringify(line)} shows ${on.centre}, the pixel between lines ${off.centre}`);
+      await ctx.shot(ctx.page, 'inspect-fullres-400');
+      assert(near(on.centre, [255, 0, 0], 6), `the one-pixel line shows ${on.centre}, not red: the crop is not drawn aligned over the scaled-down picture`);
+      assert(near(off.centre, [128, 128, 128], 6), `between the lines the screen shows ${off.centre}, not grey`);
+      await frame.locator('input[name="view"][value="overlay"]').check();
+      await keys(ctx, frame, '0');
     },
   },
   {

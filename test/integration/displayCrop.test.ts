@@ -72,7 +72,7 @@ after(async () => {
 });
 
 describe('seglens/displayCrop', () => {
-  test('runs off the main thread: a status sent after the first crop of a 24-megapixel image is answered first', async () => {
+  test('the daemon stays responsive: a status sent after the first crop of a 24-megapixel image is answered first', async () => {
     const order: string[] = [];
     const first = crop(pngFile, { left: 0, top: 0, width: 64, height: 48 }).then((c) => (order.push('crop'), c));
     await new Promise((r) => setTimeout(r, 50)); // the crop has reached the daemon

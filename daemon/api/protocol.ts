@@ -448,6 +448,9 @@ export interface ScoreResult {
   pixelAccuracy?: number;
   /** Semantic only: ground-truth pixels equal to 255. */
   ignoredPixels?: number;
+  /** Extension (issue 15), semantic only: pixel counts by (ground-truth class id, predicted class
+   * id), only the pairs that occur, ignored pixels excluded: a folder's confusion matrix is their sum. */
+  confusion?: { gt: number; pred: number; pixels: number }[];
   /** When `agreement` was asked for: base64 8-bit grey PNG, width x height, per pixel 1 true
    * positive, 2 false positive, 3 false negative, 0 otherwise (binary: of the foregrounds;
    * semantic: 1 same non-background class, 2 a predicted class the ground truth does not have

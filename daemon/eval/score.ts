@@ -88,6 +88,7 @@ export async function scoreBytes(job: ScoreJob): Promise<ScoreResult> {
     pixelAccuracy: s.pixelAccuracy,
     ignoredPixels: s.ignoredPixels,
     classes: s.classes.map((c) => ({ id: c.id, label: mode.labels[c.id] ?? `class ${c.id}`, iou: c.iou, intersection: c.intersection, union: c.union })),
+    confusion: s.confusion,
     ...(await agreement(job, predMask, gtIds, 'semantic', pred)),
   };
 }

@@ -59,6 +59,8 @@ export interface SemanticScores {
   /** Correct pixels / pixels not ignored (1 when every pixel is ignored). */
   pixelAccuracy: number;
   ignoredPixels: number;
+  /** Pixel counts by (ground-truth class, predicted class), the pairs that occur, ignored pixels excluded. */
+  confusion: { gt: number; pred: number; pixels: number }[];
 }
 
 /** Semantic: class indices per pixel; ground-truth pixels equal to `ignore` count nowhere. */
@@ -67,6 +69,7 @@ export function semanticScores(pred: Uint8Array, gt: Uint8Array, ignore = IGNORE
   const inter = new Float64Array(256);
   const predCount = new Float64Array(256);
   const gtCount = new Float64Array(256);
+  const pairs = new Uint32Array(256 * 256);
   let ignored = 0;
   for (let i = 0; i < pred.length; i++) {
     const g = gt[i];
@@ -77,6 +80,7 @@ export function semanticScores(pred: Uint8Array, gt: Uint8Array, ignore = IGNORE
     const p = pred[i];
     predCount[p]++;
     gtCount[g]++;
+    pairs[g * 256 + p]++;
     if (p === g) inter[p]++;
   }
   const classes: ClassScore[] = [];
@@ -88,7 +92,10 @@ export function semanticScores(pred: Uint8Array, gt: Uint8Array, ignore = IGNORE
     classes.push({ id: c, intersection: inter[c], union, iou: inter[c] / union });
   }
   const valid = pred.length - ignored;
+  const confusion: SemanticScores['confusion'] = [];
+  for (let k = 0; k < pairs.length; k++) if (pairs[k]) confusion.push({ gt: k >> 8, pred: k & 255, pixels: pairs[k] });
   return {
+    confusion,
     classes,
     iou: classes.length === 0 ? 1 : classes.reduce((s, c) => s + c.iou, 0) / classes.length,
     pixelAccuracy: valid === 0 ? 1 : correct / valid,

@@ -50,6 +50,7 @@ export function galleryHtml(webview: vscode.Webview, extensionUri: vscode.Uri, s
 <details class="summary" open>
   <summary id="summaryLine">No results yet</summary>
   <table id="classTable" hidden><thead><tr><th>Class</th><th>IoU</th></tr></thead><tbody id="classes"></tbody></table>
+  <div id="confusionBlock" hidden><span class="muted">Confusion matrix (share of each ground-truth class's pixels)</span><table id="confusion" class="confusion"></table></div>
   <div id="worstBlock" hidden><span class="muted">Worst images</span><ol id="worst"></ol></div>
 </details>
 <div id="notice" class="notice" role="status"></div>

@@ -13,7 +13,7 @@ import { galleryOrder } from '../../media/webview/gallery/order';
 import { readConfig } from '../config';
 import { Disposable } from '../util/dispose';
 import { FolderRun, ImageOutcome, ResultExtras } from './folderRun';
-import { folderReport, folderSummary } from './folderReport';
+import { folderConfusion, folderReport, folderSummary } from './folderReport';
 import { galleryHtml } from './galleryHtml';
 import type { GalleryDeps } from './galleryManager';
 import { exportMasks, exportReport } from './galleryExports';
@@ -172,7 +172,9 @@ export class GalleryPanel extends Disposable {
   private postSummary(): void {
     const report = folderReport(this.mode, this.outcomes);
     const index = new Map(this.images.map((img, i) => [img.rel, i]));
-    this.post({ type: 'summary', summary: folderSummary(report, (rel) => index.get(rel) ?? -1) });
+    const labels = this.deps.store.info(this.mode)?.labels ?? [];
+    const confusion = folderConfusion(this.outcomes, (id) => labels[id] ?? `class ${id}`);
+    this.post({ type: 'summary', summary: folderSummary(report, (rel) => index.get(rel) ?? -1, confusion) });
   }
 
   private postInit(): void {

@@ -106,7 +106,7 @@ test('priority: an interactive request overtakes batch requests already waiting'
   assert.deepEqual(done.filter((d) => d !== 'interactive'), batch.map((_, i) => `batch${i}`), 'batch jobs keep their order');
 });
 
-test('score with agreement: the map of true positives, false positives and false negatives', async () => {
+test('score with agreement: the map of true positives, false positives and false negatives; the confusion pairs', async () => {
   const [w, h] = [64, 48];
   const file = path.join(dir, 'agree.png');
   fs.writeFileSync(file, await quadrantsPng(w, h)); // predicted classes: TL 0, TR 1, BL 2, BR 3
@@ -127,6 +127,12 @@ test('score with agreement: the map of true positives, false positives and false
       assert.equal(map.data[y * w + x], want[quadrantOf(x, y, w, h)], `(${x},${y})`);
     }
   }
+  // The confusion pairs, counted independently from the mask and the ground truth.
+  const pred = await decodeMask(r.maskPng);
+  const want2 = new Map<string, number>();
+  for (let k = 0; k < w * h; k++) if (raw[k] !== 255) want2.set(`${raw[k]}>${pred.data[k]}`, (want2.get(`${raw[k]}>${pred.data[k]}`) ?? 0) + 1);
+  assert.deepEqual(new Map((s.confusion ?? []).map((c) => [`${c.gt}>${c.pred}`, c.pixels])), want2);
+  assert.ok(want2.get('2>0')! > 0 && want2.get('1>1')! > 0 && want2.get('3>2')! > 0, JSON.stringify([...want2]));
   const plain = await client.request(P.Score, { mode: 'colors', prediction: { base64: r.maskPng }, groundTruth: { path: gt } });
   assert.equal(plain.agreementPng, undefined, 'only when asked for');
 });

@@ -73,3 +73,37 @@ test('checkFromGallery: known types with exactly their fields and valid values',
   assert.equal(checkFromGallery({ type: 'runScript' }, 4).ok, false);
   assert.equal(checkFromGallery(null, 4).ok, false);
 });
+
+test('folderSummary: the CLI report builder summary and the 10 worst images, worst first', async () => {
+  const { folderReport, folderSummary } = await import('../../extension/gallery/folderReport');
+  const outcomes = Array.from({ length: 14 }, (_, k) => ({
+    tile: { i: k, rel: `img${k}.png`, state: 'done' as const },
+    entry: { path: `img${k}.png`, width: 4, height: 4, ms: 1, gt: `masks/img${k}.png` },
+    score: { mode: 'm', task: 'binary' as const, width: 4, height: 4, iou: (k + 1) / 20 },
+  }));
+  const report = folderReport('m', [...outcomes, undefined]);
+  assert.equal(report.summary.images, 14);
+  assert.equal(report.summary.withGroundTruth, 14);
+  assert.equal(report.summary.meanIoU, Math.round((outcomes.reduce((s, o) => s + o.score.iou, 0) / 14) * 1e6) / 1e6);
+  const s = folderSummary(report, (rel) => Number(rel.slice(3, -4)));
+  assert.deepEqual(s.worst.map((w) => w.i), [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+  assert.equal(s.worst[0].iou, 0.05);
+});
+
+test('folderConfusion: the images confusion pairs summed, rows ground truth, columns prediction', async () => {
+  const { folderConfusion } = await import('../../extension/gallery/folderReport');
+  const score = (confusion: { gt: number; pred: number; pixels: number }[]) => ({ tile: { i: 0, rel: 'a', state: 'done' as const }, score: { mode: 'm', task: 'semantic' as const, width: 1, height: 1, iou: 1, confusion } });
+  const c = folderConfusion(
+    [
+      score([
+        { gt: 0, pred: 0, pixels: 5 },
+        { gt: 2, pred: 0, pixels: 1 },
+      ]),
+      undefined,
+      score([{ gt: 2, pred: 2, pixels: 3 }]),
+    ],
+    (id) => ['bg', 'a', 'b'][id],
+  );
+  assert.deepEqual(c, { labels: ['bg', 'b'], rows: [[5, 0], [1, 3]] });
+  assert.equal(folderConfusion([undefined], String), undefined);
+});

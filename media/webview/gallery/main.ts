@@ -74,6 +74,23 @@ function showSummary(s: SummaryInfo): void {
     }),
   );
   $('worstBlock').hidden = s.worst.length === 0;
+  showConfusion(s.confusion);
+}
+
+/** Rows: ground truth; columns: prediction; each cell the share of its row's pixels. */
+function showConfusion(c: SummaryInfo['confusion']): void {
+  $('confusionBlock').hidden = !c;
+  if (!c) return;
+  const cell = (tag: 'td' | 'th', text: string, title?: string) => Object.assign(document.createElement(tag), { textContent: text, title: title ?? '' });
+  const head = document.createElement('tr');
+  head.append(cell('th', 'truth \\ predicted'), ...c.labels.map((l) => cell('th', l)));
+  const rows = c.rows.map((row, g) => {
+    const total = row.reduce((a, b) => a + b, 0);
+    const tr = document.createElement('tr');
+    tr.append(cell('th', c.labels[g]), ...row.map((n, p) => cell('td', total ? `${((n / total) * 100).toFixed(1)}%` : '', `${n} pixels: ${c.labels[g]} predicted as ${c.labels[p]}`)));
+    return tr;
+  });
+  $('confusion').replaceChildren(head, ...rows);
 }
 
 let reorderQueued = false;

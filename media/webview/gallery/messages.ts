@@ -59,6 +59,9 @@ export interface SummaryInfo {
   meanIoU?: number;
   /** Per class, IoU over the folder (sum of intersections / sum of unions). */
   classes?: { name: string; iou: number }[];
+  /** Semantic: pixel counts summed over the folder, rows = ground-truth class, columns = predicted
+   * class, over the classes that occur (at most CONFUSION_MAX, the largest). */
+  confusion?: { labels: string[]; rows: number[][] };
   /** Up to 10 images with the lowest IoU, worst first. */
   worst: { i: number; rel: string; iou: number }[];
 }

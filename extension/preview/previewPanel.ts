@@ -221,7 +221,9 @@ export class PreviewPanel extends Disposable {
     if (store.state(mode) !== 'warm') {
       this.provisional(uri, mode, stale);
       this.setBusy(phaseMessage(store.state(mode)) ?? 'Loading model…');
-      const r = await client.ensureReady(mode);
+      // Load only: the preview's own inference warms the mode (request-as-warm-up), so no
+      // dummy run is put in front of it.
+      const r = await client.ensureReady(mode, false);
       if (r.load === 'ran' || r.warmup === 'ran') prepared = { loadMs: r.loadMs, warmupMs: r.warmupMs };
       if (stale()) return undefined;
     }

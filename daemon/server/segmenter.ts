@@ -53,10 +53,15 @@ export class Segmenter {
     // Take a place in the line at once (1005 when full), before decoding base64 or waiting for
     // a cold mode: a request waiting for a load counts against the bound like one in the line.
     const ticket = this.queue.admit();
+    // Held for the whole request: an unload, an eviction or a defineModes replace waits for it,
+    // so its job never runs on a session the registry has let go (the worker would silently
+    // load one the registry does not know about).
+    const release = this.registry.hold(p.mode);
     try {
       return await this.admitted(p, token, ticket);
     } finally {
       ticket.release();
+      release();
     }
   }
 

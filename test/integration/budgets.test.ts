@@ -13,7 +13,7 @@ import { ResponseError } from 'vscode-jsonrpc/node';
 import { DaemonClient } from '../../daemon/api/client';
 import { ListeningDaemon, startListening, tempDir } from '../helpers/daemonProcess';
 import { frame, RawClient } from '../helpers/rawClient';
-import { samplesDir } from '../helpers/repo';
+import { samplePhotos, samplesDir } from '../helpers/repo';
 
 const MAX_QUEUE = 4;
 const MAX_IMAGE_BYTES = 4_000_000;
@@ -145,3 +145,19 @@ test(`100 large requests at once on a cold mode: at most ${MAX_QUEUE} + 1 are ta
   }
   await bystanderServed('after the flood');
 });
+
+test('an unload while segments of that mode wait: it waits for them; no session is loaded behind the registry', async () => {
+  const photo = samplePhotos()[0];
+  await bystander.ensureReady('text');
+  const jobs = Array.from({ length: MAX_QUEUE }, () => bystander.segment({ mode: 'text', image: { path: photo } }));
+  const unloaded = bystander.unload('text');
+  const results = await within(Promise.all(jobs), 120_000, 'the queued segments');
+  assert.equal(results.length, MAX_QUEUE, 'every queued segment ran');
+  assert.deepEqual((await within(unloaded, 60_000, 'the unload')).unloaded, ['text']);
+  const st = (await bystander.status()).modes.find((m) => m.mode === 'text')!;
+  assert.equal(st.loaded, false, 'the unload happened after them');
+  await new Promise((r) => setTimeout(r, 200)); // the daemon's log arrives through a pipe
+  assert.doesNotMatch(daemon.stderr(), /not loaded for mode text: loading/, 'the worker never loaded a session the registry did not ask for');
+  await bystanderServed('after the unload');
+});
+

@@ -31,6 +31,8 @@ export interface DaemonOptions {
   maxClients?: number;
   /** A frame begun must be complete within this many seconds, or the client is dropped (default 30). */
   frameTimeoutSeconds?: number;
+  /** The inference watchdog's floor in seconds (0: off; default 30). */
+  watchdogSeconds?: number;
 }
 
 /** How a flag's value is written: none, text, a comma-separated list, or a whole number >= min. */
@@ -60,6 +62,7 @@ export const DAEMON_FLAGS: { readonly [K in keyof Required<DaemonOptions>]: Flag
   cacheMaxDays: { flag: '--cache-max-days', kind: 'int', min: 0 },
   maxClients: { flag: '--max-clients', kind: 'int', min: 1 },
   frameTimeoutSeconds: { flag: '--frame-timeout-seconds', kind: 'int', min: 1 },
+  watchdogSeconds: { flag: '--watchdog-seconds', kind: 'int', min: 0 },
 };
 
 /** The command line (after `node dist/daemon.js`) that gives the daemon these options. */

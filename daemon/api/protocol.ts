@@ -479,5 +479,7 @@ export const ErrorCodes = {
   ShuttingDown: 1006,
   /** seglens/score: the ground truth cannot be compared with the prediction (size, kind). */
   GroundTruthMismatch: 1007,
+  /** seglens/segment: this image crashed the inference engine twice; refused for a while (10 minutes). */
+  InputQuarantined: 1008,
 } as const;
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];

@@ -1,5 +1,6 @@
-// The engine's contract with the registry and server. The implementation owns ONNX Runtime
-// in a worker thread; the registry and tests can substitute a fake that counts calls.
+// The engine's contract with the registry and server. The implementation (workerEngine.ts)
+// owns ONNX Runtime in a child process it supervises; the registry and tests can substitute a
+// fake that counts calls.
 import { ClassInfo } from '../api/protocol';
 import { ModeDef, ModelRef } from '../models/modeDef';
 import type { ThumbnailOutput } from './pipeline/thumbnail';
@@ -52,6 +53,11 @@ export interface SegmentOptions {
   displayMaxSide?: number;
   /** Also encode a thumbnail (image + mask) at most this long on its longest side. */
   thumbnailSize?: number;
+  /**
+   * The watchdog: past this many milliseconds in the engine, the engine is replaced and the
+   * call rejects with EngineCrashedError (reason 'watchdog'). Absent: no limit.
+   */
+  watchdogMs?: number;
 }
 
 export interface Engine {
@@ -61,6 +67,11 @@ export interface Engine {
   unload(modelKey: string): Promise<void>;
   /** Runs `iterations` dummy inferences, at the mode's input shape or a small one (warmupShape.ts); says which. */
   warmup(mode: ModeDef, iterations: number): Promise<WarmupOutput>;
+  /**
+   * Refuses, before any work is done for it (loading a mode included), an input that crashed the
+   * engine before (1008, workerEngine.ts quarantine). Optional: engines without one admit all.
+   */
+  admit?(image: ImageInput): Promise<void>;
   /** Decode → preprocess → run → postprocess (errors 1001/1002/1003 as SegLensError). */
   segment(mode: ModeDef, image: ImageInput, opts: SegmentOptions): Promise<SegmentOutput>;
   /** Providers this build can try, and the one in use. */
@@ -69,12 +80,18 @@ export interface Engine {
   close(): Promise<void>;
 }
 
+/** Why the engine was lost: it died ('crash': native crash, signal, uncaught error) or the watchdog ended it. */
+export type EngineLossReason = 'crash' | 'watchdog';
+
 /**
- * The engine lost its sessions while calls were pending (its worker thread died: uncaught
- * error, native crash, terminated). Says nothing about the model: the next call starts afresh.
+ * The engine lost its sessions while calls were pending (its process or thread died, or the
+ * watchdog replaced it). Says nothing about the model: the next call starts afresh.
  */
 export class EngineCrashedError extends Error {
-  constructor(message: string) {
+  constructor(
+    message: string,
+    readonly reason: EngineLossReason = 'crash',
+  ) {
     super(message);
     this.name = 'EngineCrashedError';
   }

@@ -3,9 +3,9 @@
 // thread only speaks the protocol. Requests arrive as messages and are handled strictly one
 // at a time in arrival order, whatever the main thread posts at once.
 //
-// esbuild bundles this file to dist/engineWorker.js; WorkerEngine (workerEngine.ts) starts it.
+// esbuild bundles this file to dist/engineWorker.js; WorkerEngine (workerEngine.ts) starts it, in
+// a child process (or a worker thread: host/enginePort.ts hides which).
 import { promises as fsp } from 'node:fs';
-import { parentPort, workerData } from 'node:worker_threads';
 import * as ort from 'onnxruntime-node';
 import sharp from 'sharp';
 import type { ImageInput, LoadInfo, SegmentOptions, SegmentOutput } from './engine';
@@ -38,19 +38,21 @@ import { encodeDisplayImage } from './pipeline/display';
 import { encodeThumbnail } from './pipeline/thumbnail';
 import type { WorkerInit, WorkerReply, WorkerRequest } from './workerEngine';
 import type { LogLevel } from '../api/constants';
+import { enginePort } from './host/enginePort';
+import { makeInputGuard } from './host/inputGuard';
 
 type Level = LogLevel;
 
-const port = parentPort;
-if (!port) throw new Error('engineWorker.js must run in a worker thread (started by WorkerEngine)');
-const init = (workerData ?? {}) as WorkerInit;
+const { port, init } = enginePort<WorkerInit>();
+// Each segment's input hash goes to the daemon before decoding (quarantine); test hooks only with init.testHooks.
+const guardInput = makeInputGuard(init.testHooks === true, (hash) => port.postMessage({ type: 'input', hash } satisfies WorkerReply));
 const choice: ProviderChoice = init.provider ?? 'auto';
 const threads = engineThreads(init.threads);
 // Optimised-graph cache under --cache-dir (off without one).
 const optimized = new OptimizedModelCache(ort, init.cacheDir, (level, message) => log(level, message), init.cachePolicy, saveGraphInThread);
 
 function log(level: Level, message: string): void {
-  port!.postMessage({ type: 'log', level, message } satisfies WorkerReply);
+  port.postMessage({ type: 'log', level, message } satisfies WorkerReply);
 }
 
 // Results may differ if libvips reuses a cached operation over a buffer at a recycled address;
@@ -114,7 +116,7 @@ async function load(ref: ModelRef): Promise<LoadInfo> {
   if (later) deferred.push(later);
   sessions.set(ref.key, { ref, session, provider: result.provider, loadMs });
   currentProvider = result.provider;
-  port!.postMessage({ type: 'provider', provider: result.provider } satisfies WorkerReply);
+  port.postMessage({ type: 'provider', provider: result.provider } satisfies WorkerReply);
   log(
     'debug',
     `loaded ${ref.key} (${ref.file}) on ${result.provider} in ${loadMs.toFixed(0)} ms (session ${createMs.toFixed(0)} ms, optimised-graph cache ${outcome}${reason ? `: ${reason}` : ''}), ${threads} threads`,
@@ -243,6 +245,7 @@ async function prepareInput(mode: ModeDef, image: ImageInput, maxPixels: number)
   const what = describeImageInput(image);
   const t0 = performance.now();
   const bytes = await readImageBytes(image);
+  await guardInput(bytes);
   const header = await probeImage(bytes, maxPixels, what);
   const { width, height } = header;
   const reference = mode.resample === 'reference';

@@ -1,17 +1,21 @@
-// The Engine the daemon uses: a thin main-thread proxy that posts each call to one worker
-// thread (engineWorker.ts) owning ONNX Runtime, and resolves it from the reply. The worker
+// The Engine the daemon uses: a thin proxy that posts each call to the engine script
+// (engineWorker.ts) owning ONNX Runtime, and resolves it from the reply. The script runs in a
+// child process the daemon supervises (host/engineHosts.ts; a worker thread for tests) and
 // handles requests one at a time in order, so two calls posted at once simply queue there.
-// If the worker dies, every pending call rejects with EngineCrashedError and the next call
-// starts a fresh worker (with no sessions: models load again on demand).
+// If the engine dies (a native crash ends only its process) or the watchdog ends a segment that
+// runs far too long, every pending call rejects with EngineCrashedError and the next call starts
+// a fresh engine (with no sessions: models load again on demand). An input that was running
+// when the engine died twice is refused for a while (host/quarantine.ts, 1008).
 import * as path from 'node:path';
-import { Worker } from 'node:worker_threads';
-import { EngineCrashedError, type Engine, type ImageInput, type LoadInfo, type SegmentOptions, type SegmentOutput, type WarmupOutput } from './engine';
+import { EngineCrashedError, type Engine, type EngineLossReason, type ImageInput, type LoadInfo, type SegmentOptions, type SegmentOutput, type WarmupOutput } from './engine';
 import { SegLensError, SerializedError, deserializeError } from '../api/errors';
 import type { ModeDef, ModelRef } from '../models/modeDef';
 import { ErrorCodes, LogLevel } from '../api/protocol';
 import type { CollectPolicy } from './optimized/optimizedFolder';
 import { ProviderChoice, availableProviders } from './provider';
 import { ownedBuffers, postMoving } from './transfer';
+import { EngineHost, EngineHostKind, defaultHostKind, startHost } from './host/engineHosts';
+import { Quarantine, QuarantineOptions, hashOfInput } from './host/quarantine';
 
 export interface WorkerEngineOptions {
   provider: ProviderChoice;
@@ -20,8 +24,16 @@ export interface WorkerEngineOptions {
   log?: (level: LogLevel, message: string) => void;
   /** The bundled worker script; default `engineWorker.js` beside this bundle (dist/). */
   workerPath?: string;
-  /** Called when the worker dies unexpectedly (sessions are gone; the registry should mark modes cold). */
-  onCrash?: (error: Error) => void;
+  /** Called when the engine dies or the watchdog replaces it (sessions are gone; the registry should mark modes cold). */
+  onCrash?: (error: EngineCrashedError) => void;
+  /** Where the engine runs (default: a child process; SEGLENS_ENGINE_HOST=thread for a worker thread). */
+  host?: EngineHostKind;
+  /** TEST ONLY (SEGLENS_TEST_CRASH_HOOKS=1, host/inputGuard.ts): marker images abort or hang the engine. */
+  testHooks?: boolean;
+  /** When an input that crashed the engine is refused (default: after 2 crashes, for 10 minutes). */
+  quarantine?: QuarantineOptions;
+  /** Inputs larger than this are not hashed by the daemon for the quarantine check (default 100 MiB). */
+  maxInputBytes?: number;
   /** Old optimised graphs removed by collecting that ran after a load's answer (the metrics count them). */
   onCacheRemoved?: (entries: number) => void;
   /**
@@ -39,6 +51,8 @@ export interface WorkerInit {
   threads?: number;
   cacheDir?: string;
   cachePolicy?: CollectPolicy;
+  /** TEST ONLY: honour the crash and hang markers (host/inputGuard.ts). */
+  testHooks?: boolean;
 }
 
 /** Main → worker. */
@@ -63,8 +77,10 @@ export type WorkerReply =
   | { type: 'provider'; provider: string }
   /** Deferred collecting removed old optimised graphs (for seglens_optimized_cache_removed_total). */
   | { type: 'cacheRemoved'; entries: number }
-  | { type: 'result'; id: number; ok: true; result: unknown }
-  | { type: 'result'; id: number; ok: false; error: SerializedError };
+  /** The content hash of the segment input about to be decoded (host/inputGuard.ts). */
+  | { type: 'input'; hash: string }
+  | { type: 'result'; id: number; ok: true; result: unknown; engineRss?: number }
+  | { type: 'result'; id: number; ok: false; error: SerializedError; engineRss?: number };
 
 interface Pending {
   op: string;
@@ -78,19 +94,27 @@ const CLOSE_TIMEOUT_MS = 15_000;
 
 export class WorkerEngine implements Engine {
   readonly providers: string[];
+  readonly hostKind: EngineHostKind;
   private readonly choice: ProviderChoice;
   private readonly opts: WorkerEngineOptions;
-  private worker: Worker | undefined;
+  private worker: EngineHost | undefined;
   private readonly pending = new Map<number, Pending>();
   private nextId = 1;
   private closed = false;
   private closing: Promise<void> | undefined;
   private actualProvider: string | undefined;
+  private readonly quarantine: Quarantine;
+  /** Content hash of the segment input the engine is working on (reported before decoding). */
+  private runningInput: string | undefined;
+  /** The engine process's RSS at its last answer (0: none, or a thread, whose memory is the daemon's). */
+  private lastEngineRss = 0;
 
   constructor(opts: WorkerEngineOptions) {
     this.opts = opts;
     this.choice = opts.provider;
     this.providers = availableProviders(process.platform);
+    this.hostKind = opts.host ?? defaultHostKind();
+    this.quarantine = new Quarantine(opts.quarantine);
   }
 
   /**
@@ -103,12 +127,22 @@ export class WorkerEngine implements Engine {
     return this.choice === 'auto' ? 'cpu' : this.choice;
   }
 
+  /** The engine process's id while one runs (undefined for a worker thread, or none started). */
+  get enginePid(): number | undefined {
+    return this.worker?.pid;
+  }
+
+  /** The engine process's memory as of its last answer (0 without a separate process). */
+  get engineRssBytes(): number {
+    return this.worker ? this.lastEngineRss : 0;
+  }
+
   load(model: ModelRef): Promise<LoadInfo> {
     return this.call({ op: 'load', model }) as Promise<LoadInfo>;
   }
 
   async unload(modelKey: string): Promise<void> {
-    // Nothing to free when no worker runs (never started, or crashed).
+    // Nothing to free when no engine runs (never started, or crashed).
     if (!this.worker) return;
     await this.call({ op: 'unload', key: modelKey });
   }
@@ -118,28 +152,28 @@ export class WorkerEngine implements Engine {
   }
 
   async segment(mode: ModeDef, image: ImageInput, opts: SegmentOptions): Promise<SegmentOutput> {
-    const { maxPixels, confidence, displayMaxSide, thumbnailSize } = opts;
-    const out = (await this.call({ op: 'segment', mode, image, maxPixels, confidence, displayMaxSide, thumbnailSize })) as SegmentOutput;
+    const { maxPixels, confidence, displayMaxSide, thumbnailSize, watchdogMs } = opts;
+    const out = (await this.call({ op: 'segment', mode, image, maxPixels, confidence, displayMaxSide, thumbnailSize }, false, watchdogMs)) as SegmentOutput;
     // Structured clone gives a Uint8Array (Buffer's prototype does not cross threads); keep it.
     return out;
   }
 
   /**
    * Prepares the built-in model files in `modelsDir` (models/modelFiles.ts ensureModels) in the
-   * worker: hashing and rewriting the 88 MB ISNet must not stall the main thread.
+   * engine: hashing and rewriting the 88 MB ISNet must not stall the main thread.
    */
   prepareModels(modelsDir: string): Promise<unknown> {
     return this.call({ op: 'prepareModels', modelsDir });
   }
 
-  /** Model keys with a live session in the worker (diagnostics and tests). */
+  /** Model keys with a live session in the engine (diagnostics and tests). */
   async loadedModels(): Promise<string[]> {
     if (!this.worker) return [];
     const s = (await this.call({ op: 'status' })) as { loaded: string[] };
     return s.loaded;
   }
 
-  /** session.run calls of the current worker so far (tests count warm-up iterations with it). */
+  /** session.run calls of the current engine so far (tests count warm-up iterations with it). */
   async modelRuns(): Promise<number> {
     if (!this.worker) return 0;
     const s = (await this.call({ op: 'status' })) as { runs: number };
@@ -152,14 +186,14 @@ export class WorkerEngine implements Engine {
     await this.call({ op: 'settle' });
   }
 
-  /** session.run calls of the current worker per input "HxW" (tests check a warm-up's shape). */
+  /** session.run calls of the current engine per input "HxW" (tests check a warm-up's shape). */
   async modelRunShapes(): Promise<Record<string, number>> {
     if (!this.worker) return {};
     const s = (await this.call({ op: 'status' })) as { runShapes: Record<string, number> };
     return s.runShapes;
   }
 
-  /** Frees every session and stops the worker. Later calls reject with 1006. */
+  /** Frees every session and stops the engine. Later calls reject with 1006. */
   async close(): Promise<void> {
     if (this.closed || this.closing) return this.closing;
     this.closing = this.shutdown();
@@ -177,25 +211,37 @@ export class WorkerEngine implements Engine {
       clearTimeout(timer);
     }
     this.closed = true;
-    if (w) {
+    if (this.worker) {
+      const host = this.worker;
       this.worker = undefined;
-      w.removeAllListeners();
-      w.on('error', () => undefined);
-      await w.terminate();
+      await host.kill();
     }
     this.rejectAll(new SegLensError(ErrorCodes.ShuttingDown, 'the inference engine was closed'));
   }
 
-  /** Test hook: makes the worker die with an uncaught exception. */
+  /** Test hook: makes the engine die with an uncaught exception. */
   crashForTest(): void {
     this.ensureWorker().postMessage({ id: 0, op: 'crash' } satisfies WorkerRequest);
   }
 
   // ---------------------------------------------------------------- plumbing
 
-  private call(body: RequestBody, internal = false): Promise<unknown> {
+  /** Refuses (1008) an input that crashed the engine before; hashes only while some input is refused. */
+  async admit(image: ImageInput): Promise<void> {
+    if (!this.quarantine.active) return;
+    const hash = await hashOfInput(image, this.opts.maxInputBytes ?? 100 * 1024 * 1024);
+    const ms = hash ? this.quarantine.refusedFor(hash) : 0;
+    if (ms <= 0) return;
+    const minutes = Math.ceil(ms / 60_000);
+    throw new SegLensError(
+      ErrorCodes.InputQuarantined,
+      `this image crashed the inference engine twice (sha256 ${hash!.slice(0, 12)}…); it is refused for ${minutes} more minute(s) so that it cannot take the engine down again`,
+    );
+  }
+
+  private call(body: RequestBody, internal = false, watchdogMs?: number): Promise<unknown> {
     if (this.closed || (this.closing && !internal)) return Promise.reject(new SegLensError(ErrorCodes.ShuttingDown, 'the inference engine is closed'));
-    let w: Worker;
+    let w: EngineHost;
     try {
       w = this.ensureWorker();
     } catch (e) {
@@ -203,38 +249,40 @@ export class WorkerEngine implements Engine {
     }
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
-      this.pending.set(id, { op: body.op, resolve, reject });
+      // The watchdog: a call still unanswered after watchdogMs ends the engine that runs it.
+      const timer = watchdogMs && watchdogMs > 0 ? setTimeout(() => this.watchdogFired(w, body.op, watchdogMs), watchdogMs) : undefined;
+      const settle = <T>(f: (v: T) => void) => (v: T) => {
+        clearTimeout(timer);
+        f(v);
+      };
+      this.pending.set(id, { op: body.op, resolve: settle(resolve), reject: settle(reject) });
       try {
         // Image bytes move to the worker (the caller hands them over with the request).
         postMoving(w, { ...body, id }, body.op === 'segment' ? ownedBuffers(body.image) : []);
       } catch (e) {
         this.pending.delete(id);
+        clearTimeout(timer);
         reject(e instanceof Error ? e : new Error(String(e)));
       }
     });
   }
 
-  private ensureWorker(): Worker {
+  private ensureWorker(): EngineHost {
     if (this.worker) return this.worker;
     const file = this.opts.workerPath ?? path.join(__dirname, 'engineWorker.js');
-    const init: WorkerInit = { provider: this.choice, threads: this.opts.threads, cacheDir: this.opts.cacheDir, cachePolicy: this.opts.cachePolicy };
-    // The worker's stdout is captured (never the process's: under --stdio that is the
-    // protocol transport) and forwarded to the log; its stderr goes to the daemon's stderr.
-    const w = new Worker(file, { workerData: init, stdout: true });
-    this.worker = w;
-    let partial = '';
-    w.stdout.setEncoding('utf8');
-    w.stdout.on('data', (chunk: string) => {
-      const lines = (partial + chunk).split('\n');
-      partial = lines.pop() ?? '';
-      for (const line of lines) if (line.trim()) this.opts.log?.('info', `[engine] ${line}`);
+    const init: WorkerInit = { provider: this.choice, threads: this.opts.threads, cacheDir: this.opts.cacheDir, cachePolicy: this.opts.cachePolicy, testHooks: this.opts.testHooks };
+    // The engine's stdout is captured (never the daemon's: under --stdio that is the protocol
+    // transport) and forwarded to the log; its stderr goes to the daemon's stderr.
+    const host: EngineHost = startHost(this.hostKind, file, init, {
+      message: (m) => this.onMessage(m as WorkerReply),
+      died: (why) => this.lost(host, why, 'crash'),
+      stdoutLine: (line) => this.opts.log?.('info', `[engine] ${line}`),
     });
+    this.worker = host;
     this.actualProvider = undefined;
-    w.on('message', (m: WorkerReply) => this.onMessage(m));
-    w.on('error', (e: Error) => this.onDeath(w, `inference worker crashed: ${e.message}`));
-    w.on('messageerror', (e: Error) => this.onDeath(w, `inference worker sent an unreadable message: ${e.message}`));
-    w.on('exit', (code: number) => this.onDeath(w, `inference worker exited unexpectedly (exit code ${code})`));
-    return w;
+    this.runningInput = undefined;
+    this.lastEngineRss = 0;
+    return host;
   }
 
   private onMessage(m: WorkerReply): void {
@@ -243,10 +291,15 @@ export class WorkerEngine implements Engine {
         const p = this.pending.get(m.id);
         if (!p) return;
         this.pending.delete(m.id);
+        if (m.engineRss !== undefined) this.lastEngineRss = m.engineRss;
+        if (p.op === 'segment') this.runningInput = undefined;
         if (m.ok) p.resolve(m.result);
         else p.reject(deserializeError(m.error));
         return;
       }
+      case 'input':
+        this.runningInput = m.hash;
+        return;
       case 'log':
         this.opts.log?.(m.level, m.message);
         return;
@@ -261,17 +314,26 @@ export class WorkerEngine implements Engine {
     }
   }
 
-  private onDeath(w: Worker, message: string): void {
-    if (this.worker !== w) return; // an old worker, already replaced or closed
+  private watchdogFired(w: EngineHost, op: string, ms: number): void {
+    if (this.worker !== w) return;
+    this.lost(w, `the watchdog ended the engine: a ${op} ran for more than ${(ms / 1000).toFixed(1)} s`, 'watchdog');
+  }
+
+  /** The engine died or the watchdog ended it: fail what is pending, count the input it was running, start afresh on demand. */
+  private lost(w: EngineHost, message: string, reason: EngineLossReason): void {
+    if (this.worker !== w) return; // an old engine, already replaced or closed
     this.worker = undefined;
     this.actualProvider = undefined;
+    const culprit = this.runningInput;
+    this.runningInput = undefined;
+    if (culprit && this.quarantine.strike(culprit)) {
+      this.opts.log?.('warn', `input sha256 ${culprit} ended the engine twice: refused for ${Math.round(this.quarantine.forMs / 60_000)} minute(s)`);
+    }
     const pendingOps = [...this.pending.values()].map((p) => p.op);
-    const err = new EngineCrashedError(pendingOps.length ? `${message}; failed: ${pendingOps.join(', ')}` : message);
+    const err = new EngineCrashedError(pendingOps.length ? `${message}; failed: ${pendingOps.join(', ')}` : message, reason);
     this.opts.log?.('error', err.message);
     this.rejectAll(err);
-    w.removeAllListeners();
-    w.on('error', () => undefined);
-    void w.terminate().catch(() => undefined);
+    void w.kill();
     this.opts.onCrash?.(err);
   }
 

@@ -6,6 +6,8 @@ import * as path from 'node:path';
 import { version } from '../../package.json';
 import { ExitCodes } from '../api/constants';
 import { defaultCacheDir } from '../api/paths';
+import { EngineCrashedError } from '../engine/engine';
+import { TEST_HOOKS_ENV, testHooksRequested } from '../engine/host/inputGuard';
 import { WorkerEngine } from '../engine/workerEngine';
 import { builtinModes } from '../models/catalogue';
 import { ModeDef } from '../models/modeDef';
@@ -53,6 +55,9 @@ export class DaemonProcess {
     modes: ModeDef[],
   ) {
     const cacheDir = (this.cacheDir = usableCacheDir(args.cacheDir ?? defaultCacheDir(), log));
+    // TEST ONLY: the tests start the daemon with SEGLENS_TEST_CRASH_HOOKS=1 to make the engine abort or hang on marker images.
+    const testHooks = testHooksRequested();
+    if (testHooks) log('warn', `${TEST_HOOKS_ENV}=1: test crash hooks are on (marker images abort or hang the engine); never set this outside the tests`);
     this.engine = new WorkerEngine({
       provider: args.provider,
       log,
@@ -60,6 +65,8 @@ export class DaemonProcess {
       cachePolicy: { maxBytes: args.cacheMaxMb * 1024 * 1024, maxAgeDays: args.cacheMaxDays },
       onCrash: (e) => this.engineCrashed(e),
       onCacheRemoved: (n) => this.daemon.metrics.optimizedCacheRemoved.inc({}, n),
+      testHooks,
+      maxInputBytes: args.maxImageBytes,
     });
     this.recent = new RecentModes(cacheDir, log);
     this.daemon = new Daemon(modes, preparingEngine(this.engine, modelsDir, log), {
@@ -74,6 +81,8 @@ export class DaemonProcess {
       recent: this.recent,
       results: new ResultCache(cacheDir, { maxBytes: args.cacheMaxMb * 1024 * 1024, maxAgeDays: args.cacheMaxDays }, log),
       log,
+      rss: () => process.memoryUsage.rss() + this.engine.engineRssBytes,
+      watchdogMs: args.watchdogSeconds * 1000,
       onShutdown: () => void this.stop(0, 'shutdown request'),
       onClientsChanged: (n) => this.clientsChanged(n),
     });
@@ -128,9 +137,10 @@ export class DaemonProcess {
     removeIfOurs(id);
   }
 
-  /** A dead worker takes its sessions along: the registry then reports those modes cold. */
-  private engineCrashed(e: Error): void {
-    this.log('error', `the inference worker crashed: ${e.message}`);
+  /** A lost engine takes its sessions along: the registry then reports those modes cold; a new engine starts on demand. */
+  private engineCrashed(e: EngineCrashedError): void {
+    this.log('error', `the inference engine (${this.engine.hostKind}) was lost: ${e.message}`);
+    this.daemon.metrics.engineRestarts.inc({ reason: e.reason });
     this.daemon.registry.engineLost(e.message);
   }
 

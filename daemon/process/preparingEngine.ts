@@ -32,6 +32,7 @@ export function preparingEngine(engine: PreparableEngine, modelsDir: string, log
     },
     unload: (key) => engine.unload(key),
     warmup: (mode, iterations) => engine.warmup(mode, iterations),
+    admit: async (image) => engine.admit?.(image),
     segment: (mode, image, opts) => engine.segment(mode, image, opts),
     close: () => engine.close(),
   };

@@ -30,6 +30,8 @@ export interface DaemonArgs {
   preloadRecent?: number;
   maxClients: number;
   frameTimeoutSeconds: number;
+  /** A segment running longer than max(10x its mode's steady time, this) ends its engine (0: no watchdog). */
+  watchdogSeconds: number;
 }
 
 export const USAGE = `usage: node dist/daemon.js (--stdio | --listen <path>)
@@ -38,7 +40,8 @@ export const USAGE = `usage: node dist/daemon.js (--stdio | --listen <path>)
   [--log-level ${LOG_LEVELS.join('|')}] [--max-pixels N] [--max-queue N]
   [--max-image-bytes N] [--warmup-iterations N] [--models FILE]
   [--keep-alive-minutes N | --keep-alive-seconds N] [--max-loaded-models N] [--max-rss-mb N] [--preload-recent N]
-  [--cache-max-mb N] [--cache-max-days N] [--max-clients N] [--frame-timeout-seconds N]`;
+  [--cache-max-mb N] [--cache-max-days N] [--max-clients N] [--frame-timeout-seconds N]
+  [--watchdog-seconds N]`;
 
 type Key = keyof DaemonOptions;
 const ENTRIES = Object.entries(DAEMON_FLAGS) as [Key, FlagKind & { flag: string }][];
@@ -105,5 +108,6 @@ export function parseArgs(argv: string[]): DaemonArgs {
     cacheMaxDays: o.cacheMaxDays ?? 30,
     maxClients: o.maxClients ?? 64,
     frameTimeoutSeconds: o.frameTimeoutSeconds ?? 30,
+    watchdogSeconds: o.watchdogSeconds ?? 30,
   };
 }

@@ -36,6 +36,10 @@ export interface DaemonOptions {
   recent?: RecentModes;
   /** The result cache of `segment {cache: true}` (absent: none). */
   results?: ResultCache;
+  /** The memory the daemon uses, its engine process included (default: this process's RSS). */
+  rss?: () => number;
+  /** The inference watchdog's floor (segmenter.ts watchdogMs); 0 or absent: no watchdog. */
+  watchdogMs?: number;
 }
 
 const DEFAULT_KEEP_ALIVE_MS = 30 * 60_000;
@@ -70,6 +74,7 @@ export class Daemon implements DaemonCore {
       maxRssBytes: opts.maxRssBytes ?? 0,
       log: opts.log,
       onEvicted: (mode, reason) => this.metrics.evictions.inc({ mode, reason }),
+      rss: opts.rss,
     });
     this.segmenter = new Segmenter(this.registry, engine, this.queue, {
       maxPixels: opts.maxPixels,
@@ -79,6 +84,7 @@ export class Daemon implements DaemonCore {
       announce: (level, message) => this.log(level, message),
       shuttingDown: () => this.shuttingDown,
       results: opts.results,
+      watchdogMs: opts.watchdogMs ?? 0,
     });
     this.startSweeping();
     this.userModes = new UserModeService(this.registry, (p) => this.broadcast(P.ModesChanged, p));
@@ -131,7 +137,7 @@ export class Daemon implements DaemonCore {
       pid: process.pid,
       uptimeMs: Math.round(performance.now() - this.started),
       clients: this.initializedClients(),
-      rssBytes: process.memoryUsage.rss(),
+      rssBytes: this.opts.rss ? this.opts.rss() : process.memoryUsage.rss(),
       provider: this.engine.provider,
       modes: this.registry.modes().map((m) => this.modeStatus(m.id)),
       models: this.lifecycle.models(),

@@ -108,6 +108,7 @@ export class DaemonMetrics {
   readonly optimizedCache = new Counter('seglens_optimized_cache_total', 'Model loads by what the optimised-graph cache did (hit, miss, rebuilt, off)');
   readonly resultCache = new Counter('seglens_result_cache_total', 'Segment requests with cache: true, by outcome (hit: answered from the result cache, miss: run and stored)');
   readonly optimizedCacheRemoved = new Counter('seglens_optimized_cache_removed_total', 'Optimised graphs removed from the cache folder (unused too long, or over its size budget)');
+  readonly engineRestarts = new Counter('seglens_engine_restarts_total', 'Inference engines lost and replaced, by reason (crash: it died; watchdog: an inference ran far too long)');
 
   constructor(clientCount: () => number) {
     this.clients = new Gauge('seglens_clients', 'Open connections that completed initialize', clientCount);
@@ -130,6 +131,7 @@ export class DaemonMetrics {
       this.optimizedCache,
       this.optimizedCacheRemoved,
       this.resultCache,
+      this.engineRestarts,
     ];
     return all.map((m) => m.render()).join('\n') + '\n';
   }

@@ -41,7 +41,8 @@ export function toResponseError(e: unknown): ResponseError<void> {
   if (e instanceof ResponseError) return e;
   if (e instanceof SegLensError) return new ResponseError(e.code, e.message);
   if (e instanceof EngineCrashedError) {
-    return new ResponseError(ErrorCodes.InternalError, `the inference worker stopped during this request (${e.message}); the daemon restarted it: try again`);
+    const what = e.reason === 'watchdog' ? 'the inference ran far past its usual time and was stopped' : 'the inference engine crashed';
+    return new ResponseError(ErrorCodes.InternalError, `${what} during this request (${e.message}); the daemon starts a new engine on the next request`);
   }
   return new ResponseError(ErrorCodes.InternalError, e instanceof Error ? e.message : String(e));
 }
@@ -57,6 +58,8 @@ export function outcomeOf(code: number): string {
       return 'overloaded';
     case ErrorCodes.ShuttingDown:
       return 'shutting_down';
+    case ErrorCodes.InputQuarantined:
+      return 'quarantined';
     default:
       return code >= ErrorCodes.ImageNotFound && code <= ErrorCodes.ModelLoadFailed ? `error_${code}` : 'error';
   }

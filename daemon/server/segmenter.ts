@@ -24,7 +24,12 @@ export interface SegmenterOptions {
   shuttingDown: () => boolean;
   /** Where `cache: true` requests look first (absent: no cache folder, every request runs). */
   results?: ResultCache;
+  /** The inference watchdog's floor in ms (0: none); see watchdogMs. */
+  watchdogMs: number;
 }
+
+/** The watchdog allows this many times a mode's steady inference time (and never less than its floor). */
+const WATCHDOG_FACTOR = 10;
 
 export class Segmenter {
   private readonly detectors = new Map<string, DegradationDetector>();
@@ -112,6 +117,8 @@ export class Segmenter {
   /** Runs the engine for one request, in its turn. */
   private async run(p: P.SegmentParams, image: { path: string } | { bytes: Uint8Array }, token: CancellationToken, ticket: Ticket): Promise<P.SegmentResult> {
     const def = this.registry.def(p.mode);
+    // An input that crashed the engine twice is refused before its mode is even made ready (1008).
+    await this.engine.admit?.(image);
     const wasWarm = this.registry.isWarm(p.mode);
     const t0 = performance.now();
     // A cold mode with the engine free: the request's own inference is its warm-up (issue #14).
@@ -122,6 +129,7 @@ export class Segmenter {
       confidence: p.confidence === true && def.task === 'semantic',
       displayMaxSide: displayMaxSide(p.displayImage),
       thumbnailSize: p.thumbnail?.size,
+      watchdogMs: this.watchdogMs(p.mode),
     };
     const run = () => this.engine.segment(def, image, opts);
     const { value: out, queueMs } = await this.queue.run(run, { limited: true, token, priority: p.priority, ticket }).catch((e: unknown) => {
@@ -151,6 +159,17 @@ export class Segmenter {
         totalMs: r1(performance.now() - t0),
       },
     };
+  }
+
+  /**
+   * How long a segment may run in the engine before the watchdog replaces it: 10x the mode's
+   * steady inference time (the degradation baseline, else its last inference), at least the
+   * floor (--watchdog-seconds, default 30 s). Undefined when the watchdog is off.
+   */
+  private watchdogMs(mode: string): number | undefined {
+    if (this.opts.watchdogMs <= 0) return undefined;
+    const steady = this.detector(mode).baselineMs ?? this.registry.status(mode).lastInferenceMs ?? 0;
+    return Math.max(WATCHDOG_FACTOR * steady, this.opts.watchdogMs);
   }
 
   /** After every warm-up the baseline of the degradation check is measured anew. */

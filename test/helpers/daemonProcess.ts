@@ -28,12 +28,13 @@ export type ExtraArgs = DaemonOptions | string[];
 const argvOf = (extra: ExtraArgs) => (Array.isArray(extra) ? extra : toArgv(extra));
 
 /** `node dist/daemon.js --listen <tmp>/s/daemon.sock`, resolved once it accepts connections. */
-export async function startListening(extraArgs: ExtraArgs = [], opts: { socketPath?: string; cacheDir?: string } = {}): Promise<ListeningDaemon> {
+export async function startListening(extraArgs: ExtraArgs = [], opts: { socketPath?: string; cacheDir?: string; env?: NodeJS.ProcessEnv } = {}): Promise<ListeningDaemon> {
   const base = tempDir();
   const socketPath = opts.socketPath ?? path.join(base, 'run', 'daemon.sock');
   const cacheDir = opts.cacheDir ?? path.join(base, 'cache');
   const child = spawn(process.execPath, [daemonJs, ...toArgv({ listen: socketPath, cacheDir, logLevel: 'debug' }), ...argvOf(extraArgs)], {
     stdio: ['ignore', 'ignore', 'pipe'],
+    env: { ...process.env, ...opts.env },
   });
   let err = '';
   child.stderr!.on('data', (d) => (err += d));

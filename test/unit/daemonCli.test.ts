@@ -43,6 +43,7 @@ describe('toArgv and parseArgs', () => {
       cacheMaxDays: 12,
       maxClients: 3,
       frameTimeoutSeconds: 1,
+      watchdogSeconds: 7,
     };
     assert.deepEqual(Object.keys(all).sort(), Object.keys(DAEMON_FLAGS).sort(), 'the test covers every flag');
     const { keepAliveMinutes: _m, ...rest } = all; // the two keep-alive flags set one value: the last wins

@@ -46,6 +46,16 @@ function childrenOf(pid: number): number[] {
   return out;
 }
 
+/** The process exists and is not a zombie. */
+function running(pid: number): boolean {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    return false;
+  }
+}
+
 /** VmRSS of a process in MiB (0 when it is gone). */
 function rssMiB(pid: number | undefined): number {
   if (!pid) return 0;
@@ -205,6 +215,24 @@ test('the watchdog ends an inference that runs far past its time: the request fa
     t.diagnostic(`hang → watchdog error in ${ms.toFixed(0)} ms (floor 2 s)`);
   } finally {
     c.dispose();
+    await d.stop();
+  }
+});
+
+test('the engine process never outlives its daemon: kill -9 of the daemon ends it too', { timeout: 60_000 }, async () => {
+  const d = await startListening({ preloadRecent: 0 });
+  try {
+    const c = await d.connect('orphan-check');
+    await defineTiny(c);
+    await c.ensureReady('tiny');
+    const [engine] = childrenOf(d.child.pid!);
+    assert.ok(engine, 'an engine process runs');
+    d.child.kill('SIGKILL');
+    await d.exited;
+    c.dispose();
+    // Its IPC channel closed: the engine exits by itself (no one else would reap a 2 GB orphan).
+    await waitFor(`engine ${engine} to exit`, () => !running(engine));
+  } finally {
     await d.stop();
   }
 });

@@ -163,12 +163,13 @@ export class Segmenter {
 
   /**
    * How long a segment may run in the engine before the watchdog replaces it: 10x the mode's
-   * steady inference time (the degradation baseline, else its last inference), at least the
-   * floor (--watchdog-seconds, default 30 s). Undefined when the watchdog is off.
+   * steady inference time (ModeStatus.steadyMs, else the degradation baseline, else its last
+   * inference), at least the floor (--watchdog-seconds, default 30 s). Undefined when off.
    */
   private watchdogMs(mode: string): number | undefined {
     if (this.opts.watchdogMs <= 0) return undefined;
-    const steady = this.detector(mode).baselineMs ?? this.registry.status(mode).lastInferenceMs ?? 0;
+    const s = this.registry.status(mode);
+    const steady = s.steadyMs ?? this.detector(mode).baselineMs ?? s.lastInferenceMs ?? 0;
     return Math.max(WATCHDOG_FACTOR * steady, this.opts.watchdogMs);
   }
 

@@ -100,10 +100,13 @@ function startProcess(file: string, init: object, events: HostEvents): EngineHos
   return {
     kind: 'process',
     pid: child.pid,
-    postMessage(value) {
+    postMessage(value, transfer) {
       if (!child.connected) throw new Error('the engine process is gone');
       // A send that fails (channel closing) is followed by 'exit', which rejects the call.
       child.send(value as object, (e) => e && undefined);
+      // The message is serialized by now: let go of the daemon's copy of what would have moved
+      // to a thread (the image bytes), as a transfer does (their views become empty).
+      for (const b of transfer ?? []) structuredClone(b, { transfer: [b] });
     },
     async kill() {
       end();

@@ -6,6 +6,8 @@ import type { DefineModesResult, ModeState } from '../daemon/api/protocol';
 import type { PreviewFailure, PreviewResult } from './preview/previewData';
 import type { ComparedResult } from './preview/compareRun';
 import type { DaemonState } from './status/statusText';
+import type { ExportFormat } from '../daemon/api/exports/render';
+import type { TileInfo } from '../media/webview/gallery/messages';
 
 export interface SegLensState {
   daemon: DaemonState;
@@ -40,6 +42,13 @@ export interface SegLensApi {
     receiveForTest(m: unknown): Promise<void>;
     /** Restores a panel from a page state as after a reload; the image it opened, if any. */
     restoreForTest(state: unknown): Promise<vscode.Uri | undefined>;
+  };
+  /** SegLens: Segment Folder… (issue 15). */
+  gallery: {
+    /** Opens the folder's gallery and resolves once its run ended, with its tiles. */
+    run(folder: vscode.Uri): Promise<TileInfo[]>;
+    exportReportForTest(folder: vscode.Uri, target: vscode.Uri): Promise<string | undefined>;
+    exportMasksForTest(folder: vscode.Uri, formats: ExportFormat[], out: string): Promise<number>;
   };
   /** seglens.customModels as applied to the daemon (defineModes answers). */
   customModels: {

@@ -168,6 +168,15 @@ export function activate(context: vscode.ExtensionContext): SegLensApi {
       receiveForTest: (m: unknown) => previews.receiveForTest(m),
       restoreForTest: (state: unknown) => previews.restoreForTest(state),
     },
+    gallery: {
+      run: async (folder) => {
+        const g = await galleries.show(folder);
+        await g.running;
+        return g.tiles;
+      },
+      exportReportForTest: async (folder, target) => galleries.panelFor(folder)?.exportReportForTest(target),
+      exportMasksForTest: async (folder, formats, out) => (await galleries.panelFor(folder)?.exportMasksForTest(formats, out)) ?? 0,
+    },
     customModels: {
       onDidDefine: custom.onDidDefine,
       lastResult: () => custom.lastResult,

@@ -47,7 +47,7 @@ export class GalleryManager extends Disposable {
       this.panels.set(folder.fsPath, created);
       p = created;
     }
-    void p.start().catch((e) => this.deps.log.error(`gallery of ${folder.fsPath}: ${(e as Error).message}`));
+    p.running = p.start().catch((e) => this.deps.log.error(`gallery of ${folder.fsPath}: ${(e as Error).message}`));
     return p;
   }
 }

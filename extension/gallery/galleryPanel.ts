@@ -8,6 +8,7 @@ import * as vscode from 'vscode';
 import { FolderImage, listFolderImages, withGroundTruth } from '../../daemon/api/folderImages';
 import { checkRule } from '../../daemon/api/groundTruth';
 import { CachedResults, Thumbnail } from '../../daemon/api/protocol';
+import type { ExportFormat } from '../../daemon/api/exports/render';
 import type { FromGallery, GalleryClass, ProgressInfo, TileInfo, ToGallery } from '../../media/webview/gallery/messages';
 import { galleryOrder } from '../../media/webview/gallery/order';
 import { readConfig } from '../config';
@@ -32,6 +33,8 @@ export class GalleryPanel extends Disposable {
   private run: FolderRun | undefined;
   private lastProgress: ProgressInfo | undefined;
   private readonly classes = new Map<number, GalleryClass>();
+  /** The run under way or last run (tests wait for it). */
+  running: Promise<void> = Promise.resolve();
   private summaryTimer: NodeJS.Timeout | undefined;
   private mode: string;
   private readonly progressEmitter = this._register(new vscode.EventEmitter<ProgressInfo>());
@@ -237,6 +240,14 @@ export class GalleryPanel extends Disposable {
         await exportMasks(this.folder, this.images, this.outcomes, this.mode, this.deps);
         return;
     }
+  }
+
+  /** Test hooks: the exports without their dialogs (the overwrite question stays). */
+  exportReportForTest(target: vscode.Uri): Promise<string | undefined> {
+    return exportReport(this.folder, folderReport(this.mode, this.outcomes), this.deps.log, target);
+  }
+  exportMasksForTest(formats: ExportFormat[], out: string): Promise<number> {
+    return exportMasks(this.folder, this.images, this.outcomes, this.mode, this.deps, { formats, out });
   }
 
   post(m: ToGallery): void {

@@ -22,6 +22,7 @@ import { register as customModelsSuite } from './customModels.test';
 import { register as daemonSuite } from './daemon.test';
 import { register as previewSuite } from './preview.test';
 import { register as previewInspectSuite } from './previewInspect.test';
+import { register as gallerySuite } from './gallery.test';
 
 export function run(): Promise<void> {
   const mocha = new Mocha({ ui: 'tdd', color: false, timeout: 120_000, reporter: 'spec', forbidOnly: true });
@@ -34,6 +35,7 @@ export function run(): Promise<void> {
   daemonSuite();
   previewSuite();
   previewInspectSuite();
+  gallerySuite();
   customModelsSuite();
   configSuite();
   return new Promise((resolve, reject) => {

@@ -1,15 +1,17 @@
 // The daemon's side of `seglens/score`: reads the two images (path or base64), then has
 // scoreWorker.ts decode and count them in its own thread (util/threadJobs.ts: started on first
 // use, stopped when idle; inline without the bundled worker file, e.g. in a test).
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { SegLensError, SerializedError, deserializeError } from '../api/errors';
 import { ErrorCodes, ImageSource, ModeInfo, ScoreParams, ScoreResult } from '../api/protocol';
+import { readImageFile } from '../engine/pipeline/imageFile';
 import { ThreadJobs } from '../util/threadJobs';
 import { ScoreJob, scoreBytes } from './score';
 
 export interface ScoreLimits {
   maxPixels: number;
+  /** A path is read only if it is a regular file of at most this many bytes (imageFile.ts). */
+  maxBytes: number;
   /** Turns `{base64}` into bytes (strict, size-bounded: params.decodeBase64). */
   decodeBase64: (data: string) => Uint8Array;
 }
@@ -23,12 +25,12 @@ const scoreThread = new ThreadJobs<ScoreJob, ScoreResult, SerializedError>({
 
 async function readSource(src: ImageSource, what: string, limits: ScoreLimits): Promise<Uint8Array> {
   if ('base64' in src) return limits.decodeBase64(src.base64);
+  // The same checks as an image path: a FIFO or /dev/zero would block or never end a plain read.
   try {
-    return await fs.promises.readFile(src.path);
+    return await readImageFile(src.path, limits.maxBytes);
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a directory' : (e as Error).message;
-    throw new SegLensError(ErrorCodes.ImageNotFound, `${what} not found or not readable: ${src.path} (${why})`);
+    if (e instanceof SegLensError) throw new SegLensError(e.code, `${what}: ${e.message}`);
+    throw e;
   }
 }
 

@@ -44,7 +44,7 @@ export class Segmenter {
   /** seglens/score (daemon/eval/scoreClient.ts), under the same size limits as segment. */
   score(p: P.ScoreParams): Promise<P.ScoreResult> {
     const decode = (data: string) => decodeBase64(data, this.opts.maxImageBytes, 'seglens/score: base64');
-    return scoreMask(this.registry.def(p.mode), p, { maxPixels: this.opts.maxPixels, decodeBase64: decode });
+    return scoreMask(this.registry.def(p.mode), p, { maxPixels: this.opts.maxPixels, maxBytes: this.opts.maxImageBytes, decodeBase64: decode });
   }
 
   /** seglens/displayCrop (displayCrop.ts), under the same size limits as segment. */

@@ -11,6 +11,7 @@ import { after, before, test } from 'node:test';
 import sharp from 'sharp';
 import { ResponseError } from 'vscode-jsonrpc/node';
 import { DaemonClient } from '../../daemon/api/client';
+import { Score } from '../../daemon/api/protocol';
 import { ListeningDaemon, startListening, tempDir } from '../helpers/daemonProcess';
 import { frame, RawClient } from '../helpers/rawClient';
 import { samplePhotos, samplesDir } from '../helpers/repo';
@@ -106,6 +107,38 @@ test('a FIFO, /dev/zero, a folder: 1001 at once without a blocking open; a file 
   assert.ok(inspected instanceof ResponseError, 'inspectModel of a FIFO is refused');
   assert.match(inspected.message, /not a regular file/);
   await bystanderServed('after the FIFOs');
+});
+
+test('seglens/score: a FIFO or /dev/zero as ground truth or prediction gets 1001 at once; the daemon keeps serving', async (t) => {
+  const fifo = path.join(scratch, 'gt-pipe.png');
+  assert.equal(spawnSync('mkfifo', [fifo]).status, 0, 'mkfifo');
+  const mask = path.join(scratch, 'mask.png');
+  await sharp(tiny).greyscale().toColourspace('b-w').png().toFile(mask);
+  const cases: [string, 'groundTruth' | 'prediction', RegExp][] = [
+    [fifo, 'groundTruth', /^ground truth: .*it is a FIFO \(named pipe\), not an image file/],
+    ['/dev/zero', 'groundTruth', /^ground truth: .*it is a device, not an image file/],
+    [fifo, 'prediction', /^prediction: .*it is a FIFO \(named pipe\), not an image file/],
+    ['/dev/zero', 'prediction', /^prediction: .*it is a device, not an image file/],
+  ];
+  for (const [p, side, why] of cases) {
+    const params = { mode: 'text', prediction: { path: mask }, groundTruth: { path: mask }, [side]: { path: p } };
+    const t0 = performance.now();
+    const e = await within(
+      bystander.request(Score, params).then(
+        () => undefined,
+        (x: unknown) => x,
+      ),
+      20_000,
+      `score with ${side} ${p}`,
+    );
+    t.diagnostic(`${side} ${p}: ${(e as ResponseError).code} after ${(performance.now() - t0).toFixed(1)} ms`);
+    assert.ok(e instanceof ResponseError, `score with ${side} ${p} was answered`);
+    assert.equal(e.code, 1001, e.message);
+    assert.match(e.message, why);
+  }
+  const ok = await within(bystander.request(Score, { mode: 'text', prediction: { path: mask }, groundTruth: { path: mask } }), 60_000, 'a valid score');
+  assert.ok(ok, 'a valid score is answered');
+  await bystanderServed('after the FIFO scores');
 });
 
 test(`100 large requests at once on a cold mode: at most ${MAX_QUEUE} + 1 are taken, the rest get 1005 at once; memory stays bounded`, async (t) => {

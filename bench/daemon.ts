@@ -107,6 +107,29 @@ export function procRss(pid: number): { rss: number; hwm: number } | undefined {
   }
 }
 
+/** VmRSS in bytes of a process and its descendants (an engine in a child process counts too). */
+export function procTreeRss(pid: number): number | undefined {
+  const own = procRss(pid);
+  if (!own) return undefined;
+  let total = own.rss;
+  let tasks: string[] = [];
+  try {
+    tasks = fs.readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return total;
+  }
+  for (const t of tasks) {
+    let kids: string[] = [];
+    try {
+      kids = fs.readFileSync(`/proc/${pid}/task/${t}/children`, 'utf8').split(/\s+/).filter(Boolean);
+    } catch {
+      continue;
+    }
+    for (const k of kids) total += procTreeRss(Number(k)) ?? 0;
+  }
+  return total;
+}
+
 /** One sample of a Prometheus metric (summed over matching label sets; 0 when absent). */
 export function metric(text: string, name: string, labels: Record<string, string> = {}): number {
   let total = 0;

@@ -26,6 +26,8 @@ export const FIGURES: [string, string, ((f: Figure, v: number) => boolean) | und
   ['P7', 'daemon RSS (GB) with the four ISNet modes warm', (_, v) => v <= 1.5],
   ['P8', "worst status / warm ensureReady (ms) from a 2nd client during a 1st client's sota inference", (_, v) => v < 150],
   ['P11', 'very first preview from spawn ÷ (session creation + one steady inference)', (_, v) => v <= 1.25],
+  ['P9', 'folder throughput: batch path images/s ÷ bare session.run loop (balanced, 24 photos)', (_, v) => v >= 0.95],
+  ['P10', 'reopening a cached folder: 1,000 cached results + thumbnails ÷ one warm balanced inference', (_, v) => v <= 1.0],
 ];
 
 /** The keys of the JSON, in order. */

@@ -18,6 +18,7 @@ export const MODES = {
   steady: 'accurate', // P3, P4: the reference ISNet pipeline (1024x1024)
   quick: 'fast', // P6 numerator, latency/throughput, RSS run
   all: ['fast', 'balanced', 'accurate', 'sota'], // P7
+  folder: 'text', // P10's 1,000 images and the RSS bound: the quickest built-in model (a cached answer costs the same whatever mode made it)
 };
 
 export interface Settings {

@@ -82,7 +82,7 @@ export async function bareSession(def: ModeDef, list: string[]) {
   return { opt, session, sessionMs, firstRunMs, run };
 }
 
-function modeDef(id: string): ModeDef {
+export function modeDef(id: string): ModeDef {
   const def = builtinModes(MODELS_DIR).find((m) => m.id === id);
   if (!def) throw new Error(`no built-in mode ${id}`);
   return def;

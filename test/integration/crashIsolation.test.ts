@@ -194,7 +194,7 @@ describe('the engine in a child process', () => {
   });
 });
 
-test('the watchdog ends an inference that runs far past its time: the request fails, the engine is replaced, modes reload on demand', async (t) => {
+test('the watchdog ends an inference that runs far past its time: the request fails, the engine is replaced, modes reload on demand', { timeout: 120_000 }, async (t) => {
   const d = await startListening({ warmupIterations: 1, preloadRecent: 0, watchdogSeconds: 2 }, { env: HOOKS });
   const c = await d.connect('watchdog');
   try {

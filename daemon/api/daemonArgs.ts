@@ -33,6 +33,8 @@ export interface DaemonOptions {
   frameTimeoutSeconds?: number;
   /** The inference watchdog's floor in seconds (0: off; default 30). */
   watchdogSeconds?: number;
+  /** An image decode taking longer fails with 1002 (`--decode-timeout-ms`, default 30000; 0: none). */
+  decodeTimeoutMs?: number;
 }
 
 /** How a flag's value is written: none, text, a comma-separated list, or a whole number >= min. */
@@ -63,6 +65,7 @@ export const DAEMON_FLAGS: { readonly [K in keyof Required<DaemonOptions>]: Flag
   maxClients: { flag: '--max-clients', kind: 'int', min: 1 },
   frameTimeoutSeconds: { flag: '--frame-timeout-seconds', kind: 'int', min: 1 },
   watchdogSeconds: { flag: '--watchdog-seconds', kind: 'int', min: 0 },
+  decodeTimeoutMs: { flag: '--decode-timeout-ms', kind: 'int', min: 0 },
 };
 
 /** The command line (after `node dist/daemon.js`) that gives the daemon these options. */

@@ -7,6 +7,7 @@ import { version } from '../../package.json';
 import { ExitCodes } from '../api/constants';
 import { defaultCacheDir } from '../api/paths';
 import { EngineCrashedError } from '../engine/engine';
+import { setDecodeTimeoutMs } from '../engine/pipeline/decodeTimeout';
 import { TEST_HOOKS_ENV, testHooksRequested } from '../engine/host/inputGuard';
 import { WorkerEngine } from '../engine/workerEngine';
 import { builtinModes } from '../models/catalogue';
@@ -58,6 +59,8 @@ export class DaemonProcess {
     // TEST ONLY: the tests start the daemon with SEGLENS_TEST_CRASH_HOOKS=1 to make the engine abort or hang on marker images.
     const testHooks = testHooksRequested();
     if (testHooks) log('warn', `${TEST_HOOKS_ENV}=1: test crash hooks are on (marker images abort or hang the engine); never set this outside the tests`);
+    // Before the engine starts: its thread or process reads the limit from its environment.
+    setDecodeTimeoutMs(args.decodeTimeoutMs);
     this.engine = new WorkerEngine({
       provider: args.provider,
       log,

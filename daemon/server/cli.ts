@@ -32,6 +32,8 @@ export interface DaemonArgs {
   frameTimeoutSeconds: number;
   /** A segment running longer than max(10x its mode's steady time, this) ends its engine (0: no watchdog). */
   watchdogSeconds: number;
+  /** An image decode taking longer fails with 1002 (0: no limit). */
+  decodeTimeoutMs: number;
 }
 
 export const USAGE = `usage: node dist/daemon.js (--stdio | --listen <path>)
@@ -41,7 +43,7 @@ export const USAGE = `usage: node dist/daemon.js (--stdio | --listen <path>)
   [--max-image-bytes N] [--warmup-iterations N] [--models FILE]
   [--keep-alive-minutes N | --keep-alive-seconds N] [--max-loaded-models N] [--max-rss-mb N] [--preload-recent N]
   [--cache-max-mb N] [--cache-max-days N] [--max-clients N] [--frame-timeout-seconds N]
-  [--watchdog-seconds N]`;
+  [--watchdog-seconds N] [--decode-timeout-ms N]`;
 
 type Key = keyof DaemonOptions;
 const ENTRIES = Object.entries(DAEMON_FLAGS) as [Key, FlagKind & { flag: string }][];
@@ -109,5 +111,6 @@ export function parseArgs(argv: string[]): DaemonArgs {
     maxClients: o.maxClients ?? 64,
     frameTimeoutSeconds: o.frameTimeoutSeconds ?? 30,
     watchdogSeconds: o.watchdogSeconds ?? 30,
+    decodeTimeoutMs: o.decodeTimeoutMs ?? 30_000,
   };
 }

@@ -13,6 +13,7 @@ import type { Metadata, Sharp } from 'sharp';
 import { SegLensError } from '../../api/errors';
 import { ErrorCodes } from '../../api/protocol';
 import type { ImageInput } from '../engine';
+import { decodeTimedOut, isSharpTimeout, withDecodeTimeout } from './decodeTimeout';
 import { readImageFile } from './imageFile';
 
 export const RESIZE_KERNEL = 'linear' as const;
@@ -89,11 +90,12 @@ function source(bytes: Uint8Array, maxPixels: number): Sharp {
 
 async function rawRgb(pipeline: Sharp, what: string, maxPixels: number): Promise<RgbImage> {
   try {
-    const { data, info } = await pipeline.raw({ depth: 'uchar' }).toBuffer({ resolveWithObject: true });
+    const { data, info } = await withDecodeTimeout(pipeline, what, (p) => p.raw({ depth: 'uchar' }).toBuffer({ resolveWithObject: true }));
     if (info.channels !== 3) throw new Error(`decoded to ${info.channels} channels`);
     return { data, width: info.width, height: info.height };
   } catch (e) {
     if (e instanceof SegLensError) throw e;
+    if (isSharpTimeout(e)) throw decodeTimedOut(what);
     if (/exceeds pixel limit/i.test(String((e as Error)?.message))) throw new SegLensError(ErrorCodes.ImageTooLarge, `Image too large: ${what} exceeds ${maxPixels} pixels`);
     throw undecodable(what, e);
   }

@@ -58,6 +58,9 @@ export interface SegmentOptions {
    * call rejects with EngineCrashedError (reason 'watchdog'). Absent: no limit.
    */
   watchdogMs?: number;
+  /** Called once the inference is done (only postprocessing is left): the caller may hand the
+   *  engine its next job, whose preparation and inference then overlap this one's postprocessing. */
+  onInferred?: () => void;
 }
 
 export interface Engine {

@@ -10,7 +10,7 @@ import * as ort from 'onnxruntime-node';
 import sharp from 'sharp';
 import type { ImageInput, LoadInfo, SegmentOptions, SegmentOutput } from './engine';
 import { SegLensError, serializeError } from '../api/errors';
-import { decodeResized, decodeRgb, describeImageInput, encodeGreyPng, probeImage, readImageBytes, resizeMask } from './pipeline/imageIO';
+import { decodeResized, decodeRgb, describeImageInput, encodeGreyPng, ImageHeader, probeImage, readImageBytes, resizeMask } from './pipeline/imageIO';
 import type { ModeDef, ModelRef } from '../models/modeDef';
 import { ensureModels } from '../models/modelFiles';
 import { sha256File } from '../util/fileOps';
@@ -259,13 +259,17 @@ async function prepareInput(mode: ModeDef, image: ImageInput, maxPixels: number)
   return { bytes, header, data, tensor, decodeMs: t1 - t0, preprocessMs: performance.now() - t1 };
 }
 
-async function segment(mode: ModeDef, image: ImageInput, opts: SegmentOptions): Promise<SegmentOutput> {
+/**
+ * Postprocessing takes turns (it reuses the pooled output buffers), but it overlaps the next
+ * job's preparation and inference: `inferred` tells the main thread the session is free.
+ */
+let postLine: Promise<void> = Promise.resolve();
+
+async function segment(mode: ModeDef, image: ImageInput, opts: SegmentOptions, inferred?: () => void): Promise<SegmentOutput> {
   const { maxPixels } = opts;
   const sess = await sessionFor(mode);
   const [inH, inW] = mode.inputSize;
-  const reference = mode.resample === 'reference';
   const { bytes, header, data, tensor, decodeMs, preprocessMs } = await prepareInput(mode, image, maxPixels);
-  const { width, height } = header;
 
   // inference (with tta, the flipped pass; mirroring the input tensor in place between the
   // two runs is counted as preprocessing)
@@ -280,7 +284,28 @@ async function segment(mode: ModeDef, image: ImageInput, opts: SegmentOptions): 
     out2 = await runOnce(sess, mode, tensor);
   }
 
-  // postprocess
+  // postprocess, after the previous job's
+  const afterInference = performance.now();
+  const previous = postLine;
+  let endPost!: () => void;
+  postLine = new Promise((r) => (endPost = r));
+  inferred?.();
+  try {
+    await previous;
+    return await postprocess(mode, opts, { bytes, header, out1, out2 }, { decodeMs, preprocessMs: preprocessMs + preExtra, inferenceMs: afterInference - t2 - preExtra });
+  } finally {
+    endPost();
+  }
+}
+
+type Ran = { bytes: Uint8Array; header: ImageHeader; out1: ort.Tensor; out2: ort.Tensor | undefined };
+type Stages = { decodeMs: number; preprocessMs: number; inferenceMs: number };
+
+async function postprocess(mode: ModeDef, opts: SegmentOptions, ran: Ran, stages: Stages): Promise<SegmentOutput> {
+  const { maxPixels } = opts;
+  const { bytes, header, out1, out2 } = ran;
+  const { width, height } = header;
+  const reference = mode.resample === 'reference';
   const t3 = performance.now();
   const expectC = mode.task === 'binary' ? (mode.output === 'logits' || mode.output === 'probabilities' ? 2 : 1) : mode.labels.length;
   const g = outputGeometry(out1.dims, expectC, mode.layout);
@@ -323,7 +348,7 @@ async function segment(mode: ModeDef, image: ImageInput, opts: SegmentOptions): 
     height,
     maskPng,
     classes,
-    timings: { decodeMs, preprocessMs: preprocessMs + preExtra, inferenceMs: t3 - t2 - preExtra, postprocessMs: t4 - t3 },
+    timings: { ...stages, postprocessMs: t4 - t3 },
     confidencePng: confidence,
     display: display && { ...display, encodeMs: performance.now() - t4 },
     thumbnail,
@@ -349,6 +374,7 @@ function runDeferred(): Promise<void> {
 }
 
 async function closeAll(): Promise<void> {
+  await postLine; // answers still being postprocessed go out first
   await runDeferred();
   for (const key of [...sessions.keys()]) await unload(key);
   pool.clear();
@@ -356,7 +382,7 @@ async function closeAll(): Promise<void> {
 
 // ------------------------------------------------------------------ message loop
 
-async function handle(msg: WorkerRequest): Promise<unknown> {
+async function handle(msg: WorkerRequest, inferred: () => void): Promise<unknown> {
   switch (msg.op) {
     case 'load':
       return load(msg.model);
@@ -365,7 +391,7 @@ async function handle(msg: WorkerRequest): Promise<unknown> {
     case 'warmup':
       return warmup(msg.mode, msg.iterations);
     case 'segment':
-      return segment(msg.mode, msg.image, { maxPixels: msg.maxPixels, confidence: msg.confidence, displayMaxSide: msg.displayMaxSide, thumbnailSize: msg.thumbnailSize });
+      return segment(msg.mode, msg.image, { maxPixels: msg.maxPixels, confidence: msg.confidence, displayMaxSide: msg.displayMaxSide, thumbnailSize: msg.thumbnailSize }, inferred);
     case 'close':
       return closeAll();
     case 'settle':
@@ -388,21 +414,34 @@ port.on('message', (msg: WorkerRequest) => {
     });
     return;
   }
-  chain = chain.then(async () => {
-    let reply: WorkerReply;
-    let moving: ArrayBuffer[] = [];
-    try {
-      const result = await handle(msg);
-      reply = { type: 'result', id: msg.id, ok: true, result };
-      // The mask and other PNGs move to the main thread (a segment's result is never reused here).
-      if (msg.op === 'segment') moving = ownedBuffers(result, (result as { display?: unknown }).display);
-    } catch (e) {
-      if (!(e instanceof SegLensError)) log('debug', `engine ${msg.op} failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
-      reply = { type: 'result', id: msg.id, ok: false, error: serializeError(e) };
-    }
-    postMoving(port, reply, moving);
-    // After the answer, never before it: the cache work a load left behind, in the background.
-    if (deferred.length > 0 && (msg.op === 'warmup' || msg.op === 'segment')) void runDeferred();
-  });
+  chain = chain.then(() => serve(msg));
 });
+
+/** Answers one request; the next one starts when it ends, or for a segment once its inference is done. */
+async function serve(msg: WorkerRequest): Promise<void> {
+  let inferred!: () => void;
+  const sessionFree = new Promise<void>((r) => (inferred = r));
+  const answered = answer(msg, () => {
+    inferred();
+    port.postMessage({ type: 'inferred', id: msg.id } satisfies WorkerReply);
+  });
+  await Promise.race([sessionFree, answered]);
+}
+
+async function answer(msg: WorkerRequest, inferred: () => void): Promise<void> {
+  let reply: WorkerReply;
+  let moving: ArrayBuffer[] = [];
+  try {
+    const result = await handle(msg, inferred);
+    reply = { type: 'result', id: msg.id, ok: true, result };
+    // The mask and other PNGs move to the main thread (a segment's result is never reused here).
+    if (msg.op === 'segment') moving = ownedBuffers(result, (result as { display?: unknown }).display);
+  } catch (e) {
+    if (!(e instanceof SegLensError)) log('debug', `engine ${msg.op} failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+    reply = { type: 'result', id: msg.id, ok: false, error: serializeError(e) };
+  }
+  postMoving(port, reply, moving);
+  // After the answer, never before it: the cache work a load left behind, in the background.
+  if (deferred.length > 0 && (msg.op === 'warmup' || msg.op === 'segment')) void runDeferred();
+}
 port.postMessage({ type: 'ready' } satisfies WorkerReply);

@@ -79,11 +79,15 @@ export type WorkerReply =
   | { type: 'cacheRemoved'; entries: number }
   /** The content hash of the segment input about to be decoded (host/inputGuard.ts). */
   | { type: 'input'; hash: string }
+  /** A segment's inference is done; its postprocessing goes on (the next job may be posted). */
+  | { type: 'inferred'; id: number }
   | { type: 'result'; id: number; ok: true; result: unknown; engineRss?: number }
   | { type: 'result'; id: number; ok: false; error: SerializedError; engineRss?: number };
 
 interface Pending {
   op: string;
+  /** A segment's inference is done (the worker's 'inferred' message). */
+  onInferred?: () => void;
   resolve: (v: unknown) => void;
   reject: (e: Error) => void;
 }
@@ -152,8 +156,8 @@ export class WorkerEngine implements Engine {
   }
 
   async segment(mode: ModeDef, image: ImageInput, opts: SegmentOptions): Promise<SegmentOutput> {
-    const { maxPixels, confidence, displayMaxSide, thumbnailSize, watchdogMs } = opts;
-    const out = (await this.call({ op: 'segment', mode, image, maxPixels, confidence, displayMaxSide, thumbnailSize }, false, watchdogMs)) as SegmentOutput;
+    const { maxPixels, confidence, displayMaxSide, thumbnailSize, watchdogMs, onInferred } = opts;
+    const out = (await this.call({ op: 'segment', mode, image, maxPixels, confidence, displayMaxSide, thumbnailSize }, false, watchdogMs, onInferred)) as SegmentOutput;
     // Structured clone gives a Uint8Array (Buffer's prototype does not cross threads); keep it.
     return out;
   }
@@ -239,7 +243,7 @@ export class WorkerEngine implements Engine {
     );
   }
 
-  private call(body: RequestBody, internal = false, watchdogMs?: number): Promise<unknown> {
+  private call(body: RequestBody, internal = false, watchdogMs?: number, onInferred?: () => void): Promise<unknown> {
     if (this.closed || (this.closing && !internal)) return Promise.reject(new SegLensError(ErrorCodes.ShuttingDown, 'the inference engine is closed'));
     let w: EngineHost;
     try {
@@ -255,7 +259,7 @@ export class WorkerEngine implements Engine {
         clearTimeout(timer);
         f(v);
       };
-      this.pending.set(id, { op: body.op, resolve: settle(resolve), reject: settle(reject) });
+      this.pending.set(id, { op: body.op, resolve: settle(resolve), reject: settle(reject), onInferred });
       try {
         // Image bytes move to the worker (the caller hands them over with the request).
         postMoving(w, { ...body, id }, body.op === 'segment' ? ownedBuffers(body.image) : []);
@@ -292,13 +296,17 @@ export class WorkerEngine implements Engine {
         if (!p) return;
         this.pending.delete(m.id);
         if (m.engineRss !== undefined) this.lastEngineRss = m.engineRss;
-        if (p.op === 'segment') this.runningInput = undefined;
+        // With stages, the next segment's input may already be announced: keep it while one is pending.
+        if (p.op === 'segment' && ![...this.pending.values()].some((q) => q.op === 'segment')) this.runningInput = undefined;
         if (m.ok) p.resolve(m.result);
         else p.reject(deserializeError(m.error));
         return;
       }
       case 'input':
         this.runningInput = m.hash;
+        return;
+      case 'inferred':
+        this.pending.get(m.id)?.onInferred?.();
         return;
       case 'log':
         this.opts.log?.(m.level, m.message);

@@ -78,9 +78,13 @@ export class JobQueue {
     return new SegLensError(ErrorCodes.Overloaded, `SegLens is busy: ${this.maxWaiting} requests are already waiting; try again shortly`);
   }
 
-  /** Runs `job` when its turn comes; resolves with its result and the time it waited. */
+  /**
+   * Runs `job` when its turn comes; resolves with its result and the time it waited. A job may
+   * call `release` once it no longer needs the line (a segment after its inference: the next
+   * job's inference then overlaps its postprocessing); otherwise the line frees when it ends.
+   */
   run<T>(
-    job: () => Promise<T>,
+    job: (release: () => void) => Promise<T>,
     opts: { limited?: boolean; token?: CancelSignal; priority?: JobPriority; ticket?: Ticket } = {},
   ): Promise<{ value: T; queueMs: number }> {
     const limited = opts.limited ?? false;
@@ -102,10 +106,16 @@ export class JobQueue {
         start: () => {
           sub?.dispose();
           const queueMs = performance.now() - enqueued;
-          job().then(
+          let freed = false;
+          const release = () => {
+            if (freed) return;
+            freed = true;
+            this.next();
+          };
+          job(release).then(
             (value) => resolve({ value, queueMs }),
             reject,
-          ).finally(() => this.next());
+          ).finally(release);
         },
       };
       sub = opts.token?.onCancellationRequested(() => {

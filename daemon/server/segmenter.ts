@@ -131,7 +131,8 @@ export class Segmenter {
       thumbnailSize: p.thumbnail?.size,
       watchdogMs: this.watchdogMs(p.mode),
     };
-    const run = () => this.engine.segment(def, image, opts);
+    // The line frees once the inference is done: the next job overlaps this one's postprocessing.
+    const run = (release: () => void) => this.engine.segment(def, image, { ...opts, onInferred: release });
     const { value: out, queueMs } = await this.queue.run(run, { limited: true, token, priority: p.priority, ticket }).catch((e: unknown) => {
       asWarmup?.failed();
       throw e;

@@ -83,3 +83,27 @@ test('admit: tickets count against the bound before their job enters the line (i
   await Promise.all([first, second]);
   assert.equal(q.waitingCount, 0);
 });
+
+test('a job that releases the line lets the next one start before it ends', async () => {
+  const q = new JobQueue(10);
+  const order: string[] = [];
+  const gate = deferred();
+  const a = q.run(async (release) => {
+    order.push('a inferred');
+    release();
+    release(); // twice is once
+    await gate.promise;
+    order.push('a answered');
+  });
+  const b = q.run(async () => {
+    order.push('b');
+  });
+  const c = q.run(async () => {
+    order.push('c');
+  });
+  await Promise.all([b, c]); // while a still waits for its gate
+  assert.deepEqual(order, ['a inferred', 'b', 'c']);
+  gate.resolve();
+  await a;
+  assert.deepEqual(order, ['a inferred', 'b', 'c', 'a answered']);
+});

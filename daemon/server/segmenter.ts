@@ -164,13 +164,14 @@ export class Segmenter {
 
   /**
    * How long a segment may run in the engine before the watchdog replaces it: 10x the mode's
-   * steady inference time (ModeStatus.steadyMs, else the degradation baseline, else its last
-   * inference), at least the floor (--watchdog-seconds, default 30 s). Undefined when off.
+   * inference time, at least the floor (--watchdog-seconds, default 30 s). The time is the
+   * largest we know (ModeStatus.steadyMs, the degradation baseline, the last inference, the
+   * catalogue's typicalMs): a busy machine must not look like a hung engine. Undefined when off.
    */
   private watchdogMs(mode: string): number | undefined {
     if (this.opts.watchdogMs <= 0) return undefined;
     const s = this.registry.status(mode);
-    const steady = s.steadyMs ?? this.detector(mode).baselineMs ?? s.lastInferenceMs ?? 0;
+    const steady = Math.max(s.steadyMs ?? 0, this.detector(mode).baselineMs ?? 0, s.lastInferenceMs ?? 0, this.registry.def(mode).typicalMs ?? 0);
     return Math.max(WATCHDOG_FACTOR * steady, this.opts.watchdogMs);
   }
 

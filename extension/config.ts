@@ -42,9 +42,14 @@ export class Config {
     // Windows every window runs its own daemon over stdio (README "Reliability").
     return process.platform !== 'win32' && this.get<boolean>('daemon.shared');
   }
+  /** The user's (or the default) value, ignoring workspace and folder values. */
+  private userValue<T>(key: string): T {
+    const i = this.cfg.inspect<T>(key);
+    return (i?.globalValue ?? i?.defaultValue) as T;
+  }
   /** The daemon takes whole seconds; fractions of a minute are allowed (tests use them). */
   get idleExitSeconds(): number {
-    return Math.max(1, Math.round(this.get<number>('daemon.idleExitMinutes') * 60));
+    return idleSeconds(this.get<number>('daemon.idleExitMinutes'));
   }
   /** Keep-alive and memory budget for a daemon this window starts (machine-scoped; daemonLimits.ts). */
   get limits(): DaemonLimits {
@@ -55,7 +60,25 @@ export class Config {
     return this.get<ProviderSetting>('executionProvider');
   }
   get warmupIterations(): number {
-    return Math.max(1, Math.round(this.get<number>('warmup.iterations')));
+    return iterations(this.get<number>('warmup.iterations'));
+  }
+  /**
+   * The flags of a daemon this window starts. The shared daemon serves every window of the
+   * user, so its flags come from the user's settings only: a workspace's .vscode/settings.json
+   * (which an untrusted folder can carry) must not set, say, 50 warm-up iterations or a one-second
+   * idle exit for every other window. Taken always, not only when untrusted: a trusted
+   * workspace's value should not leak into other windows either. The machine-scoped settings
+   * (limits, provider) have no workspace value in VS Code already. A per-window daemon serves
+   * this window only, and follows its settings.
+   */
+  daemonSettings(shared: boolean): { provider: ProviderSetting; warmupIterations: number; idleExitSeconds: number; limits: DaemonLimits } {
+    if (!shared) return { provider: this.executionProvider, warmupIterations: this.warmupIterations, idleExitSeconds: this.idleExitSeconds, limits: this.limits };
+    return {
+      provider: this.executionProvider,
+      warmupIterations: iterations(this.userValue<number>('warmup.iterations')),
+      idleExitSeconds: idleSeconds(this.userValue<number>('daemon.idleExitMinutes')),
+      limits: this.limits,
+    };
   }
   get overlayOpacity(): number {
     return Math.min(1, Math.max(0, this.get<number>('overlay.opacity')));
@@ -72,6 +95,9 @@ export class Config {
     return this.get<unknown>('customModels');
   }
 }
+
+const idleSeconds = (minutes: number) => Math.max(1, Math.round(minutes * 60));
+const iterations = (n: number) => Math.max(1, Math.round(n));
 
 export function readConfig(): Config {
   return new Config();

@@ -53,6 +53,19 @@ export async function tryConnectShared(socketPath: string, timeoutMs = 1_000): P
   }
 }
 
+/** The flags of a shared daemon started with these options. */
+export function sharedDaemonArgv(opts: Omit<LaunchOptions, 'daemonJs' | 'onStderr'>): string[] {
+  return toArgv({
+    listen: opts.socketPath,
+    idleExitSeconds: opts.idleExitSeconds,
+    cacheDir: opts.cacheDir,
+    provider: opts.provider,
+    preload: opts.preload ? [opts.preload] : undefined,
+    warmupIterations: opts.warmupIterations || undefined,
+    ...(opts.limits ? limitsArgs(opts.limits) : {}),
+  });
+}
+
 /**
  * Connects to the shared daemon, spawning it first when nobody listens. Two windows racing
  * both spawn; the loser exits with code 3 and its window connects to the winner.
@@ -77,18 +90,7 @@ export async function connectOrSpawnShared(opts: LaunchOptions): Promise<Launche
   try {
     child = spawn(
       process.execPath,
-      [
-        opts.daemonJs,
-        ...toArgv({
-          listen: opts.socketPath,
-          idleExitSeconds: opts.idleExitSeconds,
-          cacheDir: opts.cacheDir,
-          provider: opts.provider,
-          preload: opts.preload ? [opts.preload] : undefined,
-          warmupIterations: opts.warmupIterations || undefined,
-          ...(opts.limits ? limitsArgs(opts.limits) : {}),
-        }),
-      ],
+      [opts.daemonJs, ...sharedDaemonArgv(opts)],
       { detached: true, stdio: ['ignore', 'ignore', fd], env: nodeEnv(), cwd: path.dirname(opts.daemonJs), windowsHide: true },
     );
   } finally {

@@ -174,9 +174,10 @@ export class DaemonSupervisor extends Disposable {
   private async open(spawn: boolean, cfg: Config): Promise<Launched | undefined> {
     const onStderr = (line: string) => logStderrLine(this.opts.log, line);
     const { daemonJs, cacheDir, socketPath } = this.opts;
-    const settings = { daemonJs, cacheDir, provider: cfg.executionProvider, warmupIterations: cfg.warmupIterations, limits: cfg.limits, onStderr };
+    const { idleExitSeconds, ...flags } = cfg.daemonSettings(cfg.shared);
+    const settings = { daemonJs, cacheDir, ...flags, onStderr };
     if (cfg.shared) {
-      if (spawn) return connectOrSpawnShared({ ...settings, socketPath, idleExitSeconds: cfg.idleExitSeconds, preload: cfg.mode });
+      if (spawn) return connectOrSpawnShared({ ...settings, socketPath, idleExitSeconds, preload: cfg.mode });
       const client = await tryConnectShared(socketPath);
       return client && { client, release: () => undefined };
     }

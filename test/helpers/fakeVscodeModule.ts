@@ -50,6 +50,13 @@ function declaredDefault(key: string): unknown {
 
 /** Settings read through the fake `workspace.getConfiguration(...).get(key, default)`. */
 export const fakeSettings = new Map<string, unknown>();
+/** Workspace-scope values (.vscode/settings.json): they win over fakeSettings, as in VS Code. */
+export const fakeWorkspaceSettings = new Map<string, unknown>();
+
+function settingValue(key: string, d?: unknown): unknown {
+  if (fakeWorkspaceSettings.has(key)) return fakeWorkspaceSettings.get(key);
+  return fakeSettings.has(key) ? fakeSettings.get(key) : (d ?? declaredDefault(key));
+}
 
 export const fakeVscode = {
   Uri: FakeUri,
@@ -70,8 +77,13 @@ export const fakeVscode = {
     isTrusted: true,
     // Unset keys answer the caller's default, else package.json's, as VS Code does.
     getConfiguration: (section: string) => ({
-      get: <T>(key: string, d?: T) => (fakeSettings.has(`${section}.${key}`) ? fakeSettings.get(`${section}.${key}`) : (d ?? declaredDefault(`${section}.${key}`))),
-      inspect: (key: string) => ({ key: `${section}.${key}`, defaultValue: declaredDefault(`${section}.${key}`), globalValue: fakeSettings.get(`${section}.${key}`) }),
+      get: <T>(key: string, d?: T) => settingValue(`${section}.${key}`, d),
+      inspect: (key: string) => ({
+        key: `${section}.${key}`,
+        defaultValue: declaredDefault(`${section}.${key}`),
+        globalValue: fakeSettings.get(`${section}.${key}`),
+        workspaceValue: fakeWorkspaceSettings.get(`${section}.${key}`),
+      }),
     }),
     onDidChangeConfiguration: () => ({ dispose: () => undefined }),
   },

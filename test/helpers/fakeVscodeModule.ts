@@ -66,6 +66,7 @@ export const fakeVscode = {
     constructor(readonly id: string) {}
   },
   StatusBarAlignment: { Left: 1, Right: 2 },
+  ConfigurationTarget: { Global: 1, Workspace: 2, WorkspaceFolder: 3 },
   window: {
     createStatusBarItem(id: string) {
       const item = { id, text: '', show: () => undefined, dispose: () => undefined };
@@ -84,6 +85,10 @@ export const fakeVscode = {
         globalValue: fakeSettings.get(`${section}.${key}`),
         workspaceValue: fakeWorkspaceSettings.get(`${section}.${key}`),
       }),
+      // ConfigurationTarget.Global (1) writes the user value, anything else the workspace's.
+      update: async (key: string, value: unknown, target?: number) => {
+        (target === 1 ? fakeSettings : fakeWorkspaceSettings).set(`${section}.${key}`, value);
+      },
     }),
     onDidChangeConfiguration: () => ({ dispose: () => undefined }),
   },

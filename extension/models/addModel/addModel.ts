@@ -34,7 +34,7 @@ export async function addModel(d: AddModelDeps, arg?: unknown): Promise<UserMode
   const dlg: Dialogue = { title: `SegLens: Add Model — ${path.basename(info.path)}`, info, s: info.suggestion, channels: outputClassCount(info) };
   const def = await askDefinition(d, dlg);
   if (!def) return undefined;
-  const saved = await saveDefinition(d, dlg, def);
+  const saved = await saveDefinition(def, () => confirmReplace(dlg, def.id), d.log);
   if (saved === undefined) return undefined;
   const result = await d.custom.sync();
   const errors = result?.errors.filter((e) => e.id === def.id) ?? [];
@@ -95,20 +95,28 @@ async function askDefinition(d: AddModelDeps, dlg: Dialogue): Promise<UserModeDe
   return buildDefinition(dlg.info, { ...names, task: output.task, outputKind: output.kind, labels, normalization, inputSize });
 }
 
-/** Writes the definition to the user's seglens.customModels; an existing id only when the user says so. */
-async function saveDefinition(d: AddModelDeps, dlg: Dialogue, def: UserModeDefinition): Promise<{ replaced: boolean } | undefined> {
-  const config = vscode.workspace.getConfiguration(SECTION);
-  const current = config.inspect<unknown[]>(CUSTOM_MODELS_KEY)?.globalValue ?? [];
-  const { list, replaced } = upsertDefinition(current, def);
-  if (replaced) {
-    const ok = await pickStep(dlg.title, STEPS, `seglens.customModels already defines '${def.id}'`, [
-      { label: `Replace '${def.id}'`, value: true },
-      { label: 'Cancel', value: false },
-    ]);
-    if (!ok) return undefined;
-  }
-  await config.update(CUSTOM_MODELS_KEY, list, vscode.ConfigurationTarget.Global);
-  d.log.info(`Add Model: ${replaced ? 'replaced' : 'added'} ${JSON.stringify(def)} in the user setting seglens.customModels`);
+/** Asks whether to replace the definition of `id` the setting has already. */
+async function confirmReplace(dlg: Dialogue, id: string): Promise<boolean> {
+  const ok = await pickStep(dlg.title, STEPS, `seglens.customModels already defines '${id}'`, [
+    { label: `Replace '${id}'`, value: true },
+    { label: 'Cancel', value: false },
+  ]);
+  return ok === true;
+}
+
+/** The user's seglens.customModels as it is now (a fresh read: getConfiguration is a snapshot). */
+const userCustomModels = (): unknown[] => vscode.workspace.getConfiguration(SECTION).inspect<unknown[]>(CUSTOM_MODELS_KEY)?.globalValue ?? [];
+
+/**
+ * Writes the definition to the user's seglens.customModels; an existing id only when `confirm`
+ * says so. The setting is read again right before the write and the definition applied to that
+ * value: an edit made while the question was open (Settings UI, another window) is kept.
+ */
+export async function saveDefinition(def: UserModeDefinition, confirm: () => Promise<boolean>, log: Pick<vscode.LogOutputChannel, 'info'>): Promise<{ replaced: boolean } | undefined> {
+  if (upsertDefinition(userCustomModels(), def).replaced && !(await confirm())) return undefined;
+  const { list, replaced } = upsertDefinition(userCustomModels(), def);
+  await vscode.workspace.getConfiguration(SECTION).update(CUSTOM_MODELS_KEY, list, vscode.ConfigurationTarget.Global);
+  log.info(`Add Model: ${replaced ? 'replaced' : 'added'} ${JSON.stringify(def)} in the user setting seglens.customModels`);
   return { replaced };
 }
 

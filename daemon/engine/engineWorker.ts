@@ -1,7 +1,9 @@
 // The engine's worker thread: owns the ONNX Runtime sessions (one per ModelRef.key) and does
 // everything heavy (read, decode, preprocess, run, postprocess) so that the daemon's main
-// thread only speaks the protocol. Requests arrive as messages and are handled strictly one
-// at a time in arrival order, whatever the main thread posts at once.
+// thread only speaks the protocol. Requests arrive as messages and are handled one at a time in
+// arrival order, whatever the main thread posts at once, except that a segment lets the next
+// request start once its inference is done (it says so: 'inferred'): its postprocessing and
+// encoding then overlap the next job's reading, decoding and inference (stages, issue 15).
 //
 // esbuild bundles this file to dist/engineWorker.js; WorkerEngine (workerEngine.ts) starts it, in
 // a child process (or a worker thread: host/enginePort.ts hides which).

@@ -35,6 +35,8 @@ export interface DaemonOptions {
   watchdogSeconds?: number;
   /** An image decode taking longer fails with 1002 (`--decode-timeout-ms`, default 30000; 0: none). */
   decodeTimeoutMs?: number;
+  /** Image bytes in flight (encoded + decoded estimate) past which segments get 1005 (default 2048; 0: none). */
+  maxInflightMb?: number;
 }
 
 /** How a flag's value is written: none, text, a comma-separated list, or a whole number >= min. */
@@ -66,6 +68,7 @@ export const DAEMON_FLAGS: { readonly [K in keyof Required<DaemonOptions>]: Flag
   frameTimeoutSeconds: { flag: '--frame-timeout-seconds', kind: 'int', min: 1 },
   watchdogSeconds: { flag: '--watchdog-seconds', kind: 'int', min: 0 },
   decodeTimeoutMs: { flag: '--decode-timeout-ms', kind: 'int', min: 0 },
+  maxInflightMb: { flag: '--max-inflight-mb', kind: 'int', min: 0 },
 };
 
 /** The command line (after `node dist/daemon.js`) that gives the daemon these options. */

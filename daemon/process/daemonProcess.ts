@@ -77,6 +77,7 @@ export class DaemonProcess {
       maxPixels: args.maxPixels,
       maxQueue: args.maxQueue,
       maxImageBytes: args.maxImageBytes,
+      maxInflightBytes: args.maxInflightMb * 1024 * 1024,
       warmupIterations: args.warmupIterations,
       keepAliveMs: args.keepAliveMinutes * 60_000,
       maxLoadedModels: args.maxLoadedModels,

@@ -34,6 +34,8 @@ export interface DaemonArgs {
   watchdogSeconds: number;
   /** An image decode taking longer fails with 1002 (0: no limit). */
   decodeTimeoutMs: number;
+  /** Image MB in flight past which segments get 1005 (0: none). */
+  maxInflightMb: number;
 }
 
 export const USAGE = `usage: node dist/daemon.js (--stdio | --listen <path>)
@@ -43,7 +45,7 @@ export const USAGE = `usage: node dist/daemon.js (--stdio | --listen <path>)
   [--max-image-bytes N] [--warmup-iterations N] [--models FILE]
   [--keep-alive-minutes N | --keep-alive-seconds N] [--max-loaded-models N] [--max-rss-mb N] [--preload-recent N]
   [--cache-max-mb N] [--cache-max-days N] [--max-clients N] [--frame-timeout-seconds N]
-  [--watchdog-seconds N] [--decode-timeout-ms N]`;
+  [--watchdog-seconds N] [--decode-timeout-ms N] [--max-inflight-mb N]`;
 
 type Key = keyof DaemonOptions;
 const ENTRIES = Object.entries(DAEMON_FLAGS) as [Key, FlagKind & { flag: string }][];
@@ -112,5 +114,6 @@ export function parseArgs(argv: string[]): DaemonArgs {
     frameTimeoutSeconds: o.frameTimeoutSeconds ?? 30,
     watchdogSeconds: o.watchdogSeconds ?? 30,
     decodeTimeoutMs: o.decodeTimeoutMs ?? 30_000,
+    maxInflightMb: o.maxInflightMb ?? 2048,
   };
 }

@@ -22,6 +22,8 @@ export interface DaemonOptions {
   maxPixels: number;
   maxQueue: number;
   maxImageBytes: number;
+  /** Image bytes in flight past which a segment gets 1005 (`--max-inflight-mb`; 0 or absent: none). */
+  maxInflightBytes?: number;
   warmupIterations?: number;
   log: (level: P.LogLevel, message: string) => void;
   /** Called after `shutdown` was answered. */
@@ -85,6 +87,7 @@ export class Daemon implements DaemonCore {
       shuttingDown: () => this.shuttingDown,
       results: opts.results,
       watchdogMs: opts.watchdogMs ?? 0,
+      maxInflightBytes: opts.maxInflightBytes,
     });
     this.startSweeping();
     this.userModes = new UserModeService(this.registry, (p) => this.broadcast(P.ModesChanged, p));

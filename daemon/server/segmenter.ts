@@ -6,6 +6,7 @@ import { Engine } from '../engine/engine';
 import { DegradationDetector } from '../registry/degradation';
 import { JobQueue, Ticket } from '../registry/jobQueue';
 import { checkImageFile } from '../engine/pipeline/imageFile';
+import { fileHead, InflightBudget } from './inflight';
 import { Registry } from '../registry/registry';
 import { DaemonMetrics } from './metrics';
 import { decodeBase64, displayMaxSide, segmentExtras } from './params';
@@ -26,6 +27,8 @@ export interface SegmenterOptions {
   results?: ResultCache;
   /** The inference watchdog's floor in ms (0: none); see watchdogMs. */
   watchdogMs: number;
+  /** Image bytes in flight (encoded + decoded estimate) past which a segment gets 1005 (0: none). */
+  maxInflightBytes?: number;
 }
 
 /** The watchdog allows this many times a mode's steady inference time (and never less than its floor). */
@@ -33,13 +36,16 @@ const WATCHDOG_FACTOR = 10;
 
 export class Segmenter {
   private readonly detectors = new Map<string, DegradationDetector>();
+  private readonly inflight: InflightBudget;
 
   constructor(
     private readonly registry: Registry,
     private readonly engine: Engine,
     private readonly queue: JobQueue,
     private readonly opts: SegmenterOptions,
-  ) {}
+  ) {
+    this.inflight = new InflightBudget(opts.maxInflightBytes ?? 0);
+  }
 
   /** seglens/score (daemon/eval/scoreClient.ts), under the same size limits as segment. */
   score(p: P.ScoreParams): Promise<P.ScoreResult> {
@@ -73,15 +79,26 @@ export class Segmenter {
   private async admitted(p: P.SegmentParams, token: CancellationToken, ticket: Ticket): Promise<P.SegmentResult> {
     const def = this.registry.def(p.mode);
     let image: { path: string } | { bytes: Uint8Array };
+    let release: () => void;
     if ('path' in p.image) {
       // A FIFO, a device or a folder is refused now, without a blocking open (imageFile.ts).
-      await checkImageFile(p.image.path, this.opts.maxImageBytes);
+      const size = await checkImageFile(p.image.path, this.opts.maxImageBytes);
       image = { path: p.image.path };
+      release = this.inflight.reserve(size, await fileHead(p.image.path));
     } else {
       image = { bytes: decodeBase64(p.image.base64, this.opts.maxImageBytes) };
       // The params object lives as long as the request: let the base64 text go now.
       (p.image as { base64?: string }).base64 = '';
+      release = this.inflight.reserve(image.bytes.length, image.bytes);
     }
+    try {
+      return await this.cachedOrRun(p, def, image, token, ticket);
+    } finally {
+      release();
+    }
+  }
+
+  private async cachedOrRun(p: P.SegmentParams, def: ReturnType<Registry['def']>, image: { path: string } | { bytes: Uint8Array }, token: CancellationToken, ticket: Ticket): Promise<P.SegmentResult> {
     const results = p.cache ? this.opts.results : undefined;
     if (!results) return this.run(p, image, token, ticket);
     const t0 = performance.now();

@@ -45,6 +45,7 @@ describe('toArgv and parseArgs', () => {
       frameTimeoutSeconds: 1,
       watchdogSeconds: 7,
       decodeTimeoutMs: 250,
+      maxInflightMb: 9,
     };
     assert.deepEqual(Object.keys(all).sort(), Object.keys(DAEMON_FLAGS).sort(), 'the test covers every flag');
     const { keepAliveMinutes: _m, ...rest } = all; // the two keep-alive flags set one value: the last wins

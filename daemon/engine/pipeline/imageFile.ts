@@ -58,9 +58,9 @@ async function withImageFile<T>(p: string, maxBytes: number, use: (fh: fsp.FileH
   }
 }
 
-/** Checks, at once and without reading it, that `p` is a regular file of at most `maxBytes`. */
-export function checkImageFile(p: string, maxBytes: number): Promise<void> {
-  return withImageFile(p, maxBytes, async () => undefined);
+/** Checks, at once and without reading it, that `p` is a regular file of at most `maxBytes`; its size. */
+export function checkImageFile(p: string, maxBytes: number): Promise<number> {
+  return withImageFile(p, maxBytes, async (_fh, size) => size);
 }
 
 /** The bytes of `p`, a regular file of at most `maxBytes` (read through the checked handle). */

@@ -2,7 +2,7 @@
 // a segment holds plus an estimate of its decoded pixels (width x height x 3 from the header
 // of a PNG, JPEG or GIF; other formats count their encoded bytes only). Past the budget a
 // request gets 1005 at once, like a full queue: the queue bounds how many, this how much.
-import { promises as fsp } from 'node:fs';
+import { constants as C, promises as fsp } from 'node:fs';
 import { SegLensError } from '../api/errors';
 import { ErrorCodes } from '../api/protocol';
 
@@ -36,10 +36,12 @@ export function headerPixels(b: Uint8Array): number {
   return 0;
 }
 
-/** The first `n` bytes of a file (already checked to be a regular file: imageFile.ts). */
+/** The first `n` bytes of a file checked to be a regular file (imageFile.ts); none if it no longer is one. */
 export async function fileHead(p: string, n = 65536): Promise<Uint8Array> {
-  const fh = await fsp.open(p, 'r');
+  // Without blocking, and only from a regular file: the path may have been swapped for a FIFO since.
+  const fh = await fsp.open(p, C.O_RDONLY | (C.O_NONBLOCK ?? 0));
   try {
+    if (!(await fh.stat()).isFile()) return new Uint8Array();
     const buf = Buffer.alloc(n);
     const { bytesRead } = await fh.read(buf, 0, n, 0);
     return buf.subarray(0, bytesRead);

@@ -39,7 +39,9 @@ export function headerPixels(b: Uint8Array): number {
 /** The first `n` bytes of a file checked to be a regular file (imageFile.ts); none if it no longer is one. */
 export async function fileHead(p: string, n = 65536): Promise<Uint8Array> {
   // Without blocking, and only from a regular file: the path may have been swapped for a FIFO since.
-  const fh = await fsp.open(p, C.O_RDONLY | (C.O_NONBLOCK ?? 0));
+  // Gone since the check: no estimate; the engine's read says what is wrong (1001).
+  const fh = await fsp.open(p, C.O_RDONLY | (C.O_NONBLOCK ?? 0)).catch(() => undefined);
+  if (!fh) return new Uint8Array();
   try {
     if (!(await fh.stat()).isFile()) return new Uint8Array();
     const buf = Buffer.alloc(n);

@@ -59,12 +59,14 @@ const modelsDir = path.join(root, 'models');
 const modelFiles = () => (fs.existsSync(modelsDir) ? fs.readdirSync(modelsDir).filter((f) => /\.onnx(\.json)?$/.test(f)) : []);
 if (!modelFiles().some((f) => f.endsWith('.onnx'))) run(process.execPath, ['dist/models.js']);
 
-// 2. Stage.
+// 2. Stage. The bundles the extension runs are the `!dist/…` lines of .vscodeignore's keep-list
+// (one list: a bundle missing there would be staged but left out of the VSIX).
+const runtimeBundles = fs.readFileSync(path.join(root, '.vscodeignore'), 'utf8').split('\n').map((l) => /^!(dist\/[^*]+\.js)$/.exec(l.trim())?.[1]).filter(Boolean);
 const stage = fs.mkdtempSync(path.join(os.tmpdir(), 'seglens-vsix-'));
 const copy = (rel, filter) => fs.cpSync(path.join(root, rel), path.join(stage, rel), { recursive: true, filter, dereference: true });
 try {
   for (const f of ['README.md', 'LICENSE', 'LICENSE.md', 'THIRD-PARTY-NOTICES.md', 'CHANGELOG.md', '.vscodeignore']) if (fs.existsSync(path.join(root, f))) copy(f);
-  for (const f of ['extension.js', 'daemon.js', 'engineWorker.js', 'scoreWorker.js', 'cropWorker.js', 'webview.js']) copy(path.join('dist', f));
+  for (const f of runtimeBundles) copy(f);
   copy('media/webview');
   if (fs.existsSync(path.join(root, 'media/icon.png'))) copy('media/icon.png');
   for (const f of modelFiles()) copy(path.join('models', f));
@@ -133,7 +135,7 @@ async function smoke(vsix) {
     run('unzip', ['-q', vsix, '-d', dir]);
     const ext = path.join(dir, 'extension');
     // The licence and third-party notices travel with the binaries (vsce renames LICENSE to LICENSE.txt).
-    for (const f of ['package.json', 'LICENSE.txt', 'THIRD-PARTY-NOTICES.md', 'dist/extension.js', 'dist/daemon.js', 'dist/webview.js', 'media/webview/preview.css']) {
+    for (const f of ['package.json', 'LICENSE.txt', 'THIRD-PARTY-NOTICES.md', ...runtimeBundles, 'media/webview/base.css', 'media/webview/preview.css', 'media/webview/gallery/gallery.css']) {
       if (!fs.existsSync(path.join(ext, f))) throw new Error(`the VSIX lacks extension/${f}`);
     }
     const { createMessageConnection, StreamMessageReader, StreamMessageWriter } = require('vscode-jsonrpc/node');

@@ -42,7 +42,7 @@ export interface DaemonOptions {
 /** How a flag's value is written: none, text, a comma-separated list, or a whole number >= min. */
 export type FlagKind = { kind: 'boolean' } | { kind: 'string' } | { kind: 'list' } | { kind: 'int'; min: number };
 
-/** Every flag, in the order toArgv writes them. */
+/** Every flag, in the order toArgv writes them (a data table: its rows are alike by design). */
 export const DAEMON_FLAGS: { readonly [K in keyof Required<DaemonOptions>]: FlagKind & { flag: string } } = {
   stdio: { flag: '--stdio', kind: 'boolean' },
   listen: { flag: '--listen', kind: 'string' },

@@ -144,7 +144,8 @@ export interface ThumbnailRequest {
 }
 export const THUMBNAIL_MIN_SIZE = 16;
 export const THUMBNAIL_MAX_SIZE = 1024;
-/** The gallery's tile: the oriented image and the mask at the same small size. */
+/** The gallery's tile: the oriented image and the mask at the same small size. (Like
+ * DisplayImage in shape, but a separate contract: a tile carries its own mask.) */
 export interface Thumbnail {
   /** Base64 JPEG (opaque images) or PNG (with alpha). */
   image: string;

@@ -1,7 +1,7 @@
 // The folder's report and summary, from the gallery's outcomes, through the CLI's own builder
-// and writer (daemon/api/report.ts): the same fields, the same numbers, the same CSV.
-import type { Report } from '../../daemon/api/report';
-import { ReportBuilder } from '../../daemon/api/report';
+// and writer (daemon/api/folder/report.ts): the same fields, the same numbers, the same CSV.
+import type { Report } from '../../daemon/api/folder/report';
+import { ReportBuilder } from '../../daemon/api/folder/report';
 import type { SummaryInfo } from '../../media/webview/gallery/messages';
 import type { ImageOutcome } from './folderRun';
 

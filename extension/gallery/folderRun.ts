@@ -7,9 +7,9 @@
 import * as path from 'node:path';
 import { CancellationTokenSource, ResponseError } from 'vscode-jsonrpc';
 import type { DaemonClient } from '../../daemon/api/client';
-import type { FolderImage } from '../../daemon/api/folderImages';
+import type { FolderImage } from '../../daemon/api/folder/folderImages';
 import { CachedResults, CachedResultsResult, ClassInfo, Score, ScoreResult, SegmentResult, Thumbnail } from '../../daemon/api/protocol';
-import type { ReportImage } from '../../daemon/api/report';
+import type { ReportImage } from '../../daemon/api/folder/report';
 import type { ProgressInfo, TileInfo } from '../../media/webview/gallery/messages';
 
 /** Requests in flight: enough to keep the engine busy, few enough to leave the queue to others. */

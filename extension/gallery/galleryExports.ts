@@ -1,4 +1,4 @@
-// The gallery's exports, written by the CLI's own code (daemon/api/report.ts, exports/): the
+// The gallery's exports, written by the CLI's own code (daemon/api/folder/report.ts, exports/): the
 // report as CSV and JSON side by side, and the folder's masks in the formats picked, named
 // `<out>/<path without extension>.<format>.png` (+ `coco.json`). Never over an existing file
 // without a dialog saying which.
@@ -7,8 +7,8 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { CocoBuilder } from '../../daemon/api/exports/coco';
 import { EXPORT_FORMATS, ExportFormat, alphaThreshold, renderExports } from '../../daemon/api/exports/render';
-import { FolderImage, outBases } from '../../daemon/api/folderImages';
-import { Report, reportText } from '../../daemon/api/report';
+import { FolderImage, outBases } from '../../daemon/api/folder/folderImages';
+import { Report, reportText } from '../../daemon/api/folder/report';
 import type { ImageOutcome } from './folderRun';
 import type { GalleryDeps } from './galleryManager';
 

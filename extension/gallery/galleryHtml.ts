@@ -2,23 +2,19 @@
 // settings in a data attribute, the grid's container and the controls main.ts wires.
 import * as vscode from 'vscode';
 import type { GallerySettings } from '../../media/webview/gallery/messages';
-import { escapeAttr, pageSecurity } from '../util/webviewPage';
+import { webviewDocument } from '../util/webviewPage';
 
 export function galleryHtml(webview: vscode.Webview, extensionUri: vscode.Uri, settings: GallerySettings): string {
-  const { nonce, csp } = pageSecurity(webview);
-  const script = webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'dist', 'gallery.js'));
-  const style = webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'media', 'webview', 'gallery', 'gallery.css'));
-  return `<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="UTF-8">
-<meta http-equiv="Content-Security-Policy" content="${csp}">
-<meta name="viewport" content="width=device-width, initial-scale=1.0">
-<link rel="stylesheet" href="${style}">
-<title>SegLens Gallery</title>
-</head>
-<body data-settings="${escapeAttr(JSON.stringify(settings))}">
-<header class="toolbar" role="toolbar" aria-label="Gallery controls">
+  return webviewDocument(webview, extensionUri, {
+    script: ['dist', 'gallery.js'],
+    style: ['media', 'webview', 'gallery', 'gallery.css'],
+    title: 'SegLens Gallery',
+    settings,
+    body: GALLERY_BODY,
+  });
+}
+
+const GALLERY_BODY = `<header class="toolbar" role="toolbar" aria-label="Gallery controls">
   <div class="group"><span id="folder" class="name"></span><span class="muted">mode</span><span id="mode"></span></div>
   <div class="group">
     <label for="sort">Sort</label>
@@ -54,8 +50,4 @@ export function galleryHtml(webview: vscode.Webview, extensionUri: vscode.Uri, s
   <div id="worstBlock" hidden><span class="muted">Worst images</span><ol id="worst"></ol></div>
 </details>
 <div id="notice" class="notice" role="status"></div>
-<main id="grid" tabindex="0" role="listbox" aria-label="Images of the folder (arrows move, Enter opens)"></main>
-<script nonce="${nonce}" src="${script}"></script>
-</body>
-</html>`;
-}
+<main id="grid" tabindex="0" role="listbox" aria-label="Images of the folder (arrows move, Enter opens)"></main>`;

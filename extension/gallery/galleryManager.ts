@@ -3,7 +3,7 @@
 // gallery's order for ←/→ and its ground truth for the "vs ground truth" view.
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { checkRule } from '../../daemon/api/groundTruth';
+import { checkRule } from '../../daemon/api/folder/groundTruth';
 import type { DaemonSupervisor } from '../daemon/daemonSupervisor';
 import type { ModelStore } from '../models/modelStore';
 import { Disposable } from '../util/dispose';

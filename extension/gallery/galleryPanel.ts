@@ -5,8 +5,8 @@
 // gallery's order.
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { FolderImage, listFolderImages, withGroundTruth } from '../../daemon/api/folderImages';
-import { checkRule } from '../../daemon/api/groundTruth';
+import { FolderImage, listFolderImages, withGroundTruth } from '../../daemon/api/folder/folderImages';
+import { checkRule } from '../../daemon/api/folder/groundTruth';
 import { CachedResults, Thumbnail } from '../../daemon/api/protocol';
 import type { ExportFormat } from '../../daemon/api/exports/render';
 import type { FromGallery, GalleryClass, ProgressInfo, TileInfo, ToGallery } from '../../media/webview/gallery/messages';

@@ -1,25 +1,21 @@
 // The preview webview's page: a strict CSP (nothing but our nonce'd script, images from the
 // webview's own origin, data: and blob:, our stylesheet), settings in a data attribute.
 import * as vscode from 'vscode';
-import { escapeAttr, pageSecurity } from '../util/webviewPage';
+import { webviewDocument } from '../util/webviewPage';
 import type { PanelSettings } from '../../media/webview/messages';
 
 export function previewHtml(webview: vscode.Webview, extensionUri: vscode.Uri, settings: PanelSettings): string {
-  const { nonce, csp } = pageSecurity(webview);
-  const script = webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'dist', 'webview.js'));
-  const style = webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'media', 'webview', 'preview.css'));
-  const data = escapeAttr(JSON.stringify(settings));
-  return `<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="UTF-8">
-<meta http-equiv="Content-Security-Policy" content="${csp}">
-<meta name="viewport" content="width=device-width, initial-scale=1.0">
-<link rel="stylesheet" href="${style}">
-<title>SegLens Preview</title>
-</head>
-<body data-settings="${data}">
-<header class="toolbar" role="toolbar" aria-label="Preview controls">
+  return webviewDocument(webview, extensionUri, {
+    script: ['dist', 'webview.js'],
+    style: ['media', 'webview', 'preview.css'],
+    title: 'SegLens Preview',
+    settings,
+    body: [TOOLBAR, INSPECTION_BAR, STAGE].join('\n'),
+  });
+}
+
+// The page's markup in three parts, as media/webview/page.ts looks its elements up by id.
+const TOOLBAR = `<header class="toolbar" role="toolbar" aria-label="Preview controls">
   <div class="group nav">
     <button id="prev" type="button" title="Previous image (Left Arrow)" aria-label="Previous image">&#x2039;</button>
     <span id="position" class="muted" aria-live="polite"></span>
@@ -52,8 +48,9 @@ export function previewHtml(webview: vscode.Webview, extensionUri: vscode.Uri, s
     <button id="save" type="button" disabled title="Save the mask as a PNG file">Save mask</button>
     <button id="wholeFolder" type="button" class="secondary" title="Segment every image of this folder in a gallery (SegLens: Segment Folder…)">Whole folder</button>
   </div>
-</header>
-<div class="toolbar secondary-bar" role="toolbar" aria-label="Inspection">
+</header>`;
+
+const INSPECTION_BAR = `<div class="toolbar secondary-bar" role="toolbar" aria-label="Inspection">
   <div class="group" role="radiogroup" aria-label="Mask drawing (M)" id="matteGroup">
     <label class="radio"><input type="radio" name="matte" value="soft" checked> Soft</label>
     <label class="radio"><input type="radio" name="matte" value="hard"> Hard</label>
@@ -79,8 +76,9 @@ export function previewHtml(webview: vscode.Webview, extensionUri: vscode.Uri, s
     <label class="radio"><input type="checkbox" id="gtView" checked> vs ground truth</label>
     <output id="gtScores" class="iou"></output>
   </div>
-</div>
-<div id="busy" class="busy" role="status" aria-live="polite" hidden><div class="bar"></div><span id="busyText"></span></div>
+</div>`;
+
+const STAGE = `<div id="busy" class="busy" role="status" aria-live="polite" hidden><div class="bar"></div><span id="busyText"></span></div>
 <div id="error" class="error" role="alert" hidden></div>
 <main id="stage" class="stage view-overlay">
   <figure class="pane" id="paneMain" tabindex="0" aria-label="Image with mask: drag to pan, wheel to zoom">
@@ -110,8 +108,4 @@ export function previewHtml(webview: vscode.Webview, extensionUri: vscode.Uri, s
     <span class="muted" id="legendHint">click: hide · alt+click: solo</span>
     <button id="showAll" type="button" class="secondary" title="Show every class of this result">Show all</button>
   </div>
-</footer>
-<script nonce="${nonce}" src="${script}"></script>
-</body>
-</html>`;
-}
+</footer>`;

@@ -69,7 +69,10 @@ export class PreviewManager extends Disposable implements vscode.WebviewPanelSer
   async show(uri: vscode.Uri, sequence?: PreviewSequence): Promise<void> {
     await this.opened.add(uri);
     if (this.current) {
-      this.current.panel.reveal(undefined, false);
+      // From the gallery: a preview in the gallery's own group moves beside it, so that both
+      // stay in sight (revealed in place it would hide the gallery).
+      const sameGroup = this.current.panel.viewColumn === vscode.window.tabGroups.activeTabGroup.viewColumn;
+      this.current.panel.reveal(sequence && sameGroup ? vscode.ViewColumn.Beside : undefined, false);
       await this.current.open(uri, sequence);
       return;
     }

@@ -219,7 +219,8 @@ export class PreviewPanel extends Disposable {
     if (stale()) return undefined;
     let prepared: ResultPayload['prepared'];
     if (store.state(mode) !== 'warm') {
-      this.provisional(uri, mode, stale);
+      // Sent before this mode's own request, so the daemon's queue serves `fast` first.
+      await this.provisional(uri, mode, stale);
       this.setBusy(phaseMessage(store.state(mode)) ?? 'Loading model…');
       // Load only: the preview's own inference warms the mode (request-as-warm-up), so no
       // dummy run is put in front of it.
@@ -237,21 +238,27 @@ export class PreviewPanel extends Disposable {
    * provisional (a warm mode never gets here, so its result is never delayed). The final
    * result replaces it; only the final one is `last` (what Save mask writes).
    */
-  private provisional(uri: vscode.Uri, mode: string, stale: () => boolean): void {
+  private async provisional(uri: vscode.Uri, mode: string, stale: () => boolean): Promise<void> {
     const { store, supervisor } = this.deps;
     const quick = PROVISIONAL_MODE;
     if (mode === quick || !readConfig().progressive || store.state(quick) !== 'warm' || store.info(mode)?.task !== 'binary') return;
-    void (async () => {
-      try {
-        const client = await supervisor.ensureClient();
-        const r = await client.segment({ mode: quick, image: await imageSource(uri), ...segmentExtras(store, quick, this.needsDisplay) });
+    let answer: Promise<SegmentResult>;
+    try {
+      const client = await supervisor.ensureClient();
+      answer = client.segment({ mode: quick, image: await imageSource(uri), ...segmentExtras(store, quick, this.needsDisplay) });
+    } catch (err) {
+      this.deps.log.debug(`provisional ${quick} result not requested: ${errorInfo(err).message}`);
+      return;
+    }
+    // Resolved once the request is on its way; its answer is shown when (and if) it comes first.
+    void answer.then(
+      (r) => {
         if (stale() || this.last) return; // the chosen mode answered first
         this.post({ type: 'result', result: { ...resultPayload(store, uri, r), provisional: { for: mode } } });
         this.events.provisional.fire({ uri, mode: quick, result: r });
-      } catch (err) {
-        this.deps.log.debug(`provisional ${quick} result not shown: ${errorInfo(err).message}`);
-      }
-    })();
+      },
+      (err: unknown) => this.deps.log.debug(`provisional ${quick} result not shown: ${errorInfo(err).message}`),
+    );
   }
 
   /** Opened from the gallery with ground truth: the "vs ground truth" view. */

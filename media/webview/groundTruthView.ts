@@ -3,6 +3,7 @@
 // colours over the image in place of the mask, with the scores. The colouring is pure; the page
 // part only shows it when the panel sent a ground truth for the image on screen.
 import type { Rgb } from '../../daemon/api/protocol';
+import { paintClasses } from './inspect/threshold';
 import { decodeMask, putImage } from './mask';
 import type { ToWebview } from './messages';
 import { els, view } from './page';
@@ -11,21 +12,12 @@ import { els, view } from './page';
 export const AGREEMENT_COLOURS: Record<1 | 2 | 3, Rgb> = { 1: [0, 200, 83], 2: [235, 64, 52], 3: [41, 121, 255] };
 const NAMES = { 1: 'true positive', 2: 'false positive', 3: 'false negative' } as const;
 
+/** Agreement value → colour (0 and anything past 3: transparent). */
+const AGREEMENT_TABLE: readonly (Rgb | null)[] = [null, AGREEMENT_COLOURS[1], AGREEMENT_COLOURS[2], AGREEMENT_COLOURS[3]];
+
 /** RGBA of an agreement map: TP, FP, FN in their colours, opaque; anything else transparent. */
 export function paintAgreement(map: Uint8Array, out: Uint8ClampedArray): Uint8ClampedArray {
-  for (let i = 0; i < map.length; i++) {
-    const c = AGREEMENT_COLOURS[map[i] as 1 | 2 | 3];
-    const o = i * 4;
-    if (!c) {
-      out[o + 3] = 0;
-      continue;
-    }
-    out[o] = c[0];
-    out[o + 1] = c[1];
-    out[o + 2] = c[2];
-    out[o + 3] = 255;
-  }
-  return out;
+  return paintClasses(map, map.length, 1, AGREEMENT_TABLE, out);
 }
 
 type GroundTruthMessage = Extract<ToWebview, { type: 'groundTruth' }>;

@@ -1,6 +1,6 @@
 // Messages between the extension and the preview webview: one tagged union per direction,
 // imported by both sides (extension/preview/ and media/webview/).
-import type { ClassInfo, DisplayImage, ModeState, SegmentTimings, Task } from '../../daemon/api/protocol';
+import type { ModeState, SegmentResult, Task } from '../../daemon/api/protocol';
 import type { MatteView } from './inspect/threshold';
 import type { Region, SavedView } from './inspect/zoom';
 
@@ -60,23 +60,12 @@ export interface PanelState {
   compare?: { mode: string; view: CompareView; split: number };
 }
 
-export interface ResultPayload {
+/** A segment result as the page gets it: the daemon's fields (docs/protocol.md SegmentResult) plus the panel's. */
+export interface ResultPayload extends Pick<SegmentResult, 'mode' | 'width' | 'height' | 'maskPng' | 'classes' | 'wasWarm' | 'timings' | 'confidencePng' | 'displayImage'> {
   path: string;
-  mode: string;
   task: Task;
-  width: number;
-  height: number;
-  /** Base64 PNG, 8-bit grey: binary task alpha, semantic task class index. */
-  maskPng: string;
-  classes: ClassInfo[];
-  wasWarm: boolean;
-  timings: SegmentTimings;
   /** Set when this preview had to load and/or warm the mode first (ensureReady ran). */
   prepared?: { loadMs: number; warmupMs: number };
-  /** Semantic: the top class's confidence (base64 8-bit grey PNG), for the readout. */
-  confidencePng?: string;
-  /** The image as the daemon decoded it, when the page cannot show the original. */
-  displayImage?: DisplayImage;
   /** `fast`'s mask shown while the chosen mode (`for`) is still loading: replaced, never saved. */
   provisional?: { for: string };
 }

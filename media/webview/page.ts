@@ -26,6 +26,7 @@ export const state: PanelState = {
   compare: saved?.compare,
 };
 
+// A data table: one row per element id of previewHtml.ts (rows alike by design).
 export const els = {
   prev: $<HTMLButtonElement>('prev'),
   next: $<HTMLButtonElement>('next'),

@@ -58,7 +58,12 @@ async function explorerContext(page, name, item) {
     shown = await entry.waitFor({ state: 'visible', timeout: 5_000 }).then(() => true, () => false);
   }
   if (!shown) throw new Error(`no '${item}' in the context menu: ${(await page.locator('.monaco-menu').allInnerTexts()).join(' | ').replace(/\s+/g, ' ')}`);
-  await entry.click();
+  // A menu ignores the mouse for a moment after it opens (so the right-click's own release does
+  // not pick an entry): a click in that moment leaves it open. Wait, and click again if so.
+  for (let i = 0; i < 3 && (await entry.isVisible()); i++) {
+    await sleep(400);
+    await entry.click().catch(() => undefined);
+  }
 }
 
 /** The tiles in screen order (top to bottom, left to right) with their caption. */

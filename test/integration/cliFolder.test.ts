@@ -9,7 +9,7 @@ import { after, before, describe, it } from 'node:test';
 import sharp from 'sharp';
 import { DaemonClient } from '../../daemon/api/client';
 import { Score } from '../../daemon/api/protocol';
-import type { Report } from '../../daemon/api/report';
+import type { Report } from '../../daemon/api/folder/report';
 import type { CocoFile } from '../../daemon/api/exports/coco';
 import { iouDice, listFiles, pixels, runCli, startCli } from '../helpers/cli';
 import { decodeCocoRle } from '../helpers/cocoRleDecoder';

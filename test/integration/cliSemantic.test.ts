@@ -10,7 +10,7 @@ import { after, before, describe, it } from 'node:test';
 import sharp from 'sharp';
 import type { CocoFile } from '../../daemon/api/exports/coco';
 import { vocColormap } from '../../daemon/api/presets';
-import type { Report } from '../../daemon/api/report';
+import type { Report } from '../../daemon/api/folder/report';
 import { COLOR_CLASS_LABELS, QUADRANT_COLORS, colorClassesModel, writeModel } from '../helpers/buildModels';
 import { listFiles, pixels, runCli } from '../helpers/cli';
 import { decodeCocoRle } from '../helpers/cocoRleDecoder';

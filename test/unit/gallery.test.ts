@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { test } from 'node:test';
-import { globToRegExp, listFolderImages, withGroundTruth } from '../../daemon/api/folderImages';
+import { globToRegExp, listFolderImages, withGroundTruth } from '../../daemon/api/folder/folderImages';
 import { checkFromGallery } from '../../extension/gallery/galleryMessages';
 import type { TileInfo } from '../../media/webview/gallery/messages';
 import { galleryOrder, visibleRange } from '../../media/webview/gallery/order';

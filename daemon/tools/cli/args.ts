@@ -1,6 +1,6 @@
 // `seglens` command line: parsing and usage. A usage error exits 2 with the usage printed.
 import * as path from 'node:path';
-import { checkRule } from '../../api/groundTruth';
+import { checkRule } from '../../api/folder/groundTruth';
 import { EXPORT_FORMATS, ExportFormat } from '../../api/exports/render';
 
 export const USAGE = `usage:

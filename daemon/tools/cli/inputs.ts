@@ -3,7 +3,7 @@
 // `--shard K/N` by a stable hash of that relative path.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { FolderImage, listFolderImages, outBases, withGroundTruth } from '../../api/folderImages';
+import { FolderImage, listFolderImages, outBases, withGroundTruth } from '../../api/folder/folderImages';
 import { UsageError } from './args';
 
 export interface InputImage extends FolderImage {

@@ -8,7 +8,7 @@ import { DaemonClient } from '../../api/client';
 import { CocoBuilder } from '../../api/exports/coco';
 import { ExportFormat, alphaThreshold, renderExports } from '../../api/exports/render';
 import { ErrorCodes, ModeInfo, Score, ScoreResult, SegmentResult } from '../../api/protocol';
-import { Report, ReportBuilder, ReportImage, reportText } from '../../api/report';
+import { Report, ReportBuilder, ReportImage, reportText } from '../../api/folder/report';
 import { version } from '../../../package.json';
 import { SegmentOptions, UsageError } from './args';
 import { connectOrSpawn } from './connect';

@@ -4,7 +4,7 @@
 // summary.meanIoU is the mean of the images' `iou` (binary: foreground IoU; semantic: the
 // image's mean class IoU); summary.classes is each class's IoU over the whole folder,
 // sum(intersection) / sum(union), the PASCAL VOC / Cityscapes benchmark definition.
-import { ScoreResult } from './protocol';
+import { ScoreResult } from '../protocol';
 
 export interface ReportClass {
   name: string;

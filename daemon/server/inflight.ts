@@ -54,11 +54,17 @@ export async function fileHead(p: string, n = 65536): Promise<Uint8Array> {
 
 export class InflightBudget {
   private used = 0;
-  constructor(private readonly maxBytes: number) {}
+  /** `maxPixels`: an image whose header claims more is refused (1003) before it is decoded, so
+   * only its encoded bytes count here (it must get 1003, not 1005). */
+  constructor(
+    private readonly maxBytes: number,
+    private readonly maxPixels = Infinity,
+  ) {}
 
   /** Counts `encoded` bytes and the decoded estimate against the budget; 1005 past it. The release function, once. */
   reserve(encoded: number, head: Uint8Array): () => void {
-    const bytes = encoded + headerPixels(head) * 3;
+    const pixels = headerPixels(head);
+    const bytes = encoded + (pixels <= this.maxPixels ? pixels * 3 : 0);
     if (this.maxBytes > 0 && this.used + bytes > this.maxBytes) {
       const mb = (n: number) => (n / 1048576).toFixed(1);
       throw new SegLensError(

@@ -44,7 +44,7 @@ export class Segmenter {
     private readonly queue: JobQueue,
     private readonly opts: SegmenterOptions,
   ) {
-    this.inflight = new InflightBudget(opts.maxInflightBytes ?? 0);
+    this.inflight = new InflightBudget(opts.maxInflightBytes ?? 0, opts.maxPixels);
   }
 
   /** seglens/score (daemon/eval/scoreClient.ts), under the same size limits as segment. */

@@ -9,6 +9,7 @@ import type { PanelEvents, PreviewDeps, PreviewFailure, PreviewResult, PreviewSe
 import { PreviewPanel } from './previewPanel';
 import type { ComparedResult } from './compareRun';
 import { OpenedImages } from './openedImages';
+import { MODE_ID_RE } from '../../daemon/api/constants';
 
 export class PreviewManager extends Disposable implements vscode.WebviewPanelSerializer<PanelState> {
   private current: PreviewPanel | undefined;
@@ -92,7 +93,10 @@ export class PreviewManager extends Disposable implements vscode.WebviewPanelSer
       panel.dispose();
       return;
     }
-    const mode = typeof state?.mode === 'string' && this.deps.store.info(state.mode) ? state.mode : readConfig().mode;
+    // Right after a reload the daemon's catalogue is not known yet, so the page's mode cannot be
+    // checked against it here (nor can the setting: it would fall back to balanced). Keep a
+    // well-formed saved mode; the panel follows the setting if the catalogue turns out to lack it.
+    const mode = typeof state?.mode === 'string' && MODE_ID_RE.test(state.mode) ? state.mode : readConfig().mode;
     this.current = this.adopt(panel, mode);
     const p = typeof state?.imagePath === 'string' ? state.imagePath : '';
     if (!p) return;

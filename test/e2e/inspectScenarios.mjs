@@ -179,7 +179,7 @@ const scenarios = [
           if (mask.data[i] >= byte) predicted++;
         }
         shares.push({ t, shown: shown / alpha.length, predicted: predicted / alpha.length, label: await frame.locator('#share').textContent() });
-        assert(shown === predicted, `threshold ${t}: ${shown} foreground pixels shown, the daemon's mask has ${predicted}`);
+        assert(shown === predicted, `threshold ${t}: ${shown} foreground pixels shown, the daemon's mask has ${predicted}; the page says: ${await frame.locator('#timings').textContent()} · ${await frame.locator('#name').textContent()} · ${ctx.mode}`);
       }
       ctx.note(`foreground share by threshold: ${JSON.stringify(shares)}`);
       assert(shares[1].shown > shares[0].shown && shares[2].shown < shares[0].shown, 'moving the slider did not change the foreground');

@@ -40,7 +40,7 @@ import { measureResponsiveness } from './phases/responsiveness';
 import { measureRestart } from './phases/restart';
 import { measureSteady, SteadyResult } from './phases/steady';
 import { details, type Figure, KEYS, table } from './report';
-import { DAEMON_JS, fail, MODES, parseArgs, progress, REFERENCE_PKG, Settings, t0Bench } from './settings';
+import { DAEMON_JS, fail, MODES, parseArgs, progress, REFERENCE_PKG, Settings, t0Bench, wanted } from './settings';
 import { r1, stamp } from './stats';
 
 type Results = Record<string, unknown>;
@@ -105,8 +105,6 @@ async function restartPairs(s: Settings, list: string[], results: Results): Prom
     afterRestartFromSpawnMs: od.afterRestartFromSpawnMs,
     ratioWithoutWarmup: od.ratioWithoutWarmup,
   };
-  progress(`P11: ${s.restartPairs} very first previews on fresh daemons (mode ${MODES.preview}, VS Code's warm-up setting)`);
-  results.P11 = stamp(await measureFirstPreview(s, list[0]));
 }
 
 /** Phase 5: one daemon for readiness, races, load levels, RSS. */
@@ -155,15 +153,25 @@ async function main(): Promise<void> {
     run: { started: new Date().toISOString(), quick: s.quick, runs: s.runs, photos: list.map((p) => path.basename(p)), modes: MODES },
   };
   progress(`${s.quick ? 'quick' : 'full'} run: ${s.runs} runs over ${list.length} photos; results to ${s.out}`);
-  await steadyAndReference(s, list, results);
-  await restartPairs(s, list, results);
-  await mainDaemon(s, list, results);
-  progress(`P9: folder throughput, batch path vs bare session.run (mode ${MODES.preview})`);
-  results.P9 = stamp(await measureFolderThroughput(s));
-  progress(`P10: 1,000 images through the batch path (mode ${MODES.folder}, RSS sampled), then reopened from the cache`);
-  results.P10 = stamp(await measureCachedFolder(MODES.folder));
-  progress(`P7: a fresh daemon with ${MODES.all.join(', ')} warm`);
-  results.P7 = stamp(await measureAllWarm(list));
+  if (wanted(s, 'P3', 'P4', 'P6')) await steadyAndReference(s, list, results);
+  if (wanted(s, 'P5')) await restartPairs(s, list, results);
+  if (wanted(s, 'P11')) {
+    progress(`P11: ${s.restartPairs} very first previews on fresh daemons (mode ${MODES.preview}, VS Code's warm-up setting)`);
+    results.P11 = stamp(await measureFirstPreview(s, list[0]));
+  }
+  if (wanted(s, 'P1', 'P2', 'P8', 'latency', 'rssRun')) await mainDaemon(s, list, results);
+  if (wanted(s, 'P9')) {
+    progress(`P9: folder throughput, batch path vs bare session.run (mode ${MODES.preview})`);
+    results.P9 = stamp(await measureFolderThroughput(s));
+  }
+  if (wanted(s, 'P10')) {
+    progress(`P10: 1,000 images through the batch path (mode ${MODES.folder}, RSS sampled), then reopened from the cache`);
+    results.P10 = stamp(await measureCachedFolder(MODES.folder));
+  }
+  if (wanted(s, 'P7')) {
+    progress(`P7: a fresh daemon with ${MODES.all.join(', ')} warm`);
+    results.P7 = stamp(await measureAllWarm(list));
+  }
   report(s, results);
 }
 

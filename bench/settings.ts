@@ -39,6 +39,13 @@ export interface Settings {
   rssEvery: number;
   /** Use only the first N photos (--smoke). */
   photoLimit?: number;
+  /** Run only the phases that give these keys (--only P9,P11): for work on one figure. */
+  only?: Set<string>;
+}
+
+/** Whether a phase giving any of `keys` runs. */
+export function wanted(s: Settings, ...keys: string[]): boolean {
+  return !s.only || keys.some((k) => s.only!.has(k));
 }
 
 export function parseArgs(argv: string[]): Settings {
@@ -46,6 +53,7 @@ export function parseArgs(argv: string[]): Settings {
   let out = path.join(ROOT, 'bench', 'results.json');
   let reference = true;
   let smoke = false;
+  let only: Set<string> | undefined;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--quick') quick = true;
@@ -55,21 +63,27 @@ export function parseArgs(argv: string[]): Settings {
       out = path.resolve(v);
     } else if (a === '--no-reference') reference = false;
     else if (a === '--smoke') smoke = true;
+    else if (a === '--only') {
+      const v = argv[++i];
+      if (!v) fail('--only needs keys, e.g. --only P9,P11');
+      only = new Set(v.split(',').map((k) => k.trim()));
+    }
     else if (a === '--help' || a === '-h') {
       process.stdout.write(
         'usage: npm run bench -- [--quick] [--out FILE] [--no-reference]\n' +
           '  --quick         3 runs instead of 5, 3 requests per client, a 50-request RSS run (about 5 minutes on an idle 2-core machine)\n' +
           '  --out FILE      where to write the JSON (default bench/results.json)\n' +
           '  --no-reference  skip the @imgly/background-removal-node reference (P4 is then null)\n' +
-          '  --smoke         one run of everything on two photos: checks the plumbing, the figures mean nothing\n',
+          '  --smoke         one run of everything on two photos: checks the plumbing, the figures mean nothing\n' +
+          '  --only KEYS     only the phases giving these keys (e.g. P9,P11; P3/P4/P6, P5, P1/P2/P8/latency/rssRun share one)\n',
       );
       process.exit(0);
     } else fail(`unknown option ${a} (try --help)`);
   }
-  if (smoke) return { quick: true, out, reference, runs: 1, races: 1, restartPairs: 1, perClient: 1, levels: [1, 2], rssRequests: 4, rssEvery: 2, photoLimit: 2 };
+  if (smoke) return { quick: true, out, reference, runs: 1, races: 1, restartPairs: 1, perClient: 1, levels: [1, 2], rssRequests: 4, rssEvery: 2, photoLimit: 2, only };
   return quick
-    ? { quick, out, reference, runs: 3, races: 3, restartPairs: 3, perClient: 3, levels: [1, 2, 4, 8], rssRequests: 50, rssEvery: 5 }
-    : { quick, out, reference, runs: 5, races: 5, restartPairs: 5, perClient: 5, levels: [1, 2, 4, 8], rssRequests: 200, rssEvery: 10 };
+    ? { quick, out, reference, runs: 3, races: 3, restartPairs: 3, perClient: 3, levels: [1, 2, 4, 8], rssRequests: 50, rssEvery: 5, only }
+    : { quick, out, reference, runs: 5, races: 5, restartPairs: 5, perClient: 5, levels: [1, 2, 4, 8], rssRequests: 200, rssEvery: 10, only };
 }
 
 export function fail(message: string): never {

@@ -1,10 +1,13 @@
 // Entry point of `node dist/daemon.js`: parses the command line and runs a DaemonProcess
 // (process/daemonProcess.ts), which builds the daemon and serves it on stdio or a per-user
 // socket. Logs go to stderr only: stdout is a transport.
+// This module imports only what parsing and the early engine fork need: the rest of the
+// daemon (the protocol, libvips, the registry) loads after the fork, beside the engine's start.
 import { ExitCodes } from './api/constants';
+import { defaultHostKind, defaultEngineScript, forkEarly } from './engine/host/engineHosts';
 import { parseArgs } from './server/cli';
 import { CliError } from './server/cliError';
-import { DaemonProcess } from './process/daemonProcess';
+import { engineSetup } from './process/engineSetup';
 import { captureConsole, makeLogger } from './process/logger';
 import { ListenError } from './transport/socketServer';
 
@@ -13,7 +16,13 @@ async function main(): Promise<void> {
   const log = makeLogger(args.logLevel);
   // Nothing may reach stdout by accident: in --stdio it carries the protocol.
   captureConsole(log);
-  const daemon = await DaemonProcess.create(args, log);
+  const setup = engineSetup(args, log);
+  // A shared daemon (--listen) is started ahead of its first request, by VS Code or the CLI: its
+  // engine starts now, so that the first preview does not wait for it (issue #14, P11). A
+  // --stdio daemon (one client, often one request) starts its engine on demand.
+  const early = args.transport.kind === 'listen' && defaultHostKind() === 'process' ? forkEarly(defaultEngineScript(), setup.init) : undefined;
+  const { DaemonProcess } = await import('./process/daemonProcess');
+  const daemon = await DaemonProcess.create(args, log, { setup, early });
   process.on('SIGTERM', () => void daemon.stop(0, 'SIGTERM'));
   process.on('SIGINT', () => void daemon.stop(0, 'SIGINT'));
   await daemon.start();

@@ -137,8 +137,8 @@ export const UserModeSchema = Type.Object(
     warmupIterations: Type.Optional(Type.Integer({ minimum: 0, maximum: MAX_WARMUP_ITERATIONS, default: 3, description: 'Dummy inferences of a warm-up.' })),
     warmupShape: Type.Optional(
       StringEnum(WARMUP_SHAPE_CHOICES, {
-        enumDescriptions: ['256x256 (or the mode size when smaller): enough on the CPU.', "The mode's input size: for providers whose kernels depend on the shape."],
-        description: 'Input shape of the warm-up. Default: small on the CPU, full on GPU providers; a model with fixed height and width always warms up at full size.',
+        enumDescriptions: ['256x256 (or the mode size when smaller): a tenth of the price, but the first request may stay up to 11% slower than steady.', "The mode's input size: the first request runs at steady speed."],
+        description: 'Input shape of the warm-up. Default: full (measured: a small run does not pay the whole first-run cost, even on the CPU); a model with fixed height and width always warms up at full size.',
       }),
     ),
     tta: Type.Optional(

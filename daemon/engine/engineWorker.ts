@@ -208,7 +208,7 @@ async function greyRuns(sess: ort.InferenceSession, mode: ModeDef, [h, w]: [numb
   for (let i = 0; i < n; i++) await runOnce(sess, mode, tensor);
 }
 
-/** Runs the warm-up at the shape daemon/engine/warmupShape.ts picks (small on the CPU); a model
+/** Runs the warm-up at the shape daemon/engine/warmupShape.ts picks (full size unless the mode asks for small); a model
  *  that refuses the small shape is warmed at full size instead. */
 async function warmup(mode: ModeDef, iterations: number): Promise<{ durationMs: number; inputSize: [number, number] }> {
   const sess = await sessionFor(mode);
@@ -359,12 +359,30 @@ async function postprocess(mode: ModeDef, opts: SegmentOptions, ran: Ran, stages
 
 /**
  * Cache work a load left for later (writing the optimised graph, collecting old ones: issue
- * #14): it starts after the answer to the next warm-up or request, beside the requests that
- * follow (the graph is saved in a thread of its own), so that it never delays a preview;
- * close and `settle` wait for it. Removed entries are reported to the main thread (metrics).
+ * #14). Saving a graph creates a second session, which takes both cores for about half a
+ * second: started beside a request, it made that request 60-90% slower (the first preview
+ * after a warm-up, the second one after request-as-warm-up). So it waits until the engine has
+ * had nothing to do for DEFERRED_IDLE_MS after a warm-up or request; close and `settle` run it
+ * at once. Removed entries are reported to the main thread (metrics).
  */
+const DEFERRED_IDLE_MS = 2_000;
 const deferred: (() => Promise<{ entries: number } | undefined>)[] = [];
 let background: Promise<void> = Promise.resolve();
+let idleTimer: NodeJS.Timeout | undefined;
+/** Messages received and not yet answered (a segment counts until its answer is posted). */
+let busy = 0;
+/** What keeps the cores busy (status, settle and the like do not). */
+function isWork(msg: WorkerRequest): boolean {
+  return msg.op === 'segment' || msg.op === 'warmup' || msg.op === 'load';
+}
+function runDeferredWhenIdle(): void {
+  if (idleTimer) clearTimeout(idleTimer);
+  idleTimer = setTimeout(() => {
+    idleTimer = undefined;
+    if (busy === 0) void runDeferred();
+  }, DEFERRED_IDLE_MS);
+  idleTimer.unref();
+}
 function runDeferred(): Promise<void> {
   background = background.then(async () => {
     for (let task = deferred.shift(); task; task = deferred.shift()) {
@@ -416,6 +434,11 @@ port.on('message', (msg: WorkerRequest) => {
     });
     return;
   }
+  // Engine work puts the deferred cache work off (runDeferredWhenIdle re-arms after the answer).
+  if (isWork(msg)) {
+    busy++;
+    if (idleTimer) clearTimeout(idleTimer);
+  }
   chain = chain.then(() => serve(msg));
 });
 
@@ -443,7 +466,9 @@ async function answer(msg: WorkerRequest, inferred: () => void): Promise<void> {
     reply = { type: 'result', id: msg.id, ok: false, error: serializeError(e) };
   }
   postMoving(port, reply, moving);
-  // After the answer, never before it: the cache work a load left behind, in the background.
-  if (deferred.length > 0 && (msg.op === 'warmup' || msg.op === 'segment')) void runDeferred();
+  if (!isWork(msg)) return;
+  busy--;
+  // After the answer, never before it, and only once the engine is idle: the cache work a load left behind.
+  if (deferred.length > 0 && busy === 0) runDeferredWhenIdle();
 }
 port.postMessage({ type: 'ready' } satisfies WorkerReply);

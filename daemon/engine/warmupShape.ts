@@ -1,10 +1,14 @@
-// At which input shape a warm-up runs (issue #14). On the CPU provider, the first run of a
-// session pays a one-off cost (about 10% of an ISNet inference, measured) that a run at any
-// shape removes: a small-shape run (256x256: ~5% of a 1024 inference) leaves the first
-// full-size run at steady speed. Providers with shape-specific kernels or autotuning (CUDA,
-// TensorRT, ...) must see the real shape, so they warm up at full size. A mode definition may
-// override the provider's default (`warmupShape`), and a model with fixed height and width
-// can only run at its own shape.
+// At which input shape a warm-up runs (issue #14). The issue's hope was that on the CPU a
+// small-shape run (256x256, ~10% of the price) removes the first-run cost of a session. Measured
+// on a 2-core AMD EPYC (AVX-512), ONNX Runtime 1.30, ISNet at 768 (bench P11 and a bare
+// session side by side): the first full-size run is 1.14x steady with no warm-up, 1.03-1.11x
+// after a 256 run, 1.05-1.09x after a 384 run, and 0.98-0.99x after a full-size run. A small run
+// pays the one-off part; the rest (ONNX Runtime's arena growing to the full shape) only a
+// full-size run pays. "Warm" must mean the first request runs at steady speed, so every
+// provider warms up at full size by default. A mode definition may still ask for `small`
+// (`warmupShape`) where its own measurements allow; a model with fixed height and width can
+// only run at its own shape. The preview does not pay for a dummy at all: its own first
+// request is the warm-up (request-as-warm-up, registry).
 import type { ModeDef } from '../models/modeDef';
 
 export type WarmupShape = 'small' | 'full';
@@ -12,9 +16,16 @@ export type WarmupShape = 'small' | 'full';
 /** Side of a small warm-up: a multiple of 32 (ISNet's stride) and of the common 8/16/64. */
 export const SMALL_WARMUP_SIDE = 256;
 
-/** The provider's default: small on the CPU, full size wherever kernels depend on the shape. */
+/**
+ * Per provider, from measurements: the CPU would be `small` if a small run left the first
+ * full-size run within 10% of steady, which it does not reliably (see above). GPU providers
+ * with shape-specific kernels or autotuning need the real shape anyway.
+ */
+const PROVIDER_DEFAULTS: Readonly<Record<string, WarmupShape>> = { cpu: 'full' };
+
+/** The provider's default warm-up shape (full size unless a measurement says otherwise). */
 export function defaultWarmupShape(provider: string): WarmupShape {
-  return provider === 'cpu' ? 'small' : 'full';
+  return PROVIDER_DEFAULTS[provider] ?? 'full';
 }
 
 /** True when the model's input leaves height and width free (symbolic or -1). */

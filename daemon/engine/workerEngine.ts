@@ -7,7 +7,6 @@
 // runs far too long, every pending call rejects with EngineCrashedError and the next call starts
 // a fresh engine (with no sessions: models load again on demand). An input that was running
 // when the engine died twice is refused for a while (host/quarantine.ts, 1008).
-import * as path from 'node:path';
 import { EngineCrashedError, type Engine, type EngineLossReason, type ImageInput, type LoadInfo, type SegmentOptions, type SegmentOutput, type WarmupOutput } from './engine';
 import { SegLensError, SerializedError, deserializeError } from '../api/errors';
 import type { ModeDef, ModelRef } from '../models/modeDef';
@@ -15,7 +14,7 @@ import { ErrorCodes, LogLevel } from '../api/protocol';
 import type { CollectPolicy } from './optimized/optimizedFolder';
 import { ProviderChoice, availableProviders } from './provider';
 import { ownedBuffers, postMoving } from './transfer';
-import { EngineHost, EngineHostKind, defaultHostKind, startHost } from './host/engineHosts';
+import { EarlyHost, EngineHost, EngineHostKind, HostEvents, defaultEngineScript, defaultHostKind, startHost } from './host/engineHosts';
 import { Quarantine, QuarantineOptions, hashOfInput } from './host/quarantine';
 
 export interface WorkerEngineOptions {
@@ -44,6 +43,8 @@ export interface WorkerEngineOptions {
   cacheDir?: string;
   /** When old optimised graphs are removed (default: DEFAULT_COLLECT_POLICY). */
   cachePolicy?: CollectPolicy;
+  /** A process forked for this engine before it existed (main.ts): the first engine it starts is that one, if it was forked with the same init. */
+  early?: EarlyHost;
 }
 
 /** Data the worker starts with (`workerData`). */
@@ -115,7 +116,7 @@ export class WorkerEngine implements Engine {
   private lastEngineRss = 0;
 
   constructor(opts: WorkerEngineOptions) {
-    this.opts = opts;
+    this.opts = { ...opts }; // `early` is taken once
     this.choice = opts.provider;
     this.providers = availableProviders(process.platform);
     this.hostKind = opts.host ?? defaultHostKind();
@@ -206,6 +207,9 @@ export class WorkerEngine implements Engine {
   }
 
   private async shutdown(): Promise<void> {
+    // A process forked early and never used goes too.
+    await this.opts.early?.kill();
+    this.opts.early = undefined;
     const w = this.worker;
     if (w) {
       // Work posted before close() finishes and sessions are released, but never wait
@@ -274,20 +278,32 @@ export class WorkerEngine implements Engine {
 
   private ensureWorker(): EngineHost {
     if (this.worker) return this.worker;
-    const file = this.opts.workerPath ?? path.join(__dirname, 'engineWorker.js');
+    const file = this.opts.workerPath ?? defaultEngineScript();
     const init: WorkerInit = { provider: this.choice, threads: this.opts.threads, cacheDir: this.opts.cacheDir, cachePolicy: this.opts.cachePolicy, testHooks: this.opts.testHooks };
     // The engine's stdout is captured (never the daemon's: under --stdio that is the protocol
     // transport) and forwarded to the log; its stderr goes to the daemon's stderr.
-    const host: EngineHost = startHost(this.hostKind, file, init, {
+    const events: HostEvents = {
       message: (m) => this.onMessage(m as WorkerReply),
       died: (why) => this.lost(host, why, 'crash'),
       stdoutLine: (line) => this.opts.log?.('info', `[engine] ${line}`),
-    });
+    };
+    const host: EngineHost = this.adoptEarly(file, init, events) ?? startHost(this.hostKind, file, init, events);
     this.worker = host;
     this.actualProvider = undefined;
     this.runningInput = undefined;
     this.lastEngineRss = 0;
     return host;
+  }
+
+  /** The process forked early, once, if it runs the same script with the same init. */
+  private adoptEarly(file: string, init: WorkerInit, events: HostEvents): EngineHost | undefined {
+    const early = this.opts.early;
+    this.opts.early = undefined;
+    if (!early) return undefined;
+    const same = this.hostKind === 'process' && file === defaultEngineScript() && JSON.stringify(early.init) === JSON.stringify(init);
+    if (same) return early.adopt(events);
+    void early.kill();
+    return undefined;
   }
 
   private onMessage(m: WorkerReply): void {

@@ -6,7 +6,7 @@ import { SegLensError, SerializedError, deserializeError } from '../api/errors';
 import { ErrorCodes, ImageSource, ModeInfo, ScoreParams, ScoreResult } from '../api/protocol';
 import { readImageFile } from '../engine/pipeline/imageFile';
 import { ThreadJobs } from '../util/threadJobs';
-import { ScoreJob, scoreBytes } from './score';
+import type { ScoreJob } from './score';
 
 export interface ScoreLimits {
   maxPixels: number;
@@ -18,7 +18,8 @@ export interface ScoreLimits {
 
 const scoreThread = new ThreadJobs<ScoreJob, ScoreResult, SerializedError>({
   file: path.join(__dirname, 'scoreWorker.js'),
-  inline: scoreBytes,
+  // Loaded when first needed: libvips stays off the daemon's start (issue #14).
+  inline: async (job) => (await import('./score')).scoreBytes(job),
   toError: (e) => deserializeError(e, ErrorCodes.InternalError),
   stopped: (e) => new SegLensError(ErrorCodes.InternalError, `the scoring thread stopped (${e.message}); try again`),
 });

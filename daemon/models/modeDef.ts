@@ -48,9 +48,9 @@ export interface ModeDef extends ModeInfo {
   warmupIterations: number;
   /**
    * The input shape of the mode's dummy warm-up: 'small' (256x256, or the mode's size when
-   * smaller) or 'full' (the mode's input size). Absent: the provider's default, small on the
-   * CPU and full on GPU providers (daemon/engine/warmupShape.ts). A model with fixed height
-   * and width always warms up at full size.
+   * smaller) or 'full' (the mode's input size). Absent: the provider's default, full on every
+   * provider so far (daemon/engine/warmupShape.ts: measured). A model with fixed height and
+   * width always warms up at full size.
    */
   warmupShape?: 'small' | 'full';
 }

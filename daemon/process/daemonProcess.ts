@@ -5,10 +5,8 @@ import * as net from 'node:net';
 import * as path from 'node:path';
 import { version } from '../../package.json';
 import { ExitCodes } from '../api/constants';
-import { defaultCacheDir } from '../api/paths';
 import { EngineCrashedError } from '../engine/engine';
-import { setDecodeTimeoutMs } from '../engine/pipeline/decodeTimeout';
-import { TEST_HOOKS_ENV, testHooksRequested } from '../engine/host/inputGuard';
+import type { EarlyHost } from '../engine/host/engineHosts';
 import { WorkerEngine } from '../engine/workerEngine';
 import { builtinModes } from '../models/catalogue';
 import { ModeDef } from '../models/modeDef';
@@ -18,11 +16,11 @@ import { RecentModes } from '../registry/recentModes';
 import { DaemonArgs } from '../server/cli';
 import { CliError } from '../server/cliError';
 import { Daemon } from '../server/daemon';
-import { usableCacheDir } from './cacheDir';
+import { type EngineSetup, engineSetup } from './engineSetup';
 import { ResultCache } from '../results/resultCache';
 import { Log, makeLogger } from './logger';
 import { preload } from './preload';
-import { preparingEngine } from './preparingEngine';
+import { type PreparingEngine, preparingEngine } from './preparingEngine';
 import { serveSocket, serveStdio } from './serve';
 import { SocketFileId, removeIfOurs, socketFileId, stillOurs } from './socketFile';
 
@@ -34,6 +32,7 @@ const CLOSE_GRACE_MS = 3000;
 export class DaemonProcess {
   readonly daemon: Daemon;
   private readonly engine: WorkerEngine;
+  private readonly prepared: PreparingEngine;
   private readonly recent: RecentModes;
   private server: net.Server | undefined;
   private socketId: SocketFileId | undefined;
@@ -41,12 +40,20 @@ export class DaemonProcess {
   private stopping = false;
   private readonly cacheDir: string;
 
-  /** Reads what must be read before the daemon exists (the --models file), then builds it. */
-  static async create(args: DaemonArgs, log: Log = makeLogger(args.logLevel)): Promise<DaemonProcess> {
+  /**
+   * Reads what must be read before the daemon exists (the --models file), then builds it.
+   * `started`: the engine setup and an engine process main.ts made before loading this module.
+   */
+  static async create(args: DaemonArgs, log: Log = makeLogger(args.logLevel), started?: { setup: EngineSetup; early?: EarlyHost }): Promise<DaemonProcess> {
     const modelsDir = path.resolve(args.modelsDir ?? defaultModelsDir());
     const modes = builtinModes(modelsDir);
-    if (args.modelsFile) modes.push(...(await userModesFile(args.modelsFile, modes, log)));
-    return new DaemonProcess(args, log, modelsDir, modes);
+    try {
+      if (args.modelsFile) modes.push(...(await userModesFile(args.modelsFile, modes, log)));
+    } catch (e) {
+      await started?.early?.kill();
+      throw e;
+    }
+    return new DaemonProcess(args, log, modelsDir, modes, started?.setup ?? engineSetup(args, log), started?.early);
   }
 
   private constructor(
@@ -54,25 +61,25 @@ export class DaemonProcess {
     private readonly log: Log,
     modelsDir: string,
     modes: ModeDef[],
+    setup: EngineSetup,
+    early: EarlyHost | undefined,
   ) {
-    const cacheDir = (this.cacheDir = usableCacheDir(args.cacheDir ?? defaultCacheDir(), log));
-    // TEST ONLY: the tests start the daemon with SEGLENS_TEST_CRASH_HOOKS=1 to make the engine abort or hang on marker images.
-    const testHooks = testHooksRequested();
-    if (testHooks) log('warn', `${TEST_HOOKS_ENV}=1: test crash hooks are on (marker images abort or hang the engine); never set this outside the tests`);
-    // Before the engine starts: its thread or process reads the limit from its environment.
-    setDecodeTimeoutMs(args.decodeTimeoutMs);
+    const cacheDir = (this.cacheDir = setup.cacheDir);
+    const { init } = setup;
     this.engine = new WorkerEngine({
-      provider: args.provider,
+      provider: init.provider,
       log,
       cacheDir,
-      cachePolicy: { maxBytes: args.cacheMaxMb * 1024 * 1024, maxAgeDays: args.cacheMaxDays },
+      cachePolicy: init.cachePolicy,
       onCrash: (e) => this.engineCrashed(e),
       onCacheRemoved: (n) => this.daemon.metrics.optimizedCacheRemoved.inc({}, n),
-      testHooks,
+      testHooks: init.testHooks,
       maxInputBytes: args.maxImageBytes,
+      early,
     });
     this.recent = new RecentModes(cacheDir, log);
-    this.daemon = new Daemon(modes, preparingEngine(this.engine, modelsDir, log), {
+    this.prepared = preparingEngine(this.engine, modelsDir, log);
+    this.daemon = new Daemon(modes, this.prepared, {
       version,
       maxPixels: args.maxPixels,
       maxQueue: args.maxQueue,
@@ -95,6 +102,12 @@ export class DaemonProcess {
   /** Serves the transport (throws ListenError when the socket is taken), then preloads in the background. */
   async start(): Promise<void> {
     const t = this.args.transport;
+    // A shared daemon is started ahead of its first request (by VS Code's activation or the
+    // CLI): start the engine (its process, ONNX Runtime) and check the model files now, beside
+    // the listening and the client's connect, rather than on the first preview's path (issue
+    // #14, P11). No mode is loaded or called warm by this. A --stdio daemon (one client, often
+    // one request) stays lazy.
+    if (t.kind === 'listen') void this.prepared.prepare();
     if (t.kind === 'stdio') {
       serveStdio(this.daemon, () => void this.stop(0, 'stdin closed'));
     } else {

@@ -11,7 +11,10 @@ export interface PreparableEngine extends Engine {
   prepareModels(modelsDir: string): Promise<unknown>;
 }
 
-export function preparingEngine(engine: PreparableEngine, modelsDir: string, log: Log): Engine {
+/** The engine, plus `prepare`: starts the engine and prepares the models now, ahead of the first load. */
+export type PreparingEngine = Engine & { prepare(): Promise<unknown> };
+
+export function preparingEngine(engine: PreparableEngine, modelsDir: string, log: Log): PreparingEngine {
   let prepared: Promise<unknown> | undefined;
   const prepare = () =>
     (prepared ??= engine.prepareModels(modelsDir).catch((e) => {
@@ -19,6 +22,7 @@ export function preparingEngine(engine: PreparableEngine, modelsDir: string, log
       log('error', `could not prepare the models in ${modelsDir}: ${(e as Error).message}`);
     }));
   return {
+    prepare,
     get providers() {
       return engine.providers;
     },

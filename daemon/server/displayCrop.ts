@@ -4,7 +4,7 @@
 import * as path from 'node:path';
 import { SegLensError, SerializedError, deserializeError } from '../api/errors';
 import { DisplayCropParams, DisplayCropResult, ErrorCodes } from '../api/protocol';
-import { CropJob, CropOutput, cropDisplayImage } from '../engine/pipeline/display';
+import type { CropJob, CropOutput } from '../engine/pipeline/display';
 import { ThreadJobs } from '../util/threadJobs';
 
 /** Crops waiting or running at once; more are refused (1005): a client asks for the visible region, debounced. */
@@ -12,7 +12,8 @@ const MAX_WAITING = 8;
 
 const cropThread = new ThreadJobs<CropJob, CropOutput, SerializedError>({
   file: path.join(__dirname, 'cropWorker.js'),
-  inline: cropDisplayImage,
+  // Loaded when first needed: libvips stays off the daemon's start (issue #14).
+  inline: async (job) => (await import('../engine/pipeline/display')).cropDisplayImage(job),
   toError: (e) => deserializeError(e, ErrorCodes.InternalError),
   stopped: (e) => new SegLensError(ErrorCodes.InternalError, `the display crop thread stopped (${e.message}); try again`),
   maxWaiting: MAX_WAITING,

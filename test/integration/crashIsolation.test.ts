@@ -236,3 +236,23 @@ test('the engine process never outlives its daemon: kill -9 of the daemon ends i
     await d.stop();
   }
 });
+
+test('a --listen daemon starts its engine process before the first request; nothing is warm, and the first load runs in it (issue #14)', async () => {
+  const d = await startListening({ preloadRecent: 0 });
+  try {
+    await waitFor('the engine process to start', () => childrenOf(d.child.pid!).length > 0);
+    const engines = childrenOf(d.child.pid!);
+    assert.equal(engines.length, 1, 'one engine process, started before any request');
+    const c = await d.connect('first');
+    const st = await c.status();
+    assert.ok(
+      st.modes.every((m) => m.state === 'cold' && !m.warm),
+      `a started engine loads and warms nothing: ${JSON.stringify(st.modes.map((m) => [m.mode, m.state]))}`,
+    );
+    await c.ensureReady('text');
+    assert.deepEqual(childrenOf(d.child.pid!), engines, 'the first load ran in the engine started early');
+    c.dispose();
+  } finally {
+    await d.stop();
+  }
+});

@@ -156,19 +156,19 @@ describe('WorkerEngine (real models, real photos)', () => {
     assert.equal(await runsAfter(0), 0);
   });
 
-  it('a warm-up on the CPU runs its dummy inferences at the small shape; warmupShape full overrides it', async () => {
+  it('a warm-up on the CPU runs its dummy inferences at full size; warmupShape small overrides it', async () => {
     // Counted per input shape in the worker (session.run calls), not inferred from durations.
     const before = await engine.modelRunShapes();
     const delta = (after: Record<string, number>, since: Record<string, number>, k: string) => (after[k] ?? 0) - (since[k] ?? 0);
-    const cheap = await engine.warmup(mode('text'), 2);
-    assert.deepEqual(cheap.inputSize, [256, 256]);
-    const mid = await engine.modelRunShapes();
-    assert.equal(delta(mid, before, '256x256'), 2);
-    assert.equal(delta(mid, before, '640x640'), 0, 'no full-size dummy inference');
-    const full = await engine.warmup({ ...mode('text'), warmupShape: 'full' }, 1);
+    const full = await engine.warmup(mode('text'), 2);
     assert.deepEqual(full.inputSize, [640, 640]);
+    const mid = await engine.modelRunShapes();
+    assert.equal(delta(mid, before, '640x640'), 2);
+    assert.equal(delta(mid, before, '256x256'), 0, 'no small-shape dummy inference');
+    const cheap = await engine.warmup({ ...mode('text'), warmupShape: 'small' }, 1);
+    assert.deepEqual(cheap.inputSize, [256, 256]);
     const end = await engine.modelRunShapes();
-    assert.deepEqual([delta(end, mid, '640x640'), delta(end, mid, '256x256')], [1, 0]);
+    assert.deepEqual([delta(end, mid, '256x256'), delta(end, mid, '640x640')], [1, 0]);
   });
 
   it('text mode on a photo: mask of the image size, 8-bit grey PNG, fractions sum to 1', async () => {

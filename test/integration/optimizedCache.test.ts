@@ -121,6 +121,27 @@ describe('optimised-graph cache (WorkerEngine, real ISNet)', () => {
     await closeAll();
   });
 
+  it('the graph is saved only once the engine has been idle, never beside requests (issue #14)', async () => {
+    // Saving creates a second session (both cores for about half a second): beside a request it
+    // made that request 60-90% slower. Back-to-back requests must find no graph written; once
+    // they stop, it is written without anyone asking (no settle).
+    const dir = path.join(tmp, 'idle-cache');
+    const files = () => (fs.existsSync(path.join(dir, OPTIMIZED_DIR)) ? fs.readdirSync(path.join(dir, OPTIMIZED_DIR)).filter((f) => f.endsWith('.onnx')) : []);
+    const e = engine(dir);
+    assert.equal((await e.load(MODE.model)).optimizedCache, 'miss');
+    const busyUntil = Date.now() + 3_000;
+    let requests = 0;
+    while (Date.now() < busyUntil) {
+      await maskOf(e);
+      requests++;
+      assert.deepEqual(files(), [], `no graph written while requests keep coming (after ${requests})`);
+    }
+    const deadline = Date.now() + 30_000;
+    while (files().length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+    assert.equal(files().length, 1, 'written once the engine was idle');
+    await closeAll();
+  });
+
   it('a restarted engine on the same folder hits: nothing written, identical masks', async () => {
     const file = cachedFile();
     const before = fs.statSync(file).mtimeMs;

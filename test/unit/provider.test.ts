@@ -119,17 +119,16 @@ describe('fallback loop', () => {
 
 // ---------------------------------------------------------------- warm-up shape per provider (issue #14)
 
-test('warm-ups run at a small shape on the CPU, at full size on GPU providers, fixed models and on request', () => {
+test('warm-ups run at full size by default (the CPU included: measured), small only where a mode asks, never above the mode size', () => {
   const mode = { inputSize: [1024, 768] as [number, number], layout: 'NCHW' as const };
   const dynamic = ['batch', 3, 'height', 'width'];
-  assert.equal(defaultWarmupShape('cpu'), 'small');
-  for (const p of ['cuda', 'tensorrt', 'dml', 'coreml']) assert.equal(defaultWarmupShape(p), 'full', p);
-  assert.deepEqual(warmupInputSize(mode, 'cpu', dynamic), [SMALL_WARMUP_SIDE, SMALL_WARMUP_SIDE]);
-  assert.deepEqual(warmupInputSize(mode, 'cpu', [1, 3, -1, -1]), [256, 256]);
+  for (const p of ['cpu', 'cuda', 'tensorrt', 'dml', 'coreml']) assert.equal(defaultWarmupShape(p), 'full', p);
+  assert.deepEqual(warmupInputSize(mode, 'cpu', dynamic), [1024, 768], 'the CPU default: the real shape');
   assert.deepEqual(warmupInputSize(mode, 'cuda', dynamic), [1024, 768], 'shape-specific kernels: the real shape');
-  assert.deepEqual(warmupInputSize({ ...mode, warmupShape: 'full' }, 'cpu', dynamic), [1024, 768], 'the mode definition overrides');
+  assert.deepEqual(warmupInputSize({ ...mode, warmupShape: 'small' }, 'cpu', dynamic), [SMALL_WARMUP_SIDE, SMALL_WARMUP_SIDE], 'the mode definition overrides');
+  assert.deepEqual(warmupInputSize({ ...mode, warmupShape: 'small' }, 'cpu', [1, 3, -1, -1]), [256, 256]);
   assert.deepEqual(warmupInputSize({ ...mode, warmupShape: 'small' }, 'cuda', dynamic), [256, 256], 'either way');
-  assert.deepEqual(warmupInputSize(mode, 'cpu', [1, 3, 1024, 768]), [1024, 768], 'a fixed model only runs at its own shape');
-  assert.deepEqual(warmupInputSize(mode, 'cpu', undefined), [1024, 768], 'unknown shape: full size');
-  assert.deepEqual(warmupInputSize({ inputSize: [192, 640], layout: 'NHWC' }, 'cpu', [1, 'h', 'w', 3]), [192, 256], 'never above the mode size');
+  assert.deepEqual(warmupInputSize({ ...mode, warmupShape: 'small' }, 'cpu', [1, 3, 1024, 768]), [1024, 768], 'a fixed model only runs at its own shape');
+  assert.deepEqual(warmupInputSize({ ...mode, warmupShape: 'small' }, 'cpu', undefined), [1024, 768], 'unknown shape: full size');
+  assert.deepEqual(warmupInputSize({ inputSize: [192, 640], layout: 'NHWC', warmupShape: 'small' }, 'cpu', [1, 'h', 'w', 3]), [192, 256], 'never above the mode size');
 });

@@ -5,6 +5,7 @@
 // test/integration/crashIsolation.test.ts); it stays for tests and diagnosis
 // (SEGLENS_ENGINE_HOST=thread).
 import { ChildProcess, fork } from 'node:child_process';
+import * as path from 'node:path';
 import { Readable } from 'node:stream';
 import { Worker } from 'node:worker_threads';
 import { ENGINE_INIT_ENV } from './enginePort';
@@ -35,6 +36,45 @@ export function defaultHostKind(env: NodeJS.ProcessEnv = process.env): EngineHos
 
 export function startHost(kind: EngineHostKind, file: string, init: object, events: HostEvents): EngineHost {
   return kind === 'thread' ? startThread(file, init, events) : startProcess(file, init, events);
+}
+
+/** The engine script beside the daemon's bundle (dist/). */
+export function defaultEngineScript(): string {
+  return path.join(__dirname, 'engineWorker.js');
+}
+
+/** An engine process forked before its owner exists; its events wait for `adopt`. */
+export interface EarlyHost {
+  readonly init: object;
+  /** Hands the process and what it said so far to `events`; undefined if it died meanwhile. */
+  adopt(events: HostEvents): EngineHost | undefined;
+  kill(): Promise<void>;
+}
+
+/**
+ * Forks the engine process at once. The daemon does this first thing (main.ts, issue #14): the
+ * engine's start (Node, ONNX Runtime, libvips) then runs beside the daemon's own, not after it.
+ */
+export function forkEarly(file: string, init: object): EarlyHost {
+  let target: HostEvents | undefined;
+  let died = false;
+  const queued: (() => void)[] = [];
+  const relay = (f: (t: HostEvents) => void) => (target ? f(target) : queued.push(() => f(target!)));
+  const host = startProcess(file, init, {
+    message: (m) => relay((t) => t.message(m)),
+    died: (why) => (target ? target.died(why) : (died = true)),
+    stdoutLine: (line) => relay((t) => t.stdoutLine(line)),
+  });
+  return {
+    init,
+    adopt(events) {
+      if (died) return undefined;
+      target = events;
+      for (const f of queued.splice(0)) f();
+      return host;
+    },
+    kill: () => host.kill(),
+  };
 }
 
 function forwardLines(stream: Readable, events: HostEvents): void {

@@ -343,7 +343,7 @@ async function postprocess(mode: ModeDef, opts: SegmentOptions, ran: Ran, stages
   const maskPng = await encodeGreyPng(full, width, height);
   const t4 = performance.now();
   const display = opts.displayMaxSide ? await encodeDisplayImage(bytes, header, opts.displayMaxSide, maxPixels) : undefined;
-  const thumbnail = opts.thumbnailSize ? await encodeThumbnail(bytes, header, full, mode.task, opts.thumbnailSize, maxPixels) : undefined;
+  const thumbnail = opts.thumbnailSize ? await encodeThumbnail(bytes, header, { data: map, width: g.width, height: g.height }, mode.task, opts.thumbnailSize, maxPixels) : undefined;
 
   return {
     width,

@@ -138,7 +138,9 @@ describe('the engine in a child process', () => {
     await a.ensureReady('tiny');
     const [engine] = childrenOf(d.child.pid!);
     assert.ok(engine, 'the engine runs in a child process of the daemon');
-    assert.match(fs.readFileSync(`/proc/${engine}/environ`, 'utf8'), /(^|\0)ELECTRON_RUN_AS_NODE=1(\0|$)/, 'ELECTRON_RUN_AS_NODE reaches the engine process');
+    const environ = fs.readFileSync(`/proc/${engine}/environ`, 'utf8');
+    assert.match(environ, /(^|\0)ELECTRON_RUN_AS_NODE=1(\0|$)/, 'ELECTRON_RUN_AS_NODE reaches the engine process');
+    assert.match(environ, /(^|\0)MALLOC_ARENA_MAX=2(\0|$)/, 'the engine process runs with two malloc arenas (bench P10 memory bound)');
     const before = { daemon: rssMiB(d.child.pid), engine: rssMiB(engine), status: (await b.status()).rssBytes };
     const states: P.ModeStatus[] = [];
     b.onModelState((s) => states.push(s));

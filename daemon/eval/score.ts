@@ -5,6 +5,7 @@ import sharp from 'sharp';
 import { SegLensError } from '../api/errors';
 import { PRESETS } from '../api/presets';
 import { ErrorCodes, ModeInfo, ScoreResult } from '../api/protocol';
+import { decodeTimedOut, isSharpTimeout, withDecodeTimeout } from '../engine/pipeline/decodeTimeout';
 import { probeImage } from '../engine/pipeline/imageIO';
 import { readIndexPng } from './pngIndices';
 import { CITYSCAPES_LABEL_TO_TRAIN, agreementMap, binaryScores, groundTruthForeground, mapIds, predictionForeground, semanticScores } from './scores';
@@ -42,12 +43,13 @@ async function decodePlane(bytes: Uint8Array, what: string, maxPixels: number): 
   try {
     const idx = readIndexPng(bytes);
     if (idx) return { width: idx.width, height: idx.height, data: idx.data, channels: 1, palette: idx.colorType === 'palette' };
-    const { data, info } = await sharp(bytes, { limitInputPixels: header.width * header.height, failOn: 'error', pages: 1 })
-      .rotate()
-      .raw({ depth: 'uchar' })
-      .toBuffer({ resolveWithObject: true });
+    const pipeline = sharp(bytes, { limitInputPixels: header.width * header.height, failOn: 'error', pages: 1 }).rotate();
+    // The same time limit as the engine's decoding (--decode-timeout-ms, issue #13).
+    const { data, info } = await withDecodeTimeout(pipeline, what, (p) => p.raw({ depth: 'uchar' }).toBuffer({ resolveWithObject: true }));
     return { width: info.width, height: info.height, data, channels: info.channels, palette: false };
   } catch (e) {
+    if (e instanceof SegLensError) throw e;
+    if (isSharpTimeout(e)) throw decodeTimedOut(what);
     throw new SegLensError(ErrorCodes.ImageUndecodable, `${what} could not be decoded (${(e as Error).message.split('\n')[0]})`);
   }
 }

@@ -11,6 +11,7 @@ import { after, before, test } from 'node:test';
 import sharp from 'sharp';
 import { ResponseError } from 'vscode-jsonrpc/node';
 import { DaemonClient } from '../../daemon/api/client';
+import * as P from '../../daemon/api/protocol';
 import { ListeningDaemon, startListening, tempDir } from '../helpers/daemonProcess';
 
 const SIDE = 4000;
@@ -53,4 +54,21 @@ test('a decode past --decode-timeout-ms gets 1002 "timed out"; the daemon and it
   assert.equal(ready.mode, 'text');
   const status = await client.status();
   assert.ok(status.modes.some((m) => m.mode === 'text' && m.state === 'warm'), JSON.stringify(status.modes));
+});
+
+test('score and displayCrop decode under the same limit: 1002 "timed out", and the daemon goes on serving', async () => {
+  // Both decode in threads of their own (eval/scoreWorker.ts, pipeline/cropWorker.ts), not in the engine.
+  const failure = (p: Promise<unknown>) => p.then(() => undefined, (x: unknown) => x);
+  // The prediction is a grey mask (read by our own PNG reader); the ground truth, the RGB noise, goes through libvips.
+  const mask = path.join(scratch, 'mask.png');
+  await sharp(Buffer.alloc(SIDE * SIDE), { raw: { width: SIDE, height: SIDE, channels: 1 } }).toColourspace('b-w').png().toFile(mask);
+  const score = await failure(client.request(P.Score, { mode: 'text', prediction: { path: mask }, groundTruth: { path: noisy } }));
+  assert.ok(score instanceof ResponseError, 'the slow score decode was answered with an error');
+  assert.equal(score.code, 1002, score.message);
+  assert.match(score.message, /timed out: .*noise\.png took longer than 1 ms/);
+  const crop = await failure(client.displayCrop({ image: { path: noisy }, region: { left: 0, top: 0, width: 64, height: 64 } }));
+  assert.ok(crop instanceof ResponseError, 'the slow crop decode was answered with an error');
+  assert.equal(crop.code, 1002, crop.message);
+  assert.match(crop.message, /timed out: .*noise\.png took longer than 1 ms/);
+  assert.ok((await client.status()).pid > 0, 'the daemon still serves');
 });

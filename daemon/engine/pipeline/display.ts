@@ -7,6 +7,7 @@ import sharp from 'sharp';
 import { SegLensError } from '../../api/errors';
 import { DisplayRegion, ErrorCodes } from '../../api/protocol';
 import type { ImageInput } from '../engine';
+import { decodeTimedOut, isSharpTimeout, withDecodeTimeout } from './decodeTimeout';
 import { ImageHeader, probeImage, readImageBytes } from './imageIO';
 
 export interface DisplayOutput {
@@ -89,11 +90,14 @@ async function decodeOriented(image: ImageInput, maxPixels: number): Promise<Dec
   const limit = Number.isFinite(maxPixels) && maxPixels > 0 ? Math.floor(maxPixels) : true;
   try {
     const p = sharp(bytes, { limitInputPixels: limit, failOn: 'error', pages: 1 }).rotate().toColourspace('srgb');
-    const { data, info } = await p.raw({ depth: 'uchar' }).toBuffer({ resolveWithObject: true });
+    // The same time limit as the engine's decoding (--decode-timeout-ms, issue #13).
+    const { data, info } = await withDecodeTimeout(p, what, (q) => q.raw({ depth: 'uchar' }).toBuffer({ resolveWithObject: true }));
     const d: Decoded = { key: key ?? '', data, width: info.width, height: info.height, channels: info.channels };
     if (key) lastDecoded = d;
     return d;
   } catch (e) {
+    if (e instanceof SegLensError) throw e;
+    if (isSharpTimeout(e)) throw decodeTimedOut(what);
     const msg = (e instanceof Error ? e.message : String(e)).split('\n')[0];
     throw new SegLensError(ErrorCodes.ImageUndecodable, `Image could not be decoded: ${what} (${msg})`);
   }

@@ -49,6 +49,8 @@ export interface SegLensApi {
     run(folder: vscode.Uri): Promise<TileInfo[]>;
     exportReportForTest(folder: vscode.Uri, target: vscode.Uri): Promise<string | undefined>;
     exportMasksForTest(folder: vscode.Uri, formats: ExportFormat[], out: string): Promise<number>;
+    /** Restores a gallery from a page's saved state, as after a window reload; resolves once its run ended. */
+    restoreForTest(state: unknown): Promise<{ folder: string; tiles: TileInfo[] } | undefined>;
   };
   /** seglens.customModels as applied to the daemon (defineModes answers). */
   customModels: {

@@ -5,7 +5,7 @@ import * as vscode from 'vscode';
 import { defaultSocketPath } from '../daemon/api/paths';
 import type { SegLensApi, SegLensState } from './api';
 import { registerCommands, reportError } from './commands';
-import { GalleryManager } from './gallery/galleryManager';
+import { GALLERY_VIEW_TYPE, GalleryManager } from './gallery/galleryManager';
 import { CustomModels } from './models/customModels';
 import { ModeCheck } from './models/modeCheck';
 import { ModeSelection } from './models/modeSelection';
@@ -77,6 +77,7 @@ function createParts(context: vscode.ExtensionContext): Parts {
       store,
       log,
       version,
+      memento: context.workspaceState,
       openPreview: (uri, images, groundTruth) => previews.show(uri, { images, groundTruth }),
     }),
     statusDocument: new StatusDocument(sup, store, socketPath),
@@ -141,6 +142,7 @@ export function activate(context: vscode.ExtensionContext): SegLensApi {
     }),
     vscode.workspace.registerTextDocumentContentProvider(STATUS_SCHEME, statusDocument),
     vscode.window.registerWebviewPanelSerializer(PREVIEW_VIEW_TYPE, previews),
+    vscode.window.registerWebviewPanelSerializer(GALLERY_VIEW_TYPE, galleries),
     ...registerCommands({ supervisor: sup, store, previews, galleries, statusDocument, custom, log }),
     ...daemonNotices(sup, log),
   );
@@ -176,6 +178,10 @@ export function activate(context: vscode.ExtensionContext): SegLensApi {
       },
       exportReportForTest: async (folder, target) => galleries.panelFor(folder)?.exportReportForTest(target),
       exportMasksForTest: async (folder, formats, out) => (await galleries.panelFor(folder)?.exportMasksForTest(formats, out)) ?? 0,
+      restoreForTest: async (state: unknown) => {
+        const g = await galleries.restoreForTest(state);
+        return g && { folder: g.folder.fsPath, tiles: g.tiles };
+      },
     },
     customModels: {
       onDidDefine: custom.onDidDefine,

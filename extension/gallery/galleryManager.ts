@@ -6,7 +6,9 @@ import * as vscode from 'vscode';
 import { checkRule } from '../../daemon/api/folder/groundTruth';
 import type { DaemonSupervisor } from '../daemon/daemonSupervisor';
 import type { ModelStore } from '../models/modelStore';
+import type { GalleryState } from '../../media/webview/gallery/messages';
 import { Disposable } from '../util/dispose';
+import { OpenedUris } from '../util/openedUris';
 import { GalleryPanel } from './galleryPanel';
 
 export const GALLERY_VIEW_TYPE = 'seglens.gallery';
@@ -17,15 +19,19 @@ export interface GalleryDeps {
   store: ModelStore;
   log: vscode.LogOutputChannel;
   version: string;
+  /** Where the folders opened here are remembered (workspaceState). */
+  memento?: vscode.Memento;
   /** Opens the preview at `uri`; ←/→ there walk `sequence`; `groundTruth` gives an image's ground-truth file. */
   openPreview(uri: vscode.Uri, sequence: vscode.Uri[], groundTruth: (file: string) => string | undefined): Promise<void>;
 }
 
-export class GalleryManager extends Disposable {
+export class GalleryManager extends Disposable implements vscode.WebviewPanelSerializer<GalleryState> {
   private readonly panels = new Map<string, GalleryPanel>();
+  private readonly opened: OpenedUris;
 
   constructor(private readonly deps: Omit<GalleryDeps, 'openPreview'> & { openPreview: GalleryDeps['openPreview'] }) {
     super();
+    this.opened = new OpenedUris(deps.memento, 'seglens.gallery.openedFolders');
     this._register({ dispose: () => [...this.panels.values()].forEach((p) => p.panel.dispose()) });
   }
 
@@ -39,17 +45,55 @@ export class GalleryManager extends Disposable {
     const rule = vscode.workspace.getConfiguration('seglens').get<string>('groundTruth') || 'auto';
     const bad = checkRule(rule);
     if (bad) void vscode.window.showWarningMessage(`SegLens: seglens.groundTruth: ${bad}; scoring is off until it is fixed.`);
+    await this.opened.add(folder);
     let p = this.panels.get(folder.fsPath);
     if (p) p.panel.reveal(undefined, false);
-    else {
-      const panel = vscode.window.createWebviewPanel(GALLERY_VIEW_TYPE, `SegLens: ${path.basename(folder.fsPath)}`, vscode.ViewColumn.Active, { enableScripts: true, localResourceRoots: [] });
-      const created = new GalleryPanel(panel, folder, this.deps, () => this.panels.delete(folder.fsPath));
-      this.panels.set(folder.fsPath, created);
-      p = created;
+    else p = this.adopt(vscode.window.createWebviewPanel(GALLERY_VIEW_TYPE, `SegLens: ${path.basename(folder.fsPath)}`, vscode.ViewColumn.Active, { enableScripts: true, localResourceRoots: [] }), folder);
+    return this.run(p);
+  }
+
+  /**
+   * After a window reload: the gallery comes back on its folder, its earlier results from the
+   * daemon's result cache, and runs what is new or changed, as when the folder is opened again.
+   */
+  async deserializeWebviewPanel(panel: vscode.WebviewPanel, state: GalleryState | undefined): Promise<void> {
+    const folder = restorable(state);
+    // The state comes from the page: only a folder of this workspace, or one whose gallery was
+    // opened here before, is reopened, and only once.
+    const known = folder && (vscode.workspace.getWorkspaceFolder(folder) || this.opened.has(folder));
+    if (!folder || !known || this.panels.has(folder.fsPath)) {
+      if (folder) this.deps.log.warn(`gallery: not restoring ${folder.fsPath}: not in this workspace and not opened here before, or open already`);
+      panel.dispose();
+      return;
     }
-    p.running = p.start().catch((e) => this.deps.log.error(`gallery of ${folder.fsPath}: ${(e as Error).message}`));
+    await this.run(this.adopt(panel, folder)).running;
+  }
+
+  /** Test hook: restores a gallery from `state` as after a window reload (its run ended); undefined if refused. */
+  async restoreForTest(state: unknown): Promise<GalleryPanel | undefined> {
+    const folder = restorable(state as GalleryState);
+    if (folder) this.panels.get(folder.fsPath)?.panel.dispose();
+    const panel = vscode.window.createWebviewPanel(GALLERY_VIEW_TYPE, 'SegLens', vscode.ViewColumn.Active, { enableScripts: true, localResourceRoots: [] });
+    await this.deserializeWebviewPanel(panel, state as GalleryState);
+    return folder && this.panels.get(folder.fsPath);
+  }
+
+  private adopt(panel: vscode.WebviewPanel, folder: vscode.Uri): GalleryPanel {
+    const created = new GalleryPanel(panel, folder, this.deps, () => this.panels.delete(folder.fsPath));
+    this.panels.set(folder.fsPath, created);
+    return created;
+  }
+
+  private run(p: GalleryPanel): GalleryPanel {
+    p.running = p.start().catch((e) => this.deps.log.error(`gallery of ${p.folder.fsPath}: ${(e as Error).message}`));
     return p;
   }
+}
+
+/** The folder a saved gallery state names, if it is an absolute path. */
+function restorable(state: GalleryState | undefined): vscode.Uri | undefined {
+  const p = typeof state?.path === 'string' ? state.path : '';
+  return p && path.isAbsolute(p) ? vscode.Uri.file(p) : undefined;
 }
 
 /** The folder a command was given (Explorer selection), else the one the user picks. */

@@ -182,7 +182,7 @@ export class GalleryPanel extends Disposable {
 
   private postInit(): void {
     const task = this.deps.store.info(this.mode)?.task ?? 'binary';
-    this.post({ type: 'init', folder: vscode.workspace.asRelativePath(this.folder), mode: this.mode, task, classes: [], tiles: this.tiles });
+    this.post({ type: 'init', folder: vscode.workspace.asRelativePath(this.folder), path: this.folder.fsPath, mode: this.mode, task, classes: [], tiles: this.tiles });
     if (this.lastProgress) this.post({ type: 'progress', progress: this.lastProgress });
   }
 

@@ -8,7 +8,7 @@ import { PREVIEW_VIEW_TYPE, uriFromStatePath } from './previewData';
 import type { PanelEvents, PreviewDeps, PreviewFailure, PreviewResult, PreviewSequence } from './previewData';
 import { PreviewPanel } from './previewPanel';
 import type { ComparedResult } from './compareRun';
-import { OpenedImages } from './openedImages';
+import { OpenedUris } from '../util/openedUris';
 import { MODE_ID_RE } from '../../daemon/api/constants';
 
 export class PreviewManager extends Disposable implements vscode.WebviewPanelSerializer<PanelState> {
@@ -27,11 +27,11 @@ export class PreviewManager extends Disposable implements vscode.WebviewPanelSer
   readonly onDidCompare = this.compareEmitter.event;
   /** A message from the page was refused (the reason). */
   readonly onDidRefuseMessage = this.refusedEmitter.event;
-  private readonly opened: OpenedImages;
+  private readonly opened: OpenedUris;
 
   constructor(private readonly deps: PreviewDeps) {
     super();
-    this.opened = new OpenedImages(deps.memento);
+    this.opened = new OpenedUris(deps.memento, 'seglens.preview.openedImages');
     // Registered last, so disposed first: the panel goes before the emitters it fires.
     this._register({ dispose: () => this.current?.panel.dispose() });
   }

@@ -143,6 +143,15 @@ export const galleryScenarios = [
       await rerun();
       assert((await inferences()) === before + 1, `after changing one image the run ran ${(await inferences()) - before} inference(s), wanted 1`);
       ctx.note(`re-runs: 0 inferences, then 1 for the changed ${tiles[1].name}`);
+      // A window reload brings the gallery back on its folder, with its tiles done (from the
+      // result cache) and the sort it had (the page's saved state).
+      await page.reload({ waitUntil: 'domcontentloaded' });
+      await page.waitForSelector(H.SEL.workbench, { timeout: 60_000 });
+      const back = await H.findFrameWith(page, '#grid', 60_000);
+      await back.waitForFunction((want) => document.querySelectorAll('.tile[data-state="done"]').length === want, n, { timeout: 120_000, polling: 250 });
+      const sortAfter = await back.locator('#sort').inputValue();
+      ctx.note(`after a reload: ${n} tiles done, sort ${sortAfter}; ${await back.locator('#summaryLine').textContent()}`);
+      assert(sortAfter === 'score', `the restored gallery's sort is ${sortAfter}, wanted score`);
     },
   },
 ];

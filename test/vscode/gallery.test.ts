@@ -65,5 +65,26 @@ export function register(): void {
       assert.deepEqual(json.summary, { images: 2, failed: 0, withGroundTruth: 1, meanIoU: 1 });
       assert.equal(json.images.find((i: { path: string }) => i.path === 'images/text.png').gt, 'masks/text.png');
     });
+
+    test('after a window reload the gallery comes back on its folder, from the result cache; a state naming another folder is refused', async () => {
+      const a = await api();
+      const client = a.daemonClient()!;
+      // The exports of the test before wrote images into the folder: they are not the point here.
+      for (const f of ['out', 'report.csv', 'report.json']) fs.rmSync(path.join(dir, f), { recursive: true, force: true });
+      const before = metric((await client.metrics()).text, 'seglens_inference_duration_seconds_count', 'text');
+      // The state the page saved (media/webview/gallery/main.ts), as VS Code hands it back after a reload.
+      const restored = await a.gallery.restoreForTest({ path: dir, sort: 'score', filter: 'all' });
+      assert.ok(restored, 'a folder opened here before is restored');
+      assert.equal(restored.folder, dir);
+      assert.deepEqual(restored.tiles.map((t) => [t.rel, t.state, t.cached]), [['images/chelsea-cat.jpg', 'done', true], ['images/text.png', 'done', true]]);
+      assert.equal(metric((await client.metrics()).text, 'seglens_inference_duration_seconds_count', 'text'), before, 'no inference: the results came from the cache');
+      const other = fs.mkdtempSync(path.join(path.dirname(dir), 'seglens-not-opened-'));
+      try {
+        assert.equal(await a.gallery.restoreForTest({ path: other }), undefined, 'a folder never opened here (outside the workspace) is not');
+        assert.equal(await a.gallery.restoreForTest({ path: 'relative/path' }), undefined, 'nor a relative path');
+      } finally {
+        fs.rmSync(other, { recursive: true, force: true });
+      }
+    });
   });
 }

@@ -1,7 +1,7 @@
 // The gallery page (SegLens: Segment Folder…): a virtualised grid of the folder's tiles, the
 // run's progress with Cancel, sort and filter, the folder's scores, and the export buttons.
 // Everything the page shows comes from the extension; everything it asks is a FromGallery.
-import type { FilterKey, FromGallery, GallerySettings, ProgressInfo, SortKey, SummaryInfo, TileInfo, ToGallery } from './messages';
+import type { FilterKey, FromGallery, GallerySettings, GalleryState, ProgressInfo, SortKey, SummaryInfo, TileInfo, ToGallery } from './messages';
 import { galleryOrder } from './order';
 import { Grid } from './grid';
 import { ThumbStore } from './thumbs';
@@ -12,7 +12,8 @@ const post = (m: FromGallery) => vscode.postMessage(m);
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 
 const settings = JSON.parse(document.body.dataset.settings ?? '{}') as GallerySettings;
-const saved = (vscode.getState() ?? {}) as { sort?: SortKey; filter?: FilterKey };
+const saved = (vscode.getState() ?? {}) as GalleryState;
+const state: GalleryState = { ...saved };
 let tiles: TileInfo[] = [];
 let sort: SortKey = saved.sort ?? 'name';
 let filter: FilterKey = saved.filter ?? 'all';
@@ -125,6 +126,8 @@ window.addEventListener('message', (e: MessageEvent<ToGallery>) => {
       tiles = m.tiles;
       thumbs.setMode(m.task, m.classes);
       $('folder').textContent = m.folder;
+      state.path = m.path; // VS Code restores the gallery from it after a window reload
+      vscode.setState(state);
       $('mode').textContent = m.mode;
       reorder();
       return;
@@ -158,7 +161,8 @@ function wire(): void {
   const changed = () => {
     sort = sortEl.value as SortKey;
     filter = filterEl.value as FilterKey;
-    vscode.setState({ sort, filter });
+    Object.assign(state, { sort, filter });
+    vscode.setState(state);
     reorder();
   };
   sortEl.addEventListener('change', changed);

@@ -76,7 +76,8 @@ export interface GallerySettings {
 
 /** Extension → webview. */
 export type ToGallery =
-  | { type: 'init'; folder: string; mode: string; task: Task; classes: GalleryClass[]; tiles: TileInfo[] }
+  /** `folder` is for display; `path` is the folder's own path, kept in the page's state for a restore. */
+  | { type: 'init'; folder: string; path: string; mode: string; task: Task; classes: GalleryClass[]; tiles: TileInfo[] }
   | { type: 'tiles'; tiles: TileInfo[] }
   /** The mode's classes and colours, once a result gave them. */
   | { type: 'classes'; task: Task; classes: GalleryClass[] }
@@ -96,3 +97,10 @@ export type FromGallery =
   | { type: 'rerun' }
   | { type: 'exportReport' }
   | { type: 'exportMasks' };
+
+/** What the page keeps with setState, and the serializer restores the gallery from after a reload. */
+export interface GalleryState {
+  path?: string;
+  sort?: SortKey;
+  filter?: FilterKey;
+}

@@ -1,18 +1,21 @@
-// The images previewed in this workspace, remembered in its workspaceState, so that a panel
-// restored after a reload reopens only a workspace file or one of these (the restored state
-// comes from the page and could name any file).
+// What this workspace opened (previewed images, gallery folders), remembered in its
+// workspaceState, so that a panel restored after a reload reopens only a workspace file or one
+// of these: the restored state comes from the page and could name any path.
 import type * as vscode from 'vscode';
 
-const KEY = 'seglens.preview.openedImages';
 const MAX = 200;
 
-export class OpenedImages {
+export class OpenedUris {
   private readonly session = new Set<string>();
 
-  constructor(private readonly memento: vscode.Memento | undefined) {}
+  /** `key`: the workspaceState entry (one per kind of panel). */
+  constructor(
+    private readonly memento: vscode.Memento | undefined,
+    private readonly key: string,
+  ) {}
 
   private stored(): string[] {
-    const v = this.memento?.get<unknown>(KEY);
+    const v = this.memento?.get<unknown>(this.key);
     return Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : [];
   }
 
@@ -26,6 +29,6 @@ export class OpenedImages {
     this.session.add(k);
     if (!this.memento) return;
     const list = [k, ...this.stored().filter((x) => x !== k)].slice(0, MAX);
-    await this.memento.update(KEY, list);
+    await this.memento.update(this.key, list);
   }
 }

@@ -7,7 +7,7 @@ import type { PreviewFailure, PreviewResult } from './preview/previewData';
 import type { ComparedResult } from './preview/compareRun';
 import type { DaemonState } from './status/statusText';
 import type { ExportFormat } from '../daemon/api/exports/render';
-import type { TileInfo } from '../media/webview/gallery/messages';
+import type { ProgressInfo, TileInfo } from '../media/webview/gallery/messages';
 
 export interface SegLensState {
   daemon: DaemonState;
@@ -49,6 +49,8 @@ export interface SegLensApi {
     run(folder: vscode.Uri): Promise<TileInfo[]>;
     exportReportForTest(folder: vscode.Uri, target: vscode.Uri): Promise<string | undefined>;
     exportMasksForTest(folder: vscode.Uri, formats: ExportFormat[], out: string): Promise<number>;
+    /** Opens the folder's gallery and presses the page's Cancel once `done` images are done; resolves when the run ended. */
+    cancelAfterForTest(folder: vscode.Uri, done: number): Promise<{ progress: ProgressInfo | undefined; tiles: TileInfo[] }>;
     /** Restores a gallery from a page's saved state, as after a window reload; resolves once its run ended. */
     restoreForTest(state: unknown): Promise<{ folder: string; tiles: TileInfo[] } | undefined>;
   };

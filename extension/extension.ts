@@ -178,6 +178,7 @@ export function activate(context: vscode.ExtensionContext): SegLensApi {
       },
       exportReportForTest: async (folder, target) => galleries.panelFor(folder)?.exportReportForTest(target),
       exportMasksForTest: async (folder, formats, out) => (await galleries.panelFor(folder)?.exportMasksForTest(formats, out)) ?? 0,
+      cancelAfterForTest: (folder, done) => galleries.cancelAfterForTest(folder, done),
       restoreForTest: async (state: unknown) => {
         const g = await galleries.restoreForTest(state);
         return g && { folder: g.folder.fsPath, tiles: g.tiles };

@@ -69,6 +69,12 @@ export class GalleryManager extends Disposable implements vscode.WebviewPanelSer
     await this.run(this.adopt(panel, folder)).running;
   }
 
+  /** Test hook: opens the folder's gallery and cancels its run as the page's Cancel does, once `done` images are done. */
+  async cancelAfterForTest(folder: vscode.Uri, done: number) {
+    const g = await this.show(folder);
+    return { progress: await g.cancelAfterForTest(done), tiles: g.tiles };
+  }
+
   /** Test hook: restores a gallery from `state` as after a window reload (its run ended); undefined if refused. */
   async restoreForTest(state: unknown): Promise<GalleryPanel | undefined> {
     const folder = restorable(state as GalleryState);

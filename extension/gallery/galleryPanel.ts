@@ -250,6 +250,17 @@ export class GalleryPanel extends Disposable {
     return exportMasks(this.folder, this.images, this.outcomes, this.mode, this.deps, { formats, out });
   }
 
+  /** Test hook: the page's Cancel (through the same checks) once `done` images are done; the run's last progress when it ended. */
+  async cancelAfterForTest(done: number): Promise<ProgressInfo | undefined> {
+    const sub = this.onDidProgress((p) => p.done >= done && p.running && void this.receive({ type: 'cancel' }));
+    try {
+      await this.running;
+    } finally {
+      sub.dispose();
+    }
+    return this.lastProgress;
+  }
+
   post(m: ToGallery): void {
     void this.panel.webview.postMessage(m);
   }

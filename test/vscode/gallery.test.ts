@@ -6,6 +6,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { writePng } from '../helpers/pngWriter';
 import { api, metric, sampleFolder, setting } from './helpers';
 
 export function register(): void {
@@ -64,6 +65,30 @@ export function register(): void {
       assert.equal(json.mode, 'text');
       assert.deepEqual(json.summary, { images: 2, failed: 0, withGroundTruth: 1, meanIoU: 1 });
       assert.equal(json.images.find((i: { path: string }) => i.path === 'images/text.png').gt, 'masks/text.png');
+    });
+
+    test("the page's Cancel stops a folder run: it ends cancelled with fewer than all done, and nothing runs after it", async () => {
+      const a = await api();
+      const client = a.daemonClient()!;
+      // 24 different images (distinct content: none is answered from the result cache).
+      const big = fs.mkdtempSync(path.join(path.dirname(dir), 'seglens-cancel-'));
+      try {
+        for (let k = 0; k < 24; k++) {
+          const values = Uint8Array.from({ length: 320 * 320 }, (_, p) => (p * (k + 3) + k * 17) % 256);
+          fs.writeFileSync(path.join(big, `g${String(k).padStart(2, '0')}.png`), writePng({ width: 320, height: 320, values, colorType: 0 }));
+        }
+        const { progress, tiles } = await a.gallery.cancelAfterForTest(vscode.Uri.file(big), 2);
+        assert.ok(progress, 'the run reported progress');
+        assert.equal(progress.cancelled, true, JSON.stringify(progress));
+        assert.equal(progress.running, false);
+        assert.ok(progress.done >= 2 && progress.done < 24, `done ${progress.done} of 24`);
+        assert.equal(tiles.filter((t) => t.state === 'done').length, progress.done, 'the tiles say what the progress says');
+        const after = metric((await client.metrics()).text, 'seglens_inference_duration_seconds_count', 'text');
+        await new Promise((r) => setTimeout(r, 1500));
+        assert.equal(metric((await client.metrics()).text, 'seglens_inference_duration_seconds_count', 'text'), after, 'no inference after the run ended');
+      } finally {
+        fs.rmSync(big, { recursive: true, force: true });
+      }
     });
 
     test('after a window reload the gallery comes back on its folder, from the result cache; a state naming another folder is refused', async () => {

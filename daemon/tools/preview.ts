@@ -68,7 +68,8 @@ async function main(): Promise<void> {
   if (images.length === 0) throw new Error(`no images found in ${o.inputs.join(', ')}`);
   fs.mkdirSync(o.out, { recursive: true });
 
-  const args = ['--log-level', 'warn'];
+  // One warm-up iteration, as VS Code asks for: warm-ups run at full size, and one pays the first-run cost.
+  const args = ['--log-level', 'warn', '--warmup-iterations', '1'];
   if (o.provider) args.push('--provider', o.provider);
   const client = spawnStdio(path.join(__dirname, 'daemon.js'), args, { stdio: ['pipe', 'pipe', 'inherit'] });
   try {

@@ -1,5 +1,5 @@
-// Opens and reuses the one preview panel, and restores it after a window reload from the
-// state the page keeps (image path and mode), as a WebviewPanelSerializer.
+// Opens and reuses the one preview panel, and restores it after a window reload on the image
+// the page's state names, in the window's mode, as a WebviewPanelSerializer.
 import * as vscode from 'vscode';
 import type { PanelCommand, PanelState } from '../../media/webview/messages';
 import { readConfig } from '../config';
@@ -9,7 +9,6 @@ import type { PanelEvents, PreviewDeps, PreviewFailure, PreviewResult, PreviewSe
 import { PreviewPanel } from './previewPanel';
 import type { ComparedResult } from './compareRun';
 import { OpenedUris } from '../util/openedUris';
-import { MODE_ID_RE } from '../../daemon/api/constants';
 
 export class PreviewManager extends Disposable implements vscode.WebviewPanelSerializer<PanelState> {
   private current: PreviewPanel | undefined;
@@ -93,11 +92,11 @@ export class PreviewManager extends Disposable implements vscode.WebviewPanelSer
       panel.dispose();
       return;
     }
-    // Right after a reload the daemon's catalogue is not known yet, so the page's mode cannot be
-    // checked against it here (nor can the setting: it would fall back to balanced). Keep a
-    // well-formed saved mode; the panel follows the setting if the catalogue turns out to lack it.
-    const mode = typeof state?.mode === 'string' && MODE_ID_RE.test(state.mode) ? state.mode : readConfig().mode;
-    this.current = this.adopt(panel, mode);
+    // The window's mode (as the status bar shows it), not the page's saved one: the workbench may
+    // restore a page state saved before the last switch (seen in the e2e run: a reload a few
+    // seconds after switching to fast restored balanced), and the panel, which follows
+    // seglens.mode only when it changes, would then stay on the older mode.
+    this.current = this.adopt(panel, readConfig().mode);
     const p = typeof state?.imagePath === 'string' ? state.imagePath : '';
     if (!p) return;
     // The state comes from the page: reopen only a file of this workspace or one opened here before.

@@ -46,6 +46,7 @@ export interface PanelSettings {
 /** What the webview keeps with setState, and the serializer restores the panel from. */
 export interface PanelState {
   imagePath: string;
+  /** The mode shown when saved; a restored panel takes the window's mode instead (it may be older). */
   mode: string;
   opacity?: number;
   view?: ViewMode;

@@ -163,10 +163,7 @@ const scenarios = [
     title: "the threshold slider changes the hard view's foreground share exactly as the daemon's mask predicts; the readout reads the mask",
     async run(ctx) {
       const frame = await resultFrame(ctx);
-      // The panel's own mode: after the reload and the daemon restart of scenarios 4-5 it can
-      // differ from the window's (noted as an open bug in issue #16's note).
-      const mode = await frame.locator('#mode').inputValue();
-      const mask = await daemonMask(ctx, mode);
+      const mask = await daemonMask(ctx, ctx.mode);
       await frame.locator('input[name="matte"][value="hard"]').check();
       const shares = [];
       for (const t of [0.5, 0.15, 0.85]) {

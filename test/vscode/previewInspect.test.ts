@@ -143,6 +143,23 @@ export function register(): void {
       }
     });
 
+    test("a restored panel previews in the window's mode, not an older one kept in its page state", async () => {
+      const a = await api();
+      const image = path.join(dir, 'q.png');
+      await preview('q.png'); // previewed here before, so the restore reopens it
+      const restored = (mode: string) => {
+        const got = waitForEvent(a.preview.onDidReceiveResult, (r) => r.uri.fsPath === image, 120_000, `the restored panel's result (page state ${mode})`);
+        return a.preview.restoreForTest({ imagePath: image, mode }).then(() => got);
+      };
+      try {
+        // The workbench may restore a page state saved before seglens.mode last changed.
+        const r = await restored('fast');
+        assert.equal(r.mode, MODE, `the restored panel segmented with ${r.mode}; the window's mode is ${a.getState().mode}`);
+      } finally {
+        await restored(MODE); // the later tests start from a panel in MODE, whatever happened
+      }
+    });
+
     test('progressive: with fast warm and the chosen mode cold, fast is shown first as provisional, then replaced', async () => {
       const a = await api();
       await preview('chelsea-cat.jpg');

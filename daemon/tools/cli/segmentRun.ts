@@ -64,6 +64,8 @@ async function processImage(run: Run, img: InputImage, index: number): Promise<{
     if (run.cancel.token.isCancellationRequested) return undefined;
     return { entry: { ...entry, error: errorOf(e) } };
   }
+  // Stopping: an answer that arrives after Ctrl-C starts no new writing (the other image in flight may be writing; it finishes).
+  if (run.cancel.token.isCancellationRequested) return undefined;
   // The image's own work (decode, pre, inference, post): not the time it waited in the queue or for a warm-up.
   const t = r.timings;
   const ms = t.decodeMs + t.preprocessMs + t.inferenceMs + t.postprocessMs;
@@ -77,7 +79,7 @@ async function processImage(run: Run, img: InputImage, index: number): Promise<{
       entry.error = errorOf(e);
     }
   }
-  // The outputs of an image that was segmented are written even when stopping: they are whole.
+  // Outputs being written when the stop comes are finished: they are whole.
   await writeOutputs(run, img, index, r, files);
   if (refusal && !entry.error) entry.error = refusal;
   return { entry, score };

@@ -5,7 +5,7 @@ import sharp from 'sharp';
 import { SegLensError } from '../api/errors';
 import { PRESETS } from '../api/presets';
 import { ErrorCodes, ModeInfo, ScoreResult } from '../api/protocol';
-import { decodeTimedOut, isSharpTimeout, withDecodeTimeout } from '../engine/pipeline/decodeTimeout';
+import { withDecodeTimeout } from '../engine/pipeline/decodeTimeout';
 import { probeImage } from '../engine/pipeline/imageIO';
 import { readIndexPng } from './pngIndices';
 import { CITYSCAPES_LABEL_TO_TRAIN, agreementMap, binaryScores, groundTruthForeground, mapIds, predictionForeground, semanticScores } from './scores';
@@ -49,7 +49,6 @@ async function decodePlane(bytes: Uint8Array, what: string, maxPixels: number): 
     return { width: info.width, height: info.height, data, channels: info.channels, palette: false };
   } catch (e) {
     if (e instanceof SegLensError) throw e;
-    if (isSharpTimeout(e)) throw decodeTimedOut(what);
     throw new SegLensError(ErrorCodes.ImageUndecodable, `${what} could not be decoded (${(e as Error).message.split('\n')[0]})`);
   }
 }

@@ -25,9 +25,9 @@ export function decodeTimedOut(what: string, ms = limitMs()): SegLensError {
 }
 
 /** True for the error sharp gives when its timeout stops a pipeline. */
-export const isSharpTimeout = (e: unknown): boolean => /timeout/i.test(String((e as Error)?.message));
+const isSharpTimeout = (e: unknown): boolean => /timeout/i.test(String((e as Error)?.message));
 
-/** Runs `run` on `pipeline` under the decode limit: 1002 when it takes longer. */
+/** Runs `run` on `pipeline` under the decode limit: 1002 when it takes longer (by our timer or by sharp's own timeout). */
 export async function withDecodeTimeout<T>(pipeline: Sharp, what: string, run: (p: Sharp) => Promise<T>): Promise<T> {
   const ms = limitMs();
   if (ms === 0) return run(pipeline);
@@ -37,6 +37,8 @@ export async function withDecodeTimeout<T>(pipeline: Sharp, what: string, run: (
   work.catch(() => undefined); // its failure after the deadline is nobody's to report
   try {
     return await Promise.race([work, late]);
+  } catch (e) {
+    throw isSharpTimeout(e) ? decodeTimedOut(what, ms) : e;
   } finally {
     clearTimeout(timer);
   }

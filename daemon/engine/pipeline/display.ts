@@ -7,7 +7,7 @@ import sharp from 'sharp';
 import { SegLensError } from '../../api/errors';
 import { DisplayRegion, ErrorCodes } from '../../api/protocol';
 import type { ImageInput } from '../engine';
-import { decodeTimedOut, isSharpTimeout, withDecodeTimeout } from './decodeTimeout';
+import { withDecodeTimeout } from './decodeTimeout';
 import { ImageHeader, probeImage, readImageBytes } from './imageIO';
 
 export interface DisplayOutput {
@@ -97,7 +97,6 @@ async function decodeOriented(image: ImageInput, maxPixels: number): Promise<Dec
     return d;
   } catch (e) {
     if (e instanceof SegLensError) throw e;
-    if (isSharpTimeout(e)) throw decodeTimedOut(what);
     const msg = (e instanceof Error ? e.message : String(e)).split('\n')[0];
     throw new SegLensError(ErrorCodes.ImageUndecodable, `Image could not be decoded: ${what} (${msg})`);
   }

@@ -13,7 +13,7 @@ import type { Metadata, Sharp } from 'sharp';
 import { SegLensError } from '../../api/errors';
 import { ErrorCodes } from '../../api/protocol';
 import type { ImageInput } from '../engine';
-import { decodeTimedOut, isSharpTimeout, withDecodeTimeout } from './decodeTimeout';
+import { withDecodeTimeout } from './decodeTimeout';
 import { readImageFile } from './imageFile';
 
 export const RESIZE_KERNEL = 'linear' as const;
@@ -95,7 +95,6 @@ async function rawRgb(pipeline: Sharp, what: string, maxPixels: number): Promise
     return { data, width: info.width, height: info.height };
   } catch (e) {
     if (e instanceof SegLensError) throw e;
-    if (isSharpTimeout(e)) throw decodeTimedOut(what);
     if (/exceeds pixel limit/i.test(String((e as Error)?.message))) throw new SegLensError(ErrorCodes.ImageTooLarge, `Image too large: ${what} exceeds ${maxPixels} pixels`);
     throw undecodable(what, e);
   }

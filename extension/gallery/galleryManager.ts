@@ -60,8 +60,7 @@ export class GalleryManager extends Disposable implements vscode.WebviewPanelSer
     const folder = restorable(state);
     // The state comes from the page: only a folder of this workspace, or one whose gallery was
     // opened here before, is reopened, and only once.
-    const known = folder && (vscode.workspace.getWorkspaceFolder(folder) || this.opened.has(folder));
-    if (!folder || !known || this.panels.has(folder.fsPath)) {
+    if (!folder || !this.opened.mayReopen(folder) || this.panels.has(folder.fsPath)) {
       if (folder) this.deps.log.warn(`gallery: not restoring ${folder.fsPath}: not in this workspace and not opened here before, or open already`);
       panel.dispose();
       return;

@@ -101,7 +101,7 @@ export class PreviewManager extends Disposable implements vscode.WebviewPanelSer
     if (!p) return;
     // The state comes from the page: reopen only a file of this workspace or one opened here before.
     const uri = uriFromStatePath(p);
-    if (vscode.workspace.getWorkspaceFolder(uri) || this.opened.has(uri)) await this.current.open(uri);
+    if (this.opened.mayReopen(uri)) await this.current.open(uri);
     else {
       this.deps.log.warn(`preview: not restoring ${p}: not in this workspace and not previewed here before`);
       this.current.showError(`Not reopened: ${p} is not in this workspace and was not previewed here before.`);

@@ -1,7 +1,7 @@
 // What this workspace opened (previewed images, gallery folders), remembered in its
 // workspaceState, so that a panel restored after a reload reopens only a workspace file or one
 // of these: the restored state comes from the page and could name any path.
-import type * as vscode from 'vscode';
+import * as vscode from 'vscode';
 
 const MAX = 200;
 
@@ -19,9 +19,14 @@ export class OpenedUris {
     return Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : [];
   }
 
-  has(uri: vscode.Uri): boolean {
+  private has(uri: vscode.Uri): boolean {
     const k = uri.toString();
     return this.session.has(k) || this.stored().includes(k);
+  }
+
+  /** What a restored panel may reopen: a path of this workspace, or one opened here before. */
+  mayReopen(uri: vscode.Uri): boolean {
+    return vscode.workspace.getWorkspaceFolder(uri) !== undefined || this.has(uri);
   }
 
   async add(uri: vscode.Uri): Promise<void> {

@@ -19,6 +19,7 @@ import { galleryHtml } from './galleryHtml';
 import type { GalleryDeps } from './galleryManager';
 import { exportMasks, exportReport } from './galleryExports';
 import { checkFromGallery } from './galleryMessages';
+import { GalleryViews } from './galleryViews';
 
 export const TILE_SIZE = 160;
 /** Thumbnails are made a little larger than the tile, for HiDPI screens. */
@@ -37,6 +38,7 @@ export class GalleryPanel extends Disposable {
   running: Promise<void> = Promise.resolve();
   private summaryTimer: NodeJS.Timeout | undefined;
   private mode: string;
+  private readonly views: GalleryViews;
   private readonly progressEmitter = this._register(new vscode.EventEmitter<ProgressInfo>());
   private readonly finishedEmitter = this._register(new vscode.EventEmitter<ProgressInfo>());
   readonly onDidProgress = this.progressEmitter.event;
@@ -50,6 +52,7 @@ export class GalleryPanel extends Disposable {
     onDispose: () => void,
   ) {
     super();
+    this.views = new GalleryViews(deps.memento);
     this.mode = readConfig().mode;
     panel.webview.options = { enableScripts: true, localResourceRoots: [vscode.Uri.joinPath(deps.extensionUri, 'media'), vscode.Uri.joinPath(deps.extensionUri, 'dist')] };
     panel.webview.html = galleryHtml(panel.webview, deps.extensionUri, { tileSize: TILE_SIZE });
@@ -182,7 +185,7 @@ export class GalleryPanel extends Disposable {
 
   private postInit(): void {
     const task = this.deps.store.info(this.mode)?.task ?? 'binary';
-    this.post({ type: 'init', folder: vscode.workspace.asRelativePath(this.folder), path: this.folder.fsPath, mode: this.mode, task, classes: [], tiles: this.tiles });
+    this.post({ type: 'init', folder: vscode.workspace.asRelativePath(this.folder), path: this.folder.fsPath, mode: this.mode, task, classes: [], tiles: this.tiles, view: this.views.get(this.folder) });
     if (this.lastProgress) this.post({ type: 'progress', progress: this.lastProgress });
   }
 
@@ -229,6 +232,9 @@ export class GalleryPanel extends Disposable {
       }
       case 'cancel':
         this.run?.cancel.cancel();
+        return;
+      case 'view':
+        await this.views.set(this.folder, { sort: m.sort, filter: m.filter });
         return;
       case 'rerun':
         await this.start();

@@ -68,6 +68,9 @@ test('checkFromGallery: known types with exactly their fields and valid values',
   assert.equal(checkFromGallery({ type: 'need', indices: [4] }, 4).ok, false);
   assert.equal(checkFromGallery({ type: 'open', i: 1, sort: 'score', filter: 'all' }, 4).ok, true);
   assert.equal(checkFromGallery({ type: 'open', i: 1, sort: 'evil', filter: 'all' }, 4).ok, false);
+  assert.deepEqual(checkFromGallery({ type: 'view', sort: 'score', filter: 'gt' }, 4), { ok: true, message: { type: 'view', sort: 'score', filter: 'gt' } });
+  assert.equal(checkFromGallery({ type: 'view', sort: 'score', filter: 'evil' }, 4).ok, false);
+  assert.equal(checkFromGallery({ type: 'view', i: 1, sort: 'score', filter: 'all' }, 4).ok, false, 'a view has no index');
   assert.equal(checkFromGallery({ type: 'cancel', extra: 1 }, 4).ok, false);
   assert.equal(checkFromGallery({ type: 'exportReport' }, 4).ok, true);
   assert.equal(checkFromGallery({ type: 'runScript' }, 4).ok, false);

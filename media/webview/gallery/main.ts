@@ -1,7 +1,7 @@
 // The gallery page (SegLens: Segment Folder…): a virtualised grid of the folder's tiles, the
 // run's progress with Cancel, sort and filter, the folder's scores, and the export buttons.
 // Everything the page shows comes from the extension; everything it asks is a FromGallery.
-import type { FilterKey, FromGallery, GallerySettings, GalleryState, ProgressInfo, SortKey, SummaryInfo, TileInfo, ToGallery } from './messages';
+import type { FilterKey, FromGallery, GallerySettings, GalleryState, GalleryView, ProgressInfo, SortKey, SummaryInfo, TileInfo, ToGallery } from './messages';
 import { galleryOrder } from './order';
 import { Grid } from './grid';
 import { ThumbStore } from './thumbs';
@@ -126,6 +126,7 @@ window.addEventListener('message', (e: MessageEvent<ToGallery>) => {
       tiles = m.tiles;
       thumbs.setMode(m.task, m.classes);
       $('folder').textContent = m.folder;
+      if (m.view) applyView(m.view);
       state.path = m.path; // VS Code restores the gallery from it after a window reload
       vscode.setState(state);
       $('mode').textContent = m.mode;
@@ -153,6 +154,16 @@ window.addEventListener('message', (e: MessageEvent<ToGallery>) => {
   }
 });
 
+/** The view the extension kept for this folder (the page's own saved state may be older). */
+function applyView(v: GalleryView): void {
+  sort = v.sort;
+  filter = v.filter;
+  $<HTMLSelectElement>('sort').value = sort;
+  $<HTMLSelectElement>('filter').value = filter;
+  Object.assign(state, v);
+  vscode.setState(state);
+}
+
 function wire(): void {
   const sortEl = $<HTMLSelectElement>('sort');
   const filterEl = $<HTMLSelectElement>('filter');
@@ -163,6 +174,7 @@ function wire(): void {
     filter = filterEl.value as FilterKey;
     Object.assign(state, { sort, filter });
     vscode.setState(state);
+    post({ type: 'view', sort, filter });
     reorder();
   };
   sortEl.addEventListener('change', changed);

@@ -77,7 +77,7 @@ export interface GallerySettings {
 /** Extension → webview. */
 export type ToGallery =
   /** `folder` is for display; `path` is the folder's own path, kept in the page's state for a restore. */
-  | { type: 'init'; folder: string; path: string; mode: string; task: Task; classes: GalleryClass[]; tiles: TileInfo[] }
+  | { type: 'init'; folder: string; path: string; mode: string; task: Task; classes: GalleryClass[]; tiles: TileInfo[]; view?: GalleryView }
   | { type: 'tiles'; tiles: TileInfo[] }
   /** The mode's classes and colours, once a result gave them. */
   | { type: 'classes'; task: Task; classes: GalleryClass[] }
@@ -93,12 +93,24 @@ export type FromGallery =
   | { type: 'need'; indices: number[] }
   /** Open the preview at this image; ←/→ there follow this order. */
   | { type: 'open'; i: number; sort: SortKey; filter: FilterKey }
+  /** The user changed the sort or filter: the extension keeps it for this folder (reopen, reload). */
+  | { type: 'view'; sort: SortKey; filter: FilterKey }
   | { type: 'cancel' }
   | { type: 'rerun' }
   | { type: 'exportReport' }
   | { type: 'exportMasks' };
 
-/** What the page keeps with setState, and the serializer restores the gallery from after a reload. */
+/** The sort and filter the user chose for a folder. */
+export interface GalleryView {
+  sort: SortKey;
+  filter: FilterKey;
+}
+
+/**
+ * What the page keeps with setState, and the serializer restores the gallery from after a
+ * reload. The workbench may hand back an older copy of it, so the extension keeps the view
+ * itself too (`view` messages) and sends it with `init`.
+ */
 export interface GalleryState {
   path?: string;
   sort?: SortKey;

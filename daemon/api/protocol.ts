@@ -136,7 +136,14 @@ export interface SegmentParams {
    * mode definition, model file and options were segmented before, and store the result when
    * not. A cached answer runs no inference and has `cached: true`. Default false. */
   cache?: boolean;
+  /** Extension (issue 22): segment only this rectangle of the oriented image (whole pixels,
+   * inside the image, each side >= SEGMENT_REGION_MIN_SIDE). The mode's whole pipeline runs on
+   * the crop as on an image file of that size; `maskPng` (and `confidencePng`) are region-sized,
+   * `width`/`height` stay the image's, and the result echoes `region`. Part of the cache key. */
+  region?: DisplayRegion;
 }
+/** Smallest side of a `seglens/segment` region (issue 22). */
+export const SEGMENT_REGION_MIN_SIDE = 16;
 export type SegmentPriority = 'interactive' | 'batch';
 export interface ThumbnailRequest {
   /** Longest side, THUMBNAIL_MIN_SIZE..THUMBNAIL_MAX_SIZE (never enlarged). */
@@ -227,8 +234,11 @@ export interface SegmentResult {
   /** Of the input image, after EXIF orientation. */
   width: number;
   height: number;
-  /** Base64 PNG, 8-bit grey, width x height: binary task alpha 0..255, semantic task class index. */
+  /** Base64 PNG, 8-bit grey, width x height (region.width x region.height when a `region` was
+   * asked for): binary task alpha 0..255, semantic task class index. */
   maskPng: string;
+  /** Extension (issue 22): the `region` the request asked for, when it asked for one. */
+  region?: DisplayRegion;
   classes: ClassInfo[];
   /** The mode was warm when this request started. */
   wasWarm: boolean;

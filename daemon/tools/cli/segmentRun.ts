@@ -187,7 +187,7 @@ async function writeRunFiles(run: Run, rep: Report): Promise<boolean> {
 
 /** Returns the exit code; usage errors are thrown as UsageError. */
 export async function runSegment(o: SegmentOptions, cancel: CancellationTokenSource): Promise<number> {
-  const images = collectImages(o.inputs, { recursive: o.recursive, gt: o.gt, out: o.out, shard: o.shard });
+  const images = collectImages(o.inputs, { recursive: o.recursive, include: o.include, exclude: o.exclude, gt: o.gt, out: o.out, shard: o.shard });
   const blocked = o.overwrite ? [] : runFiles(o).filter(exists);
   for (const f of blocked) process.stderr.write(`seglens: refusing to overwrite ${shown(f)} (use --overwrite)\n`);
   if (blocked.length) return 1;

@@ -79,6 +79,15 @@ test('checkFromGallery: known types with exactly their fields and valid values',
   assert.equal(checkFromGallery(null, 4).ok, false);
 });
 
+test('checkFromGallery: a type is one of its own, never a name every object inherits', () => {
+  for (const type of ['toString', 'constructor', '__proto__', 'hasOwnProperty', 'valueOf', '__defineGetter__']) {
+    assert.deepEqual(checkFromGallery({ type }, 4).ok, false, type);
+    assert.deepEqual(checkFromGallery({ type, extra: 1 }, 4).ok, false, `${type} with a field`);
+    assert.deepEqual(checkFromGallery(JSON.parse(`{"type": "${type}", "__proto__": {"type": "ready"}}`), 4).ok, false, `${type} from JSON`);
+  }
+  assert.equal(checkFromGallery(Object.create({ type: 'ready' }), 4).ok, false, 'an inherited type is no type');
+});
+
 test('folderSummary: the CLI report builder summary and the 10 worst images, worst first', async () => {
   const { folderReport, folderSummary } = await import('../../extension/gallery/folderReport');
   const outcomes = Array.from({ length: 14 }, (_, k) => ({

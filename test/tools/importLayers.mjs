@@ -17,6 +17,7 @@ const apiOnlyExceptions = new Set(['bench/phases/steady.ts']);
 /** `importer -> target` pairs allowed against the rules, each with its reason. */
 const allowed = new Map([
   ['daemon/api/client.ts -> daemon/transport/frameGuard', 'one framing authority: the client reads frames with the limits the daemon enforces (issue #13)'],
+  ['extension/gallery/exportFiles.ts -> daemon/util/safeWrite', "one writer of files: the gallery's exports write as the CLI and the caches do (issue #20)"],
 ]);
 /** daemon/ folders by layer (ARCHITECTURE.md): a folder imports only from lower ranks. */
 const daemonRank = { main: 6, process: 5, server: 4, transport: 4, eval: 3, registry: 3, results: 3, engine: 2, models: 1, api: 0, util: 0 };

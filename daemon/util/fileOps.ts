@@ -7,7 +7,7 @@ import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import { writeFileReplacingSync, writeFileSafe } from './safeWrite';
 
-export { OutputExistsError, SafeWriteOptions, UnsafePathError, somethingAt, tempPathFor, writeFileSafe } from './safeWrite';
+export { OutputExistsError, UnsafePathError, somethingAt, tempPathFor, writeFileSafe } from './safeWrite';
 
 export function sha256(data: Uint8Array | string): string {
   return crypto.createHash('sha256').update(data).digest('hex');

@@ -119,9 +119,9 @@ export class Glob {
     this.seen = new Float64Array(this.states.length).fill(-1);
   }
 
-  /** Adds `s` and the states it reaches without a character to `set`. */
-  private close(s: number, set: number[], steps: GlobSteps): void {
-    const stack = [s];
+  /** Adds `s` and the states it reaches without a character to `set` (`stack` is scratch space, reused). */
+  private close(s: number, set: number[], stack: number[], steps: GlobSteps): void {
+    stack.push(s);
     while (stack.length) {
       const t = stack.pop()!;
       if (this.seen[t] === this.generation) continue;
@@ -135,19 +135,22 @@ export class Glob {
 
   /** Whether the whole of `rel` ('/' separators) matches. */
   matches(rel: string, steps: GlobSteps = { count: 0 }): boolean {
+    // Two state sets swapped at each character, and one stack: nothing allocated per character.
     let set: number[] = [];
+    let next: number[] = [];
+    const stack: number[] = [];
     this.generation++;
-    this.close(this.start, set, steps);
+    this.close(this.start, set, stack, steps);
     for (const ch of rel) {
       if (set.length === 0) return false;
-      const next: number[] = [];
+      next.length = 0;
       this.generation++;
       for (const s of set) {
         const st = this.states[s];
         steps.count++;
-        if ('test' in st && st.test(ch)) this.close(st.next, next, steps);
+        if ('test' in st && st.test(ch)) this.close(st.next, next, stack, steps);
       }
-      set = next;
+      [set, next] = [next, set];
     }
     return set.includes(0);
   }

@@ -7,14 +7,14 @@ import { version } from '../../package.json';
 import { ExitCodes } from '../api/constants';
 import { EngineCrashedError } from '../engine/engine';
 import type { EarlyHost } from '../engine/host/engineHosts';
-import { WorkerEngine } from '../engine/workerEngine';
+import { EngineProxy } from '../engine/engineProxy';
 import { builtinModes } from '../models/catalogue';
 import { ModeDef } from '../models/modeDef';
 import { defaultModelsDir } from '../models/modelFiles';
 import { loadDefinitionsFile } from '../models/userModes';
 import { RecentModes } from '../registry/recentModes';
-import { DaemonArgs } from '../server/cli';
-import { CliError } from '../server/cliError';
+import { DaemonArgs } from '../api/daemonCli';
+import { CliError } from '../api/cliError';
 import { Daemon } from '../server/daemon';
 import { type EngineSetup, engineSetup } from './engineSetup';
 import { ResultCache } from '../results/resultCache';
@@ -31,7 +31,7 @@ const CLOSE_GRACE_MS = 3000;
 
 export class DaemonProcess {
   readonly daemon: Daemon;
-  private readonly engine: WorkerEngine;
+  private readonly engine: EngineProxy;
   private readonly prepared: PreparingEngine;
   private readonly recent: RecentModes;
   private server: net.Server | undefined;
@@ -66,7 +66,7 @@ export class DaemonProcess {
   ) {
     const cacheDir = (this.cacheDir = setup.cacheDir);
     const { init } = setup;
-    this.engine = new WorkerEngine({
+    this.engine = new EngineProxy({
       provider: init.provider,
       log,
       cacheDir,

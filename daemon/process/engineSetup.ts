@@ -3,8 +3,8 @@
 import { defaultCacheDir } from '../api/paths';
 import { setDecodeTimeoutMs } from '../engine/pipeline/decodeTimeout';
 import { TEST_HOOKS_ENV, testHooksRequested } from '../engine/host/inputGuard';
-import type { WorkerInit } from '../engine/workerEngine';
-import type { DaemonArgs } from '../server/cli';
+import type { WorkerInit } from '../engine/engineProxy';
+import type { DaemonArgs } from '../api/daemonCli';
 import { usableCacheDir } from './cacheDir';
 import { Log } from './logger';
 

@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import { Engine } from '../engine/engine';
 import { Log } from './logger';
 
-/** An engine that can prepare the models folder off the main thread (WorkerEngine does). */
+/** An engine that can prepare the models folder off the main thread (EngineProxy does). */
 export interface PreparableEngine extends Engine {
   prepareModels(modelsDir: string): Promise<unknown>;
 }

@@ -3,7 +3,7 @@
 import * as net from 'node:net';
 import { createMessageConnection, StreamMessageReader, StreamMessageWriter } from 'vscode-jsonrpc/node';
 import { Daemon } from '../server/daemon';
-import { FrameGuard, frameLimitFor } from '../transport/frameGuard';
+import { FrameGuard, frameLimitFor } from '../api/frameGuard';
 import { listen } from '../transport/socketServer';
 import { Log } from './logger';
 

@@ -10,7 +10,7 @@ import type { DaemonClient } from '../../daemon/api/client';
 import type { FolderImage } from '../../daemon/api/folder/folderImages';
 import { CachedResults, CachedResultsResult, ClassInfo, Score, ScoreResult, SegmentResult, Thumbnail } from '../../daemon/api/protocol';
 import type { ReportImage } from '../../daemon/api/folder/report';
-import type { ProgressInfo, TileInfo } from '../../media/webview/gallery/messages';
+import type { ProgressInfo, TileInfo } from '../../media/webview/shared/galleryMessages';
 
 /** Requests in flight: enough to keep the engine busy, few enough to leave the queue to others. */
 export const IN_FLIGHT = 3;

@@ -10,7 +10,7 @@ import { EXPORT_FORMATS, ExportFormat, alphaThreshold, renderExports } from '../
 import { FolderImage, outBases } from '../../daemon/api/folder/folderImages';
 import { Report, reportText } from '../../daemon/api/folder/report';
 import type { ImageOutcome } from './folderRun';
-import type { GalleryDeps } from './galleryManager';
+import type { GalleryDeps } from './galleryDeps';
 
 const THRESHOLD = 0.5;
 

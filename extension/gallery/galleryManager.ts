@@ -4,26 +4,13 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { checkRule } from '../../daemon/api/folder/groundTruth';
-import type { DaemonSupervisor } from '../daemon/daemonSupervisor';
-import type { ModelStore } from '../models/modelStore';
-import type { GalleryState } from '../../media/webview/gallery/messages';
+import type { GalleryState } from '../../media/webview/shared/galleryMessages';
 import { Disposable } from '../util/dispose';
 import { OpenedUris } from '../util/openedUris';
+import type { GalleryDeps } from './galleryDeps';
 import { GalleryPanel } from './galleryPanel';
 
 export const GALLERY_VIEW_TYPE = 'seglens.gallery';
-
-export interface GalleryDeps {
-  extensionUri: vscode.Uri;
-  supervisor: DaemonSupervisor;
-  store: ModelStore;
-  log: vscode.LogOutputChannel;
-  version: string;
-  /** Where the folders opened here are remembered (workspaceState). */
-  memento?: vscode.Memento;
-  /** Opens the preview at `uri`; ←/→ there walk `sequence`; `groundTruth` gives an image's ground-truth file. */
-  openPreview(uri: vscode.Uri, sequence: vscode.Uri[], groundTruth: (file: string) => string | undefined): Promise<void>;
-}
 
 export class GalleryManager extends Disposable implements vscode.WebviewPanelSerializer<GalleryState> {
   private readonly panels = new Map<string, GalleryPanel>();

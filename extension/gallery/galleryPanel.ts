@@ -9,14 +9,14 @@ import { FolderImage, listFolderImages, withGroundTruth } from '../../daemon/api
 import { checkRule } from '../../daemon/api/folder/groundTruth';
 import { CachedResults, Thumbnail } from '../../daemon/api/protocol';
 import type { ExportFormat } from '../../daemon/api/exports/render';
-import type { FromGallery, GalleryClass, ProgressInfo, TileInfo, ToGallery } from '../../media/webview/gallery/messages';
-import { galleryOrder } from '../../media/webview/gallery/order';
+import type { FromGallery, GalleryClass, ProgressInfo, TileInfo, ToGallery } from '../../media/webview/shared/galleryMessages';
+import { galleryOrder } from '../../media/webview/shared/galleryOrder';
 import { readConfig } from '../config';
 import { Disposable } from '../util/dispose';
 import { FolderRun, ImageOutcome, ResultExtras } from './folderRun';
 import { folderConfusion, folderReport, folderSummary } from './folderReport';
 import { galleryHtml } from './galleryHtml';
-import type { GalleryDeps } from './galleryManager';
+import type { GalleryDeps } from './galleryDeps';
 import { exportMasks, exportReport } from './galleryExports';
 import { checkFromGallery } from './galleryMessages';
 import { GalleryViews } from './galleryViews';

@@ -1,7 +1,7 @@
 // Opens and reuses the one preview panel, and restores it after a window reload on the image
 // the page's state names, in the window's mode, as a WebviewPanelSerializer.
 import * as vscode from 'vscode';
-import type { PanelCommand, PanelState } from '../../media/webview/messages';
+import type { PanelCommand, PanelState } from '../../media/webview/shared/messages';
 import { readConfig } from '../config';
 import { Disposable } from '../util/dispose';
 import { PREVIEW_VIEW_TYPE, uriFromStatePath } from './previewData';

@@ -8,8 +8,8 @@ import * as path from 'node:path';
 import { test } from 'node:test';
 import { globToRegExp, listFolderImages, withGroundTruth } from '../../daemon/api/folder/folderImages';
 import { checkFromGallery } from '../../extension/gallery/galleryMessages';
-import type { TileInfo } from '../../media/webview/gallery/messages';
-import { galleryOrder, visibleRange } from '../../media/webview/gallery/order';
+import type { TileInfo } from '../../media/webview/shared/galleryMessages';
+import { galleryOrder, visibleRange } from '../../media/webview/shared/galleryOrder';
 
 test('globs: ** across folders, * within a name, {a,b}, a bare name at any depth', () => {
   assert.ok(globToRegExp('**/*.png').test('a/b/c.png'));

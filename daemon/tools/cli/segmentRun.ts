@@ -7,6 +7,7 @@ import { CancellationTokenSource, ResponseError } from 'vscode-jsonrpc/node';
 import { DaemonClient } from '../../api/client';
 import { CocoBuilder } from '../../api/exports/coco';
 import { ExportFormat, alphaThreshold, renderExports } from '../../api/exports/render';
+import { round1 } from '../../api/numbers';
 import { ErrorCodes, ModeInfo, Score, ScoreResult, SegmentResult } from '../../api/protocol';
 import { Report, ReportBuilder, ReportImage, reportText } from '../../api/folder/report';
 import { version } from '../../../package.json';
@@ -69,7 +70,7 @@ async function processImage(run: Run, img: InputImage, index: number): Promise<{
   // The image's own work (decode, pre, inference, post): not the time it waited in the queue or for a warm-up.
   const t = r.timings;
   const ms = t.decodeMs + t.preprocessMs + t.inferenceMs + t.postprocessMs;
-  Object.assign(entry, { width: r.width, height: r.height, ms: Math.round(ms * 10) / 10 });
+  Object.assign(entry, { width: r.width, height: r.height, ms: round1(ms) });
   let score: ScoreResult | undefined;
   if (img.gt) {
     try {

@@ -6,6 +6,8 @@
 /** Log levels, from the most to the least important (a threshold keeps those before it). */
 export const LOG_LEVELS = ['error', 'warn', 'info', 'debug'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
+/** Where the daemon's modules write their log lines (process/logger.ts makes the daemon's). */
+export type Log = (level: LogLevel, message: string) => void;
 
 /** `--provider` / `seglens.executionProvider`: 'auto', or one ONNX Runtime execution provider. */
 export const PROVIDER_CHOICES = ['auto', 'cpu', 'cuda', 'dml', 'coreml'] as const;

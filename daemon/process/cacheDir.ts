@@ -2,7 +2,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { Log } from './logger';
+import type { Log } from '../api/constants';
 
 /** The cache folder, or a private temporary one when it cannot be written (said in the log). */
 export function usableCacheDir(wanted: string, log: Log): string {

@@ -6,7 +6,7 @@ import { TEST_HOOKS_ENV, testHooksRequested } from '../engine/host/inputGuard';
 import type { WorkerInit } from '../engine/engineProxy';
 import type { DaemonArgs } from '../api/daemonCli';
 import { usableCacheDir } from './cacheDir';
-import { Log } from './logger';
+import type { Log } from '../api/constants';
 
 export interface EngineSetup {
   cacheDir: string;

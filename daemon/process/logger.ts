@@ -1,8 +1,6 @@
 // The daemon's log: one line per message on stderr, filtered by --log-level. stdout is never
 // written: under --stdio it carries the protocol.
-import { LOG_LEVELS, LogLevel } from '../api/constants';
-
-export type Log = (level: LogLevel, message: string) => void;
+import { LOG_LEVELS, Log, LogLevel } from '../api/constants';
 
 export function makeLogger(threshold: LogLevel, write: (line: string) => void = (l) => process.stderr.write(l)): Log {
   const max = LOG_LEVELS.indexOf(threshold);

@@ -2,7 +2,7 @@
 // daemon serves windows that will ask for them again). One at a time: they mostly share one
 // session and one CPU, and a client's request joins whichever flight is under way.
 import { Daemon } from '../server/daemon';
-import { Log } from './logger';
+import type { Log } from '../api/constants';
 
 export interface PreloadPlan {
   /** --preload: loaded at once. */

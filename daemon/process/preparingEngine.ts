@@ -4,7 +4,7 @@
 // speaks the protocol.
 import * as path from 'node:path';
 import { Engine } from '../engine/engine';
-import { Log } from './logger';
+import type { Log } from '../api/constants';
 
 /** An engine that can prepare the models folder off the main thread (EngineProxy does). */
 export interface PreparableEngine extends Engine {

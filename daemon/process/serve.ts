@@ -5,7 +5,7 @@ import { createMessageConnection, StreamMessageReader, StreamMessageWriter } fro
 import { Daemon } from '../server/daemon';
 import { FrameGuard, frameLimitFor } from '../api/frameGuard';
 import { listen } from '../transport/socketServer';
-import { Log } from './logger';
+import type { Log } from '../api/constants';
 
 /** Serves the one client on stdin/stdout; `onEnd` runs when it goes. */
 export function serveStdio(daemon: Daemon, onEnd: () => void): void {

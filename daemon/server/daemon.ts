@@ -17,7 +17,7 @@ import { serveMethod } from './rpc';
 import { Segmenter } from './segmenter';
 import { ResultCache } from '../results/resultCache';
 
-export interface DaemonOptions {
+export interface DaemonConfig {
   version: string;
   maxPixels: number;
   maxQueue: number;
@@ -63,7 +63,7 @@ export class Daemon implements DaemonCore {
   constructor(
     modes: ModeDef[],
     readonly engine: Engine,
-    private readonly opts: DaemonOptions,
+    private readonly opts: DaemonConfig,
   ) {
     this.version = opts.version;
     this.metrics = new DaemonMetrics(() => this.initializedClients());

@@ -34,10 +34,9 @@ import type * as ortTypes from 'onnxruntime-node';
 import { removeQuietly, tempPathFor, writeFileAtomic } from '../../util/fileOps';
 import { Collected, CollectPolicy, DEFAULT_COLLECT_POLICY, HASH_MEMO, ModelHashMemo, collectEntries, sweepStaleTemps } from './optimizedFolder';
 import { OPTIMIZED_CACHE_VERSION, OptimizedSidecar, cacheKey, checkEntry, cpuFeatures, firstLine, keyedOptions, notOurs, ortVersion, sampledSha256 } from './optimizedKey';
-import type { LogLevel } from '../../api/constants';
+import type { Log } from '../../api/constants';
 
 export type CacheOutcome = 'hit' | 'miss' | 'rebuilt' | 'off';
-type Log = (level: LogLevel, message: string) => void;
 
 export const OPTIMIZED_DIR = 'optimized-models';
 

@@ -11,7 +11,7 @@ import { round1 } from '../../api/numbers';
 import { ErrorCodes, ModeInfo, Score, ScoreResult, SegmentResult } from '../../api/protocol';
 import { Report, ReportBuilder, ReportImage, reportText } from '../../api/folder/report';
 import { version } from '../../../package.json';
-import { SegmentOptions, UsageError } from './args';
+import { SegmentRunOptions, UsageError } from './args';
 import { connectOrSpawn } from './connect';
 import { InputImage, collectImages } from './inputs';
 import { exists, writeAtomic } from './outputs';
@@ -22,7 +22,7 @@ export const OUTPUT_EXISTS = 2001;
 const IN_FLIGHT = 2;
 
 interface Run {
-  o: SegmentOptions;
+  o: SegmentRunOptions;
   client: DaemonClient;
   mode: ModeInfo;
   coco?: CocoBuilder;
@@ -34,7 +34,7 @@ const slash = (p: string) => p.split(path.sep).join('/');
 const errorOf = (e: unknown) => ({ code: e instanceof ResponseError ? e.code : ErrorCodes.InternalError, message: e instanceof Error ? e.message : String(e) });
 
 /** The PNG outputs of one image, by format. */
-function targets(o: SegmentOptions, img: InputImage): [string, string][] {
+function targets(o: SegmentRunOptions, img: InputImage): [string, string][] {
   return o.formats.filter((f) => f !== 'coco').map((f) => [f, path.join(o.out, ...`${img.outBase}.${f}.png`.split('/'))]);
 }
 
@@ -112,7 +112,7 @@ async function runAll(run: Run, images: InputImage[], progress: Progress): Promi
 }
 
 /** Run-level files (report, coco.json) are checked before anything runs. */
-function runFiles(o: SegmentOptions): string[] {
+function runFiles(o: SegmentRunOptions): string[] {
   const files = o.formats.includes('coco') ? [path.join(o.out, 'coco.json')] : [];
   if (o.report) files.push(o.report);
   return files;
@@ -147,7 +147,7 @@ async function writeRunFiles(run: Run, rep: Report): Promise<void> {
 }
 
 /** Returns the exit code; usage errors are thrown as UsageError. */
-export async function runSegment(o: SegmentOptions, cancel: CancellationTokenSource): Promise<number> {
+export async function runSegment(o: SegmentRunOptions, cancel: CancellationTokenSource): Promise<number> {
   const images = collectImages(o.inputs, { recursive: o.recursive, gt: o.gt, out: o.out, shard: o.shard });
   const blocked = o.overwrite ? [] : runFiles(o).filter(exists);
   for (const f of blocked) process.stderr.write(`seglens: refusing to overwrite ${f} (use --overwrite)\n`);

@@ -53,17 +53,9 @@ export class PreviewManager extends Disposable implements vscode.WebviewPanelSer
     else p.command(c);
   }
 
-  /** Test hook: restores a panel from `state` as after a window reload; the image it opened, if any. */
-  async restoreForTest(state: unknown): Promise<vscode.Uri | undefined> {
-    this.current?.panel.dispose();
-    const panel = vscode.window.createWebviewPanel(PREVIEW_VIEW_TYPE, 'SegLens', vscode.ViewColumn.Active, { enableScripts: true, localResourceRoots: [] });
-    await this.deserializeWebviewPanel(panel, state as PanelState);
-    return this.current?.currentImage;
-  }
-
-  /** Test hook: a message as if the page had sent it (it goes through the same checks). */
-  async receiveForTest(m: unknown): Promise<void> {
-    await this.current?.receive(m);
+  /** The open preview, if any. */
+  get active(): PreviewPanel | undefined {
+    return this.current;
   }
 
   async show(uri: vscode.Uri, sequence?: PreviewSequence): Promise<void> {

@@ -18,7 +18,7 @@ import { CliError } from '../api/cliError';
 import { Daemon } from '../server/daemon';
 import { type EngineSetup, engineSetup } from './engineSetup';
 import { ResultCache } from '../results/resultCache';
-import type { Log } from '../api/constants';
+import type { Logger } from '../api/constants';
 import { makeLogger } from './logger';
 import { preload } from './preload';
 import { type PreparingEngine, preparingEngine } from './preparingEngine';
@@ -45,7 +45,7 @@ export class DaemonProcess {
    * Reads what must be read before the daemon exists (the --models file), then builds it.
    * `started`: the engine setup and an engine process main.ts made before loading this module.
    */
-  static async create(args: DaemonArgs, log: Log = makeLogger(args.logLevel), started?: { setup: EngineSetup; early?: EarlyHost }): Promise<DaemonProcess> {
+  static async create(args: DaemonArgs, log: Logger = makeLogger(args.logLevel), started?: { setup: EngineSetup; early?: EarlyHost }): Promise<DaemonProcess> {
     const modelsDir = path.resolve(args.modelsDir ?? defaultModelsDir());
     const modes = builtinModes(modelsDir);
     try {
@@ -59,7 +59,7 @@ export class DaemonProcess {
 
   private constructor(
     private readonly args: DaemonArgs,
-    private readonly log: Log,
+    private readonly log: Logger,
     modelsDir: string,
     modes: ModeDef[],
     setup: EngineSetup,
@@ -175,7 +175,7 @@ export class DaemonProcess {
  * User modes from --models: a definition with a mistake is skipped (said in the log, field
  * named); a file that cannot be read or parsed stops the start (exit 2), as any bad option does.
  */
-async function userModesFile(file: string, builtins: ModeDef[], log: Log): Promise<ModeDef[]> {
+async function userModesFile(file: string, builtins: ModeDef[], log: Logger): Promise<ModeDef[]> {
   let loaded;
   try {
     loaded = await loadDefinitionsFile(file, new Set(builtins.map((m) => m.id)));

@@ -6,7 +6,7 @@ import { TEST_HOOKS_ENV, testHooksRequested } from '../engine/host/inputGuard';
 import type { WorkerInit } from '../engine/engineProxy';
 import type { DaemonArgs } from '../api/daemonCli';
 import { usableCacheDir } from './cacheDir';
-import type { Log } from '../api/constants';
+import type { Logger } from '../api/constants';
 
 export interface EngineSetup {
   cacheDir: string;
@@ -14,7 +14,7 @@ export interface EngineSetup {
 }
 
 /** Makes the cache folder usable and sets what the engine reads from its environment; call once. */
-export function engineSetup(args: DaemonArgs, log: Log): EngineSetup {
+export function engineSetup(args: DaemonArgs, log: Logger): EngineSetup {
   const cacheDir = usableCacheDir(args.cacheDir ?? defaultCacheDir(), log);
   // TEST ONLY: the tests start the daemon with SEGLENS_TEST_CRASH_HOOKS=1 to make the engine abort or hang on marker images.
   const testHooks = testHooksRequested();

@@ -68,9 +68,7 @@ export type WorkerRequest =
   /** Runs the cache work loads left for later now (tests; close does it too). */
   | { id: number; op: 'settle' }
   /** ensureModels (models/modelFiles.ts): hashing and rewriting the built-in model files. */
-  | { id: number; op: 'prepareModels'; modelsDir: string }
-  /** Test hook: make the worker throw an uncaught exception. */
-  | { id: number; op: 'crash' };
+  | { id: number; op: 'prepareModels'; modelsDir: string };
 
 /** Worker → main. */
 export type WorkerReply =
@@ -226,11 +224,6 @@ export class EngineProxy implements Engine {
       await host.kill();
     }
     this.rejectAll(new SegLensError(ErrorCodes.ShuttingDown, 'the inference engine was closed'));
-  }
-
-  /** Test hook: makes the engine die with an uncaught exception. */
-  crashForTest(): void {
-    this.ensureWorker().postMessage({ id: 0, op: 'crash' } satisfies WorkerRequest);
   }
 
   // ---------------------------------------------------------------- plumbing

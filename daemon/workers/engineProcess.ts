@@ -429,13 +429,6 @@ async function handle(msg: WorkerRequest, inferred: () => void): Promise<unknown
 
 let chain: Promise<void> = Promise.resolve();
 port.on('message', (msg: WorkerRequest) => {
-  if (msg.op === 'crash') {
-    // Test hook: an uncaught exception, as a native or logic failure would produce.
-    setImmediate(() => {
-      throw new Error('engine worker crash requested by test');
-    });
-    return;
-  }
   // Engine work puts the deferred cache work off (runDeferredWhenIdle re-arms after the answer).
   if (isWork(msg)) {
     busy++;

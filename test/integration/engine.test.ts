@@ -18,6 +18,7 @@ import { ModeDef } from '../../daemon/models/modeDef';
 import { ErrorCodes, LogLevel } from '../../daemon/api/protocol';
 import { EngineCrashedError } from '../../daemon/engine/engine';
 import { EngineProxy } from '../../daemon/engine/engineProxy';
+import { TEST_ABORT_MARKER } from '../../daemon/engine/host/inputGuard';
 import { ReferenceIsnet, assembleReferenceModel, decodeGreyPng, maskIoU, meanAbsDiff } from '../helpers/referencePipeline';
 import { modelsDir, repoRoot, samplePhotos } from '../helpers/repo';
 import { workerScript } from '../helpers/workerScript';
@@ -402,12 +403,14 @@ describe('EngineProxy: explicit GPU provider, crashes, close', () => {
 
   it('a worker crash rejects pending calls with a clear error; the next call starts a new worker', async () => {
     const crashes: Error[] = [];
-    const e = new EngineProxy({ provider: 'cpu', workerPath: WORKER, onCrash: (err) => crashes.push(err) });
+    const e = new EngineProxy({ provider: 'cpu', workerPath: WORKER, testHooks: true, onCrash: (err) => crashes.push(err) });
     try {
       await e.load(mode('text').model);
+      // The engine takes calls in order: the marker aborts it (host/inputGuard.ts) while the two after it wait.
+      const crash = e.segment(mode('text'), { bytes: Buffer.from(TEST_ABORT_MARKER) }, { maxPixels: MAX_PIXELS });
       const pending = e.segment(mode('text'), { path: photos[0] }, { maxPixels: MAX_PIXELS });
       const pending2 = e.warmup(mode('text'), 5);
-      e.crashForTest();
+      await assert.rejects(crash, EngineCrashedError);
       await assert.rejects(pending, (err: Error) => err instanceof EngineCrashedError && /crashed/.test(err.message));
       await assert.rejects(pending2, EngineCrashedError);
       assert.equal(crashes.length, 1);

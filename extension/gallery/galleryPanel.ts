@@ -6,6 +6,7 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { FolderImage, listFolderImages, withGroundTruth } from '../../daemon/api/folder/folderImages';
+import { checkGlobs } from '../../daemon/api/folder/glob';
 import { checkRule } from '../../daemon/api/folder/groundTruth';
 import { CachedResults, Thumbnail } from '../../daemon/api/protocol';
 import type { ExportFormat } from '../../daemon/api/exports/render';
@@ -85,7 +86,9 @@ export class GalleryPanel extends Disposable {
     this.stop();
     const cfg = vscode.workspace.getConfiguration('seglens');
     this.mode = readConfig().mode;
-    this.images = listImages(this.folder.fsPath, cfg);
+    const badGlob = globSettingsProblem(cfg);
+    if (badGlob) void vscode.window.showErrorMessage(`SegLens: settings error: ${badGlob}`);
+    this.images = badGlob ? [] : listImages(this.folder.fsPath, cfg);
     // Earlier results come back from the daemon's result cache in the first moments of the run.
     this.outcomes = this.images.map(() => undefined);
     this.lastProgress = undefined;
@@ -94,7 +97,7 @@ export class GalleryPanel extends Disposable {
     this.panel.title = `SegLens: ${path.basename(this.folder.fsPath)}`;
     this.postInit();
     if (this.images.length === 0) {
-      this.post({ type: 'notice', message: 'No images in this folder (check seglens.folder.include / exclude).' });
+      this.post({ type: 'notice', message: badGlob ? `Settings error: ${badGlob}` : 'No images in this folder (check seglens.folder.include / exclude).' });
       return;
     }
     const client = await this.deps.supervisor.ensureClient();
@@ -273,7 +276,12 @@ export function progressText(p: ProgressInfo): string {
   return `${p.done}/${p.total}${rate}${eta}`;
 }
 
-/** The folder's images under the settings: recursion, include/exclude globs, the ground-truth rule. */
+/** The first malformed include/exclude glob, as a settings error naming the setting and the glob. */
+export function globSettingsProblem(cfg: vscode.WorkspaceConfiguration): string | undefined {
+  return checkGlobs('seglens.folder.include', cfg.get('folder.include')) ?? checkGlobs('seglens.folder.exclude', cfg.get('folder.exclude'));
+}
+
+/** The folder's images under the settings (globs checked first: globSettingsProblem): recursion, include/exclude globs, the ground-truth rule. */
 export function listImages(root: string, cfg: vscode.WorkspaceConfiguration): FolderImage[] {
   const include = cfg.get<string[]>('folder.include') ?? [];
   const exclude = cfg.get<string[]>('folder.exclude') ?? [];

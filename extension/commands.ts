@@ -12,7 +12,7 @@ import { withModeProgress } from './models/modeProgress';
 import type { ModelStore } from './models/modelStore';
 import type { PreviewManager } from './preview/previewManager';
 import { GalleryManager, folderAtHand } from './gallery/galleryManager';
-import { PANEL_COMMANDS } from '../media/webview/messages';
+import { PANEL_COMMANDS } from '../media/webview/shared/messages';
 import type { StatusDocument } from './status/statusDocument';
 
 export interface CommandDeps {

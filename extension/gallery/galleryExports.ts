@@ -10,7 +10,7 @@ import { FolderImage, outBases } from '../../daemon/api/folder/folderImages';
 import { Report, reportText } from '../../daemon/api/folder/report';
 import type { ImageOutcome } from './folderRun';
 import { ExportWriter, askedByDialog, exportWriter, replaceQuestion, reportFiles, toAsk } from './exportFiles';
-import type { GalleryDeps } from './galleryManager';
+import type { GalleryDeps } from './galleryDeps';
 
 const THRESHOLD = 0.5;
 

@@ -1,6 +1,6 @@
 // Every message from the gallery's page is checked before the panel acts on it (the page runs
 // web content): exactly the fields of a FromGallery, with valid values. Pure, unit-tested.
-import type { FilterKey, FromGallery, SortKey } from '../../media/webview/gallery/messages';
+import type { FilterKey, FromGallery, SortKey } from '../../media/webview/shared/galleryMessages';
 import { ownFields } from '../util/ownFields';
 
 export type CheckedGallery = { ok: true; message: FromGallery } | { ok: false; reason: string };

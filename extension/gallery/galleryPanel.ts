@@ -10,14 +10,14 @@ import { checkGlobs } from '../../daemon/api/folder/glob';
 import { checkRule } from '../../daemon/api/folder/groundTruth';
 import { CachedResults, Thumbnail } from '../../daemon/api/protocol';
 import type { ExportFormat } from '../../daemon/api/exports/render';
-import type { FromGallery, GalleryClass, ProgressInfo, TileInfo, ToGallery } from '../../media/webview/gallery/messages';
-import { galleryOrder } from '../../media/webview/gallery/order';
+import type { FromGallery, GalleryClass, ProgressInfo, TileInfo, ToGallery } from '../../media/webview/shared/galleryMessages';
+import { galleryOrder } from '../../media/webview/shared/galleryOrder';
 import { readConfig } from '../config';
 import { Disposable } from '../util/dispose';
 import { FolderRun, ImageOutcome, ResultExtras } from './folderRun';
 import { folderConfusion, folderReport, folderSummary } from './folderReport';
 import { galleryHtml } from './galleryHtml';
-import type { GalleryDeps } from './galleryManager';
+import type { GalleryDeps } from './galleryDeps';
 import { exportMasks, exportReport } from './galleryExports';
 import { checkFromGallery } from './galleryMessages';
 import { GalleryViews } from './galleryViews';
@@ -243,30 +243,25 @@ export class GalleryPanel extends Disposable {
         await this.start();
         return;
       case 'exportReport':
-        await exportReport(this.folder, folderReport(this.mode, this.outcomes), this.deps.log);
+        await this.exportReport();
         return;
       case 'exportMasks':
-        await exportMasks(this.folder, this.images, this.outcomes, this.mode, this.deps);
+        await this.exportMasks();
         return;
     }
   }
 
-  /** Test hooks: the exports without their dialogs (the overwrite question stays). */
-  exportReportForTest(target: vscode.Uri): Promise<string | undefined> {
+  /** The report's export; `target` given, without the save dialog (the overwrite question stays). */
+  exportReport(target?: vscode.Uri): Promise<string | undefined> {
     return exportReport(this.folder, folderReport(this.mode, this.outcomes), this.deps.log, target);
   }
-  exportMasksForTest(formats: ExportFormat[], out: string): Promise<number> {
-    return exportMasks(this.folder, this.images, this.outcomes, this.mode, this.deps, { formats, out });
+  /** The masks' export; `choice` given, without the format and folder dialogs. */
+  exportMasks(choice?: { formats: ExportFormat[]; out: string }): Promise<number> {
+    return exportMasks(this.folder, this.images, this.outcomes, this.mode, this.deps, choice);
   }
 
-  /** Test hook: the page's Cancel (through the same checks) once `done` images are done; the run's last progress when it ended. */
-  async cancelAfterForTest(done: number): Promise<ProgressInfo | undefined> {
-    const sub = this.onDidProgress((p) => p.done >= done && p.running && void this.receive({ type: 'cancel' }));
-    try {
-      await this.running;
-    } finally {
-      sub.dispose();
-    }
+  /** The run's last progress. */
+  get progress(): ProgressInfo | undefined {
     return this.lastProgress;
   }
 

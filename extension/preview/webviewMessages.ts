@@ -3,8 +3,8 @@
 // vscode import): test/unit/webviewMessages.test.ts and the suite inside VS Code use it.
 import { MODE_ID_RE } from '../../daemon/api/constants';
 import { DISPLAY_CROP_MAX_SIDE } from '../../daemon/api/protocol';
-import type { Region } from '../../media/webview/inspect/zoom';
-import type { FromWebview } from '../../media/webview/messages';
+import type { DisplayRegion as Region } from '../../daemon/api/protocol';
+import type { FromWebview } from '../../media/webview/shared/messages';
 import { ownFields } from '../util/ownFields';
 
 export type Checked = { ok: true; message: FromWebview } | { ok: false; reason: string };

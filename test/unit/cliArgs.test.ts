@@ -3,12 +3,12 @@
 // one a usage error that names it.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { SegmentOptions, UsageError, parseCommand } from '../../daemon/tools/cli/args';
+import { SegmentRunOptions, UsageError, parseCommand } from '../../daemon/tools/cli/args';
 
-const segment = (...args: string[]): SegmentOptions => {
+const segment = (...args: string[]): SegmentRunOptions => {
   const c = parseCommand(['segment', 'in', ...args]);
   assert.equal(c.kind, 'segment');
-  return (c as { options: SegmentOptions }).options;
+  return (c as { options: SegmentRunOptions }).options;
 };
 
 const refused = (args: string[], message: RegExp) => assert.throws(() => segment(...args), (e) => e instanceof UsageError && message.test(e.message), args.join(' '));

@@ -9,8 +9,8 @@ import { test } from 'node:test';
 import { listFolderImages, withGroundTruth } from '../../daemon/api/folder/folderImages';
 import { Glob } from '../../daemon/api/folder/glob';
 import { checkFromGallery } from '../../extension/gallery/galleryMessages';
-import type { TileInfo } from '../../media/webview/gallery/messages';
-import { galleryOrder, visibleRange } from '../../media/webview/gallery/order';
+import type { TileInfo } from '../../media/webview/shared/galleryMessages';
+import { galleryOrder, visibleRange } from '../../media/webview/shared/galleryOrder';
 
 test('globs: ** across folders, * within a name, {a,b}, a bare name at any depth', () => {
   const m = (glob: string, rel: string) => new Glob(glob).matches(rel);

@@ -7,6 +7,7 @@ import * as path from 'node:path';
 import { Glob } from './glob';
 import { GroundTruthRule, findGroundTruth } from './groundTruth';
 
+/** Every image extension SegLens opens (the one list: the extension and package.json's when-clauses follow it, test/unit/imageExtensions.test.ts). */
 export const IMAGE_EXTENSIONS = new Set(['.png', '.jpg', '.jpeg', '.webp', '.gif', '.bmp', '.tif', '.tiff', '.avif']);
 
 export interface FolderImage {

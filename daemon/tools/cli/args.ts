@@ -31,7 +31,7 @@ exit codes: 0 every image succeeded; 1 some failed (the report is still written)
 
 export class UsageError extends Error {}
 
-export interface SegmentOptions {
+export interface SegmentRunOptions {
   inputs: string[];
   mode: string;
   out: string;
@@ -47,7 +47,7 @@ export interface SegmentOptions {
   models?: string;
 }
 
-export type Command = { kind: 'segment'; options: SegmentOptions } | { kind: 'status' } | { kind: 'metrics' } | { kind: 'unload'; mode?: string } | { kind: 'help' };
+export type Command = { kind: 'segment'; options: SegmentRunOptions } | { kind: 'status' } | { kind: 'metrics' } | { kind: 'unload'; mode?: string } | { kind: 'help' };
 
 /** More shards than any batch system runs at once; it keeps N a small exact integer. */
 export const MAX_SHARDS = 100_000;
@@ -75,8 +75,8 @@ function parseFormats(v: string): ExportFormat[] {
 
 const VALUE_FLAGS = new Set(['--mode', '--out', '--format', '--gt', '--report', '--shard', '--threshold', '--models', '--include', '--exclude']);
 
-function parseSegment(argv: string[]): SegmentOptions {
-  const o: SegmentOptions = { inputs: [], mode: 'balanced', out: path.resolve('seglens-out'), formats: ['mask'], gt: 'auto', recursive: true, include: [], exclude: [], overwrite: false, threshold: 0.5 };
+function parseSegment(argv: string[]): SegmentRunOptions {
+  const o: SegmentRunOptions = { inputs: [], mode: 'balanced', out: path.resolve('seglens-out'), formats: ['mask'], gt: 'auto', recursive: true, include: [], exclude: [], overwrite: false, threshold: 0.5 };
   for (let i = 0; i < argv.length; i++) {
     let a = argv[i];
     let value: string | undefined;

@@ -7,10 +7,11 @@ import { CancellationTokenSource, ResponseError } from 'vscode-jsonrpc/node';
 import { DaemonClient } from '../../api/client';
 import { CocoBuilder } from '../../api/exports/coco';
 import { ExportFormat, alphaThreshold, renderExports } from '../../api/exports/render';
+import { round1 } from '../../api/numbers';
 import { ErrorCodes, ModeInfo, Score, ScoreResult, SegmentResult } from '../../api/protocol';
 import { Report, ReportBuilder, ReportImage, reportText } from '../../api/folder/report';
 import { version } from '../../../package.json';
-import { SegmentOptions, UsageError } from './args';
+import { SegmentRunOptions, UsageError } from './args';
 import { connectOrSpawn } from './connect';
 import { InputImage, collectImages } from './inputs';
 import { OUTPUT_EXISTS, OUTPUT_UNSAFE, exists, refusalCode, writeOutput } from './outputs';
@@ -20,7 +21,7 @@ import { shown } from './terminal';
 const IN_FLIGHT = 2;
 
 interface Run {
-  o: SegmentOptions;
+  o: SegmentRunOptions;
   client: DaemonClient;
   mode: ModeInfo;
   coco?: CocoBuilder;
@@ -32,7 +33,7 @@ const slash = (p: string) => p.split(path.sep).join('/');
 const errorOf = (e: unknown) => ({ code: e instanceof ResponseError ? e.code : ErrorCodes.InternalError, message: e instanceof Error ? e.message : String(e) });
 
 /** The PNG outputs of one image, by format. */
-function targets(o: SegmentOptions, img: InputImage): [string, string][] {
+function targets(o: SegmentRunOptions, img: InputImage): [string, string][] {
   return o.formats.filter((f) => f !== 'coco').map((f) => [f, path.join(o.out, ...`${img.outBase}.${f}.png`.split('/'))]);
 }
 
@@ -95,7 +96,7 @@ async function processImage(run: Run, img: InputImage, index: number): Promise<{
   // The image's own work (decode, pre, inference, post): not the time it waited in the queue or for a warm-up.
   const t = r.timings;
   const ms = t.decodeMs + t.preprocessMs + t.inferenceMs + t.postprocessMs;
-  Object.assign(entry, { width: r.width, height: r.height, ms: Math.round(ms * 10) / 10 });
+  Object.assign(entry, { width: r.width, height: r.height, ms: round1(ms) });
   let score: ScoreResult | undefined;
   if (img.gt) {
     try {
@@ -137,7 +138,7 @@ async function runAll(run: Run, images: InputImage[], progress: Progress): Promi
 }
 
 /** Run-level files (report, coco.json) are checked before anything runs. */
-function runFiles(o: SegmentOptions): string[] {
+function runFiles(o: SegmentRunOptions): string[] {
   const files = o.formats.includes('coco') ? [path.join(o.out, 'coco.json')] : [];
   if (o.report) files.push(o.report);
   return files;
@@ -186,7 +187,7 @@ async function writeRunFiles(run: Run, rep: Report): Promise<boolean> {
 }
 
 /** Returns the exit code; usage errors are thrown as UsageError. */
-export async function runSegment(o: SegmentOptions, cancel: CancellationTokenSource): Promise<number> {
+export async function runSegment(o: SegmentRunOptions, cancel: CancellationTokenSource): Promise<number> {
   const images = collectImages(o.inputs, { recursive: o.recursive, include: o.include, exclude: o.exclude, gt: o.gt, out: o.out, shard: o.shard });
   const blocked = o.overwrite ? [] : runFiles(o).filter(exists);
   for (const f of blocked) process.stderr.write(`seglens: refusing to overwrite ${shown(f)} (use --overwrite)\n`);

@@ -32,6 +32,7 @@ const builds = [
   node('daemon/engine/engineWorker.ts', 'dist/engineWorker.js'),
   node('daemon/eval/scoreWorker.ts', 'dist/scoreWorker.js'),
   node('daemon/engine/pipeline/cropWorker.ts', 'dist/cropWorker.js'),
+  node('daemon/results/hashWorker.ts', 'dist/hashWorker.js'),
   node('daemon/tools/modelsCli.ts', 'dist/models.js'),
   node('daemon/tools/preview.ts', 'dist/preview.js'),
   node('daemon/tools/seglens.ts', 'dist/seglens.js', { banner: { js: '#!/usr/bin/env node' } }),

@@ -247,7 +247,7 @@ async function prepareInput(mode: ModeDef, image: ImageInput, maxPixels: number)
   const what = describeImageInput(image);
   const t0 = performance.now();
   const bytes = await readImageBytes(image);
-  await guardInput(bytes);
+  const inputSha256 = await guardInput(bytes);
   const header = await probeImage(bytes, maxPixels, what);
   const { width, height } = header;
   const reference = mode.resample === 'reference';
@@ -258,7 +258,7 @@ async function prepareInput(mode: ModeDef, image: ImageInput, maxPixels: number)
   const { data, tensor } = inputTensor(mode);
   if (reference) referenceResizeToTensor(decoded.data, width, height, inW, inH, tensorTarget(mode, inW, inH, data, tbl));
   else fillInputTensor(decoded.data, inW, inH, mode, data, false, tbl);
-  return { bytes, header, data, tensor, decodeMs: t1 - t0, preprocessMs: performance.now() - t1 };
+  return { bytes, inputSha256, header, data, tensor, decodeMs: t1 - t0, preprocessMs: performance.now() - t1 };
 }
 
 /**
@@ -271,7 +271,7 @@ async function segment(mode: ModeDef, image: ImageInput, opts: SegmentOptions, i
   const { maxPixels } = opts;
   const sess = await sessionFor(mode);
   const [inH, inW] = mode.inputSize;
-  const { bytes, header, data, tensor, decodeMs, preprocessMs } = await prepareInput(mode, image, maxPixels);
+  const { bytes, inputSha256, header, data, tensor, decodeMs, preprocessMs } = await prepareInput(mode, image, maxPixels);
 
   // inference (with tta, the flipped pass; mirroring the input tensor in place between the
   // two runs is counted as preprocessing)
@@ -294,7 +294,8 @@ async function segment(mode: ModeDef, image: ImageInput, opts: SegmentOptions, i
   inferred?.();
   try {
     await previous;
-    return await postprocess(mode, opts, { bytes, header, out1, out2 }, { decodeMs, preprocessMs: preprocessMs + preExtra, inferenceMs: afterInference - t2 - preExtra });
+    const out = await postprocess(mode, opts, { bytes, header, out1, out2 }, { decodeMs, preprocessMs: preprocessMs + preExtra, inferenceMs: afterInference - t2 - preExtra });
+    return { ...out, inputSha256 };
   } finally {
     endPost();
   }

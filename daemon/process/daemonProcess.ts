@@ -90,7 +90,7 @@ export class DaemonProcess {
       maxLoadedModels: args.maxLoadedModels,
       maxRssBytes: args.maxRssMb * 1024 * 1024,
       recent: this.recent,
-      results: new ResultCache(cacheDir, { maxBytes: args.cacheMaxMb * 1024 * 1024, maxAgeDays: args.cacheMaxDays }, log),
+      results: new ResultCache(cacheDir, { maxBytes: args.cacheMaxMb * 1024 * 1024, maxAgeDays: args.cacheMaxDays }, log, args.maxImageBytes),
       log,
       rss: () => process.memoryUsage.rss() + this.engine.engineRssBytes,
       watchdogMs: args.watchdogSeconds * 1000,

@@ -12,7 +12,7 @@ import { DaemonMetrics } from './metrics';
 import { decodeBase64, displayMaxSide, segmentExtras } from './params';
 import { scoreMask } from '../eval/scoreClient';
 import { displayCrop } from './displayCrop';
-import { ResultCache } from '../results/resultCache';
+import { Lookup, ResultCache } from '../results/resultCache';
 
 export interface SegmenterOptions {
   maxPixels: number;
@@ -100,7 +100,7 @@ export class Segmenter {
 
   private async cachedOrRun(p: P.SegmentParams, def: ReturnType<Registry['def']>, image: { path: string } | { bytes: Uint8Array }, token: CancellationToken, ticket: Ticket): Promise<P.SegmentResult> {
     const results = p.cache ? this.opts.results : undefined;
-    if (!results) return this.run(p, image, token, ticket);
+    if (!results) return (await this.run(p, image, token, ticket)).result;
     const t0 = performance.now();
     const key = await results.key(def, image, p);
     const hit = key && (await results.get(key));
@@ -109,8 +109,10 @@ export class Segmenter {
       const timings = { ...hit.timings, queueMs: 0, totalMs: r1(performance.now() - t0) };
       return { ...hit, mode: p.mode, wasWarm: this.registry.isWarm(p.mode), cached: true, timings };
     }
-    const r = await this.run(p, image, token, ticket);
-    if (key) await results.put(key, r);
+    const { result: r, inputSha256 } = await this.run(p, image, token, ticket);
+    // Stored under the content the engine read, whatever the file holds now (it may have changed since the lookup).
+    const storeKey = inputSha256 && (await results.keyForContent(def, p, inputSha256));
+    if (storeKey) await results.put(storeKey, r);
     return r;
   }
 
@@ -118,21 +120,21 @@ export class Segmenter {
   async cachedResults(p: P.CachedResultsParams): Promise<P.CachedResultsResult> {
     const def = this.registry.def(p.mode);
     const t0 = performance.now();
-    const stored = this.opts.results ? await this.opts.results.getMany(def, p.images.map((i) => i.path), p) : p.images.map(() => undefined);
+    const stored = this.opts.results ? await this.opts.results.getMany(def, p.images.map((i) => i.path), p) : p.images.map((): Lookup => ({}));
     const wasWarm = this.registry.isWarm(p.mode);
     const totalMs = r1(performance.now() - t0);
     let hits = 0;
     const results = p.images.map(({ path }, i): P.CachedResultsEntry => {
-      const hit = stored[i];
-      if (!hit) return { path };
+      const { result: hit, error } = stored[i];
+      if (!hit) return error ? { path, error } : { path };
       hits++;
       return { path, result: { ...hit, mode: p.mode, wasWarm, cached: true, timings: { ...hit.timings, queueMs: 0, totalMs } } };
     });
     return { mode: p.mode, results, hits, misses: results.length - hits };
   }
 
-  /** Runs the engine for one request, in its turn. */
-  private async run(p: P.SegmentParams, image: { path: string } | { bytes: Uint8Array }, token: CancellationToken, ticket: Ticket): Promise<P.SegmentResult> {
+  /** Runs the engine for one request, in its turn; with the sha256 of the bytes it segmented, when the engine says. */
+  private async run(p: P.SegmentParams, image: { path: string } | { bytes: Uint8Array }, token: CancellationToken, ticket: Ticket): Promise<{ result: P.SegmentResult; inputSha256?: string }> {
     const def = this.registry.def(p.mode);
     // An input that crashed the engine twice is refused before its mode is even made ready (1008).
     await this.engine.admit?.(image);
@@ -160,7 +162,7 @@ export class Segmenter {
     // A first run is slower than steady: no baseline for the degradation check.
     if (!asWarmup) this.checkDegradation(p.mode, t.inferenceMs);
     this.opts.metrics.inferenceSeconds.observe({ mode: p.mode }, t.inferenceMs / 1000);
-    return {
+    const result: P.SegmentResult = {
       mode: p.mode,
       width: out.width,
       height: out.height,
@@ -177,6 +179,7 @@ export class Segmenter {
         totalMs: r1(performance.now() - t0),
       },
     };
+    return { result, inputSha256: out.inputSha256 };
   }
 
   /**

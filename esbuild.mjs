@@ -30,8 +30,7 @@ const node = (entry, outfile, extra = {}) => ({
 const builds = [
   node('daemon/main.ts', 'dist/daemon.js'),
   node('daemon/engine/engineWorker.ts', 'dist/engineWorker.js'),
-  node('daemon/eval/scoreWorker.ts', 'dist/scoreWorker.js'),
-  node('daemon/engine/pipeline/cropWorker.ts', 'dist/cropWorker.js'),
+  node('daemon/server/decodeWorker.ts', 'dist/decodeWorker.js'),
   node('daemon/results/hashWorker.ts', 'dist/hashWorker.js'),
   node('daemon/tools/modelsCli.ts', 'dist/models.js'),
   node('daemon/tools/preview.ts', 'dist/preview.js'),

@@ -18,6 +18,8 @@ import { CliError } from '../server/cliError';
 import { Daemon } from '../server/daemon';
 import { type EngineSetup, engineSetup } from './engineSetup';
 import { ResultCache } from '../results/resultCache';
+import type { JobProcess } from '../engine/host/jobProcess';
+import { decodingProcess } from '../server/decoding';
 import { Log, makeLogger } from './logger';
 import { preload } from './preload';
 import { type PreparingEngine, preparingEngine } from './preparingEngine';
@@ -32,6 +34,8 @@ const CLOSE_GRACE_MS = 3000;
 export class DaemonProcess {
   readonly daemon: Daemon;
   private readonly engine: WorkerEngine;
+  /** Where score and displayCrop decode: a process of their own (server/decoding.ts). */
+  private readonly decoding: JobProcess;
   private readonly prepared: PreparingEngine;
   private readonly recent: RecentModes;
   private server: net.Server | undefined;
@@ -77,6 +81,7 @@ export class DaemonProcess {
       maxInputBytes: args.maxImageBytes,
       early,
     });
+    this.decoding = decodingProcess({ watchdogMs: args.watchdogSeconds * 1000, testHooks: init.testHooks === true, log });
     this.recent = new RecentModes(cacheDir, log);
     this.prepared = preparingEngine(this.engine, modelsDir, log);
     this.daemon = new Daemon(modes, this.prepared, {
@@ -92,7 +97,8 @@ export class DaemonProcess {
       recent: this.recent,
       results: new ResultCache(cacheDir, { maxBytes: args.cacheMaxMb * 1024 * 1024, maxAgeDays: args.cacheMaxDays }, log, args.maxImageBytes),
       log,
-      rss: () => process.memoryUsage.rss() + this.engine.engineRssBytes,
+      rss: () => process.memoryUsage.rss() + this.engine.engineRssBytes + this.decoding.rssBytes,
+      decoding: this.decoding,
       watchdogMs: args.watchdogSeconds * 1000,
       onShutdown: () => void this.stop(0, 'shutdown request'),
       onClientsChanged: (n) => this.clientsChanged(n),
@@ -132,6 +138,7 @@ export class DaemonProcess {
     this.daemon.closeConnections();
     this.closeSocket();
     const timer = setTimeout(() => process.exit(code), CLOSE_GRACE_MS);
+    await this.decoding.close().catch(() => undefined);
     await this.engine.close().catch(() => undefined);
     clearTimeout(timer);
     process.exit(code);

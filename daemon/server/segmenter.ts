@@ -6,12 +6,14 @@ import { Engine } from '../engine/engine';
 import { DegradationDetector } from '../registry/degradation';
 import { JobQueue, Ticket } from '../registry/jobQueue';
 import { checkImageFile } from '../engine/pipeline/imageFile';
+import type { CropOutput } from '../engine/pipeline/display';
 import { fileHead, InflightBudget } from './inflight';
 import { Registry } from '../registry/registry';
 import { DaemonMetrics } from './metrics';
 import { decodeBase64, displayMaxSide, segmentExtras } from './params';
 import { scoreMask } from '../eval/scoreClient';
 import { displayCrop } from './displayCrop';
+import { Decoding, inlineDecoding } from './decoding';
 import { Lookup, ResultCache } from '../results/resultCache';
 
 export interface SegmenterOptions {
@@ -29,6 +31,8 @@ export interface SegmenterOptions {
   watchdogMs: number;
   /** Image bytes in flight (encoded + decoded estimate) past which a segment gets 1005 (0: none). */
   maxInflightBytes?: number;
+  /** Where score and displayCrop decode (decoding.ts; absent: in this process, for tests of the server alone). */
+  decoding?: Decoding;
 }
 
 /** The watchdog allows this many times a mode's steady inference time (and never less than its floor). */
@@ -50,13 +54,15 @@ export class Segmenter {
   /** seglens/score (daemon/eval/scoreClient.ts), under the same size limits as segment. */
   score(p: P.ScoreParams): Promise<P.ScoreResult> {
     const decode = (data: string) => decodeBase64(data, this.opts.maxImageBytes, 'seglens/score: base64');
-    return scoreMask(this.registry.def(p.mode), p, { maxPixels: this.opts.maxPixels, maxBytes: this.opts.maxImageBytes, decodeBase64: decode });
+    const run = (job: unknown) => (this.opts.decoding ?? inlineDecoding).run<P.ScoreResult>('score', job);
+    return scoreMask(this.registry.def(p.mode), p, { maxPixels: this.opts.maxPixels, maxBytes: this.opts.maxImageBytes, decodeBase64: decode, run });
   }
 
   /** seglens/displayCrop (displayCrop.ts), under the same size limits as segment. */
   displayCrop(p: P.DisplayCropParams): Promise<P.DisplayCropResult> {
     const decode = (data: string) => decodeBase64(data, this.opts.maxImageBytes, "seglens/displayCrop: 'image.base64'");
-    return displayCrop(p, { maxPixels: this.opts.maxPixels, decodeBase64: decode });
+    const run = (job: unknown) => (this.opts.decoding ?? inlineDecoding).run<CropOutput>('crop', job);
+    return displayCrop(p, { maxPixels: this.opts.maxPixels, maxBytes: this.opts.maxImageBytes, decodeBase64: decode, run });
   }
 
   async segment(p: P.SegmentParams, token: CancellationToken): Promise<P.SegmentResult> {

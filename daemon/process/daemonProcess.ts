@@ -24,7 +24,7 @@ import { Log, makeLogger } from './logger';
 import { preload } from './preload';
 import { type PreparingEngine, preparingEngine } from './preparingEngine';
 import { serveSocket, serveStdio } from './serve';
-import { SocketFileId, removeIfOurs, socketFileId, stillOurs } from './socketFile';
+import { SocketFileId, removeIfOurs, stillOurs } from './socketFile';
 
 /** How long answers already on their way (1006 refusals among them) get before connections close. */
 const DRAIN_MS = 100;
@@ -118,8 +118,11 @@ export class DaemonProcess {
       serveStdio(this.daemon, () => void this.stop(0, 'stdin closed'));
     } else {
       const { maxImageBytes, maxClients, frameTimeoutSeconds } = this.args;
-      this.server = await serveSocket(this.daemon, t.path, { maxImageBytes, maxClients, frameTimeoutMs: frameTimeoutSeconds * 1000 }, this.log);
-      this.socketId = socketFileId(t.path);
+      const { server, file } = await serveSocket(this.daemon, t.path, { maxImageBytes, maxClients, frameTimeoutMs: frameTimeoutSeconds * 1000 }, this.log);
+      this.server = server;
+      // Identified as listen() made it: the path may name another daemon's socket by now.
+      this.socketId = file && { path: t.path, ...file };
+      if (!file) this.log('warn', `${t.path} was removed as this daemon started listening: it serves those already connected, nobody can connect by path`);
       this.clientsChanged(this.daemon.connectionCount);
       this.log('info', `listening on ${t.path} (pid ${process.pid}, cache ${this.cacheDir})`);
     }
@@ -153,8 +156,9 @@ export class DaemonProcess {
   private closeSocket(): void {
     if (!this.server) return;
     const id = this.socketId;
-    if (id && !stillOurs(id)) {
-      this.log('info', `${id.path} is no longer ours; left in place`);
+    // (Windows: a named pipe, no file to tell by.)
+    if (process.platform !== 'win32' && (!id || !stillOurs(id))) {
+      this.log('info', `${id?.path ?? 'the socket path'} is no longer ours; left in place`);
       return;
     }
     this.server.close();

@@ -42,7 +42,8 @@ export async function startListening(extraArgs: ExtraArgs = [], opts: { socketPa
   const deadline = Date.now() + 15_000;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`daemon exited with ${child.exitCode}: ${err}`);
-    if (fs.existsSync(socketPath)) {
+    // Started once it says so (after it identified its socket file), not merely when the kernel accepts a connection.
+    if (fs.existsSync(socketPath) && /listening on/.test(err)) {
       try {
         const c = await connectSocket(socketPath, 500);
         c.dispose();

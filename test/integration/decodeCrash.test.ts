@@ -6,6 +6,7 @@
 // or crop succeeds.
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { after, before, test } from 'node:test';
 import { DaemonClient } from '../../daemon/api/client';
 import { TEST_ABORT_MARKER, TEST_HANG_MARKER } from '../../daemon/engine/host/inputGuard';
@@ -66,4 +67,25 @@ test('a crash while cropping costs that request an error; the daemon serves on',
 test('a score that hangs is ended by the watchdog; the daemon serves on', async () => {
   await assert.rejects(score(marker(TEST_HANG_MARKER)), failed(/watchdog ended the decoding process: a score ran for more than 2\.0 s/));
   await servesOn();
+});
+
+/** The daemon's child running `script` (Linux: /proc), and a process's resident memory in bytes. */
+function childRunning(script: string): number | undefined {
+  const pid = daemon.child.pid!;
+  const kids = fs.readdirSync(`/proc/${pid}/task`).flatMap((t) => fs.readFileSync(`/proc/${pid}/task/${t}/children`, 'utf8').split(/\s+/).filter(Boolean).map(Number));
+  return kids.find((k) => fs.readFileSync(`/proc/${k}/cmdline`, 'utf8').split('\0').some((a) => path.basename(a) === script));
+}
+const rssOf = (pid: number) => Number(/^VmRSS:\s+(\d+) kB/m.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) * 1024;
+
+test("the decoding process's memory counts in status.rssBytes (the --max-rss-mb budget)", async (t) => {
+  if (process.platform !== 'linux') return t.skip('reads /proc');
+  assert.equal((await score(mask)).iou, 1); // the decoding process runs, and reported its memory with its answer
+  const decoding = childRunning('decodeWorker.js');
+  const engine = childRunning('engineWorker.js');
+  assert.ok(decoding && engine, 'a decoding process and an engine process under the daemon');
+  const { rssBytes } = await client.status();
+  const beyond = rssBytes - rssOf(daemon.child.pid!) - rssOf(engine);
+  const own = rssOf(decoding);
+  t.diagnostic(`rssBytes ${(rssBytes / 2 ** 20).toFixed(0)} MB; the decoding process ${(own / 2 ** 20).toFixed(0)} MB; beyond the daemon and engine ${(beyond / 2 ** 20).toFixed(0)} MB`);
+  assert.ok(beyond > own / 2, `status.rssBytes counts the decoding process (${beyond} bytes beyond the daemon and engine; it has ${own})`);
 });

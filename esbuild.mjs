@@ -30,8 +30,8 @@ const node = (entry, outfile, extra = {}) => ({
 const builds = [
   node('daemon/main.ts', 'dist/daemon.js'),
   node('daemon/workers/engineProcess.ts', 'dist/engineWorker.js'),
-  node('daemon/workers/scoreWorker.ts', 'dist/scoreWorker.js'),
-  node('daemon/workers/cropWorker.ts', 'dist/cropWorker.js'),
+  node('daemon/workers/decodeWorker.ts', 'dist/decodeWorker.js'),
+  node('daemon/workers/hashWorker.ts', 'dist/hashWorker.js'),
   node('daemon/tools/modelsCli.ts', 'dist/models.js'),
   node('daemon/tools/preview.ts', 'dist/preview.js'),
   node('daemon/tools/seglens.ts', 'dist/seglens.js', { banner: { js: '#!/usr/bin/env node' } }),

@@ -278,6 +278,9 @@ export interface CachedResultsEntry {
   /** The cached answer (`cached: true`), or absent: a miss (never segmented with these options,
    * changed since, or not readable; a segment request says which). */
   result?: SegmentResult;
+  /** A miss that cannot be looked up, and why (issue #20): 1001 missing, unreadable or not a
+   * regular file (a FIFO, a device, a folder), 1003 over --max-image-bytes. */
+  error?: { code: number; message: string };
 }
 export interface CachedResultsResult {
   mode: string;

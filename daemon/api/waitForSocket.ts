@@ -13,6 +13,8 @@ export interface WaitForSocketOptions {
   maxPauseMs?: number;
   /** Runs before each attempt: it throws to end the wait (the spawned process exited: say why). */
   check?: () => void;
+  /** Whether the process says it is ready (e.g. its log line): no attempt is made before. */
+  ready?: () => boolean;
 }
 
 /**
@@ -26,7 +28,7 @@ export async function waitForSocket(socketPath: string, o: WaitForSocketOptions)
   for (let attempt = 1; ; attempt++) {
     o.check?.();
     // A named pipe is not a file: only a Unix socket can be looked for before connecting.
-    if (process.platform === 'win32' || fs.existsSync(socketPath)) {
+    if ((o.ready?.() ?? true) && (process.platform === 'win32' || fs.existsSync(socketPath))) {
       try {
         return await connectSocket(socketPath, o.attemptMs ?? 1_000);
       } catch (e) {

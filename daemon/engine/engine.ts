@@ -58,6 +58,8 @@ export interface SegmentOutput {
   display?: { bytes: Uint8Array; mimeType: 'image/jpeg' | 'image/png'; width: number; height: number; encodeMs: number };
   /** The image and its mask at tile size (when asked for; pipeline/thumbnail.ts). */
   thumbnail?: ThumbnailOutput;
+  /** sha256 (hex) of the encoded bytes the engine segmented (the result cache keys on it: a file changed meanwhile cannot store a mask under its old content). */
+  inputSha256?: string;
 }
 
 export interface SegmentOptions {

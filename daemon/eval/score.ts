@@ -41,7 +41,7 @@ async function decodePlane(bytes: Uint8Array, what: string, maxPixels: number): 
   // Header first: dimensions are checked against the pixel limit before anything is inflated.
   const header = await probeImage(bytes, maxPixels, what);
   try {
-    const idx = readIndexPng(bytes);
+    const idx = await readIndexPng(bytes, { maxPixels, what });
     if (idx) return { width: idx.width, height: idx.height, data: idx.data, channels: 1, palette: idx.colorType === 'palette' };
     const pipeline = sharp(bytes, { limitInputPixels: header.width * header.height, failOn: 'error', pages: 1 }).rotate();
     // The same time limit as the engine's decoding (--decode-timeout-ms, issue #13).

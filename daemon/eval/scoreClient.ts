@@ -1,11 +1,9 @@
 // The daemon's side of `seglens/score`: reads the two images (path or base64), then has
-// workers/scoreWorker.ts decode and count them in its own thread (util/threadJobs.ts: started on first
-// use, stopped when idle; inline without the bundled worker file, e.g. in a test).
-import * as path from 'node:path';
-import { SegLensError, SerializedError, deserializeError } from '../api/errors';
-import { ErrorCodes, ImageSource, ModeInfo, ScoreParams, ScoreResult } from '../api/protocol';
+// `run` decode and count them (score.ts), in the decoding process (server/decoding.ts): never
+// in the daemon's own.
+import { SegLensError } from '../api/errors';
+import { ImageSource, ModeInfo, ScoreParams, ScoreResult } from '../api/protocol';
 import { readImageFile } from '../engine/pipeline/imageFile';
-import { ThreadJobs } from '../util/threadJobs';
 import type { ScoreJob } from './score';
 
 export interface ScoreLimits {
@@ -14,15 +12,9 @@ export interface ScoreLimits {
   maxBytes: number;
   /** Turns `{base64}` into bytes (strict, size-bounded: params.decodeBase64). */
   decodeBase64: (data: string) => Uint8Array;
+  /** Decodes and scores (score.ts scoreBytes) where it is safe to. */
+  run: (job: ScoreJob) => Promise<ScoreResult>;
 }
-
-const scoreThread = new ThreadJobs<ScoreJob, ScoreResult, SerializedError>({
-  file: path.join(__dirname, 'scoreWorker.js'),
-  // Loaded when first needed: libvips stays off the daemon's start (issue #14).
-  inline: async (job) => (await import('./score')).scoreBytes(job),
-  toError: (e) => deserializeError(e, ErrorCodes.InternalError),
-  stopped: (e) => new SegLensError(ErrorCodes.InternalError, `the scoring thread stopped (${e.message}); try again`),
-});
 
 async function readSource(src: ImageSource, what: string, limits: ScoreLimits): Promise<Uint8Array> {
   if ('base64' in src) return limits.decodeBase64(src.base64);
@@ -39,7 +31,7 @@ const sourceName = (src: ImageSource, what: string) => ('path' in src ? `${what}
 
 export async function scoreMask(mode: ModeInfo, p: ScoreParams, limits: ScoreLimits): Promise<ScoreResult> {
   const [prediction, groundTruth] = await Promise.all([readSource(p.prediction, 'prediction', limits), readSource(p.groundTruth, 'ground truth', limits)]);
-  return scoreThread.run({
+  return limits.run({
     mode: { id: mode.id, label: mode.label, description: mode.description, task: mode.task, inputSize: mode.inputSize, labels: mode.labels },
     prediction,
     groundTruth,

@@ -19,11 +19,13 @@ import { Daemon } from '../server/daemon';
 import { type EngineSetup, engineSetup } from './engineSetup';
 import { ResultCache } from '../results/resultCache';
 import type { Logger } from '../api/constants';
+import type { JobProcess } from '../engine/host/jobProcess';
+import { decodingProcess } from '../server/decoding';
 import { makeLogger } from './logger';
 import { preload } from './preload';
 import { type PreparingEngine, preparingEngine } from './preparingEngine';
 import { serveSocket, serveStdio } from './serve';
-import { SocketFileId, removeIfOurs, socketFileId, stillOurs } from './socketFile';
+import { SocketFileId, removeIfOurs, stillOurs } from './socketFile';
 
 /** How long answers already on their way (1006 refusals among them) get before connections close. */
 const DRAIN_MS = 100;
@@ -33,6 +35,8 @@ const CLOSE_GRACE_MS = 3000;
 export class DaemonProcess {
   readonly daemon: Daemon;
   private readonly engine: EngineProxy;
+  /** Where score and displayCrop decode: a process of their own (server/decoding.ts). */
+  private readonly decoding: JobProcess;
   private readonly prepared: PreparingEngine;
   private readonly recent: RecentModes;
   private server: net.Server | undefined;
@@ -78,6 +82,7 @@ export class DaemonProcess {
       maxInputBytes: args.maxImageBytes,
       early,
     });
+    this.decoding = decodingProcess({ watchdogMs: args.watchdogSeconds * 1000, testHooks: init.testHooks === true, log });
     this.recent = new RecentModes(cacheDir, log);
     this.prepared = preparingEngine(this.engine, modelsDir, log);
     this.daemon = new Daemon(modes, this.prepared, {
@@ -91,9 +96,10 @@ export class DaemonProcess {
       maxLoadedModels: args.maxLoadedModels,
       maxRssBytes: args.maxRssMb * 1024 * 1024,
       recent: this.recent,
-      results: new ResultCache(cacheDir, { maxBytes: args.cacheMaxMb * 1024 * 1024, maxAgeDays: args.cacheMaxDays }, log),
+      results: new ResultCache(cacheDir, { maxBytes: args.cacheMaxMb * 1024 * 1024, maxAgeDays: args.cacheMaxDays }, log, args.maxImageBytes),
       log,
-      rss: () => process.memoryUsage.rss() + this.engine.engineRssBytes,
+      rss: () => process.memoryUsage.rss() + this.engine.engineRssBytes + this.decoding.rssBytes,
+      decoding: this.decoding,
       watchdogMs: args.watchdogSeconds * 1000,
       onShutdown: () => void this.stop(0, 'shutdown request'),
       onClientsChanged: (n) => this.clientsChanged(n),
@@ -113,8 +119,11 @@ export class DaemonProcess {
       serveStdio(this.daemon, () => void this.stop(0, 'stdin closed'));
     } else {
       const { maxImageBytes, maxClients, frameTimeoutSeconds } = this.args;
-      this.server = await serveSocket(this.daemon, t.path, { maxImageBytes, maxClients, frameTimeoutMs: frameTimeoutSeconds * 1000 }, this.log);
-      this.socketId = socketFileId(t.path);
+      const { server, file } = await serveSocket(this.daemon, t.path, { maxImageBytes, maxClients, frameTimeoutMs: frameTimeoutSeconds * 1000 }, this.log);
+      this.server = server;
+      // Identified as listen() made it: the path may name another daemon's socket by now.
+      this.socketId = file && { path: t.path, ...file };
+      if (!file) this.log('warn', `${t.path} was removed as this daemon started listening: it serves those already connected, nobody can connect by path`);
       this.clientsChanged(this.daemon.connectionCount);
       this.log('info', `listening on ${t.path} (pid ${process.pid}, cache ${this.cacheDir})`);
     }
@@ -133,6 +142,7 @@ export class DaemonProcess {
     this.daemon.closeConnections();
     this.closeSocket();
     const timer = setTimeout(() => process.exit(code), CLOSE_GRACE_MS);
+    await this.decoding.close().catch(() => undefined);
     await this.engine.close().catch(() => undefined);
     clearTimeout(timer);
     process.exit(code);
@@ -147,8 +157,9 @@ export class DaemonProcess {
   private closeSocket(): void {
     if (!this.server) return;
     const id = this.socketId;
-    if (id && !stillOurs(id)) {
-      this.log('info', `${id.path} is no longer ours; left in place`);
+    // (Windows: a named pipe, no file to tell by.)
+    if (process.platform !== 'win32' && (!id || !stillOurs(id))) {
+      this.log('info', `${id?.path ?? 'the socket path'} is no longer ours; left in place`);
       return;
     }
     this.server.close();

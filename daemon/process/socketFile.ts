@@ -10,7 +10,7 @@ export interface SocketFileId {
 }
 
 /** The identity of the socket file at `path` now (undefined when there is none, e.g. on Windows). */
-export function socketFileId(path: string): SocketFileId | undefined {
+function socketFileId(path: string): SocketFileId | undefined {
   try {
     const st = fs.statSync(path);
     return st.isSocket() ? { path, dev: st.dev, ino: st.ino } : undefined;

@@ -15,6 +15,7 @@ import { Client, DaemonCore, handlersFor } from './handlers';
 import { DaemonMetrics } from './metrics';
 import { serveMethod } from './rpc';
 import { Segmenter } from './segmenter';
+import type { Decoding } from './decoding';
 import { ResultCache } from '../results/resultCache';
 
 export interface DaemonConfig {
@@ -42,6 +43,8 @@ export interface DaemonConfig {
   rss?: () => number;
   /** The inference watchdog's floor (segmenter.ts watchdogMs); 0 or absent: no watchdog. */
   watchdogMs?: number;
+  /** Where score and displayCrop decode (decoding.ts; absent: in this process). */
+  decoding?: Decoding;
 }
 
 const DEFAULT_KEEP_ALIVE_MS = 30 * 60_000;
@@ -88,6 +91,7 @@ export class Daemon implements DaemonCore {
       results: opts.results,
       watchdogMs: opts.watchdogMs ?? 0,
       maxInflightBytes: opts.maxInflightBytes,
+      decoding: opts.decoding,
     });
     this.startSweeping();
     this.userModes = new UserModeService(this.registry, (p) => this.broadcast(P.ModesChanged, p));

@@ -5,6 +5,7 @@ import * as P from '../api/protocol';
 import { Engine } from '../engine/engine';
 import { JobQueue, Ticket } from '../registry/jobQueue';
 import { checkImageFile } from '../engine/pipeline/imageFile';
+import type { CropOutput } from '../engine/pipeline/display';
 import { fileHead, InflightBudget } from './inflight';
 import { Registry } from '../registry/registry';
 import { DaemonMetrics } from './metrics';
@@ -12,7 +13,8 @@ import { decodeBase64, displayMaxSide } from './params';
 import { segmentExtras } from './resultEncoding';
 import { scoreMask } from '../eval/scoreClient';
 import { displayCrop } from './displayCrop';
-import { ResultCache } from '../results/resultCache';
+import { Decoding, inlineDecoding } from './decoding';
+import { Lookup, ResultCache } from '../results/resultCache';
 import type { ModeDef } from '../models/modeDef';
 import { round1 as r1 } from '../api/numbers';
 
@@ -31,6 +33,8 @@ export interface SegmenterOptions {
   watchdogMs: number;
   /** Image bytes in flight (encoded + decoded estimate) past which a segment gets 1005 (0: none). */
   maxInflightBytes?: number;
+  /** Where score and displayCrop decode (decoding.ts; absent: in this process, for tests of the server alone). */
+  decoding?: Decoding;
 }
 
 export class Segmenter {
@@ -48,13 +52,15 @@ export class Segmenter {
   /** seglens/score (daemon/eval/scoreClient.ts), under the same size limits as segment. */
   score(p: P.ScoreParams): Promise<P.ScoreResult> {
     const decode = (data: string) => decodeBase64(data, this.opts.maxImageBytes, 'seglens/score: base64');
-    return scoreMask(this.registry.def(p.mode), p, { maxPixels: this.opts.maxPixels, maxBytes: this.opts.maxImageBytes, decodeBase64: decode });
+    const run = (job: unknown) => (this.opts.decoding ?? inlineDecoding).run<P.ScoreResult>('score', job);
+    return scoreMask(this.registry.def(p.mode), p, { maxPixels: this.opts.maxPixels, maxBytes: this.opts.maxImageBytes, decodeBase64: decode, run });
   }
 
   /** seglens/displayCrop (displayCrop.ts), under the same size limits as segment. */
   displayCrop(p: P.DisplayCropParams): Promise<P.DisplayCropResult> {
     const decode = (data: string) => decodeBase64(data, this.opts.maxImageBytes, "seglens/displayCrop: 'image.base64'");
-    return displayCrop(p, { maxPixels: this.opts.maxPixels, decodeBase64: decode });
+    const run = (job: unknown) => (this.opts.decoding ?? inlineDecoding).run<CropOutput>('crop', job);
+    return displayCrop(p, { maxPixels: this.opts.maxPixels, maxBytes: this.opts.maxImageBytes, decodeBase64: decode, run });
   }
 
   async segment(p: P.SegmentParams, token: CancellationToken): Promise<P.SegmentResult> {
@@ -97,7 +103,7 @@ export class Segmenter {
 
   private async cachedOrRun(p: P.SegmentParams, def: ModeDef, image: { path: string } | { bytes: Uint8Array }, token: CancellationToken, ticket: Ticket): Promise<P.SegmentResult> {
     const results = p.cache ? this.opts.results : undefined;
-    if (!results) return this.run(p, def, image, token, ticket);
+    if (!results) return (await this.run(p, def, image, token, ticket)).result;
     const t0 = performance.now();
     const key = await results.key(def, image, p);
     const hit = key && (await results.get(key));
@@ -106,8 +112,10 @@ export class Segmenter {
       const timings = { ...hit.timings, queueMs: 0, totalMs: r1(performance.now() - t0) };
       return { ...hit, mode: p.mode, wasWarm: this.registry.isWarm(p.mode), cached: true, timings };
     }
-    const r = await this.run(p, def, image, token, ticket);
-    if (key) await results.put(key, r);
+    const { result: r, inputSha256 } = await this.run(p, def, image, token, ticket);
+    // Stored under the content the engine read, whatever the file holds now (it may have changed since the lookup).
+    const storeKey = inputSha256 && (await results.keyForContent(def, p, inputSha256));
+    if (storeKey) await results.put(storeKey, r);
     return r;
   }
 
@@ -115,21 +123,21 @@ export class Segmenter {
   async cachedResults(p: P.CachedResultsParams): Promise<P.CachedResultsResult> {
     const def = this.registry.def(p.mode);
     const t0 = performance.now();
-    const stored = this.opts.results ? await this.opts.results.getMany(def, p.images.map((i) => i.path), p) : p.images.map(() => undefined);
+    const stored = this.opts.results ? await this.opts.results.getMany(def, p.images.map((i) => i.path), p) : p.images.map((): Lookup => ({}));
     const wasWarm = this.registry.isWarm(p.mode);
     const totalMs = r1(performance.now() - t0);
     let hits = 0;
     const results = p.images.map(({ path }, i): P.CachedResultsEntry => {
-      const hit = stored[i];
-      if (!hit) return { path };
+      const { result: hit, error } = stored[i];
+      if (!hit) return error ? { path, error } : { path };
       hits++;
       return { path, result: { ...hit, mode: p.mode, wasWarm, cached: true, timings: { ...hit.timings, queueMs: 0, totalMs } } };
     });
     return { mode: p.mode, results, hits, misses: results.length - hits };
   }
 
-  /** Runs the engine for one request, in its turn. */
-  private async run(p: P.SegmentParams, def: ModeDef, image: { path: string } | { bytes: Uint8Array }, token: CancellationToken, ticket: Ticket): Promise<P.SegmentResult> {
+  /** Runs the engine for one request, in its turn; with the sha256 of the bytes it segmented, when the engine says. */
+  private async run(p: P.SegmentParams, def: ModeDef, image: { path: string } | { bytes: Uint8Array }, token: CancellationToken, ticket: Ticket): Promise<{ result: P.SegmentResult; inputSha256?: string }> {
     // An input that crashed the engine twice is refused before its mode is even made ready (1008).
     await this.engine.admit?.(image);
     const wasWarm = this.registry.isWarm(p.mode);
@@ -156,7 +164,7 @@ export class Segmenter {
     // A first run is slower than steady: it counts for neither the steady time nor the degradation check.
     if (this.registry.recordInference(p.mode, t.inferenceMs, !asWarmup)) this.rewarmWhenIdle(p.mode);
     this.opts.metrics.inferenceSeconds.observe({ mode: p.mode }, t.inferenceMs / 1000);
-    return {
+    const result: P.SegmentResult = {
       mode: p.mode,
       width: out.width,
       height: out.height,
@@ -174,6 +182,7 @@ export class Segmenter {
         totalMs: r1(performance.now() - t0),
       },
     };
+    return { result, inputSha256: out.inputSha256 };
   }
 
   /** A warm mode got slow (median of recent runs over 1.5x its baseline): re-warm it once the line is idle. */

@@ -47,12 +47,6 @@ export function secureDir(dir: string): void {
   }
 }
 
-/** After listening: the socket file is a socket and ours (nobody swapped it in between). */
-function checkOwnSocket(socketPath: string): void {
-  const problem = socketProblem(socketPath);
-  if (problem) throw new ListenError(`refusing to serve on ${socketPath}: it ${problem}`, EXIT_BAD_SOCKET_DIR);
-}
-
 /** Is a daemon answering on this socket? */
 export function probe(socketPath: string, timeoutMs = 1000): Promise<boolean> {
   return new Promise((resolve) => {
@@ -107,8 +101,36 @@ async function acquireLock(lockPath: string, timeoutMs = 10_000): Promise<() => 
   }
 }
 
+/** The socket file we listen on, identified at once (another daemon may put its own at the path later). */
+export interface Listening {
+  server: net.Server;
+  /** Device and inode of the file our listen() made; absent when it was already gone (removed by someone). */
+  file?: { dev: number; ino: number };
+}
+
+/**
+ * The socket file at `socketPath` right after listen(), before anything else runs: ours, unless
+ * someone swapped it (refused). A client may connect as soon as the kernel listens, before
+ * this runs, and remove the file (as a takeover does): then there is no file of ours, which is
+ * not a failure to start (issue #20: the daemon exited 1 on a busy machine).
+ */
+function ownSocketFile(socketPath: string): Listening['file'] {
+  let st: fs.Stats;
+  try {
+    st = fs.lstatSync(socketPath);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw e;
+  }
+  const problem = socketProblem(socketPath, st);
+  if (problem) throw new ListenError(`refusing to serve on ${socketPath}: it ${problem}`, EXIT_BAD_SOCKET_DIR);
+  // Born 0600 (umask); tightened if a platform ignores the umask for sockets.
+  if ((st.mode & 0o777) !== 0o600) fs.chmodSync(socketPath, 0o600);
+  return { dev: st.dev, ino: st.ino };
+}
+
 /** Listens on `socketPath`; throws ListenError(exit code 3) if a live daemon already does. */
-export async function listen(socketPath: string, onConnection: (socket: net.Socket) => void): Promise<net.Server> {
+export async function listen(socketPath: string, onConnection: (socket: net.Socket) => void): Promise<Listening> {
   if (process.platform !== 'win32') secureDir(path.dirname(socketPath));
   const release = process.platform === 'win32' ? () => undefined : await acquireLock(`${socketPath}.lock`);
   try {
@@ -119,27 +141,25 @@ export async function listen(socketPath: string, onConnection: (socket: net.Sock
     const server = net.createServer(onConnection);
     // The socket file is born 0600: no window in which another user could connect.
     const oldMask = process.umask(0o177);
+    let file: Listening['file'];
     try {
       await new Promise<void>((resolve, reject) => {
         server.once('error', reject);
         server.listen(socketPath, () => {
           server.off('error', reject);
-          resolve();
+          try {
+            if (process.platform !== 'win32') file = ownSocketFile(socketPath);
+            resolve();
+          } catch (e) {
+            server.close();
+            reject(e);
+          }
         });
       });
     } finally {
       process.umask(oldMask);
     }
-    if (process.platform !== 'win32') {
-      try {
-        fs.chmodSync(socketPath, 0o600);
-        checkOwnSocket(socketPath);
-      } catch (e) {
-        server.close();
-        throw e;
-      }
-    }
-    return server;
+    return { server, file };
   } finally {
     release();
   }

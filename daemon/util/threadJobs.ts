@@ -1,6 +1,6 @@
-// A small worker thread for one kind of job, off the daemon's main thread (seglens/score,
-// seglens/displayCrop): started on first use, stopped when idle, never what keeps the daemon
-// alive. Without its bundled file (code bundled elsewhere, e.g. a test) jobs run inline.
+// A small worker thread for one kind of job, off the daemon's main thread (the result cache's
+// content hashes, results/fileHash.ts): started on first use, stopped when idle, never what keeps
+// the daemon alive. Without its bundled file (code bundled elsewhere, e.g. a test) jobs run inline.
 import * as fs from 'node:fs';
 import { Worker, parentPort } from 'node:worker_threads';
 import type { Transferable } from 'node:worker_threads';
@@ -21,9 +21,6 @@ export interface ThreadJobsOptions<J, R, E> {
   /** Every waiting job fails with this when the thread stops or fails. */
   stopped: (why: Error) => Error;
   idleMs?: number;
-  /** More jobs than this waiting: `run` refuses with `overloaded()` at once. */
-  maxWaiting?: number;
-  overloaded?: () => Error;
 }
 
 export class ThreadJobs<J, R, E> {
@@ -35,9 +32,7 @@ export class ThreadJobs<J, R, E> {
   constructor(private readonly opts: ThreadJobsOptions<J, R, E>) {}
 
   run(job: J, transfer: Transferable[] = []): Promise<R> {
-    const { maxWaiting, overloaded } = this.opts;
-    if (maxWaiting !== undefined && overloaded && this.waiting.size + this.inlineRunning >= maxWaiting) return Promise.reject(overloaded());
-    if (!fs.existsSync(this.opts.file)) return this.runInline(job);
+    if (!fs.existsSync(this.opts.file)) return this.opts.inline(job);
     clearTimeout(this.idleTimer);
     const w = (this.worker ??= this.start());
     const id = this.nextId++;
@@ -45,16 +40,6 @@ export class ThreadJobs<J, R, E> {
       this.waiting.set(id, { resolve, reject });
       w.postMessage({ id, job }, transfer);
     });
-  }
-
-  private inlineRunning = 0;
-  private async runInline(job: J): Promise<R> {
-    this.inlineRunning++;
-    try {
-      return await this.opts.inline(job);
-    } finally {
-      this.inlineRunning--;
-    }
   }
 
   private start(): Worker {

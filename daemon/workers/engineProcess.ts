@@ -249,7 +249,7 @@ async function prepareInput(mode: ModeDef, image: ImageInput, maxPixels: number,
   const what = describeImageInput(image);
   const t0 = performance.now();
   const bytes = await readImageBytes(image);
-  await guardInput(bytes);
+  const inputSha256 = await guardInput(bytes);
   const header = await probeImage(bytes, maxPixels, what);
   // Inside the oriented image: the header says its size before any pixel is decoded.
   if (region) checkInside('seglens/segment', region, header.width, header.height);
@@ -260,7 +260,7 @@ async function prepareInput(mode: ModeDef, image: ImageInput, maxPixels: number,
   const { data, tensor } = inputTensor(mode);
   if (mode.resample === 'reference') referenceResizeToTensor(decoded.data, frame.width, frame.height, inW, inH, tensorTarget(mode, inW, inH, data, tbl));
   else fillInputTensor(decoded.data, inW, inH, mode, data, false, tbl);
-  return { bytes, header, frame, data, tensor, decodeMs: t1 - t0, preprocessMs: performance.now() - t1 };
+  return { bytes, inputSha256, header, frame, data, tensor, decodeMs: t1 - t0, preprocessMs: performance.now() - t1 };
 }
 
 /** The frame's pixels the tensor is made from: full size for 'reference' modes, the input size for 'smooth' ones. */
@@ -284,7 +284,7 @@ async function segment(mode: ModeDef, image: ImageInput, opts: SegmentOptions, i
   const { maxPixels } = opts;
   const sess = await sessionFor(mode);
   const [inH, inW] = mode.inputSize;
-  const { bytes, header, frame, data, tensor, decodeMs, preprocessMs } = await prepareInput(mode, image, maxPixels, opts.region);
+  const { bytes, inputSha256, header, frame, data, tensor, decodeMs, preprocessMs } = await prepareInput(mode, image, maxPixels, opts.region);
 
   // inference (with tta, the flipped pass; mirroring the input tensor in place between the
   // two runs is counted as preprocessing)
@@ -309,7 +309,7 @@ async function segment(mode: ModeDef, image: ImageInput, opts: SegmentOptions, i
   try {
     await previous;
     const out = await postprocess(mode, opts, { bytes, header, frame, out1, out2 }, { decodeMs, preprocessMs: preprocessMs + preExtra, inferenceMs: afterInference - t2 - preExtra });
-    return { ...out, stamps: { inferenceAt, readyAt: performance.timeOrigin + performance.now() } };
+    return { ...out, inputSha256, stamps: { inferenceAt, readyAt: performance.timeOrigin + performance.now() } };
   } finally {
     endPost();
   }

@@ -4,14 +4,18 @@ import assert from 'node:assert/strict';
 import { DaemonClient } from '../../daemon/api/client';
 import * as P from '../../daemon/api/protocol';
 import { COLOR_CLASS_LABELS, colorClassesModel, writeModel } from './buildModels';
-import { ListeningDaemon, metric, startListening } from './daemonProcess';
+import { ExtraArgs, ListeningDaemon, metric, startListening } from './daemonProcess';
 
 export const COLORS_H = 48;
 export const COLORS_W = 64;
 
-export async function startColorsDaemon(dir: string, name: string): Promise<{ daemon: ListeningDaemon; client: DaemonClient; inferences: () => Promise<number> }> {
+export async function startColorsDaemon(
+  dir: string,
+  name: string,
+  extra: { args?: ExtraArgs; env?: NodeJS.ProcessEnv } = {},
+): Promise<{ daemon: ListeningDaemon; client: DaemonClient; inferences: () => Promise<number> }> {
   const model = writeModel(dir, 'colors.onnx', colorClassesModel({ layout: 'NCHW', kind: 'logits', size: [COLORS_H, COLORS_W] }));
-  const daemon = await startListening();
+  const daemon = await startListening(extra.args, { env: extra.env });
   const client = await daemon.connect(name);
   const def: P.UserModeDefinition = { id: 'colors', model, inputName: 'image', inputSize: [COLORS_H, COLORS_W], normalization: 'zero-one', labels: COLOR_CLASS_LABELS };
   assert.deepEqual((await client.request(P.DefineModes, { modes: [def] })).errors, []);

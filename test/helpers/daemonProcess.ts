@@ -43,7 +43,9 @@ export async function startListening(extraArgs: ExtraArgs = [], opts: { socketPa
   const check = () => {
     if (child.exitCode !== null) throw new Error(`daemon exited with ${child.exitCode}: ${err}`);
   };
-  const first = await waitForSocket(socketPath, { timeoutMs: 15_000, attemptMs: 500, pauseMs: 50, check });
+  // Started once it says so (after it identified its socket file), not merely when the kernel accepts a connection.
+  const ready = () => /listening on/.test(err);
+  const first = await waitForSocket(socketPath, { timeoutMs: 15_000, attemptMs: 500, pauseMs: 50, check, ready });
   if (!first) {
     child.kill('SIGKILL'); // never leave a daemon behind, on failure too
     throw new Error(`daemon did not listen on ${socketPath}: ${err}`);

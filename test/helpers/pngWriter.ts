@@ -2,7 +2,7 @@
 // decoders under test meet what other tools write (VOC's palette masks, sub-byte depths).
 import * as zlib from 'node:zlib';
 
-function chunk(type: string, data: Buffer): Buffer {
+export function chunk(type: string, data: Buffer): Buffer {
   const len = Buffer.alloc(4);
   len.writeUInt32BE(data.length);
   const td = Buffer.concat([Buffer.from(type, 'latin1'), data]);

@@ -2,7 +2,10 @@
 // and root; CI runs as root, so there a missing piece is a failure, not a skip (issue #13).
 import assert from 'node:assert/strict';
 import { ChildProcess, spawn, spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import type { TestContext } from 'node:test';
+import { daemonJs } from './repo';
 
 export const PROBE_USER = 'seglens-probe';
 
@@ -79,4 +82,22 @@ export async function fakeDaemonAs(socketPath: string): Promise<{ child: ChildPr
       clearTimeout(t);
     },
   };
+}
+
+/**
+ * The daemon's bundles (dist/*.js) copied into `dir`, a folder the probe user can read, wherever
+ * the clone lives (root's home is 0700: the probe user cannot read the clone's dist/). Returns
+ * the copy's daemon.js. Only the bundles: the native modules stay behind, so the copy's engine
+ * cannot start (what the probe-user tests check happens before it: the socket, the lock).
+ */
+export function probeReadableDaemon(dir: string): string {
+  const dist = path.join(dir, 'dist');
+  fs.mkdirSync(dist, { recursive: true, mode: 0o755 });
+  for (const f of ['daemon.js', 'engineWorker.js', 'decodeWorker.js', 'hashWorker.js']) {
+    const from = path.join(path.dirname(daemonJs), f);
+    if (fs.existsSync(from)) fs.copyFileSync(from, path.join(dist, f));
+  }
+  for (const p of [dir, dist]) fs.chmodSync(p, 0o755);
+  for (const f of fs.readdirSync(dist)) fs.chmodSync(path.join(dist, f), 0o644);
+  return path.join(dist, 'daemon.js');
 }

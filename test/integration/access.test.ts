@@ -12,7 +12,7 @@ import { after, before, test } from 'node:test';
 import { connectSocket, DaemonClient } from '../../daemon/api/client';
 import { tryConnectShared } from '../../extension/daemon/daemonLauncher';
 import { ListeningDaemon, startListening, tempDir } from '../helpers/daemonProcess';
-import { fakeDaemonAs, nodeAs, PROBE_USER, probeUserOrSkip } from '../helpers/probeUser';
+import { fakeDaemonAs, nodeAs, PROBE_USER, probeReadableDaemon, probeUserOrSkip } from '../helpers/probeUser';
 import { daemonJs } from '../helpers/repo';
 import { FakeUri, fakeWebview, installFakeVscode } from '../helpers/fakeVscodeModule';
 
@@ -137,7 +137,9 @@ test("issue #13: a stale lock whose pid now belongs to another user's process (E
   fs.writeFileSync(`${sock}.lock`, String(process.pid));
   for (const p of [home, run, `${sock}.lock`]) fs.chownSync(p, probe.uid, probe.uid);
   const t0 = performance.now();
-  const child = spawn('runuser', ['-u', PROBE_USER, '--', process.execPath, daemonJs, '--listen', sock, '--cache-dir', path.join(home, 'cache'), '--idle-exit-seconds', '2'], {
+  // The probe user runs a copy of the daemon it can read (the clone may live in a 0700 folder).
+  const probeDaemon = probeReadableDaemon(path.join(base, 'probe-daemon'));
+  const child = spawn('runuser', ['-u', PROBE_USER, '--', process.execPath, probeDaemon, '--listen', sock, '--cache-dir', path.join(home, 'cache'), '--idle-exit-seconds', '2'], {
     stdio: ['ignore', 'ignore', 'pipe'],
     cwd: '/',
   });

@@ -4,6 +4,7 @@
 // builds (colorClassesModel: red → class 1, green → 2) and its same-size twin with the red and
 // green rows swapped (red → 2).
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after, before, test } from 'node:test';
@@ -106,8 +107,12 @@ test('an optimised graph that is not the user’s is not loaded (discarded and r
   const probe = probeUserOrSkip(t);
   if (!probe) return;
   try {
-    const [graph] = await graphs(1);
-    const all = await graphs(1);
+    // Both versions of the model have an entry by now: watch model A's (the one redClass loads),
+    // found by the model checksum its sidecar records, not by the folder's listing order.
+    const all = await graphs(2);
+    const shaA = createHash('sha256').update(models().a).digest('hex');
+    const graph = all.find((g) => (JSON.parse(fs.readFileSync(g.replace(/\.onnx$/, '.json'), 'utf8')) as { modelSha256?: string }).modelSha256 === shaA);
+    assert.ok(graph, `model A's entry among ${all.map((g) => path.basename(g)).join(', ')}`);
     for (const g of all) fs.chownSync(g, probe.uid, probe.uid);
     assert.equal(await redClass(), 1);
     // The graph is saved again once the engine has been idle (2 s, issue #14): wait for it.

@@ -26,8 +26,8 @@ test('result cache: over budget, the least recently used go; past the age limit,
     const cache = new ResultCache(dir, policy, () => undefined);
     for (let i = 0; i < 5; i++) await cache.put(key(i), result(i));
     await cache.collect(); // the one the first store started
-    policy.maxBytes = 3500; // three entries fit
     const files = path.join(dir, RESULTS_DIR);
+    policy.maxBytes = 3 * fs.statSync(path.join(files, `${key(0)}.json`)).size + 10; // three entries fit
     // Entry i was last used 10 - i minutes ago; then entry 0 is read (used now).
     for (let i = 0; i < 5; i++) fs.utimesSync(path.join(files, `${key(i)}.json`), new Date(Date.now() - (10 - i) * 60_000), new Date(Date.now() - (10 - i) * 60_000));
     assert.equal((await cache.get(key(0)))?.maskPng, result(0).maskPng, 'a hit makes the entry recent');

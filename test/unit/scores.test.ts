@@ -1,10 +1,11 @@
 // Ground-truth scores on tiny arrays (daemon/eval/scores.ts) and the class-index PNG reader.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import * as zlib from 'node:zlib';
 import sharp from 'sharp';
 import { readIndexPng } from '../../daemon/eval/pngIndices';
 import { CITYSCAPES_LABEL_TO_TRAIN, binaryScores, groundTruthForeground, mapIds, predictionForeground, semanticScores } from '../../daemon/eval/scores';
-import { writePng } from '../helpers/pngWriter';
+import { chunk, writePng } from '../helpers/pngWriter';
 
 const u8 = (a: number[]) => Uint8Array.from(a);
 
@@ -68,30 +69,76 @@ describe('class-index PNG reader', () => {
   const values = Array.from({ length: W * H }, (_, i) => (i * 7) % 21);
   const palette = Array.from({ length: 21 }, (_, i) => [i * 10, 255 - i * 10, i] as [number, number, number]);
   for (const filter of [0, 1, 2, 3, 4] as const) {
-    it(`reads a palette PNG as its indices (filter ${filter})`, () => {
-      const img = readIndexPng(writePng({ width: W, height: H, values, colorType: 3, palette, filter }));
+    it(`reads a palette PNG as its indices (filter ${filter})`, async () => {
+      const img = await readIndexPng(writePng({ width: W, height: H, values, colorType: 3, palette, filter }));
       assert.ok(img);
       assert.deepEqual([img.width, img.height, img.colorType], [W, H, 'palette']);
       assert.deepEqual([...img.data], values);
     });
   }
-  it('reads sub-byte palette depths', () => {
+  it('reads sub-byte palette depths', async () => {
     const v = Array.from({ length: W * H }, (_, i) => i % 4);
     for (const bitDepth of [2, 4] as const) {
-      const img = readIndexPng(writePng({ width: W, height: H, values: v, colorType: 3, bitDepth, palette: palette.slice(0, 4), filter: 1 }));
+      const img = await readIndexPng(writePng({ width: W, height: H, values: v, colorType: 3, bitDepth, palette: palette.slice(0, 4), filter: 1 }));
       assert.deepEqual([...img!.data], v, `bit depth ${bitDepth}`);
     }
   });
   it('agrees with sharp on a grey PNG and leaves RGB to sharp', async () => {
     const grey = Buffer.from(values.map((v) => v * 12));
     const png = await sharp(grey, { raw: { width: W, height: H, channels: 1 } }).toColourspace('b-w').png().toBuffer();
-    assert.deepEqual([...readIndexPng(png)!.data], [...grey]);
+    assert.deepEqual([...(await readIndexPng(png))!.data], [...grey]);
     const rgb = await sharp(Buffer.alloc(W * H * 3, 9), { raw: { width: W, height: H, channels: 3 } }).png().toBuffer();
-    assert.equal(readIndexPng(rgb), undefined);
+    assert.equal(await readIndexPng(rgb), undefined);
   });
-  it('a damaged palette PNG throws instead of returning garbage', () => {
+  it('a damaged palette PNG throws instead of returning garbage', async () => {
     const png = writePng({ width: W, height: H, values, colorType: 3, palette });
     const cut = Buffer.concat([png.subarray(0, 33 + 12 + 63 + 8), Buffer.from([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12])]);
-    assert.throws(() => readIndexPng(cut));
+    await assert.rejects(readIndexPng(cut));
+  });
+
+  // Issue #20: the chunk layout is unambiguous and the image data inflates to exactly what the header implies.
+  const grey = () => writePng({ width: W, height: H, values, colorType: 0 });
+  const parts = (png: Buffer) => {
+    const out: Buffer[] = [];
+    for (let p = 8; p < png.length; ) {
+      const len = png.readUInt32BE(p);
+      out.push(png.subarray(p, p + 12 + len));
+      p += 12 + len;
+    }
+    return out;
+  };
+  const assemble = (chunks: Buffer[]) => Buffer.concat([grey().subarray(0, 8), ...chunks]);
+  const refused = (png: Buffer, why: RegExp) => assert.rejects(readIndexPng(png), (e: Error) => why.test(e.message));
+  it('a second IHDR is refused, wherever it is', async () => {
+    const [ihdr, idat, iend] = parts(grey());
+    const big = parts(writePng({ width: 3000, height: 3000, values: new Uint8Array(9e6), colorType: 0 }))[0];
+    await refused(assemble([ihdr, idat, big, iend]), /second IHDR/);
+    await refused(assemble([ihdr, big, idat, iend]), /second IHDR/);
+  });
+  it('an IHDR that is not first is refused', async () => {
+    const [ihdr, idat, iend] = parts(grey());
+    await refused(assemble([chunk('tEXt', Buffer.from('a\0b')), ihdr, idat, iend]), /before IHDR/);
+  });
+  it('image data that inflates past the header, or with data after its end, is refused', async () => {
+    const [ihdr, , iend] = parts(grey());
+    const rows = (extra: number) => Buffer.alloc((W + 1) * H + extra);
+    await refused(assemble([ihdr, chunk('IDAT', zlib.deflateSync(rows(1))), iend]), /inflates past the 18 bytes/);
+    await refused(assemble([ihdr, chunk('IDAT', zlib.deflateSync(rows(100 * 1024 * 1024))), iend]), /inflates past/);
+    await refused(assemble([ihdr, chunk('IDAT', Buffer.concat([zlib.deflateSync(rows(0)), Buffer.from('more')])), iend]), /4 bytes of image data after its end/);
+    await refused(assemble([ihdr, chunk('IDAT', zlib.deflateSync(rows(-1))), iend]), /truncated/);
+    assert.equal((await readIndexPng(assemble([ihdr, chunk('IDAT', zlib.deflateSync(rows(0))), iend])))?.data.length, W * H, 'exactly the length: read');
+  });
+  it('the decode time limit applies (1002, --decode-timeout-ms)', async () => {
+    // 16 megapixels cannot inflate and unfilter within 1 ms.
+    const big = writePng({ width: 4000, height: 4000, values: new Uint8Array(16e6), colorType: 0 });
+    process.env.SEGLENS_DECODE_TIMEOUT_MS = '1';
+    try {
+      await assert.rejects(readIndexPng(big, { maxPixels: Infinity, what: 'gt.png' }), (e: { code: number; message: string }) => e.code === 1002 && /gt\.png took longer than 1 ms/.test(e.message));
+    } finally {
+      delete process.env.SEGLENS_DECODE_TIMEOUT_MS;
+    }
+  });
+  it('the pixel limit applies to the header (1003)', async () => {
+    await assert.rejects(readIndexPng(grey(), { maxPixels: W * H - 1, what: 'gt.png' }), (e: { code: number; message: string }) => e.code === 1003 && /gt\.png is 5x3/.test(e.message));
   });
 });

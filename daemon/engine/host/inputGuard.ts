@@ -28,20 +28,26 @@ function startsWith(bytes: Uint8Array, marker: string): boolean {
   return true;
 }
 
-/** The guard workers/engineProcess.ts awaits with each segment's bytes; `report` tells the daemon their hash. */
-export function makeInputGuard(testHooks: boolean, report: (hash: string) => void): (bytes: Uint8Array) => Promise<void> {
+/** The guard workers/engineProcess.ts awaits with each segment's bytes; `report` tells the daemon their hash, which it also resolves to. */
+export function makeInputGuard(testHooks: boolean, report: (hash: string) => void): (bytes: Uint8Array) => Promise<string> {
   return async (bytes) => {
-    report(inputHash(bytes));
-    if (!testHooks) return;
-    const abort = startsWith(bytes, TEST_ABORT_MARKER);
-    const hang = startsWith(bytes, TEST_HANG_MARKER);
-    if (!abort && !hang) return;
-    // Let the hash report leave first (a real crash comes later, in decoding or inference).
-    await new Promise((r) => setTimeout(r, 50));
-    // process.abort() where Node allows it (a process's main thread); a worker thread may not
-    // call it, so there SIGABRT is raised on the process, as abort() in native code does.
-    if (abort) return isMainThread ? process.abort() : void process.kill(process.pid, 'SIGABRT');
-    // Blocks this thread for good, as a stuck native call would: only the watchdog ends it.
-    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0);
+    const hash = inputHash(bytes);
+    report(hash);
+    if (testHooks) await testHook(bytes);
+    return hash;
   };
+}
+
+/** TEST ONLY: marker bytes abort the process natively or hang this thread (see the top of this file). */
+export async function testHook(bytes: Uint8Array): Promise<void> {
+  const abort = startsWith(bytes, TEST_ABORT_MARKER);
+  const hang = startsWith(bytes, TEST_HANG_MARKER);
+  if (!abort && !hang) return;
+  // Let the hash report leave first (a real crash comes later, in decoding or inference).
+  await new Promise((r) => setTimeout(r, 50));
+  // process.abort() where Node allows it (a process's main thread); a worker thread may not
+  // call it, so there SIGABRT is raised on the process, as abort() in native code does.
+  if (abort) return isMainThread ? process.abort() : void process.kill(process.pid, 'SIGABRT');
+  // Blocks this thread for good, as a stuck native call would: only the watchdog ends it.
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0);
 }

@@ -27,19 +27,34 @@ export function decodeTimedOut(what: string, ms = limitMs()): SegLensError {
 /** True for the error sharp gives when its timeout stops a pipeline. */
 const isSharpTimeout = (e: unknown): boolean => /timeout/i.test(String((e as Error)?.message));
 
-/** Runs `run` on `pipeline` under the decode limit: 1002 when it takes longer (by our timer or by sharp's own timeout). */
-export async function withDecodeTimeout<T>(pipeline: Sharp, what: string, run: (p: Sharp) => Promise<T>): Promise<T> {
-  const ms = limitMs();
-  if (ms === 0) return run(pipeline);
-  const work = run(pipeline.timeout({ seconds: Math.ceil(ms / 1000) }));
+/** `work` under the decode limit: 1002 when it takes longer (the work itself goes on, bounded, and is ignored). */
+export async function withTimeLimit<T>(work: Promise<T>, what: string, ms = limitMs()): Promise<T> {
+  if (ms === 0) return work;
   let timer: NodeJS.Timeout | undefined;
   const late = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(decodeTimedOut(what, ms)), ms)));
   work.catch(() => undefined); // its failure after the deadline is nobody's to report
   try {
     return await Promise.race([work, late]);
-  } catch (e) {
-    throw isSharpTimeout(e) ? decodeTimedOut(what, ms) : e;
   } finally {
     clearTimeout(timer);
+  }
+}
+
+/** For decoding done in JavaScript: a check to call as it goes, which throws 1002 once the limit has passed. */
+export function decodeDeadline(what: string, ms = limitMs()): () => void {
+  const end = ms === 0 ? Infinity : performance.now() + ms;
+  return () => {
+    if (performance.now() > end) throw decodeTimedOut(what, ms);
+  };
+}
+
+/** Runs `run` on `pipeline` under the decode limit: 1002 when it takes longer (by our timer or by sharp's own timeout). */
+export async function withDecodeTimeout<T>(pipeline: Sharp, what: string, run: (p: Sharp) => Promise<T>): Promise<T> {
+  const ms = limitMs();
+  if (ms === 0) return run(pipeline);
+  try {
+    return await withTimeLimit(run(pipeline.timeout({ seconds: Math.ceil(ms / 1000) })), what, ms);
+  } catch (e) {
+    throw isSharpTimeout(e) ? decodeTimedOut(what, ms) : e;
   }
 }

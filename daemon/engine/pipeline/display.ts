@@ -8,7 +8,8 @@ import { SegLensError } from '../../api/errors';
 import { DisplayRegion, ErrorCodes } from '../../api/protocol';
 import type { ImageInput } from '../engine';
 import { withDecodeTimeout } from './decodeTimeout';
-import { ImageHeader, probeImage, readImageBytes } from './imageIO';
+import { readImageFile } from './imageFile';
+import { ImageHeader, probeImage } from './imageIO';
 import { checkInside } from './region';
 
 export interface DisplayOutput {
@@ -53,6 +54,8 @@ export interface CropJob {
   image: ImageInput;
   region: DisplayRegion;
   maxPixels: number;
+  /** A path is read only if it is a regular file of at most this many bytes (--max-image-bytes). */
+  maxBytes?: number;
 }
 export interface CropOutput {
   png: Uint8Array;
@@ -67,7 +70,11 @@ interface Decoded {
   height: number;
   channels: 1 | 2 | 3 | 4;
 }
-/** The last image decoded for a crop: panning at 1:1 asks for many regions of one file. */
+/**
+ * The last image decoded for a crop: panning at 1:1 asks for many regions of one file. One image
+ * (at most --max-pixels x 4 bytes), in the decoding process: counted in the daemon's memory, and
+ * gone when that process stops after idling.
+ */
 let lastDecoded: Decoded | undefined;
 
 async function sourceKey(image: ImageInput): Promise<string | undefined> {
@@ -81,11 +88,11 @@ async function sourceKey(image: ImageInput): Promise<string | undefined> {
 }
 
 /** The oriented, sRGB, 8-bit pixels (alpha kept), as the display image decodes them. */
-async function decodeOriented(image: ImageInput, maxPixels: number): Promise<Decoded> {
+async function decodeOriented(image: ImageInput, maxPixels: number, maxBytes = Number.MAX_SAFE_INTEGER): Promise<Decoded> {
   const key = await sourceKey(image);
   if (key && lastDecoded?.key === key) return lastDecoded;
   lastDecoded = undefined; // let the previous one go before decoding the next
-  const bytes = await readImageBytes(image);
+  const bytes = 'path' in image ? await readImageFile(image.path, maxBytes) : image.bytes;
   const what = 'path' in image ? image.path : `<${bytes.length} bytes>`;
   await probeImage(bytes, maxPixels, what); // 1002 / 1003 from the header, before decoding
   const limit = Number.isFinite(maxPixels) && maxPixels > 0 ? Math.floor(maxPixels) : true;
@@ -105,7 +112,7 @@ async function decodeOriented(image: ImageInput, maxPixels: number): Promise<Dec
 
 /** The region's own pixels as a PNG (lossless: what the webview draws at 1:1 is the image). */
 export async function cropDisplayImage(job: CropJob): Promise<CropOutput> {
-  const d = await decodeOriented(job.image, job.maxPixels);
+  const d = await decodeOriented(job.image, job.maxPixels, job.maxBytes);
   checkInside('seglens/displayCrop', job.region, d.width, d.height);
   const png = await sharp(d.data, { raw: { width: d.width, height: d.height, channels: d.channels } })
     .extract(job.region)

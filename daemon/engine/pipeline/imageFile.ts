@@ -35,10 +35,11 @@ function unreadable(p: string, e: unknown): SegLensError {
 }
 
 /**
- * Opens `p` and runs `use` on it if it is a regular file of at most `maxBytes`; 1001 for a
- * missing or unreadable path or one that is not a regular file, 1003 for one over the cap.
+ * Opens `p` and runs `use` on it if it is a regular file of at most `maxBytes` (`st`: the open
+ * file's fstat); 1001 for a missing or unreadable path or one that is not a regular file, 1003
+ * for one over the cap.
  */
-async function withImageFile<T>(p: string, maxBytes: number, use: (fh: fsp.FileHandle, size: number) => Promise<T>): Promise<T> {
+export async function withImageFile<T>(p: string, maxBytes: number, use: (fh: fsp.FileHandle, st: Stats) => Promise<T>): Promise<T> {
   if (typeof p !== 'string' || p.length === 0) throw new SegLensError(ErrorCodes.InvalidParams, 'image path is empty');
   let fh: fsp.FileHandle;
   try {
@@ -52,7 +53,7 @@ async function withImageFile<T>(p: string, maxBytes: number, use: (fh: fsp.FileH
     if (st.size > maxBytes) {
       throw new SegLensError(ErrorCodes.ImageTooLarge, `Image too large: ${p} is ${st.size} bytes, the limit is ${maxBytes} bytes (--max-image-bytes)`);
     }
-    return await use(fh, st.size);
+    return await use(fh, st);
   } finally {
     await fh.close().catch(() => undefined);
   }
@@ -60,7 +61,7 @@ async function withImageFile<T>(p: string, maxBytes: number, use: (fh: fsp.FileH
 
 /** Checks, at once and without reading it, that `p` is a regular file of at most `maxBytes`; its size. */
 export function checkImageFile(p: string, maxBytes: number): Promise<number> {
-  return withImageFile(p, maxBytes, async (_fh, size) => size);
+  return withImageFile(p, maxBytes, async (_fh, st) => st.size);
 }
 
 /** The bytes of `p`, a regular file of at most `maxBytes` (read through the checked handle). */

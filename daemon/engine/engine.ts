@@ -1,7 +1,7 @@
 // The engine's contract with the registry and server. The implementation (workerEngine.ts)
 // owns ONNX Runtime in a child process it supervises; the registry and tests can substitute a
 // fake that counts calls.
-import { ClassInfo } from '../api/protocol';
+import { ClassInfo, SegmentInstance } from '../api/protocol';
 import { ModeDef, ModelRef } from '../models/modeDef';
 import type { ThumbnailOutput } from './pipeline/thumbnail';
 
@@ -36,6 +36,8 @@ export interface SegmentOutput {
   /** 8-bit grey PNG, width x height. */
   maskPng: Uint8Array;
   classes: ClassInfo[];
+  /** Instance modes: the objects found, best first. */
+  instances?: SegmentInstance[];
   timings: { decodeMs: number; preprocessMs: number; inferenceMs: number; postprocessMs: number };
   /** 8-bit grey PNG of the top class's probability (semantic modes, when asked for). */
   confidencePng?: Uint8Array;
@@ -49,6 +51,8 @@ export interface SegmentOptions {
   maxPixels: number;
   /** Also compute the top-class confidence map (semantic modes). */
   confidence?: boolean;
+  /** Instance modes: also give each instance's mask as COCO compressed RLE. */
+  instanceRle?: boolean;
   /** Also encode a display image at most this long on its longest side. */
   displayMaxSide?: number;
   /** Also encode a thumbnail (image + mask) at most this long on its longest side. */

@@ -38,6 +38,8 @@ import {
 import { probabilityToAlphaTruncate, referenceResize, referenceResizeToTensor } from './pipeline/resample';
 import { encodeDisplayImage } from './pipeline/display';
 import { encodeThumbnail } from './pipeline/thumbnail';
+import { Letterbox, fillLetterboxTensor, letterbox } from './pipeline/instances/letterbox';
+import { OutputTensor, decodeInstances } from './pipeline/instances/instances';
 import type { WorkerInit, WorkerReply, WorkerRequest } from './workerEngine';
 import type { LogLevel } from '../api/constants';
 import { enginePort } from './host/enginePort';
@@ -145,7 +147,9 @@ async function sessionFor(mode: ModeDef): Promise<ort.InferenceSession> {
   }
   const sess = s.session;
   if (!sess.inputNames.includes(mode.inputName)) throw modelError(mode.model, `mode ${mode.id}: no input named '${mode.inputName}' (inputs: ${sess.inputNames.join(', ')})`);
-  if (!sess.outputNames.includes(mode.outputName)) throw modelError(mode.model, `mode ${mode.id}: no output named '${mode.outputName}' (outputs: ${sess.outputNames.join(', ')})`);
+  for (const name of mode.instanceSpec?.outputs ?? [mode.outputName]) {
+    if (!sess.outputNames.includes(name)) throw modelError(mode.model, `mode ${mode.id}: no output named '${name}' (outputs: ${sess.outputNames.join(', ')})`);
+  }
   checkInputShape(mode, sess);
   return sess;
 }
@@ -185,12 +189,15 @@ function inputTensor(mode: ModeDef): { data: Float32Array; tensor: ort.Tensor } 
 let runs = 0;
 const runShapes: Record<string, number> = {};
 
-async function runOnce(sess: ort.InferenceSession, mode: ModeDef, tensor: ort.Tensor): Promise<ort.Tensor> {
+async function runOnce(sess: ort.InferenceSession, mode: ModeDef, tensor: ort.Tensor, extra?: ort.Tensor[]): Promise<ort.Tensor> {
   runs++;
   const d = tensor.dims;
-  const hw = mode.layout === 'NCHW' ? `${d[2]}x${d[3]}` : `${d[1]}x${d[2]}`;
+  const hw = mode.layout === 'NCHW' ? `${d[d.length - 2]}x${d[d.length - 1]}` : `${d[1]}x${d[2]}`;
   runShapes[hw] = (runShapes[hw] ?? 0) + 1;
-  const out = await sess.run({ [mode.inputName]: tensor }, [mode.outputName]);
+  // An instance mode's other outputs come back in `extra` (the first is returned, as for every mode).
+  const names = extra && mode.instanceSpec ? mode.instanceSpec.outputs : [mode.outputName];
+  const out = await sess.run({ [mode.inputName]: tensor }, names);
+  if (extra) for (const name of names.slice(1)) extra.push(out[name] as ort.Tensor);
   const t = out[mode.outputName] as ort.Tensor | undefined;
   if (!t) throw new Error(`model gave no output '${mode.outputName}'`);
   if (t.type !== 'float32') throw modelError(mode.model, `output '${mode.outputName}' is ${t.type}, expected float32`);
@@ -250,15 +257,20 @@ async function prepareInput(mode: ModeDef, image: ImageInput, maxPixels: number)
   await guardInput(bytes);
   const header = await probeImage(bytes, maxPixels, what);
   const { width, height } = header;
-  const reference = mode.resample === 'reference';
-  const decoded = reference ? await decodeRgb(bytes, maxPixels, what) : await decodeResized(bytes, header, inW, inH, maxPixels, what);
+  // Instance modes: the image resized with its aspect kept into the grey-padded input (letterbox.ts).
+  const lb = mode.instanceSpec ? letterbox(width, height, inW, inH) : undefined;
+  const reference = mode.resample === 'reference' && !lb;
+  const decoded = reference
+    ? await decodeRgb(bytes, maxPixels, what)
+    : await decodeResized(bytes, header, lb ? lb.innerWidth : inW, lb ? lb.innerHeight : inH, maxPixels, what);
   if (reference && (decoded.width !== width || decoded.height !== height)) throw new Error(`decoded ${decoded.width}x${decoded.height}, header says ${width}x${height}`);
   const t1 = performance.now();
   const tbl = tablesFor(mode);
   const { data, tensor } = inputTensor(mode);
-  if (reference) referenceResizeToTensor(decoded.data, width, height, inW, inH, tensorTarget(mode, inW, inH, data, tbl));
+  if (lb) fillLetterboxTensor(decoded.data, lb, mode, tbl, data);
+  else if (reference) referenceResizeToTensor(decoded.data, width, height, inW, inH, tensorTarget(mode, inW, inH, data, tbl));
   else fillInputTensor(decoded.data, inW, inH, mode, data, false, tbl);
-  return { bytes, header, data, tensor, decodeMs: t1 - t0, preprocessMs: performance.now() - t1 };
+  return { bytes, header, data, tensor, lb, decodeMs: t1 - t0, preprocessMs: performance.now() - t1 };
 }
 
 /**
@@ -271,15 +283,16 @@ async function segment(mode: ModeDef, image: ImageInput, opts: SegmentOptions, i
   const { maxPixels } = opts;
   const sess = await sessionFor(mode);
   const [inH, inW] = mode.inputSize;
-  const { bytes, header, data, tensor, decodeMs, preprocessMs } = await prepareInput(mode, image, maxPixels);
+  const { bytes, header, data, tensor, lb, decodeMs, preprocessMs } = await prepareInput(mode, image, maxPixels);
 
   // inference (with tta, the flipped pass; mirroring the input tensor in place between the
   // two runs is counted as preprocessing)
   const t2 = performance.now();
   let preExtra = 0;
-  const out1 = await runOnce(sess, mode, tensor);
+  const extra: ort.Tensor[] | undefined = lb ? [] : undefined;
+  const out1 = await runOnce(sess, mode, tensor, extra);
   let out2: ort.Tensor | undefined;
-  if (mode.tta === 'hflip') {
+  if (mode.tta === 'hflip' && !lb) {
     const f0 = performance.now();
     flipTensor(data, inW, inH, mode.layout);
     preExtra = performance.now() - f0;
@@ -294,6 +307,8 @@ async function segment(mode: ModeDef, image: ImageInput, opts: SegmentOptions, i
   inferred?.();
   try {
     await previous;
+    const stages = { decodeMs, preprocessMs: preprocessMs + preExtra, inferenceMs: afterInference - t2 - preExtra };
+    if (lb) return await postprocessInstances(mode, opts, { bytes, header, outputs: [out1, ...extra!], lb }, stages);
     return await postprocess(mode, opts, { bytes, header, out1, out2 }, { decodeMs, preprocessMs: preprocessMs + preExtra, inferenceMs: afterInference - t2 - preExtra });
   } finally {
     endPost();
@@ -343,7 +358,7 @@ async function postprocess(mode: ModeDef, opts: SegmentOptions, ran: Ran, stages
   const maskPng = await encodeGreyPng(full, width, height);
   const t4 = performance.now();
   const display = opts.displayMaxSide ? await encodeDisplayImage(bytes, header, opts.displayMaxSide, maxPixels) : undefined;
-  const thumbnail = opts.thumbnailSize ? await encodeThumbnail(bytes, header, { data: map, width: g.width, height: g.height }, mode.task, opts.thumbnailSize, maxPixels) : undefined;
+  const thumbnail = opts.thumbnailSize ? await encodeThumbnail(bytes, header, { data: map, width: g.width, height: g.height }, mode.task === 'binary' ? 'binary' : 'semantic', opts.thumbnailSize, maxPixels) : undefined;
 
   return {
     width,
@@ -352,6 +367,30 @@ async function postprocess(mode: ModeDef, opts: SegmentOptions, ran: Ran, stages
     classes,
     timings: { ...stages, postprocessMs: t4 - t3 },
     confidencePng: confidence,
+    display: display && { ...display, encodeMs: performance.now() - t4 },
+    thumbnail,
+  };
+}
+
+/** Instance modes: instances, the instance-id map and class shares (pipeline/instances/). */
+async function postprocessInstances(mode: ModeDef, opts: SegmentOptions, ran: { bytes: Uint8Array; header: ImageHeader; outputs: ort.Tensor[]; lb: Letterbox }, stages: Stages): Promise<SegmentOutput> {
+  const { bytes, header, outputs, lb } = ran;
+  const { width, height } = header;
+  const t3 = performance.now();
+  const spec = mode.instanceSpec!;
+  const tensors = outputs.map((t) => ({ data: t.data as OutputTensor['data'], dims: t.dims }));
+  const r = decodeInstances(spec, tensors, lb, { labels: mode.labels, colors: mode.colors, rle: opts.instanceRle, scratch: pool, map: pool.uint8('instances', width * height) });
+  const maskPng = await encodeGreyPng(r.map, width, height);
+  const t4 = performance.now();
+  const display = opts.displayMaxSide ? await encodeDisplayImage(bytes, header, opts.displayMaxSide, opts.maxPixels) : undefined;
+  const thumbnail = opts.thumbnailSize ? await encodeThumbnail(bytes, header, { data: r.map, width, height }, 'semantic', opts.thumbnailSize, opts.maxPixels) : undefined;
+  return {
+    width,
+    height,
+    maskPng,
+    classes: r.classes,
+    instances: r.instances,
+    timings: { ...stages, postprocessMs: t4 - t3 },
     display: display && { ...display, encodeMs: performance.now() - t4 },
     thumbnail,
   };
@@ -411,7 +450,12 @@ async function handle(msg: WorkerRequest, inferred: () => void): Promise<unknown
     case 'warmup':
       return warmup(msg.mode, msg.iterations);
     case 'segment':
-      return segment(msg.mode, msg.image, { maxPixels: msg.maxPixels, confidence: msg.confidence, displayMaxSide: msg.displayMaxSide, thumbnailSize: msg.thumbnailSize }, inferred);
+      return segment(
+        msg.mode,
+        msg.image,
+        { maxPixels: msg.maxPixels, confidence: msg.confidence, displayMaxSide: msg.displayMaxSide, thumbnailSize: msg.thumbnailSize, instanceRle: msg.instanceRle },
+        inferred,
+      );
     case 'close':
       return closeAll();
     case 'settle':

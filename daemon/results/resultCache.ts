@@ -29,7 +29,7 @@ const LAYOUT: EntryLayout = {
 
 /** What is stored: the answer without what depends on the moment it was asked. */
 /** The params that shape an answer, so its key. */
-export type AnswerShape = Pick<SegmentParams, 'confidence' | 'displayImage' | 'thumbnail'>;
+export type AnswerShape = Pick<SegmentParams, 'confidence' | 'displayImage' | 'thumbnail' | 'instanceRle'>;
 
 export type StoredResult = Omit<SegmentResult, 'wasWarm' | 'cached'>;
 
@@ -87,7 +87,8 @@ export class ResultCache {
   private keyOf(def: ModeDef, model: string, p: AnswerShape, content: string): string {
     // The definition without where its file is: the same model elsewhere gives the same masks.
     const { model: _ref, ...definition } = def;
-    const shape = { confidence: p.confidence ?? false, displayImage: p.displayImage ?? false, thumbnail: p.thumbnail?.size ?? 0 };
+    // instanceRle only when asked for: the keys of earlier answers stay as they were.
+    const shape = { confidence: p.confidence ?? false, displayImage: p.displayImage ?? false, thumbnail: p.thumbnail?.size ?? 0, ...(p.instanceRle ? { instanceRle: true } : {}) };
     return sha256(JSON.stringify({ format: FORMAT, definition, model, shape, image: content }));
   }
 

@@ -70,10 +70,12 @@ export function segmentParams(p: unknown): SegmentParams {
 }
 
 /** The options that shape a segment answer (and so its result-cache key). */
-function answerShape(o: Obj, m: string): Pick<SegmentParams, 'confidence' | 'displayImage' | 'thumbnail'> {
-  const out: Pick<SegmentParams, 'confidence' | 'displayImage' | 'thumbnail'> = {};
+function answerShape(o: Obj, m: string): Pick<SegmentParams, 'confidence' | 'displayImage' | 'thumbnail' | 'instanceRle'> {
+  const out: Pick<SegmentParams, 'confidence' | 'displayImage' | 'thumbnail' | 'instanceRle'> = {};
   const confidence = optBool(o, 'confidence', m);
   if (confidence !== undefined) out.confidence = confidence;
+  const instanceRle = optBool(o, 'instanceRle', m);
+  if (instanceRle !== undefined) out.instanceRle = instanceRle;
   const display = displayImageParam(o.displayImage, m);
   if (display !== undefined) out.displayImage = display;
   const thumb = o.thumbnail;

@@ -146,6 +146,7 @@ export class Segmenter {
       confidence: p.confidence === true && def.task === 'semantic',
       displayMaxSide: displayMaxSide(p.displayImage),
       thumbnailSize: p.thumbnail?.size,
+      instanceRle: p.instanceRle === true && def.instanceSpec !== undefined,
       watchdogMs: this.watchdogMs(p.mode),
     };
     // The line frees once the inference is done: the next job overlaps this one's postprocessing.
@@ -166,6 +167,7 @@ export class Segmenter {
       height: out.height,
       maskPng: Buffer.from(out.maskPng).toString('base64'),
       classes: out.classes,
+      ...(out.instances ? { instances: out.instances } : {}),
       wasWarm,
       ...segmentExtras(out),
       timings: {

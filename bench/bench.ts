@@ -23,7 +23,8 @@
 //      (10 clients racing on a cold mode), latency and throughput at 1/2/4/8 clients (fast),
 //      RSS across a 200-request run (fast), P8: status / warm ensureReady during a sota
 //      inference (phases/ready.ts, phases/load.ts, phases/responsiveness.ts);
-//   6. P7: a fresh daemon with the four ISNet modes warm (phases/allWarm.ts).
+//   6. P13: an instance mode's yolo-seg postprocessing vs fast inference, in this process (phases/instancePost.ts);
+//   7. P7: a fresh daemon with the four ISNet modes warm (phases/allWarm.ts).
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -36,6 +37,7 @@ import { ensureReferenceInstalled, p4Figure, ReferenceResult, runReference } fro
 import { measureFirstPreview } from './phases/firstPreview';
 import { measureCachedFolder } from './phases/cachedFolder';
 import { measureFolderThroughput } from './phases/folderThroughput';
+import { measureInstancePost } from './phases/instancePost';
 import { measureResponsiveness } from './phases/responsiveness';
 import { measureRestart } from './phases/restart';
 import { measureSteady, SteadyResult } from './phases/steady';
@@ -168,6 +170,7 @@ async function main(): Promise<void> {
     progress(`P10: 1,000 images through the batch path (mode ${MODES.folder}, RSS sampled), then reopened from the cache`);
     results.P10 = stamp(await measureCachedFolder(MODES.folder));
   }
+  if (wanted(s, 'P13')) results.P13 = stamp(await measureInstancePost(s, list[0]));
   if (wanted(s, 'P7')) {
     progress(`P7: a fresh daemon with ${MODES.all.join(', ')} warm`);
     results.P7 = stamp(await measureAllWarm(list));

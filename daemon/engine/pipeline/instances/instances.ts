@@ -86,6 +86,25 @@ function rowsSource(spec: InstanceSpec, [boxes, labels, scores, masks]: OutputTe
 
 const round3 = (v: number) => Math.round(v * 1000) / 1000;
 
+/** Pixels of each class in the id map. */
+function classPixels(map: Uint8Array, instances: SegmentInstance[], classes: number): Float64Array {
+  const byId = new Uint32Array(256);
+  // Four pixels at a time where all four are background (most of an image).
+  const words = map.byteOffset % 4 === 0 ? new Uint32Array(map.buffer, map.byteOffset, map.length >> 2) : new Uint32Array(0);
+  for (let w = 0; w < words.length; w++) {
+    if (words[w] === 0) continue;
+    const p = w << 2;
+    byId[map[p]]++;
+    byId[map[p + 1]]++;
+    byId[map[p + 2]]++;
+    byId[map[p + 3]]++;
+  }
+  for (let p = words.length << 2; p < map.length; p++) byId[map[p]]++;
+  const out = new Float64Array(classes);
+  for (const inst of instances) if (inst.class >= 0 && inst.class < classes) out[inst.class] += byId[inst.id];
+  return out;
+}
+
 export interface DecodeOptions {
   labels: readonly string[];
   colors: readonly Rgb[];
@@ -102,15 +121,15 @@ export function decodeInstances(spec: InstanceSpec, outputs: OutputTensor[], lb:
   const { width, height } = lb;
   const map = o.map ?? new Uint8Array(width * height);
   map.fill(0);
-  const perClass = new Float64Array(o.labels.length);
-  const instances: SegmentInstance[] = [];
-  for (const d of src.detections) {
+  // Worst first, so that where instances overlap the better one, painted later, wins.
+  const instances: SegmentInstance[] = new Array(src.detections.length);
+  for (let i = src.detections.length - 1; i >= 0; i--) {
+    const d = src.detections[i];
     const box = boxToImage(lb, d.x1, d.y1, d.x2, d.y2);
     const { ax, ay } = boxSamples(lb, box, src.gridWidth, src.gridHeight);
-    const id = instances.length + 1;
-    const bits = new Uint8Array(ax.count * ay.count);
-    const { area, visible } = ax.count > 0 && ay.count > 0 ? rasterise(src.grid(d, [ax.first, ax.last, ay.first, ay.last]), ax, ay, src.threshold, bits, map, width, id) : { area: 0, visible: 0 };
-    if (d.cls >= 0 && d.cls < perClass.length) perClass[d.cls] += visible;
+    const id = i + 1;
+    const bits = o.rle ? new Uint8Array(ax.count * ay.count) : undefined;
+    const area = ax.count > 0 && ay.count > 0 ? rasterise(src.grid(d, [ax.first, ax.last, ay.first, ay.last]), ax, ay, src.threshold, bits, map, width, id) : 0;
     const inst: SegmentInstance = {
       id,
       class: d.cls,
@@ -119,9 +138,10 @@ export function decodeInstances(spec: InstanceSpec, outputs: OutputTensor[], lb:
       box: { left: round3(box[0]), top: round3(box[1]), width: round3(box[2] - box[0]), height: round3(box[3] - box[1]) },
       area,
     };
-    if (o.rle) inst.rle = { size: [height, width], counts: countsToString(boxRleCounts(bits, ax.count, ay.count, ax.lo, ay.lo, width, height)) };
-    instances.push(inst);
+    if (bits) inst.rle = { size: [height, width], counts: countsToString(boxRleCounts(bits, ax.count, ay.count, ax.lo, ay.lo, width, height)) };
+    instances[i] = inst;
   }
+  const perClass = classPixels(map, instances, o.labels.length);
   const n = width * height;
   const classes = o.labels.map((label, id): ClassInfo => {
     const c = o.colors[id] ?? [255, 255, 255];

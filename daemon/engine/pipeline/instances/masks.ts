@@ -74,46 +74,75 @@ export function boxSamples(lb: Letterbox, box: [number, number, number, number],
   };
 }
 
+/** Runs of image columns that sample the same two grid columns (i0 never decreases along an axis). */
+function spans(ax: AxisSamples): Int32Array {
+  const out: number[] = [];
+  for (let k = 0; k < ax.count; k++) if (k === 0 || ax.i0[k] !== ax.i0[k - 1] || ax.i1[k] !== ax.i1[k - 1]) out.push(k);
+  out.push(ax.count);
+  return Int32Array.from(out);
+}
+
 /**
- * The instance's pixels inside its box: `bits` (ax.count x ay.count, row by row) set to 1
- * where the score >= threshold, 0 elsewhere; painted into `map` (the image's instance-id map)
- * as `id` where no earlier (better) instance is. Returns the instance's own pixel count and
- * how many of them it won in the map.
+ * The instance's pixels inside its box, painted into `map` (the image's instance-id map) as
+ * `id` (over whatever is there: the caller paints the best instance last), and into `bits`
+ * (ax.count x ay.count, row by row, zeroed by the caller) when given. Returns the instance's
+ * own pixel count.
+ *
+ * Per image row the grid is interpolated along y at the grid columns used; along x the value
+ * between two grid columns is their convex combination, so where both are on the same side of
+ * the threshold the whole run of pixels between them is, and only runs that cross it are
+ * computed pixel by pixel. Runs are filled at once.
  */
-export function rasterise(grid: ScoreGrid, ax: AxisSamples, ay: AxisSamples, threshold: number, bits: Uint8Array, map: Uint8Array, mapWidth: number, id: number): { area: number; visible: number } {
+export function rasterise(grid: ScoreGrid, ax: AxisSamples, ay: AxisSamples, threshold: number, bits: Uint8Array | undefined, map: Uint8Array, mapWidth: number, id: number): number {
   const W = ax.count;
-  if (W === 0 || ay.count === 0) return { area: 0, visible: 0 };
-  // Rows of the grid interpolated along x at each image column, once per grid row used.
-  const rows = ay.last - ay.first + 1;
-  const h = new Float64Array(rows * W);
+  if (W === 0 || ay.count === 0) return 0;
   const { data, base, stride } = grid;
-  for (let r = 0; r < rows; r++) {
-    const off = base + (ay.first + r) * stride;
-    const o = r * W;
-    for (let k = 0; k < W; k++) {
-      const a = data[off + ax.i0[k]];
-      h[o + k] = a + ax.w[k] * (data[off + ax.i1[k]] - a);
-    }
-  }
+  const first = ax.first;
+  const g = new Float64Array(ax.last - first + 1);
+  const runs = spans(ax);
   let area = 0;
-  let visible = 0;
   for (let j = 0; j < ay.count; j++) {
-    const r0 = (ay.i0[j] - ay.first) * W;
-    const r1 = (ay.i1[j] - ay.first) * W;
+    const o0 = base + ay.i0[j] * stride;
+    const o1 = base + ay.i1[j] * stride;
     const wv = ay.w[j];
-    const b = j * W;
-    const m = (ay.lo + j) * mapWidth + ax.lo;
-    for (let k = 0; k < W; k++) {
-      const top = h[r0 + k];
-      if (top + wv * (h[r1 + k] - top) >= threshold) {
-        bits[b + k] = 1;
-        area++;
-        if (map[m + k] === 0) {
-          map[m + k] = id;
-          visible++;
-        }
-      } else bits[b + k] = 0;
+    for (let u = 0; u < g.length; u++) {
+      const a = data[o0 + first + u];
+      g[u] = a + wv * (data[o1 + first + u] - a);
     }
+    const m = (ay.lo + j) * mapWidth + ax.lo;
+    const b = j * W;
+    let start = -1; // the first pixel of the run being collected
+    for (let r = 0; r + 1 < runs.length; r++) {
+      const k0 = runs[r];
+      const k1 = runs[r + 1];
+      const ga = g[ax.i0[k0] - first];
+      const gb = g[ax.i1[k0] - first];
+      if (ga >= threshold && gb >= threshold) {
+        if (start < 0) start = k0;
+        continue;
+      }
+      if (ga < threshold && gb < threshold) {
+        if (start >= 0) area += fillRun(map, bits, m, b, start, k0, id);
+        start = -1;
+        continue;
+      }
+      const d = gb - ga;
+      for (let k = k0; k < k1; k++) {
+        if (ga + ax.w[k] * d >= threshold) {
+          if (start < 0) start = k;
+        } else if (start >= 0) {
+          area += fillRun(map, bits, m, b, start, k, id);
+          start = -1;
+        }
+      }
+    }
+    if (start >= 0) area += fillRun(map, bits, m, b, start, W, id);
   }
-  return { area, visible };
+  return area;
+}
+
+function fillRun(map: Uint8Array, bits: Uint8Array | undefined, m: number, b: number, k0: number, k1: number, id: number): number {
+  map.fill(id, m + k0, m + k1);
+  if (bits) bits.fill(1, b + k0, b + k1);
+  return k1 - k0;
 }

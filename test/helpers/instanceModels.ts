@@ -3,7 +3,6 @@
 import { onnx } from 'onnx-proto';
 import { tensor, valueInfo } from './buildModels';
 
-const FLOAT = onnx.TensorProto.DataType.FLOAT;
 const INT64 = onnx.TensorProto.DataType.INT64;
 
 function constant(name: string, t: onnx.ITensorProto): onnx.INodeProto {

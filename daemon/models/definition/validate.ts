@@ -166,7 +166,10 @@ function readInstance(st: Step): { outputName?: string; task?: Task; kind?: Outp
   return { outputName: spec.outputs[0], task: 'instance', kind: 'logits', channels, spec };
 }
 
-const isInstance = (st: Step) => st.d.task === 'instance' || (st.d.outputFormat !== undefined && !given(st, 'task'));
+/** Task 'instance': given, implied by outputFormat, or (nothing said) the file has one format's outputs. */
+const isInstance = (st: Step) =>
+  st.d.task === 'instance' ||
+  (!given(st, 'task') && (st.d.outputFormat !== undefined || (!given(st, 'outputKind') && !given(st, 'outputName') && guessFormat(st.s) !== undefined)));
 
 type Output = ReturnType<typeof readOutput> & { spec?: InstanceSpec };
 

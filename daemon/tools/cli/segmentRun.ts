@@ -40,7 +40,7 @@ function targets(o: SegmentOptions, img: InputImage): [string, string][] {
 async function writeOutputs(run: Run, img: InputImage, index: number, r: SegmentResult, files: [string, string][]): Promise<void> {
   const { o, mode } = run;
   const wanted = files.map(([f]) => f as ExportFormat);
-  const { files: rendered, pixels } = await renderExports(run.coco ? [...wanted, 'coco'] : wanted, r, mode.task, img.file, o.threshold);
+  const { files: rendered, pixels } = await renderExports(run.coco ? [...wanted, 'coco'] : wanted, r, mode.task === 'binary' ? 'binary' : 'semantic', img.file, o.threshold);
   const where = new Map(files);
   for (const [format, data] of rendered) await writeAtomic(where.get(format)!, data);
   run.coco?.add(index, img.rel, pixels!, r.width, r.height);

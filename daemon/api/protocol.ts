@@ -27,6 +27,9 @@ export interface ModeInfo {
   instance?: { outputFormat: OutputFormatName; scoreThreshold: number; iouThreshold: number; maxInstances: number };
 }
 
+/** How a mode's mask PNG is read: a binary alpha, or indices (a semantic class map, an instance-id map). */
+export const maskKind = (task: Task): 'binary' | 'semantic' => (task === 'binary' ? 'binary' : 'semantic');
+
 export interface ModeStatus {
   mode: string;
   state: ModeState;
@@ -356,7 +359,7 @@ export const Log = new NotificationType<LogParams>('seglens/log');
  * width, the size to run at (`target`, rounded to the nearest multiple of `multipleOf`).
  * A definition needs only `id` and `model`; what is left out is taken from the model file when
  * it can be read, else defaulted. */
-export type { LabelPresetName, NormalizationPreset, OutputFormatName, OutputKindName, UserInputSize, UserModeDefinition } from './modeSchema';
+export type { LabelPresetName, NormalizationPreset, OutputKindName, UserInputSize, UserModeDefinition } from './modeSchema';
 
 /** A definition refused before loading anything: `field` names the offending field. */
 export interface DefinitionError {

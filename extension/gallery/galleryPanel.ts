@@ -8,7 +8,7 @@ import * as vscode from 'vscode';
 import { FolderImage, listFolderImages, withGroundTruth } from '../../daemon/api/folder/folderImages';
 import { checkRule } from '../../daemon/api/folder/groundTruth';
 import { CachedResults, Thumbnail } from '../../daemon/api/protocol';
-import type { ExportFormat } from '../../daemon/api/exports/render';
+import { type ExportFormat, maskKind } from '../../daemon/api/exports/render';
 import type { FromGallery, GalleryClass, ProgressInfo, TileInfo, ToGallery } from '../../media/webview/gallery/messages';
 import { galleryOrder } from '../../media/webview/gallery/order';
 import { readConfig } from '../config';
@@ -99,7 +99,7 @@ export class GalleryPanel extends Disposable {
     }
     const client = await this.deps.supervisor.ensureClient();
     const mode = this.mode;
-    const task = this.deps.store.info(mode)?.task ?? 'binary';
+    const task = maskKind(this.deps.store.info(mode)?.task ?? 'binary');
     const todo = this.images.map((_, i) => i);
     const run = new FolderRun(client, mode, task, this.images, todo, THUMB_SIZE, {
       tile: (i, outcome, extras) => this.onTile(i, outcome, extras, task),
@@ -219,7 +219,7 @@ export class GalleryPanel extends Disposable {
     switch (m.type) {
       case 'ready':
         this.postInit();
-        if (this.classes.size) this.postClasses(this.deps.store.info(this.mode)?.task ?? 'binary');
+        if (this.classes.size) this.postClasses(maskKind(this.deps.store.info(this.mode)?.task ?? 'binary'));
         this.postSummary();
         return;
       case 'need':

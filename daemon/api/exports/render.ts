@@ -3,6 +3,8 @@
 import sharp from 'sharp';
 import { Rgb, SegmentResult } from '../protocol';
 
+export { maskKind } from '../protocol';
+
 export const EXPORT_FORMATS = ['mask', 'color', 'cutout', 'binary', 'coco'] as const;
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];
 

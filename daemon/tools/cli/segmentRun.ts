@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import { CancellationTokenSource, ResponseError } from 'vscode-jsonrpc/node';
 import { DaemonClient } from '../../api/client';
 import { CocoBuilder } from '../../api/exports/coco';
-import { ExportFormat, alphaThreshold, renderExports } from '../../api/exports/render';
+import { ExportFormat, alphaThreshold, maskKind, renderExports } from '../../api/exports/render';
 import { ErrorCodes, ModeInfo, Score, ScoreResult, SegmentResult } from '../../api/protocol';
 import { Report, ReportBuilder, ReportImage, reportText } from '../../api/folder/report';
 import { version } from '../../../package.json';
@@ -40,7 +40,7 @@ function targets(o: SegmentOptions, img: InputImage): [string, string][] {
 async function writeOutputs(run: Run, img: InputImage, index: number, r: SegmentResult, files: [string, string][]): Promise<void> {
   const { o, mode } = run;
   const wanted = files.map(([f]) => f as ExportFormat);
-  const { files: rendered, pixels } = await renderExports(run.coco ? [...wanted, 'coco'] : wanted, r, mode.task === 'binary' ? 'binary' : 'semantic', img.file, o.threshold);
+  const { files: rendered, pixels } = await renderExports(run.coco ? [...wanted, 'coco'] : wanted, r, maskKind(mode.task), img.file, o.threshold);
   const where = new Map(files);
   for (const [format, data] of rendered) await writeAtomic(where.get(format)!, data);
   run.coco?.add(index, img.rel, pixels!, r.width, r.height);

@@ -76,6 +76,7 @@ async function compare(r: P.SegmentResult, want: RefInstance[], labels: string[]
 
 before(async () => {
   dir = tempDir('seglens-instances-');
+  writeModel(dir, 'torch.onnx', boxesMasksModel(32, torch));
   daemon = await startListening();
   client = await daemon.connect('instances');
 });
@@ -145,9 +146,35 @@ describe('yolo-seg', () => {
   });
 });
 
+describe('seglens/inspectModel', () => {
+  test("an Ultralytics export's metadata gives the whole definition, and it runs", async () => {
+    const meta = { task: 'segment', names: "{0: 'cat', 1: 'hot dog', 2: 'bird'}", imgsz: '[64, 64]', stride: '32', description: 'Ultralytics YOLO11n-seg model' };
+    const file = writeModel(dir, 'yolo11n-seg.onnx', yoloSegModel(S, yolo, meta));
+    const r = await client.request(P.InspectModel, { path: file });
+    const sg = r.suggestion;
+    assert.deepEqual(
+      { task: sg.task, outputFormat: sg.outputFormat, labels: sg.labels, inputSize: sg.inputSize, normalization: sg.normalization, inputName: sg.inputName },
+      { task: 'instance', outputFormat: 'yolo-seg', labels: ['cat', 'hot dog', 'bird'], inputSize: [64, 64], normalization: 'zero-one', inputName: 'images' },
+    );
+    assert.match(r.notes.join(' '), /Ultralytics segment export/);
+    const def = await client.request(P.DefineModes, { modes: [sg] });
+    assert.deepEqual(def.errors, []);
+    const image = path.join(dir, 'img-96x50.png');
+    const seg = await client.segment({ mode: sg.id, image: { path: image }, instanceRle: true });
+    await compare(seg, refYolo(yolo, S, 96, 50, settings), ['cat', 'hot dog', 'bird']);
+  });
+
+  test('a torchvision-style export is recognised by its outputs', async () => {
+    const r = await client.request(P.InspectModel, { path: path.join(dir, 'torch.onnx') });
+    assert.equal(r.suggestion.outputFormat, 'boxes-masks');
+    assert.equal(r.suggestion.task, 'instance');
+    assert.match(r.notes.join(' '), /give the class names|Give the class names/);
+  });
+});
+
 describe('boxes-masks', () => {
   test('a torchvision-style file (input without a batch axis, int64 labels): instances and masks as computed independently', async () => {
-    const file = writeModel(dir, 'torch.onnx', boxesMasksModel(32, torch));
+    const file = path.join(dir, 'torch.onnx');
     const labels = ['__background__', 'person', 'car', 'dog'];
     const def = await client.request(P.DefineModes, { modes: [{ id: 'torch', model: file, labels, warmupIterations: 1 }] });
     assert.deepEqual(def.errors, []);

@@ -149,6 +149,9 @@ export interface SegmentParams {
   /** Extension (issue 24), instance modes: also give each instance its whole mask as COCO
    * compressed RLE (`SegmentInstance.rle`, its own pixels, overlaps included). Default false. */
   instanceRle?: boolean;
+  /** Extension (issue 24), instance modes: keep instances scoring at least this (0..1) instead of
+   * the mode's `scoreThreshold`, for this request (COCO evaluation runs at 0.001). */
+  scoreThreshold?: number;
 }
 /** Smallest side of a `seglens/segment` region (issue 22). */
 export const SEGMENT_REGION_MIN_SIDE = 16;

@@ -53,6 +53,8 @@ export interface SegmentOptions {
   confidence?: boolean;
   /** Instance modes: also give each instance's mask as COCO compressed RLE. */
   instanceRle?: boolean;
+  /** Instance modes: the score threshold of this request instead of the mode's. */
+  scoreThreshold?: number;
   /** Also encode a display image at most this long on its longest side. */
   displayMaxSide?: number;
   /** Also encode a thumbnail (image + mask) at most this long on its longest side. */

@@ -377,7 +377,7 @@ async function postprocessInstances(mode: ModeDef, opts: SegmentOptions, ran: { 
   const { bytes, header, outputs, lb } = ran;
   const { width, height } = header;
   const t3 = performance.now();
-  const spec = mode.instanceSpec!;
+  const spec = opts.scoreThreshold === undefined ? mode.instanceSpec! : { ...mode.instanceSpec!, scoreThreshold: opts.scoreThreshold };
   const tensors = outputs.map((t) => ({ data: t.data as OutputTensor['data'], dims: t.dims }));
   const r = decodeInstances(spec, tensors, lb, { labels: mode.labels, colors: mode.colors, rle: opts.instanceRle, scratch: pool, map: pool.uint8('instances', width * height) });
   const maskPng = await encodeGreyPng(r.map, width, height);
@@ -453,7 +453,7 @@ async function handle(msg: WorkerRequest, inferred: () => void): Promise<unknown
       return segment(
         msg.mode,
         msg.image,
-        { maxPixels: msg.maxPixels, confidence: msg.confidence, displayMaxSide: msg.displayMaxSide, thumbnailSize: msg.thumbnailSize, instanceRle: msg.instanceRle },
+        { maxPixels: msg.maxPixels, confidence: msg.confidence, displayMaxSide: msg.displayMaxSide, thumbnailSize: msg.thumbnailSize, instanceRle: msg.instanceRle, scoreThreshold: msg.scoreThreshold },
         inferred,
       );
     case 'close':

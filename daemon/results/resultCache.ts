@@ -29,7 +29,7 @@ const LAYOUT: EntryLayout = {
 
 /** What is stored: the answer without what depends on the moment it was asked. */
 /** The params that shape an answer, so its key. */
-export type AnswerShape = Pick<SegmentParams, 'confidence' | 'displayImage' | 'thumbnail' | 'instanceRle'>;
+export type AnswerShape = Pick<SegmentParams, 'confidence' | 'displayImage' | 'thumbnail' | 'instanceRle' | 'scoreThreshold'>;
 
 export type StoredResult = Omit<SegmentResult, 'wasWarm' | 'cached'>;
 
@@ -88,7 +88,7 @@ export class ResultCache {
     // The definition without where its file is: the same model elsewhere gives the same masks.
     const { model: _ref, ...definition } = def;
     // instanceRle only when asked for: the keys of earlier answers stay as they were.
-    const shape = { confidence: p.confidence ?? false, displayImage: p.displayImage ?? false, thumbnail: p.thumbnail?.size ?? 0, ...(p.instanceRle ? { instanceRle: true } : {}) };
+    const shape = { confidence: p.confidence ?? false, displayImage: p.displayImage ?? false, thumbnail: p.thumbnail?.size ?? 0, ...(p.instanceRle ? { instanceRle: true } : {}), ...(p.scoreThreshold !== undefined ? { scoreThreshold: p.scoreThreshold } : {}) };
     return sha256(JSON.stringify({ format: FORMAT, definition, model, shape, image: content }));
   }
 

@@ -70,8 +70,12 @@ export function segmentParams(p: unknown): SegmentParams {
 }
 
 /** The options that shape a segment answer (and so its result-cache key). */
-function answerShape(o: Obj, m: string): Pick<SegmentParams, 'confidence' | 'displayImage' | 'thumbnail' | 'instanceRle'> {
-  const out: Pick<SegmentParams, 'confidence' | 'displayImage' | 'thumbnail' | 'instanceRle'> = {};
+function answerShape(o: Obj, m: string): Pick<SegmentParams, 'confidence' | 'displayImage' | 'thumbnail' | 'instanceRle' | 'scoreThreshold'> {
+  const out: Pick<SegmentParams, 'confidence' | 'displayImage' | 'thumbnail' | 'instanceRle' | 'scoreThreshold'> = {};
+  if (o.scoreThreshold !== undefined) {
+    if (typeof o.scoreThreshold !== 'number' || !(o.scoreThreshold >= 0 && o.scoreThreshold <= 1)) throw invalidParams(`${m}: 'scoreThreshold' must be a number from 0 to 1`);
+    out.scoreThreshold = o.scoreThreshold;
+  }
   const confidence = optBool(o, 'confidence', m);
   if (confidence !== undefined) out.confidence = confidence;
   const instanceRle = optBool(o, 'instanceRle', m);

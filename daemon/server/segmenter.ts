@@ -147,6 +147,7 @@ export class Segmenter {
       displayMaxSide: displayMaxSide(p.displayImage),
       thumbnailSize: p.thumbnail?.size,
       instanceRle: p.instanceRle === true && def.instanceSpec !== undefined,
+      scoreThreshold: def.instanceSpec ? p.scoreThreshold : undefined,
       watchdogMs: this.watchdogMs(p.mode),
     };
     // The line frees once the inference is done: the next job overlaps this one's postprocessing.

@@ -15,6 +15,8 @@ import { connectOrSpawn } from './connect';
 import { InputImage, collectImages } from './inputs';
 import { exists, writeAtomic } from './outputs';
 import { Progress } from './progress';
+import { InstanceRun } from '../../api/coco/instanceRun';
+import { instanceFiles, instanceParams, instanceRunFor, instanceSummaryText, withInstanceFields } from './instanceOutputs';
 
 /** Report error code of an image whose outputs exist (not a protocol code: the CLI refused). */
 export const OUTPUT_EXISTS = 2001;
@@ -25,6 +27,8 @@ interface Run {
   client: DaemonClient;
   mode: ModeInfo;
   coco?: CocoBuilder;
+  /** Instance modes (issue 24): instances for coco.json, coco-results.json and AP. */
+  instances?: InstanceRun;
   report: ReportBuilder;
   cancel: CancellationTokenSource;
 }
@@ -34,7 +38,7 @@ const errorOf = (e: unknown) => ({ code: e instanceof ResponseError ? e.code : E
 
 /** The PNG outputs of one image, by format. */
 function targets(o: SegmentOptions, img: InputImage): [string, string][] {
-  return o.formats.filter((f) => f !== 'coco').map((f) => [f, path.join(o.out, ...`${img.outBase}.${f}.png`.split('/'))]);
+  return o.formats.filter((f) => f !== 'coco' && f !== 'coco-results').map((f) => [f, path.join(o.out, ...`${img.outBase}.${f}.png`.split('/'))]);
 }
 
 async function writeOutputs(run: Run, img: InputImage, index: number, r: SegmentResult, files: [string, string][]): Promise<void> {
@@ -44,6 +48,7 @@ async function writeOutputs(run: Run, img: InputImage, index: number, r: Segment
   const where = new Map(files);
   for (const [format, data] of rendered) await writeAtomic(where.get(format)!, data);
   run.coco?.add(index, img.rel, pixels!, r.width, r.height);
+  run.instances?.add(index, img.rel, r.width, r.height, r.instances ?? []);
 }
 
 /** One image: segment, score against ground truth, write the outputs that do not exist yet (all with --overwrite). */
@@ -56,10 +61,10 @@ async function processImage(run: Run, img: InputImage, index: number): Promise<{
   const files = all.filter((t) => !refused.includes(t));
   const refusal = refused.length ? { code: OUTPUT_EXISTS, message: `refused to overwrite ${refused.map(([, f]) => path.relative(process.cwd(), f) || f).join(', ')} (use --overwrite)` } : undefined;
   // Nothing to write, score or collect: the image is not run again.
-  if (refusal && !files.length && !img.gt && !run.coco) return { entry: { ...entry, error: refusal } };
+  if (refusal && !files.length && !img.gt && !run.coco && !run.instances) return { entry: { ...entry, error: refusal } };
   let r: SegmentResult;
   try {
-    r = await client.segment({ mode: o.mode, image: { path: img.file } }, run.cancel.token);
+    r = await client.segment({ mode: o.mode, image: { path: img.file }, ...instanceParams(run.instances, run.mode) }, run.cancel.token);
   } catch (e) {
     if (run.cancel.token.isCancellationRequested) return undefined;
     return { entry: { ...entry, error: errorOf(e) } };
@@ -113,6 +118,7 @@ async function runAll(run: Run, images: InputImage[], progress: Progress): Promi
 /** Run-level files (report, coco.json) are checked before anything runs. */
 function runFiles(o: SegmentOptions): string[] {
   const files = o.formats.includes('coco') ? [path.join(o.out, 'coco.json')] : [];
+  if (o.formats.includes('coco-results')) files.push(path.join(o.out, 'coco-results.json'));
   if (o.report) files.push(o.report);
   return files;
 }
@@ -136,12 +142,14 @@ function printSummary(rep: Report, shared: boolean): void {
   const parts = [`${s.images} image(s)`, `${s.failed} failed`, `${s.withGroundTruth} with ground truth`];
   if (s.meanIoU !== undefined) parts.push(`mean IoU ${s.meanIoU.toFixed(4)}`);
   process.stdout.write(`seglens: mode ${rep.mode}, ${parts.join(', ')} (${shared ? 'shared daemon' : 'own daemon'})\n`);
-  for (const c of s.classes ?? []) process.stdout.write(`  ${c.name.padEnd(20)} IoU ${c.iou.toFixed(4)}\n`);
+  for (const c of s.classes ?? []) if (typeof c.iou === 'number') process.stdout.write(`  ${c.name.padEnd(20)} IoU ${c.iou.toFixed(4)}\n`);
+  process.stdout.write(instanceSummaryText(s));
   for (const e of rep.images.filter((i) => i.error)) process.stderr.write(`  failed: ${e.path}: ${e.error!.message}\n`);
 }
 
 async function writeRunFiles(run: Run, rep: Report): Promise<void> {
   if (run.coco) await writeAtomic(path.join(run.o.out, 'coco.json'), JSON.stringify(run.coco.toJSON(version)));
+  if (run.instances) for (const [file, text] of instanceFiles(run.o, run.instances, version)) await writeAtomic(file, text);
   if (run.o.report) await writeAtomic(run.o.report, reportText(rep, run.o.report));
 }
 
@@ -156,8 +164,8 @@ export async function runSegment(o: SegmentOptions, cancel: CancellationTokenSou
     const modes = [...(o.models ? await defineModels(client, o.models) : []), ...client.initializeResult!.modes];
     const mode = modes.find((m) => m.id === o.mode);
     if (!mode) throw new UsageError(`unknown mode '${o.mode}'; modes: ${modes.map((m) => m.id).join(', ')}`);
-    const run: Run = { o, client, mode, report: new ReportBuilder(mode.id), cancel };
-    if (o.formats.includes('coco')) run.coco = new CocoBuilder(mode, alphaThreshold(o.threshold));
+    const run: Run = { o, client, mode, report: new ReportBuilder(mode.id), cancel, instances: instanceRunFor(o, mode) };
+    if (o.formats.includes('coco') && !run.instances) run.coco = new CocoBuilder(mode, alphaThreshold(o.threshold));
     const progress = new Progress(images.length);
     const done = await runAll(run, images, progress);
     progress.clear();
@@ -165,7 +173,8 @@ export async function runSegment(o: SegmentOptions, cancel: CancellationTokenSou
       process.stderr.write(`seglens: interrupted after ${done} of ${images.length} image(s); their outputs are complete; no report or coco.json written\n`);
       return 130;
     }
-    const rep = run.report.build();
+    const built = run.report.build();
+    const rep = run.instances ? withInstanceFields(built, run.instances, new Map(images.map((img, i) => [img.rel, i]))) : built;
     await writeRunFiles(run, rep);
     printSummary(rep, shared);
     return rep.summary.failed > 0 ? 1 : 0;

@@ -71,9 +71,9 @@ export class InstanceRun {
     this.entries.set(index, { rel, width, height, instances, gtImage: this.gt ? matchImage(this.gt, rel) : undefined });
   }
 
-  /** Whether the image has a ground-truth entry (with --gt). */
-  hasGroundTruth(index: number): boolean {
-    return this.entries.get(index)?.gtImage !== undefined;
+  /** The ground-truth `file_name` the image matched (with --gt). */
+  groundTruthName(index: number): string | undefined {
+    return this.entries.get(index)?.gtImage?.fileName;
   }
 
   private ordered(): [number, Entry][] {

@@ -46,14 +46,16 @@ export function withInstanceFields(rep: Report, run: InstanceRun, indexOf: Map<s
   const out = {
     ...rep,
     images: rep.images.map((e) => {
-      const fields = images.get(indexOf.get(e.path) ?? -1);
-      return fields ? { ...e, ...fields } : e;
+      const index = indexOf.get(e.path) ?? -1;
+      const gt = run.groundTruthName(index);
+      return { ...e, ...(gt !== undefined ? { gt } : {}), ...images.get(index) };
     }),
   };
   if (!summary) return out;
+  out.summary = { ...out.summary, withGroundTruth: out.images.filter((e) => e.gt !== undefined).length };
   // summary.classes becomes mask AP per ground-truth category ({name, ap}): the JSON's shape
   // for instance runs (the report's writers only read names from it).
-  return { ...out, summary: { ...rep.summary, ...summary } } as unknown as Report;
+  return { ...out, summary: { ...out.summary, ...summary } } as unknown as Report;
 }
 
 /** One line per summary figure. */

@@ -159,6 +159,10 @@ describe('seglens/inspectModel', () => {
     assert.match(r.notes.join(' '), /Ultralytics segment export/);
     const def = await client.request(P.DefineModes, { modes: [sg] });
     assert.deepEqual(def.errors, []);
+    // The file alone is enough: format from its outputs, names from its metadata.
+    const bare = await client.request(P.DefineModes, { modes: [{ id: 'from-file-alone', model: file }] });
+    assert.deepEqual(bare.errors, []);
+    assert.deepEqual([bare.modes[0].task, bare.modes[0].labels], ['instance', ['cat', 'hot dog', 'bird']]);
     const image = path.join(dir, 'img-96x50.png');
     const seg = await client.segment({ mode: sg.id, image: { path: image }, instanceRle: true });
     await compare(seg, refYolo(yolo, S, 96, 50, settings), ['cat', 'hot dog', 'bird']);

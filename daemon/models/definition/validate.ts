@@ -11,6 +11,7 @@ import { Report, checkSchema } from './schemaCheck';
 import { guessLayout, outputChannels, spatial } from './tensorLayout';
 import { NORMALIZATIONS, Obj, UserModeDef, isObj, parseColor, q, resolveModelPath } from './userModeDef';
 import { guessFormat, instanceSpec, yoloClassCount } from './instanceDef';
+import { parseUltralyticsNames } from './inspectInstance';
 import { InstanceSpec } from '../modeDef';
 
 export interface ValidateContext {
@@ -173,6 +174,12 @@ const isInstance = (st: Step) =>
 
 type Output = ReturnType<typeof readOutput> & { spec?: InstanceSpec };
 
+/** An Ultralytics export's class names from its metadata, when they fit the class count. */
+function ultralyticsNames(st: Step, classes: number | undefined): string[] | undefined {
+  const names = parseUltralyticsNames(st.s?.metadata.names);
+  return names && (classes === undefined || names.length === classes) ? names : undefined;
+}
+
 function readLabels(st: Step, out: Output): { labels?: string[]; presetColors?: Rgb[] } {
   const v = st.d.labels;
   let r: { labels?: string[]; presetColors?: Rgb[] } = {};
@@ -182,6 +189,7 @@ function readLabels(st: Step, out: Output): { labels?: string[]; presetColors?: 
   } else if (v !== undefined) r = { labels: v };
   else if (given(st, 'labels')) return {};
   else if (out.task === 'binary') r = { labels: ['background', 'foreground'] };
+  else if (out.spec?.format === 'yolo-seg' && ultralyticsNames(st, out.channels)) r = { labels: ultralyticsNames(st, out.channels) };
   else if (out.channels !== undefined && out.channels >= 1 && out.channels <= MAX_LABELS) r = { labels: genericLabels(out.channels) };
   else if (out.task === 'instance' && out.spec?.format === 'boxes-masks') {
     st.err('labels', "missing: a 'boxes-masks' model does not declare its classes; give their names in label order (torchvision's COCO models: the 91 entries of weights.meta['categories'])");

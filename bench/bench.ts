@@ -24,7 +24,8 @@
 //      RSS across a 200-request run (fast), P8: status / warm ensureReady during a sota
 //      inference (phases/ready.ts, phases/load.ts, phases/responsiveness.ts);
 //   6. P12: a warm quarter-image region vs the whole image, balanced (phases/region.ts);
-//   7. P7: a fresh daemon with the four ISNet modes warm (phases/allWarm.ts).
+//   7. P13: an instance mode's yolo-seg postprocessing vs fast inference, in this process (phases/instancePost.ts);
+//   8. P7: a fresh daemon with the four ISNet modes warm (phases/allWarm.ts).
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -38,6 +39,7 @@ import { measureFirstPreview } from './phases/firstPreview';
 import { measureCachedFolder } from './phases/cachedFolder';
 import { measureFolderThroughput } from './phases/folderThroughput';
 import { measureRegion } from './phases/region';
+import { measureInstancePost } from './phases/instancePost';
 import { measureResponsiveness } from './phases/responsiveness';
 import { measureRestart } from './phases/restart';
 import { measureSteady, SteadyResult } from './phases/steady';
@@ -174,6 +176,7 @@ async function main(): Promise<void> {
     progress(`P12: ${s.runs} interleaved pairs per photo, quarter-image region vs whole image (mode ${MODES.preview})`);
     results.P12 = stamp(await withDaemon('seglens-bench-region-', (d) => measureRegion(d, s, list)));
   }
+  if (wanted(s, 'P13')) results.P13 = stamp(await measureInstancePost(s, list[0]));
   if (wanted(s, 'P7')) {
     progress(`P7: a fresh daemon with ${MODES.all.join(', ')} warm`);
     results.P7 = stamp(await measureAllWarm(list));

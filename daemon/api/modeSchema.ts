@@ -11,7 +11,9 @@ import { MODE_ID_PATTERN } from './constants';
 
 // ---------------------------------------------------------------- enums, as data
 
-export const TASKS = ['semantic', 'binary'] as const;
+export const TASKS = ['semantic', 'binary', 'instance'] as const;
+/** How an instance model's outputs are read (task 'instance'; docs/models.md). */
+export const OUTPUT_FORMATS = ['yolo-seg', 'boxes-masks'] as const;
 export const INPUT_LAYOUTS = ['NCHW', 'NHWC'] as const;
 export const COLOR_ORDERS = ['RGB', 'BGR'] as const;
 export const NORMALIZATION_PRESETS = ['imagenet', 'zero-one', 'minus-one-one', 'raw'] as const;
@@ -26,6 +28,10 @@ export const MAX_SIDE = 8192;
 export const MAX_LABELS = 256;
 export const MAX_MULTIPLE_OF = 1024;
 export const MAX_WARMUP_ITERATIONS = 50;
+/** The instance-id map is 8-bit. */
+export const MAX_INSTANCES = 255;
+/** Instance modes' defaults: Ultralytics' own predict settings (conf 0.25, iou 0.7, max_det 100). */
+export const INSTANCE_DEFAULTS = { scoreThreshold: 0.25, iouThreshold: 0.7, maxInstances: 100 } as const;
 
 // ---------------------------------------------------------------- building blocks
 
@@ -90,8 +96,12 @@ export const UserModeSchema = Type.Object(
     sha256: Type.Optional(Type.String({ pattern: '^[0-9a-fA-F]{64}$', description: 'Expected SHA-256 of the file (hex); a mismatch fails the load.' })),
     task: Type.Optional(
       StringEnum(TASKS, {
-        enumDescriptions: ['A class per pixel (per-class output channels).', 'A foreground matte (one channel, or two: background/foreground).'],
-        description: "Default: from outputKind, else from the model's output channel count.",
+        enumDescriptions: [
+          'A class per pixel (per-class output channels).',
+          'A foreground matte (one channel, or two: background/foreground).',
+          'Objects, each with a class, a score, a box and a mask (see outputFormat).',
+        ],
+        description: "Default: from outputFormat or outputKind, else from the model's output channel count.",
       }),
     ),
     inputName: Type.Optional(NonEmpty({ description: "Name of the image input (default: the model's only input)." })),
@@ -124,6 +134,20 @@ export const UserModeSchema = Type.Object(
         description: "How the output is read. Default: from the model's output.",
       }),
     ),
+    outputFormat: Type.Optional(
+      StringEnum(OUTPUT_FORMATS, {
+        enumDescriptions: [
+          "Ultralytics YOLOv8/YOLO11-seg export: input 'images' letterboxed (grey 114), outputs 'output0' [1,4+classes+32,A] and 'output1' [1,32,mh,mw] prototypes.",
+          "torchvision Mask R-CNN export (and any model with these outputs): 'boxes' [N,4] x1,y1,x2,y2, 'labels' [N], 'scores' [N], 'masks' [N,1,H,W] probabilities.",
+        ],
+        markdownDescription: "How an instance model's outputs are read (task `instance`, implied by this field).",
+      }),
+    ),
+    scoreThreshold: Type.Optional(Type.Number({ minimum: 0, maximum: 1, default: INSTANCE_DEFAULTS.scoreThreshold, description: 'Instance modes: instances scoring below this are dropped. Default 0.25.' })),
+    iouThreshold: Type.Optional(
+      Type.Number({ minimum: 0, maximum: 1, default: INSTANCE_DEFAULTS.iouThreshold, description: 'Instance modes: non-maximum suppression, per class: a box overlapping a better one of its class by more than this IoU is dropped. Default 0.7.' }),
+    ),
+    maxInstances: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_INSTANCES, default: INSTANCE_DEFAULTS.maxInstances, description: 'Instance modes: at most this many instances, the best scoring. Default 100.' })),
     labels: Type.Optional(
       Type.Union([Type.Array(NonEmpty({}), { minItems: 1, maxItems: MAX_LABELS }), StringEnum(LABEL_PRESETS, { enumDescriptions: LABEL_PRESET_DESCRIPTIONS })], {
         markdownDescription: 'Class names in output-channel order, or a preset: `voc`, `cityscapes`, `ade20k`. Default: `class 0`, `class 1`… (binary: background, foreground).',
@@ -181,6 +205,7 @@ export type UserInputSize = Static<typeof InputSizeSchema>;
 export type Task = (typeof TASKS)[number];
 export type NormalizationPreset = (typeof NORMALIZATION_PRESETS)[number];
 export type OutputKindName = (typeof OUTPUT_KINDS)[number];
+export type OutputFormatName = (typeof OUTPUT_FORMATS)[number];
 export type LabelPresetName = (typeof LABEL_PRESETS)[number];
 
 /** The field names a definition may have. */

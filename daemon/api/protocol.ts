@@ -3,7 +3,7 @@
 // Names and fields are a contract with tests outside the project: add, never rename.
 import { NotificationType, RequestType, RequestType0 } from 'vscode-jsonrpc';
 import type { LogLevel } from './constants';
-import type { Task, UserModeDefinition } from './modeSchema';
+import type { OutputFormatName, Task, UserModeDefinition } from './modeSchema';
 
 export const PROTOCOL_VERSION = 1 as const;
 
@@ -23,7 +23,12 @@ export interface ModeInfo {
   custom?: boolean;
   /** Extension: typical steady inference time measured on the reference machine, for pickers. */
   typicalMs?: number;
+  /** Extension (issue 24), instance modes: the output format and its settings. */
+  instance?: { outputFormat: OutputFormatName; scoreThreshold: number; iouThreshold: number; maxInstances: number };
 }
+
+/** How a mode's mask PNG is read: a binary alpha, or indices (a semantic class map, an instance-id map). */
+export const maskKind = (task: Task): 'binary' | 'semantic' => (task === 'binary' ? 'binary' : 'semantic');
 
 export interface ModeStatus {
   mode: string;
@@ -141,6 +146,12 @@ export interface SegmentParams {
    * the crop as on an image file of that size; `maskPng` (and `confidencePng`) are region-sized,
    * `width`/`height` stay the image's, and the result echoes `region`. Part of the cache key. */
   region?: DisplayRegion;
+  /** Extension (issue 24), instance modes: also give each instance its whole mask as COCO
+   * compressed RLE (`SegmentInstance.rle`, its own pixels, overlaps included). Default false. */
+  instanceRle?: boolean;
+  /** Extension (issue 24), instance modes: keep instances scoring at least this (0..1) instead of
+   * the mode's `scoreThreshold`, for this request (COCO evaluation runs at 0.001). */
+  scoreThreshold?: number;
 }
 /** Smallest side of a `seglens/segment` region (issue 22). */
 export const SEGMENT_REGION_MIN_SIDE = 16;
@@ -218,8 +229,25 @@ export interface ClassInfo {
   id: number;
   label: string;
   color: Rgb;
-  /** Fraction of pixels; the fractions of one result sum to 1. */
+  /** Fraction of pixels; the fractions of one result sum to 1 (instance modes: every label is
+   * listed, and they sum to the share the instances cover). */
   fraction: number;
+}
+/** One object found by an instance mode (issue 24). */
+export interface SegmentInstance {
+  /** 1.. in `instances` order: its value in the instance-id map (`maskPng`). */
+  id: number;
+  /** Class index into the mode's labels (ClassInfo.id). */
+  class: number;
+  /** The class's label. */
+  label: string;
+  score: number;
+  /** In image pixels (after EXIF orientation), the letterbox undone, clipped to the image. */
+  box: { left: number; top: number; width: number; height: number };
+  /** Pixels of its own mask (overlaps included). */
+  area: number;
+  /** When `instanceRle` was asked for: its mask as COCO compressed RLE over the whole image. */
+  rle?: { size: [number, number]; counts: string };
 }
 export interface SegmentTimings {
   queueMs: number;
@@ -235,8 +263,11 @@ export interface SegmentResult {
   width: number;
   height: number;
   /** Base64 PNG, 8-bit grey, width x height (region.width x region.height when a `region` was
-   * asked for): binary task alpha 0..255, semantic task class index. */
+   * asked for): binary task alpha 0..255, semantic task class index, instance task the
+   * instance id (0 background; where two overlap, the higher score wins). */
   maskPng: string;
+  /** Extension (issue 24), instance modes: the objects found, best score first. */
+  instances?: SegmentInstance[];
   /** Extension (issue 22): the `region` the request asked for, when it asked for one. */
   region?: DisplayRegion;
   classes: ClassInfo[];
@@ -268,6 +299,8 @@ export interface CachedResultsParams {
   /** 1..CACHED_RESULTS_MAX_IMAGES images, by path. */
   images: { path: string }[];
   thumbnail?: ThumbnailRequest;
+  /** Extension (issue 24): as in `segment`. */
+  instanceRle?: boolean;
   confidence?: boolean;
   displayImage?: boolean | DisplayImageRequest;
 }

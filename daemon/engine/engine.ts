@@ -1,7 +1,7 @@
 // The engine's contract with the registry and server. The implementation (engineProxy.ts)
 // owns ONNX Runtime in a child process it supervises; the registry and tests can substitute a
 // fake that counts calls.
-import { ClassInfo, DisplayRegion } from '../api/protocol';
+import { ClassInfo, DisplayRegion, SegmentInstance } from '../api/protocol';
 import { ModeDef, ModelRef } from '../models/modeDef';
 
 export type ImageInput = { path: string } | { bytes: Uint8Array };
@@ -46,6 +46,8 @@ export interface SegmentOutput {
   /** 8-bit grey PNG, width x height (the region's size when one was given). */
   maskPng: Uint8Array;
   classes: ClassInfo[];
+  /** Instance modes: the objects found, best first. */
+  instances?: SegmentInstance[];
   timings: { decodeMs: number; preprocessMs: number; inferenceMs: number; postprocessMs: number };
   /**
    * When, on the engine's clock (ms since the epoch), its inference began and its whole output
@@ -69,6 +71,10 @@ export interface SegmentOptions {
   /** Segment only this rectangle of the oriented image, as if it were the whole image (issue 22):
    *  -32602 when it is not inside the image. The display image and thumbnail stay whole. */
   region?: DisplayRegion;
+  /** Instance modes: also give each instance's mask as COCO compressed RLE. */
+  instanceRle?: boolean;
+  /** Instance modes: the score threshold of this request instead of the mode's. */
+  scoreThreshold?: number;
   /** Also encode a display image at most this long on its longest side. */
   displayMaxSide?: number;
   /** Also encode a thumbnail (image + mask) at most this long on its longest side. */

@@ -62,7 +62,7 @@ export type WorkerRequest =
   | { id: number; op: 'load'; model: ModelRef }
   | { id: number; op: 'unload'; key: string }
   | { id: number; op: 'warmup'; mode: ModeDef; iterations: number }
-  | { id: number; op: 'segment'; mode: ModeDef; image: ImageInput; maxPixels: number; confidence?: boolean; displayMaxSide?: number; thumbnailSize?: number; region?: DisplayRegion }
+  | { id: number; op: 'segment'; mode: ModeDef; image: ImageInput; maxPixels: number; confidence?: boolean; displayMaxSide?: number; thumbnailSize?: number; region?: DisplayRegion; instanceRle?: boolean; scoreThreshold?: number }
   | { id: number; op: 'close' }
   | { id: number; op: 'status' }
   /** Runs the cache work loads left for later now (tests; close does it too). */
@@ -156,8 +156,9 @@ export class EngineProxy implements Engine {
   }
 
   async segment(mode: ModeDef, image: ImageInput, opts: SegmentOptions): Promise<SegmentOutput> {
-    const { maxPixels, confidence, displayMaxSide, thumbnailSize, region, watchdogMs, onInferred } = opts;
-    const out = (await this.call({ op: 'segment', mode, image, maxPixels, confidence, displayMaxSide, thumbnailSize, region }, false, watchdogMs, onInferred)) as SegmentOutput;
+    const { maxPixels, confidence, displayMaxSide, thumbnailSize, region, instanceRle, scoreThreshold, watchdogMs, onInferred } = opts;
+    const msg = { op: 'segment' as const, mode, image, maxPixels, confidence, displayMaxSide, thumbnailSize, region, instanceRle, scoreThreshold };
+    const out = (await this.call(msg, false, watchdogMs, onInferred)) as SegmentOutput;
     // Structured clone gives a Uint8Array (Buffer's prototype does not cross threads); keep it.
     return out;
   }

@@ -14,6 +14,17 @@ export type OutputKind =
 
 export type Resample = 'reference' | 'smooth';
 
+/** How an instance mode (task 'instance') reads its model (daemon/engine/pipeline/instances/). */
+export interface InstanceSpec {
+  format: 'yolo-seg' | 'boxes-masks';
+  /** The outputs fetched, in the format's order: yolo-seg [detections, prototypes]; boxes-masks [boxes, labels, scores, masks]. */
+  outputs: string[];
+  scoreThreshold: number;
+  /** Per-class non-maximum suppression (yolo-seg; boxes-masks models have done their own). */
+  iouThreshold: number;
+  maxInstances: number;
+}
+
 export interface ModelRef {
   /** Cache key: modes that name the same key share one ONNX Runtime session. */
   key: string;
@@ -46,6 +57,11 @@ export interface ModeDef extends ModeInfo {
    */
   resample?: Resample;
   warmupIterations: number;
+  /** Task 'instance' only: the output format and its settings. The image is letterboxed
+   * (aspect kept, grey 114 padding split evenly) and the letterbox undone on the results. */
+  instanceSpec?: InstanceSpec;
+  /** The model's image input has no batch axis ([3,H,W], torchvision detection exports). */
+  unbatched?: boolean;
   /**
    * The input shape of the mode's dummy warm-up: 'small' (256x256, or the mode's size when
    * smaller) or 'full' (the mode's input size). Absent: the provider's default, full on every
@@ -67,5 +83,9 @@ export function modeInfo(m: ModeDef): ModeInfo {
   };
   if (m.custom) info.custom = true;
   if (m.typicalMs !== undefined) info.typicalMs = m.typicalMs;
+  if (m.instanceSpec) {
+    const { format, scoreThreshold, iouThreshold, maxInstances } = m.instanceSpec;
+    info.instance = { outputFormat: format, scoreThreshold, iouThreshold, maxInstances };
+  }
   return info;
 }

@@ -34,7 +34,7 @@ const LAYOUT: EntryLayout = {
 };
 
 /** The params that shape an answer, so its key. */
-export type AnswerShape = Pick<SegmentParams, 'confidence' | 'displayImage' | 'thumbnail' | 'region'>;
+export type AnswerShape = Pick<SegmentParams, 'confidence' | 'displayImage' | 'thumbnail' | 'region' | 'instanceRle' | 'scoreThreshold'>;
 
 /** What is stored: the answer without what depends on the moment it was asked. */
 
@@ -144,8 +144,10 @@ export class ResultCache {
     // The definition without where its file is: the same model elsewhere gives the same masks.
     const { model: _ref, ...definition } = def;
     const shape = { confidence: p.confidence ?? false, displayImage: p.displayImage ?? false, thumbnail: p.thumbnail?.size ?? 0 };
-    // A region only when there is one: whole-image keys stay those stored before regions existed.
+    // A region, instanceRle and scoreThreshold only when given: the keys of earlier answers stay as they were.
     if (p.region) Object.assign(shape, { region: [p.region.left, p.region.top, p.region.width, p.region.height] });
+    if (p.instanceRle) Object.assign(shape, { instanceRle: true });
+    if (p.scoreThreshold !== undefined) Object.assign(shape, { scoreThreshold: p.scoreThreshold });
     return sha256(JSON.stringify({ format: FORMAT, definition, model, shape, image: content }));
   }
 

@@ -78,10 +78,16 @@ function segmentRegion(r: unknown, p: SegmentParams, m: string): DisplayRegion {
 }
 
 /** The options that shape a segment answer (and so its result-cache key). */
-function answerShape(o: Obj, m: string): Pick<SegmentParams, 'confidence' | 'displayImage' | 'thumbnail'> {
-  const out: Pick<SegmentParams, 'confidence' | 'displayImage' | 'thumbnail'> = {};
+function answerShape(o: Obj, m: string): Pick<SegmentParams, 'confidence' | 'displayImage' | 'thumbnail' | 'instanceRle' | 'scoreThreshold'> {
+  const out: Pick<SegmentParams, 'confidence' | 'displayImage' | 'thumbnail' | 'instanceRle' | 'scoreThreshold'> = {};
+  if (o.scoreThreshold !== undefined) {
+    if (typeof o.scoreThreshold !== 'number' || !(o.scoreThreshold >= 0 && o.scoreThreshold <= 1)) throw invalidParams(`${m}: 'scoreThreshold' must be a number from 0 to 1`);
+    out.scoreThreshold = o.scoreThreshold;
+  }
   const confidence = optBool(o, 'confidence', m);
   if (confidence !== undefined) out.confidence = confidence;
+  const instanceRle = optBool(o, 'instanceRle', m);
+  if (instanceRle !== undefined) out.instanceRle = instanceRle;
   const display = displayImageParam(o.displayImage, m);
   if (display !== undefined) out.displayImage = display;
   const thumb = o.thumbnail;

@@ -151,6 +151,8 @@ export class Segmenter {
       displayMaxSide: displayMaxSide(p.displayImage),
       thumbnailSize: p.thumbnail?.size,
       region: p.region,
+      instanceRle: p.instanceRle === true && def.instanceSpec !== undefined,
+      scoreThreshold: def.instanceSpec ? p.scoreThreshold : undefined,
       watchdogMs: this.registry.timing(p.mode).watchdogMs(this.opts.watchdogMs, def.typicalMs),
     };
     // The line frees once the inference is done: the next job overlaps this one's postprocessing.
@@ -171,6 +173,7 @@ export class Segmenter {
       maskPng: Buffer.from(out.maskPng).toString('base64'),
       ...(p.region && { region: { ...p.region } }),
       classes: out.classes,
+      ...(out.instances ? { instances: out.instances } : {}),
       wasWarm,
       ...segmentExtras(out),
       timings: {

@@ -40,6 +40,8 @@ import { probabilityToAlphaTruncate, referenceResize, referenceResizeToTensor } 
 import { encodeDisplayImage } from '../engine/pipeline/display';
 import { encodeThumbnail } from '../engine/pipeline/thumbnail';
 import type { WorkerInit, WorkerReply, WorkerRequest } from '../engine/engineProxy';
+import { Letterbox, fillLetterboxTensor, letterbox } from '../engine/pipeline/instances/letterbox';
+import { OutputTensor, decodeInstances } from '../engine/pipeline/instances/instances';
 import type { LogLevel } from '../api/constants';
 import { enginePort } from '../engine/host/enginePort';
 import { makeInputGuard } from '../engine/host/inputGuard';
@@ -146,7 +148,9 @@ async function sessionFor(mode: ModeDef): Promise<ort.InferenceSession> {
   }
   const sess = s.session;
   if (!sess.inputNames.includes(mode.inputName)) throw modelError(mode.model, `mode ${mode.id}: no input named '${mode.inputName}' (inputs: ${sess.inputNames.join(', ')})`);
-  if (!sess.outputNames.includes(mode.outputName)) throw modelError(mode.model, `mode ${mode.id}: no output named '${mode.outputName}' (outputs: ${sess.outputNames.join(', ')})`);
+  for (const name of mode.instanceSpec?.outputs ?? [mode.outputName]) {
+    if (!sess.outputNames.includes(name)) throw modelError(mode.model, `mode ${mode.id}: no output named '${name}' (outputs: ${sess.outputNames.join(', ')})`);
+  }
   checkInputShape(mode, sess);
   return sess;
 }
@@ -186,12 +190,15 @@ function inputTensor(mode: ModeDef): { data: Float32Array; tensor: ort.Tensor } 
 let runs = 0;
 const runShapes: Record<string, number> = {};
 
-async function runOnce(sess: ort.InferenceSession, mode: ModeDef, tensor: ort.Tensor): Promise<ort.Tensor> {
+async function runOnce(sess: ort.InferenceSession, mode: ModeDef, tensor: ort.Tensor, extra?: ort.Tensor[]): Promise<ort.Tensor> {
   runs++;
   const d = tensor.dims;
-  const hw = mode.layout === 'NCHW' ? `${d[2]}x${d[3]}` : `${d[1]}x${d[2]}`;
+  const hw = mode.layout === 'NCHW' ? `${d[d.length - 2]}x${d[d.length - 1]}` : `${d[1]}x${d[2]}`;
   runShapes[hw] = (runShapes[hw] ?? 0) + 1;
-  const out = await sess.run({ [mode.inputName]: tensor }, [mode.outputName]);
+  // An instance mode's other outputs come back in `extra` (the first is returned, as for every mode).
+  const names = extra && mode.instanceSpec ? mode.instanceSpec.outputs : [mode.outputName];
+  const out = await sess.run({ [mode.inputName]: tensor }, names);
+  if (extra) for (const name of names.slice(1)) extra.push(out[name] as ort.Tensor);
   const t = out[mode.outputName] as ort.Tensor | undefined;
   if (!t) throw new Error(`model gave no output '${mode.outputName}'`);
   if (t.type !== 'float32') throw modelError(mode.model, `output '${mode.outputName}' is ${t.type}, expected float32`);
@@ -254,24 +261,29 @@ async function prepareInput(mode: ModeDef, image: ImageInput, maxPixels: number,
   // Inside the oriented image: the header says its size before any pixel is decoded.
   if (region) checkInside('seglens/segment', region, header.width, header.height);
   const frame = region ? { width: region.width, height: region.height } : { width: header.width, height: header.height };
-  const decoded = await decodeFrame(mode, bytes, header, maxPixels, what, region);
+  // Instance modes: the frame resized with its aspect kept into the grey-padded input (letterbox.ts).
+  const lb = mode.instanceSpec ? letterbox(frame.width, frame.height, inW, inH) : undefined;
+  const decoded = await decodeFrame(mode, bytes, header, maxPixels, what, region, lb);
   const t1 = performance.now();
   const tbl = tablesFor(mode);
   const { data, tensor } = inputTensor(mode);
-  if (mode.resample === 'reference') referenceResizeToTensor(decoded.data, frame.width, frame.height, inW, inH, tensorTarget(mode, inW, inH, data, tbl));
+  if (lb) fillLetterboxTensor(decoded.data, lb, mode, tbl, data);
+  else if (mode.resample === 'reference') referenceResizeToTensor(decoded.data, frame.width, frame.height, inW, inH, tensorTarget(mode, inW, inH, data, tbl));
   else fillInputTensor(decoded.data, inW, inH, mode, data, false, tbl);
-  return { bytes, inputSha256, header, frame, data, tensor, decodeMs: t1 - t0, preprocessMs: performance.now() - t1 };
+  return { bytes, inputSha256, header, frame, data, tensor, lb, decodeMs: t1 - t0, preprocessMs: performance.now() - t1 };
 }
 
-/** The frame's pixels the tensor is made from: full size for 'reference' modes, the input size for 'smooth' ones. */
-async function decodeFrame(mode: ModeDef, bytes: Uint8Array, header: ImageHeader, maxPixels: number, what: string, region: DisplayRegion | undefined): Promise<RgbImage> {
+/** The frame's pixels the tensor is made from: full size for 'reference' modes, the input (or
+ * letterbox) size for the others. */
+async function decodeFrame(mode: ModeDef, bytes: Uint8Array, header: ImageHeader, maxPixels: number, what: string, region: DisplayRegion | undefined, lb: Letterbox | undefined): Promise<RgbImage> {
   const [inH, inW] = mode.inputSize;
-  const reference = mode.resample === 'reference';
-  if (!reference && !region) return decodeResized(bytes, header, inW, inH, maxPixels, what);
+  const [w, h] = lb ? [lb.innerWidth, lb.innerHeight] : [inW, inH];
+  const reference = mode.resample === 'reference' && !lb;
+  if (!reference && !region) return decodeResized(bytes, header, w, h, maxPixels, what);
   const full = await decodeRgb(bytes, maxPixels, what);
   if (full.width !== header.width || full.height !== header.height) throw new Error(`decoded ${full.width}x${full.height}, header says ${header.width}x${header.height}`);
   const frame = region ? cropPixels(full, region) : full;
-  return reference ? frame : resizeRgb(frame, inW, inH);
+  return reference ? frame : resizeRgb(frame, w, h);
 }
 
 /**
@@ -284,16 +296,17 @@ async function segment(mode: ModeDef, image: ImageInput, opts: SegmentOptions, i
   const { maxPixels } = opts;
   const sess = await sessionFor(mode);
   const [inH, inW] = mode.inputSize;
-  const { bytes, inputSha256, header, frame, data, tensor, decodeMs, preprocessMs } = await prepareInput(mode, image, maxPixels, opts.region);
+  const { bytes, inputSha256, header, frame, data, tensor, lb, decodeMs, preprocessMs } = await prepareInput(mode, image, maxPixels, opts.region);
 
   // inference (with tta, the flipped pass; mirroring the input tensor in place between the
   // two runs is counted as preprocessing)
   const t2 = performance.now();
   const inferenceAt = performance.timeOrigin + t2;
   let preExtra = 0;
-  const out1 = await runOnce(sess, mode, tensor);
+  const extra: ort.Tensor[] | undefined = lb ? [] : undefined;
+  const out1 = await runOnce(sess, mode, tensor, extra);
   let out2: ort.Tensor | undefined;
-  if (mode.tta === 'hflip') {
+  if (mode.tta === 'hflip' && !lb) {
     const f0 = performance.now();
     flipTensor(data, inW, inH, mode.layout);
     preExtra = performance.now() - f0;
@@ -308,7 +321,10 @@ async function segment(mode: ModeDef, image: ImageInput, opts: SegmentOptions, i
   inferred?.();
   try {
     await previous;
-    const out = await postprocess(mode, opts, { bytes, header, frame, out1, out2 }, { decodeMs, preprocessMs: preprocessMs + preExtra, inferenceMs: afterInference - t2 - preExtra });
+    const stages = { decodeMs, preprocessMs: preprocessMs + preExtra, inferenceMs: afterInference - t2 - preExtra };
+    const out = lb
+      ? await postprocessInstances(mode, opts, { bytes, header, frame, outputs: [out1, ...extra!], lb }, stages)
+      : await postprocess(mode, opts, { bytes, header, frame, out1, out2 }, stages);
     return { ...out, inputSha256, stamps: { inferenceAt, readyAt: performance.timeOrigin + performance.now() } };
   } finally {
     endPost();
@@ -359,7 +375,7 @@ async function postprocess(mode: ModeDef, opts: SegmentOptions, ran: Ran, stages
   const maskPng = await encodeGreyPng(full, width, height);
   const t4 = performance.now();
   const display = opts.displayMaxSide ? await encodeDisplayImage(bytes, header, opts.displayMaxSide, maxPixels) : undefined;
-  const thumbnail = opts.thumbnailSize ? await encodeThumbnail(bytes, header, { data: map, width: g.width, height: g.height }, mode.task, opts.thumbnailSize, maxPixels) : undefined;
+  const thumbnail = opts.thumbnailSize ? await encodeThumbnail(bytes, header, { data: map, width: g.width, height: g.height }, mode.task === 'binary' ? 'binary' : 'semantic', opts.thumbnailSize, maxPixels) : undefined;
 
   return {
     width: header.width,
@@ -368,6 +384,31 @@ async function postprocess(mode: ModeDef, opts: SegmentOptions, ran: Ran, stages
     classes,
     timings: { ...stages, postprocessMs: t4 - t3 },
     confidencePng: confidence,
+    display: display && { ...display, encodeMs: performance.now() - t4 },
+    thumbnail,
+  };
+}
+
+/** Instance modes: instances, the instance-id map and class shares (pipeline/instances/). */
+async function postprocessInstances(mode: ModeDef, opts: SegmentOptions, ran: Omit<Ran, 'out1' | 'out2'> & { outputs: ort.Tensor[]; lb: Letterbox }, stages: Stages): Promise<SegmentOutput> {
+  const { bytes, header, outputs, lb } = ran;
+  // With a region, the instances are those of the crop, as for an image file of that size.
+  const { width, height } = ran.frame;
+  const t3 = performance.now();
+  const spec = opts.scoreThreshold === undefined ? mode.instanceSpec! : { ...mode.instanceSpec!, scoreThreshold: opts.scoreThreshold };
+  const tensors = outputs.map((t) => ({ data: t.data as OutputTensor['data'], dims: t.dims }));
+  const r = decodeInstances(spec, tensors, lb, { labels: mode.labels, colors: mode.colors, rle: opts.instanceRle, scratch: pool, map: pool.uint8('instances', width * height) });
+  const maskPng = await encodeGreyPng(r.map, width, height);
+  const t4 = performance.now();
+  const display = opts.displayMaxSide ? await encodeDisplayImage(bytes, header, opts.displayMaxSide, opts.maxPixels) : undefined;
+  const thumbnail = opts.thumbnailSize ? await encodeThumbnail(bytes, header, { data: r.map, width, height }, 'semantic', opts.thumbnailSize, opts.maxPixels) : undefined;
+  return {
+    width: header.width,
+    height: header.height,
+    maskPng,
+    classes: r.classes,
+    instances: r.instances,
+    timings: { ...stages, postprocessMs: t4 - t3 },
     display: display && { ...display, encodeMs: performance.now() - t4 },
     thumbnail,
   };
@@ -427,7 +468,12 @@ async function handle(msg: WorkerRequest, inferred: () => void): Promise<unknown
     case 'warmup':
       return warmup(msg.mode, msg.iterations);
     case 'segment':
-      return segment(msg.mode, msg.image, { maxPixels: msg.maxPixels, confidence: msg.confidence, displayMaxSide: msg.displayMaxSide, thumbnailSize: msg.thumbnailSize, region: msg.region }, inferred);
+      return segment(
+        msg.mode,
+        msg.image,
+        { maxPixels: msg.maxPixels, confidence: msg.confidence, displayMaxSide: msg.displayMaxSide, thumbnailSize: msg.thumbnailSize, region: msg.region, instanceRle: msg.instanceRle, scoreThreshold: msg.scoreThreshold },
+        inferred,
+      );
     case 'close':
       return closeAll();
     case 'settle':

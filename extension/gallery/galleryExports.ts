@@ -5,7 +5,7 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { CocoBuilder } from '../../daemon/api/exports/coco';
-import { EXPORT_FORMATS, ExportFormat, alphaThreshold, renderExports } from '../../daemon/api/exports/render';
+import { EXPORT_FORMATS, ExportFormat, alphaThreshold, maskKind, renderExports } from '../../daemon/api/exports/render';
 import { FolderImage, outBases } from '../../daemon/api/folder/folderImages';
 import { Report, reportText } from '../../daemon/api/folder/report';
 import type { ImageOutcome } from './folderRun';
@@ -92,7 +92,7 @@ export async function exportMasks(
       if (token.isCancellationRequested) break;
       const img = images[i];
       const r = await client.segment({ mode, image: { path: img.file }, cache: true, priority: 'batch' });
-      const out = await renderExports(coco ? [...pngs, 'coco'] : pngs, r, task, img.file, THRESHOLD);
+      const out = await renderExports(coco ? [...pngs, 'coco'] : pngs, r, maskKind(task), img.file, THRESHOLD);
       for (const [f, data] of out.files) await w.write(target(i, f), data);
       coco?.add(i, img.rel, out.pixels!, r.width, r.height);
       progress.report({ message: `${k + 1}/${done.length}`, increment: 100 / done.length });

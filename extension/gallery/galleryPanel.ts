@@ -9,7 +9,7 @@ import { FolderImage, listFolderImages, withGroundTruth } from '../../daemon/api
 import { checkGlobs } from '../../daemon/api/folder/glob';
 import { checkRule } from '../../daemon/api/folder/groundTruth';
 import { CachedResults, Thumbnail } from '../../daemon/api/protocol';
-import type { ExportFormat } from '../../daemon/api/exports/render';
+import { type ExportFormat, maskKind } from '../../daemon/api/exports/render';
 import type { FromGallery, GalleryClass, ProgressInfo, TileInfo, ToGallery } from '../../media/webview/shared/galleryMessages';
 import { galleryOrder } from '../../media/webview/shared/galleryOrder';
 import { readConfig } from '../config';
@@ -102,7 +102,7 @@ export class GalleryPanel extends Disposable {
     }
     const client = await this.deps.supervisor.ensureClient();
     const mode = this.mode;
-    const task = this.deps.store.info(mode)?.task ?? 'binary';
+    const task = maskKind(this.deps.store.info(mode)?.task ?? 'binary');
     const todo = this.images.map((_, i) => i);
     const run = new FolderRun(client, mode, task, this.images, todo, THUMB_SIZE, {
       tile: (i, outcome, extras) => this.onTile(i, outcome, extras, task),
@@ -222,7 +222,7 @@ export class GalleryPanel extends Disposable {
     switch (m.type) {
       case 'ready':
         this.postInit();
-        if (this.classes.size) this.postClasses(this.deps.store.info(this.mode)?.task ?? 'binary');
+        if (this.classes.size) this.postClasses(maskKind(this.deps.store.info(this.mode)?.task ?? 'binary'));
         this.postSummary();
         return;
       case 'need':

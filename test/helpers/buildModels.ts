@@ -10,14 +10,14 @@ import type { UserModeDefinition } from '../../daemon/api/protocol';
 const FLOAT = onnx.TensorProto.DataType.FLOAT;
 type Dim = number | string;
 
-function valueInfo(name: string, dims: Dim[], elemType: number = FLOAT): onnx.IValueInfoProto {
+export function valueInfo(name: string, dims: Dim[], elemType: number = FLOAT): onnx.IValueInfoProto {
   return {
     name,
     type: { tensorType: { elemType, shape: { dim: dims.map((d) => (typeof d === 'number' ? { dimValue: d } : { dimParam: d })) } } },
   };
 }
 
-function tensor(name: string, dims: number[], values: number[]): onnx.ITensorProto {
+export function tensor(name: string, dims: number[], values: number[]): onnx.ITensorProto {
   return { name, dataType: FLOAT, dims, floatData: values };
 }
 

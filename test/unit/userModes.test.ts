@@ -188,7 +188,7 @@ describe('validateDefinition', () => {
       [{ inputLayout: 'NWHC' }, 'inputLayout'],
       [{ colorOrder: 'GBR' }, 'colorOrder'],
       [{ outputKind: 'softmax' }, 'outputKind'],
-      [{ task: 'instance' }, 'task'],
+      [{ task: 'panoptic' }, 'task'],
       [{ normalization: 'caffe' }, 'normalization'],
       [{ tta: 'vflip' }, 'tta'],
       [{ resample: 'bicubic' }, 'resample'],

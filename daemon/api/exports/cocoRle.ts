@@ -53,3 +53,31 @@ export function countsToString(counts: readonly number[]): string {
 export function encodeRle(fg: Uint8Array, width: number, height: number): CocoRle {
   return { size: [height, width], counts: countsToString(rleCounts(fg, width, height)) };
 }
+
+/**
+ * Run lengths (column-major over a width x height image, zeros first) of a mask that is zero
+ * outside the box at (left, top) of bw x bh, whose pixels `bits` holds row by row.
+ */
+export function boxRleCounts(bits: Uint8Array, bw: number, bh: number, left: number, top: number, width: number, height: number): number[] {
+  const counts: number[] = [];
+  let current = 0;
+  let run = 0;
+  const emit = (v: number, n: number) => {
+    if (n === 0) return;
+    if (v !== current) {
+      counts.push(run);
+      run = 0;
+      current = v;
+    }
+    run += n;
+  };
+  emit(0, left * height); // the columns left of the box
+  for (let x = 0; x < bw; x++) {
+    emit(0, top);
+    for (let y = 0; y < bh; y++) emit(bits[y * bw + x] !== 0 ? 1 : 0, 1);
+    emit(0, height - top - bh);
+  }
+  emit(0, (width - left - bw) * height);
+  counts.push(run);
+  return counts;
+}

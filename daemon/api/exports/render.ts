@@ -3,7 +3,9 @@
 import sharp from 'sharp';
 import { Rgb, SegmentResult } from '../protocol';
 
-export const EXPORT_FORMATS = ['mask', 'color', 'cutout', 'binary', 'coco'] as const;
+export { maskKind } from '../protocol';
+
+export const EXPORT_FORMATS = ['mask', 'color', 'cutout', 'binary', 'coco', 'coco-results'] as const;
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];
 
 const png = (data: Uint8Array, width: number, height: number, channels: 1 | 3 | 4) =>
@@ -72,22 +74,27 @@ export async function cutoutPng(image: string | Uint8Array, alpha: Uint8Array, w
 }
 
 /**
- * The PNG files of one result, by format (all but `coco`, which is one file per run): what the
+ * The PNG files of one result, by format (all but `coco` and `coco-results`, one file per run): what the
  * CLI and the gallery write as `<out>/<name>.<format>.png`. `pixels` is the decoded mask, for
  * the run's COCO file. `image` is the original (for `cutout`).
  */
 export async function renderExports(
   formats: readonly ExportFormat[],
-  r: Pick<SegmentResult, 'maskPng' | 'width' | 'height' | 'classes'>,
+  r: Pick<SegmentResult, 'maskPng' | 'width' | 'height' | 'classes' | 'instances'>,
   task: 'binary' | 'semantic',
   image: string | Uint8Array,
   threshold: number,
 ): Promise<{ files: [ExportFormat, Uint8Array][]; pixels?: Uint8Array }> {
   const pixels = formats.some((f) => f !== 'mask') ? await maskPixels(r) : undefined;
   const colors = new Map<number, Rgb>(r.classes.map((c) => [c.id, c.color]));
+  // An instance-id map: each instance in its class's colour.
+  if (r.instances) {
+    colors.clear();
+    for (const i of r.instances) colors.set(i.id, r.classes[i.class]?.color ?? [255, 255, 255]);
+  }
   const files: [ExportFormat, Uint8Array][] = [];
   for (const format of formats) {
-    if (format === 'coco') continue;
+    if (format === 'coco' || format === 'coco-results') continue;
     let data: Uint8Array;
     if (format === 'mask') data = Buffer.from(r.maskPng, 'base64');
     else if (format === 'color') data = await colorPng(pixels!, r.width, r.height, task, colors);

@@ -22,6 +22,13 @@ export interface ReportImage {
   dice?: number;
   classes?: ReportClass[];
   error?: { code: number; message: string };
+  /** Instance modes (issue 24): instances at or over the mode's scoreThreshold; with a COCO
+   * ground truth, at IoU 0.50: true and false positives, missed objects, F1. */
+  instances?: number;
+  tp?: number;
+  fp?: number;
+  fn?: number;
+  f1?: number;
 }
 export interface ReportSummary {
   images: number;
@@ -94,10 +101,15 @@ const csvCell = (v: unknown) => {
 export function reportCsv(r: Report): string {
   // In class id order (the summary's), then any other name seen.
   const classNames = [...new Set([...(r.summary.classes ?? []).map((c) => c.name), ...r.images.flatMap((e) => (e.classes ?? []).map((c) => c.name))])];
-  const head = ['path', 'width', 'height', 'ms', 'gt', 'iou', 'dice', 'error_code', 'error_message', ...classNames.map((n) => `iou:${n}`)];
+  // Instance runs: their per-image columns instead of the per-class IoUs.
+  const instance = r.images.some((e) => e.instances !== undefined);
+  const names = instance ? [] : classNames;
+  const extra = instance ? ['instances', 'tp', 'fp', 'fn', 'f1'] : [];
+  const head = ['path', 'width', 'height', 'ms', 'gt', 'iou', 'dice', 'error_code', 'error_message', ...extra, ...names.map((n) => `iou:${n}`)];
   const rows = r.images.map((e) => {
     const per = new Map((e.classes ?? []).map((c) => [c.name, c.iou]));
-    return [e.path, e.width, e.height, e.ms, e.gt, e.iou, e.dice, e.error?.code, e.error?.message, ...classNames.map((n) => per.get(n))];
+    const more = instance ? [e.instances, e.tp, e.fp, e.fn, e.f1] : [];
+    return [e.path, e.width, e.height, e.ms, e.gt, e.iou, e.dice, e.error?.code, e.error?.message, ...more, ...names.map((n) => per.get(n))];
   });
   return [head, ...rows].map((row) => row.map(csvCell).join(',')).join('\n') + '\n';
 }

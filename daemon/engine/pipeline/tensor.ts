@@ -11,8 +11,9 @@ export type Layout = 'NCHW' | 'NHWC';
 export type PreprocessSpec = Pick<ModeDef, 'layout' | 'colorOrder' | 'scale' | 'mean' | 'std'>;
 
 /** Input tensor dims for a mode: [1,3,H,W] (NCHW) or [1,H,W,3] (NHWC). */
-export function inputDims(mode: Pick<ModeDef, 'inputSize' | 'layout'>): number[] {
+export function inputDims(mode: Pick<ModeDef, 'inputSize' | 'layout' | 'unbatched'>): number[] {
   const [h, w] = mode.inputSize;
+  if (mode.unbatched) return [3, h, w]; // [1,3,H,W] without its batch axis: the same memory
   return mode.layout === 'NCHW' ? [1, 3, h, w] : [1, h, w, 3];
 }
 

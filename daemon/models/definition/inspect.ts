@@ -8,6 +8,7 @@ import { OnnxFormatError, OnnxSummary, readOnnxSummary } from '../onnxInfo';
 import { formatShape } from '../../api/tensorShape';
 import { guessLayout, outputChannels, spatial } from './tensorLayout';
 import { resolveModelPath } from './userModeDef';
+import { suggestInstance } from './inspectInstance';
 
 /** seglens/inspectModel: declarations and a suggested definition; -32602 when not a readable ONNX file. */
 export async function inspectModel(file: string): Promise<InspectModelResult> {
@@ -42,6 +43,11 @@ export async function inspectModel(file: string): Promise<InspectModelResult> {
 
 /** A definition guessed from what the file declares, and what the guess could not know. */
 export function suggestDefinition(s: OnnxSummary, file: string): { suggestion: UserModeDefinition; notes: string[] } {
+  const r = suggestGeneric(s, file);
+  return suggestInstance(s, r.suggestion) ?? r;
+}
+
+function suggestGeneric(s: OnnxSummary, file: string): { suggestion: UserModeDefinition; notes: string[] } {
   const notes: string[] = [];
   const base = path.basename(file).replace(/\.onnx$/i, '');
   const id = base.toLowerCase().replace(/[^a-z0-9_.-]+/g, '-').replace(/^[^a-z0-9]+/, '').slice(0, 64) || 'my-model';

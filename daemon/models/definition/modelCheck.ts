@@ -8,6 +8,7 @@ import { ErrorCodes } from '../../api/protocol';
 import { OnnxFormatError, OnnxSummary, TensorInfo, readOnnxSummary } from '../onnxInfo';
 import { formatShape } from '../../api/tensorShape';
 import { outputChannels, spatial } from './tensorLayout';
+import { checkInstanceOutputs } from './instanceDef';
 import { UserModeDef, q } from './userModeDef';
 
 export interface ModelMismatch {
@@ -21,10 +22,15 @@ export function checkAgainstModel(def: UserModeDef, s: OnnxSummary): ModelMismat
   const input = s.inputs.find((i) => i.name === def.inputName);
   if (!input) return { field: 'inputName', message: `the model has no input '${def.inputName}'; its inputs: ${list(s.inputs)}` };
   if (input.type !== 'float32') return { field: 'inputName', message: `input '${input.name}' is ${input.type}; SegLens feeds float32 images (re-export the model with a float32 input)` };
-  if (input.shape && input.shape.length !== 4) {
+  if (input.shape && def.unbatched && input.shape.length === 3) {
+    const [c, h, w] = input.shape;
+    if (c !== 3 || (typeof h === 'number' && h !== def.inputSize[0]) || (typeof w === 'number' && w !== def.inputSize[1])) {
+      return { field: 'inputSize', message: `the mode feeds [3, ${def.inputSize[0]}, ${def.inputSize[1]}] but input '${input.name}' is ${formatShape(input.shape)}` };
+    }
+  } else if (input.shape && input.shape.length !== 4) {
     return { field: 'inputName', message: `input '${input.name}' has rank ${input.shape.length} ${formatShape(input.shape)}; SegLens feeds one image as a rank-4 tensor [1,3,H,W] (NCHW) or [1,H,W,3] (NHWC)` };
   }
-  if (input.shape) {
+  if (input.shape && input.shape.length === 4) {
     const sp = spatial(input.shape, def.layout)!;
     if (typeof sp.c === 'number' && sp.c !== 3) {
       const other = def.layout === 'NCHW' ? 'NHWC' : 'NCHW';
@@ -40,6 +46,10 @@ export function checkAgainstModel(def: UserModeDef, s: OnnxSummary): ModelMismat
     }
   }
 
+  if (def.instanceSpec) {
+    const why = checkInstanceOutputs(def.instanceSpec, def.labels.length, def.inputSize, s);
+    return why ? { field: 'outputFormat', message: why } : undefined;
+  }
   const out = s.outputs.find((x) => x.name === def.outputName);
   if (!out) return { field: 'outputName', message: `the model has no output '${def.outputName}'; its outputs: ${list(s.outputs)}` };
   if (out.type !== 'float32') return { field: 'outputName', message: `output '${out.name}' is ${out.type}; SegLens reads float32 scores (logits, probabilities or a 0..1 matte), not ${out.type}` };

@@ -9,6 +9,7 @@ import {
   MAX_LABELS,
   MAX_MULTIPLE_OF,
   MAX_SIDE,
+  MAX_INSTANCES,
   MAX_WARMUP_ITERATIONS,
   UserModeDefinition,
   UserModeSchema,
@@ -38,6 +39,9 @@ const MESSAGES: Partial<Record<Field, (v: unknown) => string>> = {
   scale: () => 'must be a non-zero number (1/255 = 0.00392156862745098 maps 0..255 to 0..1)',
   mean: triple('mean'),
   std: triple('std'),
+  scoreThreshold: (v) => `must be a number from 0 to 1; got ${json(v)}`,
+  iouThreshold: (v) => `must be a number from 0 to 1; got ${json(v)}`,
+  maxInstances: (v) => `must be a whole number from 1 to ${MAX_INSTANCES}; got ${json(v)}`,
   warmupIterations: (v) => `must be a whole number from 0 to ${MAX_WARMUP_ITERATIONS}; got ${json(v)}`,
   labels: (v) =>
     typeof v === 'string'

@@ -11,6 +11,9 @@ import { formatShape } from '../../api/tensorShape';
 import { FieldReporter, checkSchema } from './schemaCheck';
 import { guessLayout, outputChannels, spatial } from './tensorLayout';
 import { NORMALIZATIONS, Obj, UserModeDef, isObj, parseColor, q, resolveModelPath } from './userModeDef';
+import { guessFormat, instanceSpec, yoloClassCount } from './instanceDef';
+import { parseUltralyticsNames } from './inspectInstance';
+import { InstanceSpec } from '../modeDef';
 
 export interface ValidateContext {
   /** Position in the list (for DefinitionError.index). */
@@ -81,12 +84,15 @@ function readInputSize(st: Step, info: TensorInfo | undefined, layout: Layout | 
     return { inputSize: [roundTo(h, v.multipleOf), roundTo(w, v.multipleOf)], multipleOf: v.multipleOf };
   }
   if (given(st, 'inputSize')) return {};
-  const sp = layout ? spatial(info?.shape ?? null, layout) : undefined;
+  const sp = layout ? (unbatched(info) ? { h: info!.shape![1], w: info!.shape![2] } : spatial(info?.shape ?? null, layout)) : undefined;
   if (sp && typeof sp.h === 'number' && typeof sp.w === 'number') return { inputSize: [sp.h, sp.w] };
   if (info) st.err('inputSize', `missing, and the model's input ${q(info.name)} ${formatShape(info.shape)} does not fix height and width: give e.g. {"multipleOf": 32, "target": 512}`);
   else if (st.file) st.err('inputSize', 'missing, and the model file could not be read to find it: give [height, width]');
   return {};
 }
+
+/** torchvision's detection exports take one image [3, H, W], without a batch axis. */
+const unbatched = (info: TensorInfo | undefined) => info?.shape?.length === 3 && info.shape[0] === 3;
 
 function readInput(st: Step) {
   const { d, s, err } = st;
@@ -98,11 +104,12 @@ function readInput(st: Step) {
   }
   const info = s?.inputs.find((i) => i.name === inputName);
   const layout = d.inputLayout ?? (given(st, 'inputLayout') ? undefined : (guessLayout(info) ?? 'NCHW'));
-  return { inputName, layout, ...readInputSize(st, info, layout) };
+  return { inputName, layout, unbatched: unbatched(info), ...readInputSize(st, info, layout) };
 }
 
-function readNormalization(d: Step['d']) {
-  const norm = NORMALIZATIONS[d.normalization ?? 'imagenet'];
+function readNormalization(d: Step['d'], instance: boolean) {
+  // Instance models (Ultralytics, torchvision detection) take x/255 and normalise inside, if at all.
+  const norm = NORMALIZATIONS[d.normalization ?? (instance ? 'zero-one' : 'imagenet')];
   const triple = (v: number | [number, number, number] | undefined, fallback: [number, number, number]): [number, number, number] =>
     v === undefined ? fallback : typeof v === 'number' ? [v, v, v] : [v[0], v[1], v[2]];
   return { scale: d.scale ?? norm.scale, mean: triple(d.mean, norm.mean), std: triple(d.std, norm.std) };
@@ -148,7 +155,31 @@ function readOutput(st: Step, layout: Layout | undefined) {
   return { outputName, info, channels, ...taskAndKind(st, channels, op) };
 }
 
-type Output = ReturnType<typeof readOutput>;
+/** Task 'instance' (given, or implied by outputFormat): the format (given, else from the file's output names) and its settings. */
+function readInstance(st: Step): { outputName?: string; task?: Task; kind?: OutputKindName; channels?: number; info?: TensorInfo; spec?: InstanceSpec } {
+  const format = st.d.outputFormat ?? guessFormat(st.s);
+  if (!format) {
+    if (!given(st, 'outputFormat')) st.err('outputFormat', "missing: an instance mode reads 'yolo-seg' (Ultralytics) or 'boxes-masks' (torchvision Mask R-CNN) outputs");
+    return {};
+  }
+  if (given(st, 'outputKind')) st.err('outputKind', `an instance mode reads its outputs by outputFormat ('${format}'); leave outputKind out`);
+  const spec = instanceSpec(format, st.d);
+  const channels = format === 'yolo-seg' && st.s ? yoloClassCount(st.s) : undefined;
+  return { outputName: spec.outputs[0], task: 'instance', kind: 'logits', channels, spec };
+}
+
+/** Task 'instance': given, implied by outputFormat, or (nothing said) the file has one format's outputs. */
+const isInstance = (st: Step) =>
+  st.d.task === 'instance' ||
+  (!given(st, 'task') && (st.d.outputFormat !== undefined || (!given(st, 'outputKind') && !given(st, 'outputName') && guessFormat(st.s) !== undefined)));
+
+type Output = ReturnType<typeof readOutput> & { spec?: InstanceSpec };
+
+/** An Ultralytics export's class names from its metadata, when they fit the class count. */
+function ultralyticsNames(st: Step, classes: number | undefined): string[] | undefined {
+  const names = parseUltralyticsNames(st.s?.metadata.names);
+  return names && (classes === undefined || names.length === classes) ? names : undefined;
+}
 
 function readLabels(st: Step, out: Output): { labels?: string[]; presetColors?: Rgb[] } {
   const v = st.d.labels;
@@ -159,11 +190,15 @@ function readLabels(st: Step, out: Output): { labels?: string[]; presetColors?: 
   } else if (v !== undefined) r = { labels: v };
   else if (given(st, 'labels')) return {};
   else if (out.task === 'binary') r = { labels: ['background', 'foreground'] };
+  else if (out.spec?.format === 'yolo-seg' && ultralyticsNames(st, out.channels)) r = { labels: ultralyticsNames(st, out.channels) };
   else if (out.channels !== undefined && out.channels >= 1 && out.channels <= MAX_LABELS) r = { labels: genericLabels(out.channels) };
-  else if (out.task === 'semantic' && st.file) {
+  else if (out.task === 'instance' && out.spec?.format === 'boxes-masks') {
+    st.err('labels', "missing: a 'boxes-masks' model does not declare its classes; give their names in label order (torchvision's COCO models: the 91 entries of weights.meta['categories'])");
+  } else if (st.file) {
     const which = out.info ? ` (output ${q(out.info.name)} ${formatShape(out.info.shape)})` : '';
     st.err('labels', `missing, and the number of classes could not be read from the model${which}: give the class names or a preset (${PRESET_NAMES.join(', ')})`);
   }
+  if (r.labels && out.task === 'instance' && r.labels.length > MAX_LABELS) st.err('labels', `at most ${MAX_LABELS} classes`);
   if (r.labels && out.task === 'binary' && r.labels.length !== 2) st.err('labels', `a binary mode has 2 labels (background, foreground); got ${r.labels.length}`);
   return r;
 }
@@ -172,7 +207,7 @@ function readColors(st: Step, task: Task | undefined, labels: string[] | undefin
   const v = st.d.colors;
   if (v === undefined) {
     if (given(st, 'colors') || !labels) return undefined;
-    return presetColors ?? (task === 'binary' ? BINARY_COLORS : distinctPalette(labels.length));
+    return presetColors ?? (task === 'binary' ? BINARY_COLORS : distinctPalette(labels.length, task !== 'instance'));
   }
   const colors = typeof v === 'string' ? preset(v)!.colors.map((c) => [...c] as Rgb) : v.map((c) => parseColor(c)!);
   if (labels && colors.length !== labels.length) {
@@ -196,15 +231,17 @@ export function validateDefinition(raw: unknown, ctx: ValidateContext = {}): Val
   const d = checkSchema(raw, err);
   const st: Step = { raw, d, s: ctx.summary, err, file: modelFile(d, ctx, err) };
   const input = readInput(st);
-  const norm = readNormalization(d);
-  const out = readOutput(st, input.layout);
+  const instance = isInstance(st);
+  if (!instance && given(st, 'outputFormat') && d.task) err('outputFormat', `outputFormat is for task 'instance', not '${d.task}'`);
+  const norm = readNormalization(d, instance);
+  const out: Output = instance ? { info: undefined, channels: undefined, outputName: undefined, ...readInstance(st) } : readOutput(st, input.layout);
   const { labels, presetColors } = readLabels(st, out);
   const colors = readColors(st, out.task, labels, presetColors);
   const { file } = st;
   const { inputName, layout, inputSize, multipleOf } = input;
   const { outputName, task, kind } = out;
   if (errors.length || !file || !inputName || !outputName || !inputSize || !layout || !task || !kind || !labels || !colors) return { errors };
-  const summary = task === 'semantic' ? `${labels.length} classes` : 'foreground matte';
+  const summary = task === 'semantic' ? `${labels.length} classes` : task === 'instance' ? `${labels.length}-class instances (${out.spec!.format})` : 'foreground matte';
   const def: UserModeDef = {
     id,
     label: d.label ?? id,
@@ -226,6 +263,8 @@ export function validateDefinition(raw: unknown, ctx: ValidateContext = {}): Val
     resample: d.resample ?? 'smooth',
     warmupIterations: d.warmupIterations ?? 3,
     ...(d.warmupShape ? { warmupShape: d.warmupShape } : {}),
+    ...(out.spec ? { instanceSpec: out.spec } : {}),
+    ...(input.unbatched ? { unbatched: true } : {}),
     definition: raw as unknown as UserModeDefinition,
     ...(multipleOf ? { multipleOf } : {}),
   };

@@ -5,9 +5,10 @@ import { checkRule } from '../../api/folder/groundTruth';
 import { EXPORT_FORMATS, ExportFormat } from '../../api/exports/render';
 
 export const USAGE = `usage:
-  seglens segment <file|folder>... [--mode MODE] [--out DIR] [--format mask,color,cutout,binary,coco]
-                  [--gt RULE|auto|none] [--report FILE.json|FILE.csv] [--recursive|--no-recursive]
-                  [--include GLOB]... [--exclude GLOB]... [--shard K/N] [--overwrite] [--threshold T] [--models FILE]
+  seglens segment <file|folder>... [--mode MODE] [--out DIR] [--format mask,color,cutout,binary,coco,coco-results]
+                  [--gt RULE|auto|none|FILE.json] [--report FILE.json|FILE.csv] [--recursive|--no-recursive]
+                  [--include GLOB]... [--exclude GLOB]... [--shard K/N] [--overwrite] [--threshold T]
+                  [--score-threshold T] [--models FILE]
   seglens status              what the shared daemon has loaded (like \`ollama ps\`)
   seglens metrics             the shared daemon's Prometheus metrics
   seglens unload [MODE]       unload one mode, or every mode
@@ -15,9 +16,12 @@ export const USAGE = `usage:
 segment options:
   --mode MODE       fast, balanced (default), accurate, sota, text, or a user mode
   --out DIR         where outputs go (default ./seglens-out): <root>/sub/name.jpg gives DIR/sub/name.<format>.png
-  --format LIST     mask (default), color, cutout, binary, coco (DIR/coco.json), comma-separated
+  --format LIST     mask (default), color, cutout, binary, coco (DIR/coco.json), comma-separated;
+                    instance modes also coco-results (DIR/coco-results.json, what COCO's loadRes reads)
   --gt RULE         ground truth: auto (default), none, or a template over {dir} {stem} {name} {rel} {root},
-                    e.g. '{dir}/../masks/{stem}.png'
+                    e.g. '{dir}/../masks/{stem}.png'; instance modes: a COCO instances FILE.json (mask AP)
+  --score-threshold T  instance modes: the detections kept for coco-results and AP, 0..1 (default: the
+                    mode's scoreThreshold; Ultralytics' own validation uses 0.001)
   --report FILE     write the report as JSON (.json) or CSV (.csv)
   --no-recursive    only the folders' own files (default: recursive)
   --include GLOB    only a folder's images whose relative path matches (repeatable; ** * ? {a,b})
@@ -45,6 +49,10 @@ export interface SegmentRunOptions {
   overwrite: boolean;
   threshold: number;
   models?: string;
+  /** Instance modes: a COCO instances file as ground truth (`--gt FILE.json`). */
+  gtCoco?: string;
+  /** Instance modes: `--score-threshold`. */
+  scoreThreshold?: number;
 }
 
 export type Command = { kind: 'segment'; options: SegmentRunOptions } | { kind: 'status' } | { kind: 'metrics' } | { kind: 'unload'; mode?: string } | { kind: 'help' };
@@ -73,7 +81,7 @@ function parseFormats(v: string): ExportFormat[] {
   return [...new Set(list)] as ExportFormat[];
 }
 
-const VALUE_FLAGS = new Set(['--mode', '--out', '--format', '--gt', '--report', '--shard', '--threshold', '--models', '--include', '--exclude']);
+const VALUE_FLAGS = new Set(['--mode', '--out', '--format', '--gt', '--report', '--shard', '--threshold', '--models', '--include', '--exclude', '--score-threshold']);
 
 function parseSegment(argv: string[]): SegmentRunOptions {
   const o: SegmentRunOptions = { inputs: [], mode: 'balanced', out: path.resolve('seglens-out'), formats: ['mask'], gt: 'auto', recursive: true, include: [], exclude: [], overwrite: false, threshold: 0.5 };
@@ -89,7 +97,12 @@ function parseSegment(argv: string[]): SegmentRunOptions {
     if (a === '--mode') o.mode = value!;
     else if (a === '--out') o.out = path.resolve(value!);
     else if (a === '--format') o.formats = parseFormats(value!);
+    else if (a === '--gt' && /\.json$/i.test(value!)) [o.gt, o.gtCoco] = ['none', path.resolve(value!)];
     else if (a === '--gt') o.gt = value!;
+    else if (a === '--score-threshold') {
+      o.scoreThreshold = Number(value);
+      if (!(o.scoreThreshold >= 0 && o.scoreThreshold <= 1)) throw new UsageError(`--score-threshold must be a number from 0 to 1, got '${value}'`);
+    }
     else if (a === '--report') o.report = path.resolve(value!);
     else if (a === '--shard') o.shard = parseShard(value!);
     else if (a === '--include' || a === '--exclude') o[a === '--include' ? 'include' : 'exclude'].push(parseGlob(a, value!));

@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import { CancellationTokenSource, ResponseError } from 'vscode-jsonrpc/node';
 import { DaemonClient } from '../../api/client';
 import { CocoBuilder } from '../../api/exports/coco';
-import { ExportFormat, alphaThreshold, renderExports } from '../../api/exports/render';
+import { ExportFormat, alphaThreshold, maskKind, renderExports } from '../../api/exports/render';
 import { round1 } from '../../api/numbers';
 import { ErrorCodes, ModeInfo, Score, ScoreResult, SegmentResult } from '../../api/protocol';
 import { Report, ReportBuilder, ReportImage, reportText } from '../../api/folder/report';
@@ -17,6 +17,8 @@ import { InputImage, collectImages } from './inputs';
 import { OUTPUT_EXISTS, OUTPUT_UNSAFE, exists, refusalCode, writeOutput } from './outputs';
 import { Progress } from './progress';
 import { shown } from './terminal';
+import { InstanceRun } from '../../api/coco/instanceRun';
+import { instanceFiles, instanceParams, instanceRunFor, instanceSummaryText, withInstanceFields } from './instanceOutputs';
 
 const IN_FLIGHT = 2;
 
@@ -25,6 +27,8 @@ interface Run {
   client: DaemonClient;
   mode: ModeInfo;
   coco?: CocoBuilder;
+  /** Instance modes (issue 24): instances for coco.json, coco-results.json and AP. */
+  instances?: InstanceRun;
   report: ReportBuilder;
   cancel: CancellationTokenSource;
 }
@@ -34,7 +38,7 @@ const errorOf = (e: unknown) => ({ code: e instanceof ResponseError ? e.code : E
 
 /** The PNG outputs of one image, by format. */
 function targets(o: SegmentRunOptions, img: InputImage): [string, string][] {
-  return o.formats.filter((f) => f !== 'coco').map((f) => [f, path.join(o.out, ...`${img.outBase}.${f}.png`.split('/'))]);
+  return o.formats.filter((f) => f !== 'coco' && f !== 'coco-results').map((f) => [f, path.join(o.out, ...`${img.outBase}.${f}.png`.split('/'))]);
 }
 
 /** The outputs refused: existing files (checked before, or appeared since) and the reasons of unsafe paths. */
@@ -47,7 +51,7 @@ interface Refused {
 async function writeOutputs(run: Run, img: InputImage, index: number, r: SegmentResult, files: [string, string][], refused: Refused): Promise<void> {
   const { o, mode } = run;
   const wanted = files.map(([f]) => f as ExportFormat);
-  const { files: rendered, pixels } = await renderExports(run.coco ? [...wanted, 'coco'] : wanted, r, mode.task, img.file, o.threshold);
+  const { files: rendered, pixels } = await renderExports(run.coco ? [...wanted, 'coco'] : wanted, r, maskKind(mode.task), img.file, o.threshold);
   const where = new Map(files);
   for (const [format, data] of rendered) {
     const file = where.get(format)!;
@@ -61,6 +65,7 @@ async function writeOutputs(run: Run, img: InputImage, index: number, r: Segment
     }
   }
   run.coco?.add(index, img.rel, pixels!, r.width, r.height);
+  run.instances?.add(index, img.rel, r.width, r.height, r.instances ?? []);
 }
 
 const shortPath = (f: string) => path.relative(process.cwd(), f) || f;
@@ -83,10 +88,10 @@ async function processImage(run: Run, img: InputImage, index: number): Promise<{
   const files = all.filter((t) => !present.includes(t));
   const refused: Refused = { existing: present.map(([, f]) => f), unsafe: [] };
   // Nothing to write, score or collect: the image is not run again.
-  if (present.length && !files.length && !img.gt && !run.coco) return { entry: { ...entry, error: refusalError(refused) } };
+  if (present.length && !files.length && !img.gt && !run.coco && !run.instances) return { entry: { ...entry, error: refusalError(refused) } };
   let r: SegmentResult;
   try {
-    r = await client.segment({ mode: o.mode, image: { path: img.file } }, run.cancel.token);
+    r = await client.segment({ mode: o.mode, image: { path: img.file }, ...instanceParams(run.instances, run.mode) }, run.cancel.token);
   } catch (e) {
     if (run.cancel.token.isCancellationRequested) return undefined;
     return { entry: { ...entry, error: errorOf(e) } };
@@ -140,6 +145,7 @@ async function runAll(run: Run, images: InputImage[], progress: Progress): Promi
 /** Run-level files (report, coco.json) are checked before anything runs. */
 function runFiles(o: SegmentRunOptions): string[] {
   const files = o.formats.includes('coco') ? [path.join(o.out, 'coco.json')] : [];
+  if (o.formats.includes('coco-results')) files.push(path.join(o.out, 'coco-results.json'));
   if (o.report) files.push(o.report);
   return files;
 }
@@ -163,15 +169,17 @@ function printSummary(rep: Report, shared: boolean): void {
   const parts = [`${s.images} image(s)`, `${s.failed} failed`, `${s.withGroundTruth} with ground truth`];
   if (s.meanIoU !== undefined) parts.push(`mean IoU ${s.meanIoU.toFixed(4)}`);
   process.stdout.write(`seglens: mode ${rep.mode}, ${parts.join(', ')} (${shared ? 'shared daemon' : 'own daemon'})\n`);
-  for (const c of s.classes ?? []) process.stdout.write(`  ${shown(c.name).padEnd(20)} IoU ${c.iou.toFixed(4)}\n`);
+  for (const c of s.classes ?? []) if (typeof c.iou === 'number') process.stdout.write(`  ${shown(c.name).padEnd(20)} IoU ${c.iou.toFixed(4)}\n`);
+  process.stdout.write(instanceSummaryText(s).split('\n').map(shown).join('\n'));
   for (const e of rep.images.filter((i) => i.error)) process.stderr.write(`  failed: ${shown(e.path)}: ${shown(e.error!.message)}\n`);
 }
 
-/** Writes coco.json and the report; each one refused (appeared since the start, a link on the way) is said; false then. */
+/** Writes coco.json, the instance files and the report; each one refused (appeared since the start, a link on the way) is said; false then. */
 async function writeRunFiles(run: Run, rep: Report): Promise<boolean> {
   const { o } = run;
   const files: [string, string, () => string][] = [];
   if (run.coco) files.push([path.join(o.out, 'coco.json'), o.out, () => JSON.stringify(run.coco!.toJSON(version))]);
+  if (run.instances) for (const [file, text] of instanceFiles(o, run.instances, version)) files.push([file, o.out, () => text]);
   if (o.report) files.push([o.report, path.dirname(o.report), () => reportText(rep, o.report!)]);
   let ok = true;
   for (const [file, root, text] of files) {
@@ -197,8 +205,8 @@ export async function runSegment(o: SegmentRunOptions, cancel: CancellationToken
     const modes = [...(o.models ? await defineModels(client, o.models) : []), ...client.initializeResult!.modes];
     const mode = modes.find((m) => m.id === o.mode);
     if (!mode) throw new UsageError(`unknown mode '${o.mode}'; modes: ${modes.map((m) => m.id).join(', ')}`);
-    const run: Run = { o, client, mode, report: new ReportBuilder(mode.id), cancel };
-    if (o.formats.includes('coco')) run.coco = new CocoBuilder(mode, alphaThreshold(o.threshold));
+    const run: Run = { o, client, mode, report: new ReportBuilder(mode.id), cancel, instances: instanceRunFor(o, mode) };
+    if (o.formats.includes('coco') && !run.instances) run.coco = new CocoBuilder(mode, alphaThreshold(o.threshold));
     const progress = new Progress(images.length);
     const done = await runAll(run, images, progress);
     progress.clear();
@@ -206,7 +214,8 @@ export async function runSegment(o: SegmentRunOptions, cancel: CancellationToken
       process.stderr.write(`seglens: interrupted after ${done} of ${images.length} image(s); their outputs are complete; no report or coco.json written\n`);
       return 130;
     }
-    const rep = run.report.build();
+    const built = run.report.build();
+    const rep = run.instances ? withInstanceFields(built, run.instances, new Map(images.map((img, i) => [img.rel, i]))) : built;
     const written = await writeRunFiles(run, rep);
     printSummary(rep, shared);
     return rep.summary.failed > 0 || !written ? 1 : 0;

@@ -124,7 +124,7 @@ window.addEventListener('message', (e: MessageEvent<ToGallery>) => {
   switch (m.type) {
     case 'init':
       tiles = m.tiles;
-      thumbs.setMode(m.task, m.classes);
+      thumbs.setMode(m.task === 'binary' ? 'binary' : 'semantic', m.classes); // an instance-id map reads like a class map
       $('folder').textContent = m.folder;
       if (m.view) applyView(m.view);
       state.path = m.path; // VS Code restores the gallery from it after a window reload
@@ -136,7 +136,7 @@ window.addEventListener('message', (e: MessageEvent<ToGallery>) => {
       mergeTiles(m.tiles);
       return;
     case 'classes':
-      thumbs.setMode(m.task, m.classes);
+      thumbs.setMode(m.task === 'binary' ? 'binary' : 'semantic', m.classes); // an instance-id map reads like a class map
       grid.update(tiles, galleryOrder(tiles, sort, filter));
       return;
     case 'thumbs':

@@ -1,0 +1,148 @@
+// One instance's mask at the image's size, straight from a grid of scores (yolo-seg: mask
+// logits at the prototypes' resolution; boxes-masks: probabilities at the input's), cropped
+// to the instance's box:
+//   - an image pixel (x, y) is inside the box when its centre (x + 0.5, y + 0.5) is in
+//     [x1, x2) x [y1, y2) (the box in image pixels);
+//   - its centre goes through the letterbox to input pixels, then to the grid as PyTorch's
+//     bilinear resize with align_corners=False samples (src = (dst + 0.5) * scale - 0.5,
+//     clamped at the edges);
+//   - the bilinear value there is compared with the threshold (yolo-seg: logit >= 0, that is
+//     sigmoid >= 0.5; boxes-masks: probability >= 0.5).
+// Interpolating along x first, once per grid row, leaves two operations per pixel.
+import { Letterbox } from './letterbox';
+
+/** Where the pixels of one image axis sample the grid. */
+export interface AxisSamples {
+  /** First image pixel and count. */
+  lo: number;
+  count: number;
+  /** Grid cells on either side, and the weight of the second. */
+  i0: Int32Array;
+  i1: Int32Array;
+  w: Float64Array;
+  /** Smallest and largest grid cell used. */
+  first: number;
+  last: number;
+}
+
+/** Image pixels whose centre lies in [b1, b2), within [0, size). */
+export function pixelRange(b1: number, b2: number, size: number): [number, number] {
+  const lo = Math.max(0, Math.ceil(b1 - 0.5));
+  const hi = Math.min(size, Math.ceil(b2 - 0.5));
+  return [lo, Math.max(lo, hi)];
+}
+
+/** Image pixels lo..hi-1 of an axis → grid cells (`gain`, `pad`: the letterbox on that axis). */
+export function axisSamples(lo: number, hi: number, gain: number, pad: number, inputSize: number, gridSize: number): AxisSamples {
+  const count = hi - lo;
+  const i0 = new Int32Array(count);
+  const i1 = new Int32Array(count);
+  const w = new Float64Array(count);
+  const scale = gridSize / inputSize;
+  let first = gridSize;
+  let last = -1;
+  for (let k = 0; k < count; k++) {
+    const xi = (lo + k + 0.5) * gain + pad;
+    let src = xi * scale - 0.5;
+    if (src < 0) src = 0;
+    let a = Math.floor(src);
+    if (a > gridSize - 1) a = gridSize - 1;
+    const b = a + 1 < gridSize ? a + 1 : gridSize - 1;
+    i0[k] = a;
+    i1[k] = b;
+    w[k] = b === a ? 0 : src - a;
+    if (a < first) first = a;
+    if (b > last) last = b;
+  }
+  return { lo, count, i0, i1, w, first, last };
+}
+
+/** A grid of scores: value at cell (u, v) = data[base + v * stride + u]. */
+export interface ScoreGrid {
+  data: Float32Array | Float64Array;
+  base: number;
+  stride: number;
+}
+
+/** The image-pixel samples of a box, on a grid of gridWidth x gridHeight over the input. */
+export function boxSamples(lb: Letterbox, box: [number, number, number, number], gridWidth: number, gridHeight: number): { ax: AxisSamples; ay: AxisSamples } {
+  const [xlo, xhi] = pixelRange(box[0], box[2], lb.width);
+  const [ylo, yhi] = pixelRange(box[1], box[3], lb.height);
+  return {
+    ax: axisSamples(xlo, xhi, lb.gain, lb.padLeft, lb.inputWidth, gridWidth),
+    ay: axisSamples(ylo, yhi, lb.gain, lb.padTop, lb.inputHeight, gridHeight),
+  };
+}
+
+/** Runs of image columns that sample the same two grid columns (i0 never decreases along an axis). */
+function spans(ax: AxisSamples): Int32Array {
+  const out: number[] = [];
+  for (let k = 0; k < ax.count; k++) if (k === 0 || ax.i0[k] !== ax.i0[k - 1] || ax.i1[k] !== ax.i1[k - 1]) out.push(k);
+  out.push(ax.count);
+  return Int32Array.from(out);
+}
+
+/**
+ * The instance's pixels inside its box, painted into `map` (the image's instance-id map) as
+ * `id` (over whatever is there: the caller paints the best instance last), and into `bits`
+ * (ax.count x ay.count, row by row, zeroed by the caller) when given. Returns the instance's
+ * own pixel count.
+ *
+ * Per image row the grid is interpolated along y at the grid columns used; along x the value
+ * between two grid columns is their convex combination, so where both are on the same side of
+ * the threshold the whole run of pixels between them is, and only runs that cross it are
+ * computed pixel by pixel. Runs are filled at once.
+ */
+export function rasterise(grid: ScoreGrid, ax: AxisSamples, ay: AxisSamples, threshold: number, bits: Uint8Array | undefined, map: Uint8Array, mapWidth: number, id: number): number {
+  const W = ax.count;
+  if (W === 0 || ay.count === 0) return 0;
+  const { data, base, stride } = grid;
+  const first = ax.first;
+  const g = new Float64Array(ax.last - first + 1);
+  const runs = spans(ax);
+  let area = 0;
+  for (let j = 0; j < ay.count; j++) {
+    const o0 = base + ay.i0[j] * stride;
+    const o1 = base + ay.i1[j] * stride;
+    const wv = ay.w[j];
+    for (let u = 0; u < g.length; u++) {
+      const a = data[o0 + first + u];
+      g[u] = a + wv * (data[o1 + first + u] - a);
+    }
+    const m = (ay.lo + j) * mapWidth + ax.lo;
+    const b = j * W;
+    let start = -1; // the first pixel of the run being collected
+    for (let r = 0; r + 1 < runs.length; r++) {
+      const k0 = runs[r];
+      const k1 = runs[r + 1];
+      const ga = g[ax.i0[k0] - first];
+      const gb = g[ax.i1[k0] - first];
+      if (ga >= threshold && gb >= threshold) {
+        if (start < 0) start = k0;
+        continue;
+      }
+      if (ga < threshold && gb < threshold) {
+        if (start >= 0) area += fillRun(map, bits, m, b, start, k0, id);
+        start = -1;
+        continue;
+      }
+      const d = gb - ga;
+      for (let k = k0; k < k1; k++) {
+        if (ga + ax.w[k] * d >= threshold) {
+          if (start < 0) start = k;
+        } else if (start >= 0) {
+          area += fillRun(map, bits, m, b, start, k, id);
+          start = -1;
+        }
+      }
+    }
+    if (start >= 0) area += fillRun(map, bits, m, b, start, W, id);
+  }
+  return area;
+}
+
+function fillRun(map: Uint8Array, bits: Uint8Array | undefined, m: number, b: number, k0: number, k1: number, id: number): number {
+  map.fill(id, m + k0, m + k1);
+  if (bits) bits.fill(1, b + k0, b + k1);
+  return k1 - k0;
+}

@@ -23,7 +23,8 @@
 //      (10 clients racing on a cold mode), latency and throughput at 1/2/4/8 clients (fast),
 //      RSS across a 200-request run (fast), P8: status / warm ensureReady during a sota
 //      inference (phases/ready.ts, phases/load.ts, phases/responsiveness.ts);
-//   6. P7: a fresh daemon with the four ISNet modes warm (phases/allWarm.ts).
+//   6. P16: the int8 ISNet against the fp32 one, bare, no daemon (phases/precision.ts);
+//   7. P7: a fresh daemon with the four ISNet modes warm (phases/allWarm.ts).
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -38,6 +39,7 @@ import { measureCachedFolder } from './phases/cachedFolder';
 import { measureFolderThroughput } from './phases/folderThroughput';
 import { measureResponsiveness } from './phases/responsiveness';
 import { measureRestart } from './phases/restart';
+import { measurePrecision } from './phases/precision';
 import { measureSteady, SteadyResult } from './phases/steady';
 import { details, type Figure, KEYS, table } from './report';
 import { DAEMON_JS, fail, MODES, parseArgs, progress, REFERENCE_PKG, Settings, t0Bench, wanted } from './settings';
@@ -167,6 +169,10 @@ async function main(): Promise<void> {
   if (wanted(s, 'P10')) {
     progress(`P10: 1,000 images through the batch path (mode ${MODES.folder}, RSS sampled), then reopened from the cache`);
     results.P10 = stamp(await measureCachedFolder(MODES.folder));
+  }
+  if (wanted(s, 'P16')) {
+    progress(`P16: int8 vs fp32 ISNet, bare session.run (mode ${MODES.preview}), ${s.runs} runs over ${list.length} photos`);
+    results.P16 = stamp(await measurePrecision(s, list));
   }
   if (wanted(s, 'P7')) {
     progress(`P7: a fresh daemon with ${MODES.all.join(', ')} warm`);

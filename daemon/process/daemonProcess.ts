@@ -7,6 +7,7 @@ import { version } from '../../package.json';
 import { ExitCodes } from '../api/constants';
 import { EngineCrashedError } from '../engine/engine';
 import type { EarlyHost } from '../engine/host/engineHosts';
+import { runsOnCpu } from '../engine/provider';
 import { WorkerEngine } from '../engine/workerEngine';
 import { builtinModes } from '../models/catalogue';
 import { ModeDef } from '../models/modeDef';
@@ -46,7 +47,7 @@ export class DaemonProcess {
    */
   static async create(args: DaemonArgs, log: Log = makeLogger(args.logLevel), started?: { setup: EngineSetup; early?: EarlyHost }): Promise<DaemonProcess> {
     const modelsDir = path.resolve(args.modelsDir ?? defaultModelsDir());
-    const modes = builtinModes(modelsDir);
+    const modes = builtinModes(modelsDir, { int8: args.cpuPrecision === 'int8' && runsOnCpu(args.provider) });
     try {
       if (args.modelsFile) modes.push(...(await userModesFile(args.modelsFile, modes, log)));
     } catch (e) {

@@ -31,6 +31,7 @@ async function main(): Promise<void> {
   log(`models folder: ${modelsDir}`);
   const res = await ensureModels(modelsDir, log);
   log(`isnet: ${res.isnet.file} sha256 ${res.isnet.sha256}`);
+  log(`int8:  ${res.isnetInt8.file} sha256 ${res.isnetInt8.sha256}`);
   log(`text:  ${res.text.file} sha256 ${res.text.sha256}`);
   log(`done in ${Date.now() - t0} ms`);
 }

@@ -108,7 +108,7 @@ describe('toArgv and parseArgs', () => {
     assert.deepEqual(failure(['--help']), [ExitCodes.Ok, USAGE]);
     assert.deepEqual(failure(['--stdio', '-h']), [ExitCodes.Ok, USAGE]);
     assert.deepEqual(failure(['--bogus', '--help']), [ExitCodes.BadUsage, 'unknown option --bogus'], 'in order, as before');
-    assert.match(USAGE, /\[--provider auto\|cpu\|cuda\|dml\|coreml\] \[--preload MODE,MODE\]/);
+    assert.match(USAGE, /\[--provider auto\|cpu\|cuda\|dml\|coreml\] \[--cpu-precision int8\|fp32\] \[--preload MODE,MODE\]/);
     assert.match(USAGE, /\[--log-level error\|warn\|info\|debug\]/);
   });
 });

@@ -39,8 +39,11 @@ export interface ModelFileInfo {
 }
 export interface EnsuredModels {
   isnet: ModelFileInfo;
-  /** The statically quantised ISNet (QDQ), built from `isnet` and the committed ranges. */
-  isnetInt8: ModelFileInfo;
+  /**
+   * The statically quantised ISNet (QDQ), built from `isnet` and the committed ranges; absent
+   * when that failed (logged): only the opt-in int8 modes need it, and they then fail to load.
+   */
+  isnetInt8?: ModelFileInfo;
   text: ModelFileInfo;
 }
 export interface EnsureModelsOptions {
@@ -162,6 +165,11 @@ export async function ensureModels(modelsDir: string, log: (msg: string) => void
   fs.mkdirSync(modelsDir, { recursive: true });
   const text = ensureText(modelsDir, log, opts);
   const isnet = ensureIsnet(modelsDir, log, opts);
-  const isnetInt8 = ensureIsnetInt8(modelsDir, isnet, log);
-  return { isnet, isnetInt8, text };
+  let isnetInt8: ModelFileInfo | undefined;
+  try {
+    isnetInt8 = ensureIsnetInt8(modelsDir, isnet, log);
+  } catch (e) {
+    log(`ISNet int8: not built (${e instanceof Error ? e.message : String(e)}); the int8 modes will fail to load`);
+  }
+  return isnetInt8 ? { isnet, isnetInt8, text } : { isnet, text };
 }

@@ -6,7 +6,8 @@
 //  - inference time of fp32, of fp32 with only `output` kept (a control: the int8 graph
 //    computes nothing else) and of the int8 model of the chosen method, interleaved in rounds
 //    on the same tensors; medians.
-// Prints a Markdown table with the machine line and the load, and writes out/int8-measure.json.
+// SIZES=512,768 and ROUNDS=3 choose the sizes and rounds. Prints the figures with the machine
+// line and the load, and writes out/int8-measure.json.
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -27,6 +28,8 @@ import { machineLine } from './isnetInt8/machine';
 
 const SIZES = (process.env.SIZES ?? '512,768,1024').split(',').map(Number);
 const ROUNDS = Number(process.env.ROUNDS ?? 3);
+/** SPEED_ONLY=1: skip the accuracy of each method (the timing alone, e.g. to repeat it). */
+const METHODS = process.env.SPEED_ONLY ? [] : RANGE_METHODS;
 const median = (a: number[]) => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)];
 const r3 = (v: number) => Math.round(v * 1000) / 1000;
 
@@ -68,7 +71,7 @@ async function main(): Promise<void> {
     for (const { name, x } of xs) ref.set(name, (await infer(fp32, x)).p);
     // Accuracy of every method.
     const accuracy: Record<string, unknown> = {};
-    for (const m of RANGE_METHODS) {
+    for (const m of METHODS) {
       const s = await session(int8[m]);
       const per = [];
       for (const { name, x } of xs) per.push({ name, ...maskAgreement(ref.get(name) as Float32Array, (await infer(s, x)).p) });

@@ -25,7 +25,8 @@
 //      inference (phases/ready.ts, phases/load.ts, phases/responsiveness.ts);
 //   6. P12: a warm quarter-image region vs the whole image, balanced (phases/region.ts);
 //   7. P13: an instance mode's yolo-seg postprocessing vs fast inference, in this process (phases/instancePost.ts);
-//   8. P7: a fresh daemon with the four ISNet modes warm (phases/allWarm.ts).
+//   8. P16: the int8 ISNet against the fp32 one, bare, no daemon (phases/precision.ts);
+//   9. P7: a fresh daemon with the four ISNet modes warm (phases/allWarm.ts).
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -42,6 +43,7 @@ import { measureRegion } from './phases/region';
 import { measureInstancePost } from './phases/instancePost';
 import { measureResponsiveness } from './phases/responsiveness';
 import { measureRestart } from './phases/restart';
+import { measurePrecision } from './phases/precision';
 import { measureSteady, SteadyResult } from './phases/steady';
 import { details, type Figure, KEYS, table } from './report';
 import { DAEMON_JS, fail, MODES, parseArgs, progress, REFERENCE_PKG, Settings, t0Bench, wanted } from './settings';
@@ -177,6 +179,10 @@ async function main(): Promise<void> {
     results.P12 = stamp(await withDaemon('seglens-bench-region-', (d) => measureRegion(d, s, list)));
   }
   if (wanted(s, 'P13')) results.P13 = stamp(await measureInstancePost(s, list[0]));
+  if (wanted(s, 'P16')) {
+    progress(`P16: int8 vs fp32 ISNet, bare session.run (mode ${MODES.preview}), ${s.runs} runs over ${list.length} photos`);
+    results.P16 = stamp(await measurePrecision(s, list));
+  }
   if (wanted(s, 'P7')) {
     progress(`P7: a fresh daemon with ${MODES.all.join(', ')} warm`);
     results.P7 = stamp(await measureAllWarm(list));

@@ -15,6 +15,7 @@ export const P5_GOAL = 'none (printed for information; retired as a goal by issu
 export const P8_GOAL = '< 150 ms';
 export const P11_GOAL = '<= 1.25';
 export const P12_GOAL = '<= 1.1';
+export const P16_GOAL = '<= 0.66, with detail.iouMin >= 0.98';
 
 /** Each key: its label and whether a figure meets its goal (undefined: no goal). */
 export const FIGURES: [string, string, ((f: Figure, v: number) => boolean) | undefined][] = [
@@ -31,6 +32,7 @@ export const FIGURES: [string, string, ((f: Figure, v: number) => boolean) | und
   ['P10', 'reopening a cached folder: 1,000 cached results + thumbnails ÷ one warm balanced inference', (_, v) => v <= 1.0],
   ['P12', 'warm segment of a quarter-image region ÷ warm segment of the whole image (balanced, interleaved)', (_, v) => v <= 1.1],
   ['P13', 'instance postprocessing of a yolo-seg output (8,400 candidates, 80 classes, 100 kept, 1920x1080) ÷ fast inference', (_, v) => v <= 0.05],
+  ['P16', 'int8 ÷ fp32 ISNet inference on the CPU (balanced, bare session.run, same photos, interleaved)', (f, v) => v <= 0.66 && (f.detail.iouMin as number) >= 0.98],
 ];
 
 /** The keys of the JSON, in order. */

@@ -3,7 +3,7 @@
 // here just the clamping and units the rest of the extension wants.
 import type { DaemonLimits } from './daemon/daemonLimits';
 import * as vscode from 'vscode';
-import type { ProviderChoice } from '../daemon/api/constants';
+import type { CpuPrecision, ProviderChoice } from '../daemon/api/constants';
 
 export type ProviderSetting = ProviderChoice;
 
@@ -59,6 +59,10 @@ export class Config {
   get executionProvider(): ProviderSetting {
     return this.get<ProviderSetting>('executionProvider');
   }
+  /** seglens.cpuPrecision: int8 or fp32 for `fast` and `balanced` on the CPU (machine-scoped). */
+  get cpuPrecision(): CpuPrecision {
+    return this.get<CpuPrecision>('cpuPrecision');
+  }
   get warmupIterations(): number {
     return iterations(this.get<number>('warmup.iterations'));
   }
@@ -68,13 +72,14 @@ export class Config {
    * (which an untrusted folder can carry) must not set, say, 50 warm-up iterations or a one-second
    * idle exit for every other window. Taken always, not only when untrusted: a trusted
    * workspace's value should not leak into other windows either. The machine-scoped settings
-   * (limits, provider) have no workspace value in VS Code already. A per-window daemon serves
+   * (limits, provider, CPU precision) have no workspace value in VS Code already. A per-window daemon serves
    * this window only, and follows its settings.
    */
-  daemonSettings(shared: boolean): { provider: ProviderSetting; warmupIterations: number; idleExitSeconds: number; limits: DaemonLimits } {
-    if (!shared) return { provider: this.executionProvider, warmupIterations: this.warmupIterations, idleExitSeconds: this.idleExitSeconds, limits: this.limits };
+  daemonSettings(shared: boolean): { provider: ProviderSetting; cpuPrecision: CpuPrecision; warmupIterations: number; idleExitSeconds: number; limits: DaemonLimits } {
+    if (!shared) return { provider: this.executionProvider, cpuPrecision: this.cpuPrecision, warmupIterations: this.warmupIterations, idleExitSeconds: this.idleExitSeconds, limits: this.limits };
     return {
       provider: this.executionProvider,
+      cpuPrecision: this.cpuPrecision,
       warmupIterations: iterations(this.userValue<number>('warmup.iterations')),
       idleExitSeconds: idleSeconds(this.userValue<number>('daemon.idleExitMinutes')),
       limits: this.limits,
@@ -130,7 +135,7 @@ export async function storeMode(mode: string): Promise<void> {
 
 /** Settings that only take effect when the daemon is (re)started. */
 export function affectsDaemon(e: vscode.ConfigurationChangeEvent): boolean {
-  return ['daemon.shared', 'daemon.idleExitMinutes', 'daemon.keepAliveMinutes', 'daemon.maxLoadedModels', 'daemon.maxRssMb', 'executionProvider'].some((k) =>
+  return ['daemon.shared', 'daemon.idleExitMinutes', 'daemon.keepAliveMinutes', 'daemon.maxLoadedModels', 'daemon.maxRssMb', 'executionProvider', 'cpuPrecision'].some((k) =>
     e.affectsConfiguration(`${SECTION}.${k}`),
   );
 }

@@ -7,6 +7,8 @@ import type * as P from '../../daemon/api/protocol';
 import { decodeResized, decodeRgb, probeImage } from '../../daemon/engine/pipeline/imageIO';
 import { referenceResize } from '../../daemon/engine/pipeline/resample';
 import { baseSessionOptions, engineThreads } from '../../daemon/engine/sessionOptions';
+import { runsOnCpu } from '../../daemon/engine/provider';
+import { CpuPrecision, DEFAULT_CPU_PRECISION } from '../../daemon/api/constants';
 import { fillInputTensor, inputDims, normalisationTables } from '../../daemon/engine/pipeline/tensor';
 import { builtinModes } from '../../daemon/models/catalogue';
 import type { ModeDef } from '../../daemon/models/modeDef';
@@ -70,20 +72,24 @@ export async function bareSession(def: ModeDef, list: string[]) {
   const tensors = new Map<string, ort.Tensor>();
   for (const p of list) tensors.set(p, await preprocess(def, p));
   const [session, sessionMs] = await timed(() => ort.InferenceSession.create(def.model.file, opt.options));
-  const run = async (p: string) => {
+  /** One session.run: its time and the output's values. */
+  const infer = async (p: string) => {
     const t = now();
     const out = await session.run({ [def.inputName]: tensors.get(p)! }, [def.outputName]);
     const ms = now() - t;
     if (!out[def.outputName]) throw new Error('bare run gave no output');
-    return ms;
+    return { ms, output: out[def.outputName].data as Float32Array };
   };
+  const run = async (p: string) => (await infer(p)).ms;
   const firstRunMs = await run(list[0]); // the first run of the shape
   await run(list[list.length > 1 ? 1 : 0]);
-  return { opt, session, sessionMs, firstRunMs, run };
+  return { opt, session, sessionMs, firstRunMs, run, infer };
 }
 
-export function modeDef(id: string): ModeDef {
-  const def = builtinModes(MODELS_DIR).find((m) => m.id === id);
+/** The built-in mode as the bench's daemon runs it: `precision` as its default (the int8 ISNet
+ *  for fast and balanced when the CPU runs them, issue #26), or the one asked for. */
+export function modeDef(id: string, precision: CpuPrecision = DEFAULT_CPU_PRECISION): ModeDef {
+  const def = builtinModes(MODELS_DIR, { int8: precision === 'int8' && runsOnCpu('auto') }).find((m) => m.id === id);
   if (!def) throw new Error(`no built-in mode ${id}`);
   return def;
 }

@@ -13,6 +13,20 @@ export type Logger = (level: LogLevel, message: string) => void;
 export const PROVIDER_CHOICES = ['auto', 'cpu', 'cuda', 'dml', 'coreml'] as const;
 export type ProviderChoice = (typeof PROVIDER_CHOICES)[number];
 
+/**
+ * `--cpu-precision` / `seglens.cpuPrecision`: the arithmetic of `fast` and `balanced` on the CPU
+ * provider: the statically quantised ISNet ('int8') or the fp32 one ('fp32'). `accurate` and
+ * `sota` are always fp32 (the reference pipeline).
+ */
+export const CPU_PRECISIONS = ['int8', 'fp32'] as const;
+export type CpuPrecision = (typeof CPU_PRECISIONS)[number];
+/**
+ * What `fast` and `balanced` run at on the CPU unless told: fp32, because the int8 ISNet, though
+ * 2-2.7x faster, missed the accuracy bar of issue #26 (IoU >= 0.98 against fp32 on every sample
+ * photo) at 768 and 1024 (docs/models.md, "int8 ISNet").
+ */
+export const DEFAULT_CPU_PRECISION: CpuPrecision = 'fp32';
+
 /** A mode id (built-in or user): 1 to 64 letters, digits, '.', '_' or '-', starting with a letter or digit. */
 export const MODE_ID_PATTERN = '^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$';
 export const MODE_ID_RE = new RegExp(MODE_ID_PATTERN);

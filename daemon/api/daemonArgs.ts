@@ -1,7 +1,7 @@
 // The daemon's command-line flags, defined once (docs/protocol.md "Starting the daemon"): the
 // daemon parses them (daemonCli.ts, with util.parseArgs) and the extension's launcher,
 // the tests and the bench build them with toArgv, so a flag's name and type live here only.
-import { LogLevel, ProviderChoice } from './constants';
+import { CpuPrecision, LogLevel, ProviderChoice } from './constants';
 
 /** The daemon's options as given on its command line (defaults applied by the daemon). */
 export interface DaemonOptions {
@@ -11,6 +11,8 @@ export interface DaemonOptions {
   cacheDir?: string;
   modelsDir?: string;
   provider?: ProviderChoice;
+  /** Precision of `fast` and `balanced` on the CPU provider (`--cpu-precision`). */
+  cpuPrecision?: CpuPrecision;
   /** Modes to load and warm at start (`--preload a,b`). */
   preload?: string[];
   logLevel?: LogLevel;
@@ -50,6 +52,7 @@ export const DAEMON_FLAGS: { readonly [K in keyof Required<DaemonOptions>]: Flag
   cacheDir: { flag: '--cache-dir', kind: 'string' },
   modelsDir: { flag: '--models-dir', kind: 'string' },
   provider: { flag: '--provider', kind: 'string' },
+  cpuPrecision: { flag: '--cpu-precision', kind: 'string' },
   preload: { flag: '--preload', kind: 'list' },
   logLevel: { flag: '--log-level', kind: 'string' },
   maxPixels: { flag: '--max-pixels', kind: 'int', min: 1 },

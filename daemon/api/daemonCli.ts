@@ -2,7 +2,7 @@
 // the flag table in daemon/api/daemonArgs.ts (which also builds command lines: toArgv).
 import { parseArgs as parseArgv } from 'node:util';
 import { invalidOption } from './cliError';
-import { ExitCodes, LOG_LEVELS, LogLevel, PROVIDER_CHOICES, ProviderChoice } from './constants';
+import { CPU_PRECISIONS, CpuPrecision, DEFAULT_CPU_PRECISION, ExitCodes, LOG_LEVELS, LogLevel, PROVIDER_CHOICES, ProviderChoice } from './constants';
 import { DAEMON_FLAGS, DaemonOptions, FlagKind } from './daemonArgs';
 
 export interface DaemonArgs {
@@ -11,6 +11,7 @@ export interface DaemonArgs {
   cacheDir?: string;
   modelsDir?: string;
   provider: ProviderChoice;
+  cpuPrecision: CpuPrecision;
   preload: string[];
   logLevel: LogLevel;
   maxPixels: number;
@@ -40,7 +41,7 @@ export interface DaemonArgs {
 
 export const USAGE = `usage: node dist/daemon.js (--stdio | --listen <path>)
   [--idle-exit-seconds N] [--cache-dir DIR] [--models-dir DIR]
-  [--provider ${PROVIDER_CHOICES.join('|')}] [--preload MODE,MODE]
+  [--provider ${PROVIDER_CHOICES.join('|')}] [--cpu-precision ${CPU_PRECISIONS.join('|')}] [--preload MODE,MODE]
   [--log-level ${LOG_LEVELS.join('|')}] [--max-pixels N] [--max-queue N]
   [--max-image-bytes N] [--warmup-iterations N] [--models FILE]
   [--keep-alive-minutes N | --keep-alive-seconds N] [--max-loaded-models N] [--max-rss-mb N] [--preload-recent N]
@@ -55,7 +56,7 @@ const PARSE_OPTIONS = Object.fromEntries([
   ['help', { type: 'boolean', short: 'h' } as const],
   ...ENTRIES.map(([, f]) => [f.flag.slice(2), { type: f.kind === 'boolean' ? 'boolean' : 'string' } as const]),
 ]);
-const CHOICES: Partial<Record<Key, readonly string[]>> = { provider: PROVIDER_CHOICES, logLevel: LOG_LEVELS };
+const CHOICES: Partial<Record<Key, readonly string[]>> = { provider: PROVIDER_CHOICES, cpuPrecision: CPU_PRECISIONS, logLevel: LOG_LEVELS };
 
 /** The value of one flag, checked: a CliError (exit 2) names the flag at fault. */
 function flagValue(key: Key, f: FlagKind & { flag: string }, value: string | undefined): unknown {
@@ -97,6 +98,7 @@ export function parseArgs(argv: string[]): DaemonArgs {
     cacheDir: o.cacheDir,
     modelsDir: o.modelsDir,
     provider: o.provider ?? 'auto',
+    cpuPrecision: o.cpuPrecision ?? DEFAULT_CPU_PRECISION,
     preload: o.preload ?? [],
     logLevel: o.logLevel ?? 'info',
     maxPixels: o.maxPixels ?? 64_000_000,

@@ -43,6 +43,14 @@ export function providerCandidates(choice: ProviderChoice, platform: NodeJS.Plat
   return [choice, 'cpu'];
 }
 
+/**
+ * Whether sessions made under `choice` will run on the CPU provider: 'cpu', or every GPU
+ * candidate's libraries missing (checked without loading ONNX Runtime, as the engine skips them).
+ */
+export function runsOnCpu(choice: ProviderChoice, binDir: string | undefined = ortBinDir(), platform: NodeJS.Platform = process.platform): boolean {
+  return providerCandidates(choice, platform).every((p) => p === 'cpu' || !gpuLibrariesPresent(p, binDir));
+}
+
 /** onnxruntime-node's `executionProviders` session option for one candidate. */
 export function executionProvidersFor(p: ProviderName): string[] {
   return [p];

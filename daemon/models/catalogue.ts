@@ -1,18 +1,31 @@
-// The built-in modes. All ISNet modes share one model file (rewritten once for dynamic
+// The built-in modes. The fp32 ISNet modes share one model file (rewritten once for dynamic
 // height and width), so they share one ONNX Runtime session; each mode is its own input
-// shape and so its own warm-up.
+// shape and so its own warm-up. On the CPU, `fast` and `balanced` run the statically
+// quantised ISNet instead with `--cpu-precision int8` (its own file and so its own session and
+// warm-ups); `accurate` and `sota` stay the fp32 reference pipeline.
 import * as path from 'node:path';
 import { ModeDef } from './modeDef';
 import { ISNET_MODEL_FILE, TEXT_MODEL_FILE } from './modelSources';
+import { ISNET_INT8_FILE } from './quantize/isnetInt8File';
 
 const ISNET_LABELS = ['background', 'foreground'];
 const TEXT_LABELS = ['background', 'text'];
 
-export function builtinModes(modelsDir: string): ModeDef[] {
+/** Model key of the int8 ISNet (a key of its own: int8 and fp32 modes never share a session). */
+export const ISNET_INT8_KEY = 'isnet-medium-int8';
+
+export interface CatalogueOptions {
+  /** `fast` and `balanced` run the int8 ISNet (the CPU provider with `--cpu-precision int8`). */
+  int8?: boolean;
+}
+
+export function builtinModes(modelsDir: string, opts: CatalogueOptions = {}): ModeDef[] {
   const isnet = { key: 'isnet-medium', file: path.join(modelsDir, ISNET_MODEL_FILE) };
+  const int8 = opts.int8 === true;
+  const quick = int8 ? { key: ISNET_INT8_KEY, file: path.join(modelsDir, ISNET_INT8_FILE) } : isnet;
   const text = { key: 'ppocrv4-det', file: path.join(modelsDir, TEXT_MODEL_FILE) };
   // Reference ISNet pipeline (docs/models.md): RGB, (v - 128) / 256, NCHW, output already sigmoid.
-  const isnetMode = (id: string, label: string, description: string, size: number, tta: ModeDef['tta'], typicalMs: number): ModeDef => ({
+  const isnetMode = (id: string, label: string, description: string, size: number, tta: ModeDef['tta'], typicalMs: number, model = isnet): ModeDef => ({
     id,
     label,
     description,
@@ -24,7 +37,7 @@ export function builtinModes(modelsDir: string): ModeDef[] {
       [0, 200, 255],
     ],
     typicalMs,
-    model: isnet,
+    model,
     inputName: 'input',
     outputName: 'output',
     layout: 'NCHW',
@@ -39,8 +52,8 @@ export function builtinModes(modelsDir: string): ModeDef[] {
     warmupIterations: 3,
   });
   return [
-    isnetMode('fast', 'Fast', 'ISNet at 512x512: quickest, coarser edges', 512, 'none', 425),
-    isnetMode('balanced', 'Balanced', 'ISNet at 768x768: a good trade of speed and detail', 768, 'none', 960),
+    isnetMode('fast', 'Fast', `ISNet at 512x512${int8 ? ' (int8)' : ''}: quickest, coarser edges`, 512, 'none', int8 ? 230 : 425, quick),
+    isnetMode('balanced', 'Balanced', `ISNet at 768x768${int8 ? ' (int8)' : ''}: a good trade of speed and detail`, 768, 'none', int8 ? 520 : 960, quick),
     isnetMode('accurate', 'Accurate', 'ISNet at 1024x1024: the reference pipeline', 1024, 'none', 1700),
     isnetMode('sota', 'Best (SOTA)', 'ISNet at 1024x1024 averaged with a horizontally flipped pass', 1024, 'hflip', 3400),
     {

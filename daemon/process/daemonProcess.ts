@@ -33,6 +33,9 @@ const DRAIN_MS = 100;
 /** The engine gets this long to free its sessions before the process exits anyway. */
 const CLOSE_GRACE_MS = 3000;
 
+/** The int8 ISNet serves `fast` and `balanced` only when asked for and on the CPU (issue 26). */
+const usesInt8 = (args: DaemonArgs) => args.cpuPrecision === 'int8' && runsOnCpu(args.provider);
+
 export class DaemonProcess {
   readonly daemon: Daemon;
   private readonly engine: EngineProxy;
@@ -52,7 +55,7 @@ export class DaemonProcess {
    */
   static async create(args: DaemonArgs, log: Logger = makeLogger(args.logLevel), started?: { setup: EngineSetup; early?: EarlyHost }): Promise<DaemonProcess> {
     const modelsDir = path.resolve(args.modelsDir ?? defaultModelsDir());
-    const modes = builtinModes(modelsDir, { int8: args.cpuPrecision === 'int8' && runsOnCpu(args.provider) });
+    const modes = builtinModes(modelsDir, { int8: usesInt8(args) });
     try {
       if (args.modelsFile) modes.push(...(await userModesFile(args.modelsFile, modes, log)));
     } catch (e) {
@@ -85,7 +88,7 @@ export class DaemonProcess {
     });
     this.decoding = decodingProcess({ watchdogMs: args.watchdogSeconds * 1000, testHooks: init.testHooks === true, log });
     this.recent = new RecentModes(cacheDir, log);
-    this.prepared = preparingEngine(this.engine, modelsDir, log);
+    this.prepared = preparingEngine(this.engine, modelsDir, log, usesInt8(args));
     this.daemon = new Daemon(modes, this.prepared, {
       version,
       maxPixels: args.maxPixels,

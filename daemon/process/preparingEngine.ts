@@ -8,16 +8,17 @@ import type { Logger } from '../api/constants';
 
 /** An engine that can prepare the models folder off the main thread (EngineProxy does). */
 export interface PreparableEngine extends Engine {
-  prepareModels(modelsDir: string): Promise<unknown>;
+  prepareModels(modelsDir: string, int8: boolean): Promise<unknown>;
 }
 
 /** The engine, plus `prepare`: starts the engine and prepares the models now, ahead of the first load. */
 export type PreparingEngine = Engine & { prepare(): Promise<unknown> };
 
-export function preparingEngine(engine: PreparableEngine, modelsDir: string, log: Logger): PreparingEngine {
+/** `int8`: also build the int8 ISNet (10 s of CPU), only when the daemon's modes use it. */
+export function preparingEngine(engine: PreparableEngine, modelsDir: string, log: Logger, int8: boolean): PreparingEngine {
   let prepared: Promise<unknown> | undefined;
   const prepare = () =>
-    (prepared ??= engine.prepareModels(modelsDir).catch((e) => {
+    (prepared ??= engine.prepareModels(modelsDir, int8).catch((e) => {
       prepared = undefined;
       log('error', `could not prepare the models in ${modelsDir}: ${(e as Error).message}`);
     }));

@@ -481,7 +481,7 @@ async function handle(msg: WorkerRequest, inferred: () => void): Promise<unknown
     case 'status':
       return { provider: currentProvider, loaded: [...sessions.keys()], runs, runShapes: { ...runShapes } };
     case 'prepareModels':
-      return ensureModels(msg.modelsDir, (m) => log('info', m));
+      return ensureModels(msg.modelsDir, (m) => log('info', m), { int8: msg.int8 });
     default:
       throw new Error(`unknown engine request ${(msg as { op: string }).op}`);
   }

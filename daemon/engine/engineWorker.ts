@@ -8,7 +8,7 @@
 // esbuild bundles this file to dist/engineWorker.js; WorkerEngine (workerEngine.ts) starts it, in
 // a child process (or a worker thread: host/enginePort.ts hides which).
 import { promises as fsp } from 'node:fs';
-import * as ort from 'onnxruntime-node';
+import type * as Ort from 'onnxruntime-node';
 import sharp from 'sharp';
 import type { ImageInput, LoadInfo, SegmentOptions, SegmentOutput } from './engine';
 import { SegLensError, serializeError } from '../api/errors';
@@ -22,7 +22,8 @@ import { baseSessionOptions, engineThreads } from './sessionOptions';
 import { saveGraphInThread } from './optimized/graphWriter';
 import { ownedBuffers, postMoving } from './transfer';
 import { warmupInputSize } from './warmupShape';
-import { ProviderChoice, ProviderName, createWithFallback, gpuLibrariesPresent, ortBinDir } from './provider';
+import { ProviderChoice, ProviderName, createWithFallback, ortBinDir, providerProblem, usableProviders } from './provider';
+import { loadOrt } from './ortLoad';
 import { BufferPool, fillGreyTensor, fillInputTensor, flipTensor, inputDims, normalisationTables, tensorTarget } from './pipeline/tensor';
 import {
   argmax,
@@ -49,6 +50,12 @@ const { port, init } = enginePort<WorkerInit>();
 // Each segment's input hash goes to the daemon before decoding (quarantine); test hooks only with init.testHooks.
 const guardInput = makeInputGuard(init.testHooks === true, (hash) => port.postMessage({ type: 'input', hash } satisfies WorkerReply));
 const choice: ProviderChoice = init.provider ?? 'auto';
+// Undefined when ONNX Runtime could not be loaded: every model load then fails with `ortLoad.error`.
+const ortLoad = loadOrt();
+const ort = ortLoad.ort as typeof Ort;
+const binDir = ortBinDir();
+const backends = ortLoad.ort?.listSupportedBackends() ?? [];
+if (ortLoad.error) log('error', ortLoad.error.message);
 const threads = engineThreads(init.threads);
 // Optimised-graph cache under --cache-dir (off without one).
 const optimized = new OptimizedModelCache(ort, init.cacheDir, (level, message) => log(level, message), init.cachePolicy, saveGraphInThread);
@@ -63,7 +70,7 @@ sharp.cache(false);
 
 interface Loaded {
   ref: ModelRef;
-  session: ort.InferenceSession;
+  session: Ort.InferenceSession;
   provider: ProviderName;
   loadMs: number;
 }
@@ -96,7 +103,7 @@ async function load(ref: ModelRef): Promise<LoadInfo> {
     const got = await sha256File(ref.file);
     if (got.toLowerCase() !== ref.sha256.toLowerCase()) throw modelError(ref, `checksum mismatch: sha256 ${got}, expected ${ref.sha256}; the file is corrupt or a different model`);
   }
-  const binDir = ortBinDir();
+  if (ortLoad.error) throw modelError(ref, ortLoad.error.message);
   const base = baseSessionOptions(threads);
   let result;
   try {
@@ -107,7 +114,7 @@ async function load(ref: ModelRef): Promise<LoadInfo> {
         optimized.create(ref, p, { ...base, executionProviders, logSeverityLevel: p === 'cpu' ? 3 : 4 }, true),
       {
         log,
-        skip: (p) => (gpuLibrariesPresent(p, binDir) ? undefined : `its libraries are not installed (run onnxruntime-node's install with --onnxruntime-node-install=cuda12)`),
+        skip: (p) => providerProblem(p, backends, binDir),
       },
     );
   } catch (e) {
@@ -136,7 +143,7 @@ async function unload(key: string): Promise<void> {
 }
 
 /** The mode's session, loading it if the caller did not (the registry normally has). */
-async function sessionFor(mode: ModeDef): Promise<ort.InferenceSession> {
+async function sessionFor(mode: ModeDef): Promise<Ort.InferenceSession> {
   let s = sessions.get(mode.model.key);
   if (!s || s.ref.file !== mode.model.file) {
     log('debug', `model ${mode.model.key} not loaded for mode ${mode.id}: loading`);
@@ -150,8 +157,8 @@ async function sessionFor(mode: ModeDef): Promise<ort.InferenceSession> {
   return sess;
 }
 
-const checkedShapes = new WeakMap<ort.InferenceSession, Set<string>>();
-function checkInputShape(mode: ModeDef, sess: ort.InferenceSession): void {
+const checkedShapes = new WeakMap<Ort.InferenceSession, Set<string>>();
+function checkInputShape(mode: ModeDef, sess: Ort.InferenceSession): void {
   let seen = checkedShapes.get(sess);
   if (!seen) checkedShapes.set(sess, (seen = new Set()));
   const want = inputDims(mode);
@@ -175,7 +182,7 @@ function tablesFor(mode: ModeDef): Float32Array[] {
   return t;
 }
 
-function inputTensor(mode: ModeDef): { data: Float32Array; tensor: ort.Tensor } {
+function inputTensor(mode: ModeDef): { data: Float32Array; tensor: Ort.Tensor } {
   const dims = inputDims(mode);
   const data = pool.float32('input', dims.reduce((a, b) => a * b, 1));
   return { data, tensor: new ort.Tensor('float32', data, dims) };
@@ -185,20 +192,20 @@ function inputTensor(mode: ModeDef): { data: Float32Array; tensor: ort.Tensor } 
 let runs = 0;
 const runShapes: Record<string, number> = {};
 
-async function runOnce(sess: ort.InferenceSession, mode: ModeDef, tensor: ort.Tensor): Promise<ort.Tensor> {
+async function runOnce(sess: Ort.InferenceSession, mode: ModeDef, tensor: Ort.Tensor): Promise<Ort.Tensor> {
   runs++;
   const d = tensor.dims;
   const hw = mode.layout === 'NCHW' ? `${d[2]}x${d[3]}` : `${d[1]}x${d[2]}`;
   runShapes[hw] = (runShapes[hw] ?? 0) + 1;
   const out = await sess.run({ [mode.inputName]: tensor }, [mode.outputName]);
-  const t = out[mode.outputName] as ort.Tensor | undefined;
+  const t = out[mode.outputName] as Ort.Tensor | undefined;
   if (!t) throw new Error(`model gave no output '${mode.outputName}'`);
   if (t.type !== 'float32') throw modelError(mode.model, `output '${mode.outputName}' is ${t.type}, expected float32`);
   return t;
 }
 
 /** `n` dummy (mid-grey) inferences at [h, w]. */
-async function greyRuns(sess: ort.InferenceSession, mode: ModeDef, [h, w]: [number, number], n: number): Promise<void> {
+async function greyRuns(sess: Ort.InferenceSession, mode: ModeDef, [h, w]: [number, number], n: number): Promise<void> {
   const full = h === mode.inputSize[0] && w === mode.inputSize[1];
   const dims = inputDims({ inputSize: [h, w], layout: mode.layout });
   // A small warm-up gets its own buffer: the pooled input buffer keeps the mode's full size.
@@ -278,7 +285,7 @@ async function segment(mode: ModeDef, image: ImageInput, opts: SegmentOptions, i
   const t2 = performance.now();
   let preExtra = 0;
   const out1 = await runOnce(sess, mode, tensor);
-  let out2: ort.Tensor | undefined;
+  let out2: Ort.Tensor | undefined;
   if (mode.tta === 'hflip') {
     const f0 = performance.now();
     flipTensor(data, inW, inH, mode.layout);
@@ -300,7 +307,7 @@ async function segment(mode: ModeDef, image: ImageInput, opts: SegmentOptions, i
   }
 }
 
-type Ran = { bytes: Uint8Array; header: ImageHeader; out1: ort.Tensor; out2: ort.Tensor | undefined };
+type Ran = { bytes: Uint8Array; header: ImageHeader; out1: Ort.Tensor; out2: Ort.Tensor | undefined };
 type Stages = { decodeMs: number; preprocessMs: number; inferenceMs: number };
 
 async function postprocess(mode: ModeDef, opts: SegmentOptions, ran: Ran, stages: Stages): Promise<SegmentOutput> {
@@ -471,4 +478,4 @@ async function answer(msg: WorkerRequest, inferred: () => void): Promise<void> {
   // After the answer, never before it, and only once the engine is idle: the cache work a load left behind.
   if (deferred.length > 0 && busy === 0) runDeferredWhenIdle();
 }
-port.postMessage({ type: 'ready' } satisfies WorkerReply);
+port.postMessage({ type: 'ready', providers: ortLoad.ort ? usableProviders(backends, binDir) : [] } satisfies WorkerReply);

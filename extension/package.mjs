@@ -1,20 +1,25 @@
-// `npm run package -- [--out FILE] [--target T] [--keep-stage] [--no-smoke]`
-// Builds a platform-specific VSIX (one per platform: the native modules differ).
-//
-// vsce with --no-dependencies leaves node_modules out altogether, and at the repo root it would
-// list every dependency (model source packages, dev tools). So this script stages a folder with
-// just what runs: the production bundles, the prepared models, and the runtime closure of the
-// native packages (onnxruntime-node with only this platform's binaries, onnxruntime-common,
-// sharp with its @img packages for this platform, detect-libc, semver, @img/colour). The root
-// .vscodeignore keep-list then trims files inside them, and vsce (which runs `npm ls` in the
-// stage) packages it. Finally the VSIX is unpacked and its daemon started from the unpacked
-// layout, so a module that does not resolve fails here rather than on a user's machine.
-import { spawn, spawnSync } from 'node:child_process';
+// `npm run package -- [--target T | --all] [--out FILE | --out-dir DIR] [--cache-dir DIR]
+//                     [--keep-stage] [--no-smoke] [--no-build]`
+// Builds platform-specific VSIXs (one per platform: the native modules differ), from any of
+// them: `--target T` one (default: this machine's), `--all` every buildable target, each as
+// seglens-<target>-<version>.vsix in --out-dir (default: the repository root), then prints what
+// each holds natively, read from the files' own headers. A target that cannot work is refused
+// with the reason (packaging/targets.mjs). Platform packages npm ci did not install here are
+// fetched at the lockfile's version and integrity into --cache-dir (default out/package-cache).
+// The VSIX for this machine is then unpacked and its daemon started from the unpacked layout,
+// so a module that does not resolve fails here rather than on a user's machine; the other
+// targets are run under emulation by `npm run package:smoke` (test/platforms/).
+import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import { createRequire } from 'node:module';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { unzipTo } from './packaging/archives.mjs';
+import { runtimeBundles, stageTarget } from './packaging/stage.mjs';
+import { BUILDABLE, REFUSED, targetProblem } from './packaging/targets.mjs';
+import { inspectVsix, reportTable } from './packaging/vsixReport.mjs';
+import { segmentWithVsixDaemon } from './packaging/vsixDaemon.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const require = createRequire(path.join(root, 'package.json'));
@@ -34,132 +39,85 @@ function run(cmd, argv, opts = {}) {
 function defaultTarget() {
   const { platform, arch } = process;
   if (platform === 'linux') {
-    const musl = require('detect-libc').familySync() === require('detect-libc').MUSL;
-    return `${musl ? 'alpine' : 'linux'}-${arch}`;
+    const libc = require('detect-libc');
+    return `${libc.familySync() === libc.MUSL ? 'alpine' : 'linux'}-${arch === 'arm' ? 'armhf' : arch}`;
   }
   return `${platform}-${arch}`;
 }
 
-/** node's (platform, arch) and sharp's runtime platform tag for a vsce target. */
-function targetInfo(target) {
-  const [os_, arch] = target.split('-');
-  const platform = os_ === 'alpine' ? 'linux' : os_;
-  const sharpTag = os_ === 'alpine' ? `linuxmusl-${arch}` : `${platform}-${arch}`;
-  return { platform, arch, sharpTag };
-}
-
 const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8'));
-const target = option('--target') ?? defaultTarget();
-const { platform, arch, sharpTag } = targetInfo(target);
-const out = path.resolve(option('--out') ?? path.join(root, `${pkg.name}-${target}-${pkg.version}.vsix`));
+const lock = JSON.parse(fs.readFileSync(path.join(root, 'package-lock.json'), 'utf8'));
+const ortVersion = JSON.parse(fs.readFileSync(path.join(root, 'node_modules/onnxruntime-node/package.json'), 'utf8')).version;
+const ortBin = path.join(root, 'node_modules/onnxruntime-node/bin/napi-v6');
+const problem = (t) => targetProblem(t, ortVersion, ortBin);
 
-// 1. Production bundles and the models.
+const all = flag('--all');
+if (all && (option('--target') || option('--out'))) usage('--all builds every target: give --out-dir, not --target or --out');
+const targets = all ? BUILDABLE : [option('--target') ?? defaultTarget()];
+for (const t of targets) {
+  const why = problem(t);
+  if (why) {
+    console.error(`package: refusing target ${t}: ${why}`);
+    process.exit(2);
+  }
+}
+const outDir = path.resolve(option('--out-dir') ?? root);
+const outFile = (t) => (option('--out') ? path.resolve(option('--out')) : path.join(outDir, `${pkg.name}-${t}-${pkg.version}.vsix`));
+const cacheDir = path.resolve(option('--cache-dir') ?? path.join(root, 'out', 'package-cache'));
+
+// 1. Production bundles and the models (once, whatever the number of targets).
 if (!flag('--no-build')) run(process.execPath, ['esbuild.mjs', '--production']);
 const modelsDir = path.join(root, 'models');
 const modelFiles = () => (fs.existsSync(modelsDir) ? fs.readdirSync(modelsDir).filter((f) => /\.onnx(\.json)?$/.test(f)) : []);
 if (!modelFiles().some((f) => f.endsWith('.onnx'))) run(process.execPath, ['dist/models.js']);
+fs.mkdirSync(outDir, { recursive: true });
 
-// 2. Stage. The bundles the extension runs are the `!dist/…` lines of .vscodeignore's keep-list
-// (one list: a bundle missing there would be staged but left out of the VSIX).
-const runtimeBundles = fs.readFileSync(path.join(root, '.vscodeignore'), 'utf8').split('\n').map((l) => /^!(dist\/[^*]+\.js)$/.exec(l.trim())?.[1]).filter(Boolean);
-const stage = fs.mkdtempSync(path.join(os.tmpdir(), 'seglens-vsix-'));
-const copy = (rel, filter) => fs.cpSync(path.join(root, rel), path.join(stage, rel), { recursive: true, filter, dereference: true });
-try {
-  for (const f of ['README.md', 'LICENSE', 'LICENSE.md', 'THIRD-PARTY-NOTICES.md', 'CHANGELOG.md', '.vscodeignore']) if (fs.existsSync(path.join(root, f))) copy(f);
-  for (const f of runtimeBundles) copy(f);
-  copy('media/webview');
-  if (fs.existsSync(path.join(root, 'media/icon.png'))) copy('media/icon.png');
-  for (const f of modelFiles()) copy(path.join('models', f));
+// 2. Stage and package each target; 3. read back what each VSIX holds.
+const built = [];
+for (const target of targets) built.push(packageTarget(target, outFile(target)));
+console.log(`\n${reportTable(built, all ? REFUSED.map((t) => ({ target: t, reason: problem(t) })) : [])}`);
 
-  // The runtime package closure. onnxruntime-node's own dependencies besides onnxruntime-common
-  // (adm-zip, global-agent) serve only its install script, which the VSIX does not run.
-  const nativeRoots = ['onnxruntime-node', 'sharp'];
-  const installOnly = new Set(['adm-zip', 'global-agent']);
-  const platformPackages = new Set([`@img/sharp-${sharpTag}`, `@img/sharp-libvips-${sharpTag}`]);
-  const staged = new Map();
-  const visit = (name) => {
-    if (staged.has(name)) return;
-    const dir = path.join(root, 'node_modules', name);
-    if (!fs.existsSync(dir)) throw new Error(`node_modules/${name} is missing: run npm ci${platformPackages.has(name) ? ` (on a ${target} machine)` : ''}`);
-    const p = JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8'));
-    staged.set(name, p.version);
-    for (const d of Object.keys(p.dependencies ?? {})) if (!installOnly.has(d)) visit(d);
-    for (const d of Object.keys(p.optionalDependencies ?? {})) if (platformPackages.has(d)) visit(d);
-  };
-  for (const n of nativeRoots) visit(n);
-  for (const p of platformPackages) if (!staged.has(p)) throw new Error(`${p} was not reached from sharp's dependencies`);
-  const ortBin = path.join(root, 'node_modules', 'onnxruntime-node', 'bin');
-  for (const name of staged.keys()) {
-    copy(path.join('node_modules', name), (src) => {
-      // onnxruntime-node ships every platform's binaries: keep bin/napi-v*/<platform>/<arch> only.
-      if (!src.startsWith(ortBin + path.sep)) return true;
-      const parts = path.relative(ortBin, src).split(path.sep); // napi-v6 / linux / x64 / ...
-      return (parts.length < 2 || parts[1] === platform) && (parts.length < 3 || parts[2] === arch);
-    });
+// 4. The VSIX for this machine, run from its unpacked layout.
+const native = built.find((b) => b.target === defaultTarget());
+if (!flag('--no-smoke') && native) await smoke(native.file);
+
+function packageTarget(target, out) {
+  const stage = fs.mkdtempSync(path.join(os.tmpdir(), 'seglens-vsix-'));
+  try {
+    const staged = stageTarget({ root, stage, target, lock, cacheDir, modelFiles: modelFiles() });
+    const vsce = path.join(root, 'node_modules', '@vscode', 'vsce', 'vsce');
+    // README links stay relative: the project has no public repository URL to point them at.
+    const vsceArgs = ['package', '--target', target, '--out', out, '--allow-missing-repository', '--skip-license', '--no-rewrite-relative-links'];
+    run(process.execPath, [vsce, ...vsceArgs], { cwd: stage });
+    console.log(`\nVSIX: ${out} (${(fs.statSync(out).size / 1024 / 1024).toFixed(1)} MB), target ${target}`);
+    console.log(`staged packages: ${[...staged].map(([n, v]) => `${n}@${v}`).join(', ')}`);
+    return inspectVsix(out, target);
+  } finally {
+    if (flag('--keep-stage')) console.log(`stage kept at ${stage}`);
+    else fs.rmSync(stage, { recursive: true, force: true });
   }
-  const ortPj = path.join(stage, 'node_modules', 'onnxruntime-node', 'package.json');
-  const ort = JSON.parse(fs.readFileSync(ortPj, 'utf8'));
-  ort.dependencies = { 'onnxruntime-common': ort.dependencies['onnxruntime-common'] };
-  delete ort.scripts; // its postinstall downloads binaries; never run it from the VSIX
-  fs.writeFileSync(ortPj, JSON.stringify(ort, null, 2) + '\n');
-  if (!fs.readdirSync(path.join(stage, 'node_modules/onnxruntime-node/bin')).some((v) => fs.existsSync(path.join(stage, 'node_modules/onnxruntime-node/bin', v, platform, arch)))) {
-    throw new Error(`onnxruntime-node has no binaries for ${platform}/${arch}`);
-  }
-
-  // The staged manifest: what runs, nothing for building (no scripts, no dev dependencies).
-  const manifest = { ...pkg };
-  delete manifest.scripts;
-  delete manifest.devDependencies;
-  delete manifest.overrides;
-  manifest.dependencies = Object.fromEntries(nativeRoots.map((n) => [n, staged.get(n)]));
-  fs.writeFileSync(path.join(stage, 'package.json'), JSON.stringify(manifest, null, 2) + '\n');
-
-  // 3. Package.
-  const vsce = path.join(root, 'node_modules', '@vscode', 'vsce', 'vsce');
-  // README links stay relative: the project has no public repository URL to point them at.
-  const vsceArgs = ['package', '--target', target, '--out', out, '--allow-missing-repository', '--skip-license', '--no-rewrite-relative-links'];
-  run(process.execPath, [vsce, ...vsceArgs], { cwd: stage });
-  console.log(`\nVSIX: ${out} (${(fs.statSync(out).size / 1024 / 1024).toFixed(1)} MB), target ${target}`);
-  console.log(`staged packages: ${[...staged].map(([n, v]) => `${n}@${v}`).join(', ')}`);
-} finally {
-  if (flag('--keep-stage')) console.log(`stage kept at ${stage}`);
-  else fs.rmSync(stage, { recursive: true, force: true });
 }
-
-// 4. Smoke test from the unpacked VSIX (only when the target is this machine).
-if (!flag('--no-smoke') && target === defaultTarget()) await smoke(out);
 
 async function smoke(vsix) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'seglens-vsix-smoke-'));
   try {
-    run('unzip', ['-q', vsix, '-d', dir]);
+    unzipTo(vsix, dir);
     const ext = path.join(dir, 'extension');
     // The licence and third-party notices travel with the binaries (vsce renames LICENSE to LICENSE.txt).
-    for (const f of ['package.json', 'LICENSE.txt', 'THIRD-PARTY-NOTICES.md', ...runtimeBundles, 'media/webview/base.css', 'media/webview/preview.css', 'media/webview/gallery/gallery.css']) {
+    for (const f of ['package.json', 'LICENSE.txt', 'THIRD-PARTY-NOTICES.md', ...runtimeBundles(root), 'media/webview/base.css', 'media/webview/preview.css', 'media/webview/gallery/gallery.css']) {
       if (!fs.existsSync(path.join(ext, f))) throw new Error(`the VSIX lacks extension/${f}`);
     }
-    const { createMessageConnection, StreamMessageReader, StreamMessageWriter } = require('vscode-jsonrpc/node');
-    const child = spawn(process.execPath, [path.join(ext, 'dist', 'daemon.js'), '--stdio', '--cache-dir', path.join(dir, 'cache'), '--provider', 'cpu'], {
-      stdio: ['pipe', 'pipe', 'pipe'],
-      cwd: dir, // nothing from the repo may leak in through the working directory
-    });
-    let stderr = '';
-    child.stderr.on('data', (d) => (stderr += d));
-    const conn = createMessageConnection(new StreamMessageReader(child.stdout), new StreamMessageWriter(child.stdin));
-    conn.listen();
-    const timeout = (ms, what) => new Promise((_, rej) => setTimeout(() => rej(new Error(`smoke test: ${what} took over ${ms} ms\n${stderr}`)), ms).unref());
-    try {
-      const init = await Promise.race([conn.sendRequest('initialize', { clientName: 'package-smoke', protocolVersion: 1 }), timeout(15_000, 'initialize')]);
-      const image = path.join(root, 'media', 'samples', 'text.png');
-      const seg = await Promise.race([conn.sendRequest('seglens/segment', { mode: 'text', image: { path: image } }), timeout(120_000, 'segment')]);
-      console.log(`smoke test: daemon ${init.daemonVersion} from the unpacked VSIX segmented ${path.basename(image)} (${seg.width}x${seg.height}) with text in ${Math.round(seg.timings.totalMs)} ms`);
-      await conn.sendRequest('shutdown').catch(() => undefined);
-    } finally {
-      conn.dispose();
-      child.stdin.end();
-      setTimeout(() => child.kill('SIGKILL'), 2_000).unref();
-    }
+    const image = path.join(root, 'media', 'samples', 'text.png');
+    // cwd: nothing from the repo may leak in through the working directory.
+    const { init, results } = await segmentWithVsixDaemon({ ext, cwd: dir, daemonArgs: ['--cache-dir', path.join(dir, 'cache'), '--provider', 'cpu'], images: [{ file: image, mode: 'text' }] });
+    const seg = results[0];
+    console.log(`smoke test: daemon ${init.daemonVersion} from the unpacked VSIX segmented ${path.basename(image)} (${seg.width}x${seg.height}) with text in ${Math.round(seg.totalMs)} ms`);
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
+}
+
+function usage(message) {
+  console.error(`package: ${message}`);
+  process.exit(2);
 }

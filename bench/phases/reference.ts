@@ -27,7 +27,9 @@ export function ensureReferenceInstalled(): { installed: 'present' | 'npm ci'; m
   if (fs.existsSync(path.join(REFERENCE_DIR, 'node_modules', REFERENCE_PKG, 'package.json'))) return { installed: 'present', ms: 0 };
   progress(`reference: installing ${REFERENCE_PKG} in bench/reference with npm ci (pinned by its package-lock.json)`);
   const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
-  const r = spawnSync(npm, ['ci', '--no-audit', '--no-fund'], { cwd: REFERENCE_DIR, stdio: ['ignore', 2, 2], shell: process.platform === 'win32' });
+  // onnxruntime-node's install script would fetch CUDA binaries from outside npm: skipped, as in the project.
+  const env = { ...process.env, ONNXRUNTIME_NODE_INSTALL: 'skip' };
+  const r = spawnSync(npm, ['ci', '--no-audit', '--no-fund'], { cwd: REFERENCE_DIR, stdio: ['ignore', 2, 2], shell: process.platform === 'win32', env });
   if (r.status !== 0) throw new Error(`npm ci in ${REFERENCE_DIR} failed (exit ${r.status})`);
   return { installed: 'npm ci', ms: now() - t };
 }
@@ -122,7 +124,7 @@ export async function p4Figure(
       referenceInstall: extra.referenceInstall,
       overridden: {
         sharp: '~0.32.4 (declared by @imgly/background-removal-node 1.4.5) -> 0.35.5 (the project\'s), via "overrides" in bench/reference/package.json',
-        'onnxruntime-node': '~1.17.0 (declared) -> 1.30.0 (the project\'s), via "overrides"; its install script is skipped by bench/reference/.npmrc (onnxruntime-node-install=skip), as in the project',
+        'onnxruntime-node': '~1.17.0 (declared) -> 1.30.0 (the project\'s), via "overrides"; its install script is skipped (ONNXRUNTIME_NODE_INSTALL=skip), as in the project',
         code: 'none: the package runs unmodified with these versions',
       },
       referenceSessionOptions: "its own: graphOptimizationLevel 'all', executionMode 'parallel', other options ONNX Runtime's defaults",

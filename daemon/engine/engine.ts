@@ -103,8 +103,9 @@ export interface Engine {
   admit?(image: ImageInput): Promise<void>;
   /** Decode → preprocess → run → postprocess (errors 1001/1002/1003 as SegLensError). */
   segment(mode: ModeDef, image: ImageInput, opts: SegmentOptions): Promise<SegmentOutput>;
-  /** Providers this build can try, and the one in use. */
-  readonly providers: string[];
+  /** The execution providers ONNX Runtime's binding can use on this machine (asked of it). */
+  providers(): Promise<string[]>;
+  /** The provider sessions run on. */
   readonly provider: string;
   close(): Promise<void>;
 }

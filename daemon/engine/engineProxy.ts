@@ -12,7 +12,7 @@ import { SegLensError, SerializedError, deserializeError } from '../api/errors';
 import type { ModeDef, ModelRef } from '../models/modeDef';
 import { DisplayRegion, ErrorCodes, LogLevel } from '../api/protocol';
 import type { CollectPolicy } from './optimized/optimizedFolder';
-import { ProviderChoice, availableProviders } from './provider';
+import type { ProviderChoice } from './provider';
 import { ownedBuffers, postMoving } from './transfer';
 import { EarlyHost, EngineHost, EngineHostKind, HostEvents, defaultEngineScript, defaultHostKind, startHost } from './host/engineHosts';
 import { Quarantine, QuarantineOptions, hashOfInput } from './host/quarantine';
@@ -72,7 +72,8 @@ export type WorkerRequest =
 
 /** Worker → main. */
 export type WorkerReply =
-  | { type: 'ready' }
+  /** The engine has started; `providers`: what its ONNX Runtime binding can use here (none when it failed to load). */
+  | { type: 'ready'; providers: string[] }
   | { type: 'log'; level: LogLevel; message: string }
   | { type: 'provider'; provider: string }
   /** Deferred collecting removed old optimised graphs (for seglens_optimized_cache_removed_total). */
@@ -97,7 +98,6 @@ type RequestBody = WorkerRequest extends infer R ? (R extends { id: number } ? O
 const CLOSE_TIMEOUT_MS = 15_000;
 
 export class EngineProxy implements Engine {
-  readonly providers: string[];
   readonly hostKind: EngineHostKind;
   private readonly choice: ProviderChoice;
   private readonly opts: WorkerEngineOptions;
@@ -107,6 +107,10 @@ export class EngineProxy implements Engine {
   private closed = false;
   private closing: Promise<void> | undefined;
   private actualProvider: string | undefined;
+  /** The binding's usable providers, as the first engine said (the same binding for every engine after it). */
+  private supported: string[] | undefined;
+  /** Waiters for the current engine's 'ready' (undefined when it died first). */
+  private readyWaiters: ((providers: string[] | undefined) => void)[] = [];
   private readonly quarantine: Quarantine;
   /** Content hash of the segment input the engine is working on (reported before decoding). */
   private runningInput: string | undefined;
@@ -116,7 +120,6 @@ export class EngineProxy implements Engine {
   constructor(opts: WorkerEngineOptions) {
     this.opts = { ...opts }; // `early` is taken once
     this.choice = opts.provider;
-    this.providers = availableProviders(process.platform);
     this.hostKind = opts.host ?? defaultHostKind();
     this.quarantine = new Quarantine(opts.quarantine);
   }
@@ -129,6 +132,24 @@ export class EngineProxy implements Engine {
   get provider(): string {
     if (this.actualProvider) return this.actualProvider;
     return this.choice === 'auto' ? 'cpu' : this.choice;
+  }
+
+  /**
+   * The providers this binding can use (`listSupportedBackends()`, engineWorker.ts), asked of the
+   * engine, which is started for it the first time; [] when no engine could say.
+   */
+  async providers(): Promise<string[]> {
+    if (this.supported) return this.supported;
+    if (this.closed || this.closing) return [];
+    try {
+      this.ensureWorker();
+    } catch {
+      return [];
+    }
+    // An engine forked early may have said it already, while being adopted.
+    if (this.supported) return this.supported;
+    const said = await new Promise<string[] | undefined>((resolve) => this.readyWaiters.push(resolve));
+    return said ?? [];
   }
 
   /** The engine process's id while one runs (undefined for a worker thread, or none started). */
@@ -225,6 +246,7 @@ export class EngineProxy implements Engine {
       await host.kill();
     }
     this.rejectAll(new SegLensError(ErrorCodes.ShuttingDown, 'the inference engine was closed'));
+    this.wakeReadyWaiters(undefined);
   }
 
   // ---------------------------------------------------------------- plumbing
@@ -329,6 +351,8 @@ export class EngineProxy implements Engine {
         this.opts.onCacheRemoved?.(m.entries);
         return;
       case 'ready':
+        this.supported = m.providers;
+        this.wakeReadyWaiters(m.providers);
         return;
     }
   }
@@ -352,8 +376,13 @@ export class EngineProxy implements Engine {
     const err = new EngineCrashedError(pendingOps.length ? `${message}; failed: ${pendingOps.join(', ')}` : message, reason);
     this.opts.log?.('error', err.message);
     this.rejectAll(err);
+    this.wakeReadyWaiters(undefined);
     void w.kill();
     this.opts.onCrash?.(err);
+  }
+
+  private wakeReadyWaiters(providers: string[] | undefined): void {
+    for (const w of this.readyWaiters.splice(0)) w(providers);
   }
 
   private rejectAll(e: Error): void {

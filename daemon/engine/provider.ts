@@ -3,7 +3,7 @@
 // injected `create`, so the order and the fallback are unit-testable without a GPU.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { LogLevel, ProviderChoice } from '../api/constants';
+import { LogLevel, PROVIDER_CHOICES, ProviderChoice } from '../api/constants';
 export { type ProviderChoice } from '../api/constants';
 
 /** A concrete execution provider name as ONNX Runtime (onnxruntime-node) spells it. */
@@ -21,12 +21,6 @@ export function platformGpuProvider(platform: NodeJS.Platform): ProviderName | u
     default:
       return undefined;
   }
-}
-
-/** Providers this build can try on `platform`: the CPU and the platform's GPU provider. */
-export function availableProviders(platform: NodeJS.Platform = process.platform): string[] {
-  const gpu = platformGpuProvider(platform);
-  return gpu ? ['cpu', gpu] : ['cpu'];
 }
 
 /**
@@ -57,7 +51,7 @@ export function executionProvidersFor(p: ProviderName): string[] {
 }
 
 /**
- * Best-effort check, without loading ONNX Runtime, that a GPU provider's libraries are
+ * Best-effort check, without creating a session, that a GPU provider's libraries are
  * installed next to onnxruntime-node's binding. Only CUDA ships separately (its install
  * script with `--onnxruntime-node-install=cuda12`); DirectML and CoreML are in the binding.
  * `binDir` is the folder holding onnxruntime_binding.node. Unknown → true (let ORT decide).
@@ -65,6 +59,43 @@ export function executionProvidersFor(p: ProviderName): string[] {
 export function gpuLibrariesPresent(p: ProviderName, binDir: string | undefined, exists: (f: string) => boolean = fs.existsSync): boolean {
   if (p !== 'cuda' || !binDir) return true;
   return exists(path.join(binDir, 'libonnxruntime_providers_cuda.so')) || exists(path.join(binDir, 'onnxruntime_providers_cuda.dll'));
+}
+
+/** One entry of onnxruntime-node's `listSupportedBackends()`: `bundled: false` needs libraries installed apart (CUDA). */
+export interface SupportedBackend {
+  name: string;
+  bundled: boolean;
+}
+
+const PROVIDER_NAMES: readonly string[] = PROVIDER_CHOICES.filter((c) => c !== 'auto');
+
+/**
+ * The providers SegLens can use with this binding, asked of the binding itself
+ * (`listSupportedBackends()`), not assumed from the platform: the ones it bundles, and those it
+ * was built for whose libraries are installed (CUDA). Always starts with 'cpu'.
+ */
+export function usableProviders(backends: readonly SupportedBackend[], binDir: string | undefined, exists?: (f: string) => boolean): ProviderName[] {
+  const usable = backends
+    .filter((b) => PROVIDER_NAMES.includes(b.name) && b.name !== 'cpu')
+    .filter((b) => b.bundled || gpuLibrariesPresent(b.name as ProviderName, binDir, exists))
+    .map((b) => b.name as ProviderName);
+  return ['cpu', ...usable];
+}
+
+/**
+ * Why `p` cannot be tried with this binding (undefined: try it), as the fallback's `skip`: a
+ * provider the binding was not built with, or CUDA without its libraries.
+ */
+export function providerProblem(p: ProviderName, backends: readonly SupportedBackend[], binDir: string | undefined, exists?: (f: string) => boolean): string | undefined {
+  const listed = backends.find((b) => b.name === p);
+  if (!listed) {
+    const has = usableProviders(backends, binDir, exists).join(', ');
+    return `this build of ONNX Runtime (${process.platform}-${process.arch}) has no ${p} execution provider; it has ${has}`;
+  }
+  if (!listed.bundled && !gpuLibrariesPresent(p, binDir, exists)) {
+    return `its libraries are not installed (ONNXRUNTIME_NODE_INSTALL=cuda12 node node_modules/onnxruntime-node/script/install, then package again: README, "NVIDIA GPUs on Linux")`;
+  }
+  return undefined;
 }
 
 /** Where onnxruntime-node keeps its native binding for this process, if resolvable. */

@@ -24,9 +24,7 @@ export function preparingEngine(engine: PreparableEngine, modelsDir: string, log
     }));
   return {
     prepare,
-    get providers() {
-      return engine.providers;
-    },
+    providers: () => engine.providers(),
     get provider() {
       return engine.provider;
     },

@@ -84,7 +84,7 @@ export function handlersFor(d: DaemonCore, client: Client): Record<string, Handl
   };
 }
 
-function initialize(d: DaemonCore, client: Client, p: unknown): P.InitializeResult {
+async function initialize(d: DaemonCore, client: Client, p: unknown): Promise<P.InitializeResult> {
   const o = (p ?? {}) as Partial<P.InitializeParams>;
   if (typeof o.clientName !== 'string') throw invalidParams("initialize: 'clientName' must be a string");
   if (o.protocolVersion !== P.PROTOCOL_VERSION) {
@@ -92,12 +92,13 @@ function initialize(d: DaemonCore, client: Client, p: unknown): P.InitializeResu
   }
   client.name = o.clientName;
   if (client.initializedAt === undefined) client.initializedAt = performance.now();
+  const providers = await d.engine.providers();
   d.log('info', `client '${o.clientName}' connected (${d.initializedClients()} connected)`, false);
   return {
     protocolVersion: P.PROTOCOL_VERSION,
     daemonVersion: d.version,
     pid: process.pid,
-    providers: d.engine.providers,
+    providers,
     modes: d.registry.modes().map(modeInfo),
     provider: d.engine.provider,
   };

@@ -129,6 +129,16 @@ function ownSocketFile(socketPath: string): Listening['file'] {
   return { dev: st.dev, ino: st.ino };
 }
 
+/**
+ * A listen error as the daemon exits with it: the path taken between the probe and the listen
+ * is the loser of a race, "already running" (3), like the probe's answer. On Windows, where a
+ * named pipe needs no lock file (a pipe name cannot be stale), this is how a race ends.
+ */
+export function listenFailure(e: Error, socketPath: string): Error {
+  if ((e as NodeJS.ErrnoException).code !== 'EADDRINUSE') return e;
+  return new ListenError(`a SegLens daemon is already listening on ${socketPath} (it started at the same time)`, EXIT_ALREADY_RUNNING);
+}
+
 /** Listens on `socketPath`; throws ListenError(exit code 3) if a live daemon already does. */
 export async function listen(socketPath: string, onConnection: (socket: net.Socket) => void): Promise<Listening> {
   if (process.platform !== 'win32') secureDir(path.dirname(socketPath));
@@ -144,9 +154,10 @@ export async function listen(socketPath: string, onConnection: (socket: net.Sock
     let file: Listening['file'];
     try {
       await new Promise<void>((resolve, reject) => {
-        server.once('error', reject);
+        const failed = (e: Error) => reject(listenFailure(e, socketPath));
+        server.once('error', failed);
         server.listen(socketPath, () => {
-          server.off('error', reject);
+          server.off('error', failed);
           try {
             if (process.platform !== 'win32') file = ownSocketFile(socketPath);
             resolve();

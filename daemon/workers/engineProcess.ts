@@ -8,7 +8,7 @@
 // esbuild bundles this file to dist/engineWorker.js; EngineProxy (engine/engineProxy.ts) starts it,
 // in a child process (or a worker thread: host/enginePort.ts hides which).
 import { promises as fsp } from 'node:fs';
-import * as ort from 'onnxruntime-node';
+import type * as Ort from 'onnxruntime-node';
 import sharp from 'sharp';
 import type { ImageInput, LoadInfo, SegmentOptions, SegmentOutput } from '../engine/engine';
 import { SegLensError, serializeError } from '../api/errors';
@@ -23,7 +23,8 @@ import { baseSessionOptions, engineThreads } from '../engine/sessionOptions';
 import { saveGraphInThread } from '../engine/optimized/graphWriter';
 import { ownedBuffers, postMoving } from '../engine/transfer';
 import { warmupInputSize } from '../engine/warmupShape';
-import { ProviderChoice, ProviderName, createWithFallback, gpuLibrariesPresent, ortBinDir } from '../engine/provider';
+import { ProviderChoice, ProviderName, createWithFallback, ortBinDir, providerProblem, usableProviders } from '../engine/provider';
+import { loadOrt } from '../engine/ortLoad';
 import { BufferPool, fillGreyTensor, fillInputTensor, flipTensor, inputDims, normalisationTables, tensorTarget } from '../engine/pipeline/tensor';
 import {
   argmax,
@@ -52,6 +53,12 @@ const { port, init } = enginePort<WorkerInit>();
 // Each segment's input hash goes to the daemon before decoding (quarantine); test hooks only with init.testHooks.
 const guardInput = makeInputGuard(init.testHooks === true, (hash) => port.postMessage({ type: 'input', hash } satisfies WorkerReply));
 const choice: ProviderChoice = init.provider ?? 'auto';
+// Undefined when ONNX Runtime could not be loaded: every model load then fails with `ortLoad.error`.
+const ortLoad = loadOrt();
+const ort = ortLoad.ort as typeof Ort;
+const binDir = ortBinDir();
+const backends = ortLoad.ort?.listSupportedBackends() ?? [];
+if (ortLoad.error) log('error', ortLoad.error.message);
 const threads = engineThreads(init.threads);
 // Optimised-graph cache under --cache-dir (off without one).
 const optimized = new OptimizedModelCache(ort, init.cacheDir, (level, message) => log(level, message), init.cachePolicy, saveGraphInThread);
@@ -66,7 +73,7 @@ sharp.cache(false);
 
 interface Loaded {
   ref: ModelRef;
-  session: ort.InferenceSession;
+  session: Ort.InferenceSession;
   provider: ProviderName;
   loadMs: number;
 }
@@ -99,7 +106,7 @@ async function load(ref: ModelRef): Promise<LoadInfo> {
     const got = await sha256File(ref.file);
     if (got.toLowerCase() !== ref.sha256.toLowerCase()) throw modelError(ref, `checksum mismatch: sha256 ${got}, expected ${ref.sha256}; the file is corrupt or a different model`);
   }
-  const binDir = ortBinDir();
+  if (ortLoad.error) throw modelError(ref, ortLoad.error.message);
   const base = baseSessionOptions(threads);
   let result;
   try {
@@ -110,7 +117,7 @@ async function load(ref: ModelRef): Promise<LoadInfo> {
         optimized.create(ref, p, { ...base, executionProviders, logSeverityLevel: p === 'cpu' ? 3 : 4 }, true),
       {
         log,
-        skip: (p) => (gpuLibrariesPresent(p, binDir) ? undefined : `its libraries are not installed (run onnxruntime-node's install with --onnxruntime-node-install=cuda12)`),
+        skip: (p) => providerProblem(p, backends, binDir),
       },
     );
   } catch (e) {
@@ -139,7 +146,7 @@ async function unload(key: string): Promise<void> {
 }
 
 /** The mode's session, loading it if the caller did not (the registry normally has). */
-async function sessionFor(mode: ModeDef): Promise<ort.InferenceSession> {
+async function sessionFor(mode: ModeDef): Promise<Ort.InferenceSession> {
   let s = sessions.get(mode.model.key);
   if (!s || s.ref.file !== mode.model.file) {
     log('debug', `model ${mode.model.key} not loaded for mode ${mode.id}: loading`);
@@ -155,8 +162,8 @@ async function sessionFor(mode: ModeDef): Promise<ort.InferenceSession> {
   return sess;
 }
 
-const checkedShapes = new WeakMap<ort.InferenceSession, Set<string>>();
-function checkInputShape(mode: ModeDef, sess: ort.InferenceSession): void {
+const checkedShapes = new WeakMap<Ort.InferenceSession, Set<string>>();
+function checkInputShape(mode: ModeDef, sess: Ort.InferenceSession): void {
   let seen = checkedShapes.get(sess);
   if (!seen) checkedShapes.set(sess, (seen = new Set()));
   const want = inputDims(mode);
@@ -180,7 +187,7 @@ function tablesFor(mode: ModeDef): Float32Array[] {
   return t;
 }
 
-function inputTensor(mode: ModeDef): { data: Float32Array; tensor: ort.Tensor } {
+function inputTensor(mode: ModeDef): { data: Float32Array; tensor: Ort.Tensor } {
   const dims = inputDims(mode);
   const data = pool.float32('input', dims.reduce((a, b) => a * b, 1));
   return { data, tensor: new ort.Tensor('float32', data, dims) };
@@ -190,7 +197,7 @@ function inputTensor(mode: ModeDef): { data: Float32Array; tensor: ort.Tensor } 
 let runs = 0;
 const runShapes: Record<string, number> = {};
 
-async function runOnce(sess: ort.InferenceSession, mode: ModeDef, tensor: ort.Tensor, extra?: ort.Tensor[]): Promise<ort.Tensor> {
+async function runOnce(sess: Ort.InferenceSession, mode: ModeDef, tensor: Ort.Tensor, extra?: Ort.Tensor[]): Promise<Ort.Tensor> {
   runs++;
   const d = tensor.dims;
   const hw = mode.layout === 'NCHW' ? `${d[d.length - 2]}x${d[d.length - 1]}` : `${d[1]}x${d[2]}`;
@@ -198,15 +205,15 @@ async function runOnce(sess: ort.InferenceSession, mode: ModeDef, tensor: ort.Te
   // An instance mode's other outputs come back in `extra` (the first is returned, as for every mode).
   const names = extra && mode.instanceSpec ? mode.instanceSpec.outputs : [mode.outputName];
   const out = await sess.run({ [mode.inputName]: tensor }, names);
-  if (extra) for (const name of names.slice(1)) extra.push(out[name] as ort.Tensor);
-  const t = out[mode.outputName] as ort.Tensor | undefined;
+  if (extra) for (const name of names.slice(1)) extra.push(out[name] as Ort.Tensor);
+  const t = out[mode.outputName] as Ort.Tensor | undefined;
   if (!t) throw new Error(`model gave no output '${mode.outputName}'`);
   if (t.type !== 'float32') throw modelError(mode.model, `output '${mode.outputName}' is ${t.type}, expected float32`);
   return t;
 }
 
 /** `n` dummy (mid-grey) inferences at [h, w]. */
-async function greyRuns(sess: ort.InferenceSession, mode: ModeDef, [h, w]: [number, number], n: number): Promise<void> {
+async function greyRuns(sess: Ort.InferenceSession, mode: ModeDef, [h, w]: [number, number], n: number): Promise<void> {
   const full = h === mode.inputSize[0] && w === mode.inputSize[1];
   const dims = inputDims({ inputSize: [h, w], layout: mode.layout });
   // A small warm-up gets its own buffer: the pooled input buffer keeps the mode's full size.
@@ -303,9 +310,9 @@ async function segment(mode: ModeDef, image: ImageInput, opts: SegmentOptions, i
   const t2 = performance.now();
   const inferenceAt = performance.timeOrigin + t2;
   let preExtra = 0;
-  const extra: ort.Tensor[] | undefined = lb ? [] : undefined;
+  const extra: Ort.Tensor[] | undefined = lb ? [] : undefined;
   const out1 = await runOnce(sess, mode, tensor, extra);
-  let out2: ort.Tensor | undefined;
+  let out2: Ort.Tensor | undefined;
   if (mode.tta === 'hflip' && !lb) {
     const f0 = performance.now();
     flipTensor(data, inW, inH, mode.layout);
@@ -332,7 +339,7 @@ async function segment(mode: ModeDef, image: ImageInput, opts: SegmentOptions, i
 }
 
 /** `frame`: what the mask covers, the whole oriented image or the region. */
-type Ran = { bytes: Uint8Array; header: ImageHeader; frame: { width: number; height: number }; out1: ort.Tensor; out2: ort.Tensor | undefined };
+type Ran = { bytes: Uint8Array; header: ImageHeader; frame: { width: number; height: number }; out1: Ort.Tensor; out2: Ort.Tensor | undefined };
 type Stages = { decodeMs: number; preprocessMs: number; inferenceMs: number };
 
 async function postprocess(mode: ModeDef, opts: SegmentOptions, ran: Ran, stages: Stages): Promise<SegmentOutput> {
@@ -390,7 +397,7 @@ async function postprocess(mode: ModeDef, opts: SegmentOptions, ran: Ran, stages
 }
 
 /** Instance modes: instances, the instance-id map and class shares (pipeline/instances/). */
-async function postprocessInstances(mode: ModeDef, opts: SegmentOptions, ran: Omit<Ran, 'out1' | 'out2'> & { outputs: ort.Tensor[]; lb: Letterbox }, stages: Stages): Promise<SegmentOutput> {
+async function postprocessInstances(mode: ModeDef, opts: SegmentOptions, ran: Omit<Ran, 'out1' | 'out2'> & { outputs: Ort.Tensor[]; lb: Letterbox }, stages: Stages): Promise<SegmentOutput> {
   const { bytes, header, outputs, lb } = ran;
   // With a region, the instances are those of the crop, as for an image file of that size.
   const { width, height } = ran.frame;
@@ -526,4 +533,4 @@ async function answer(msg: WorkerRequest, inferred: () => void): Promise<void> {
   // After the answer, never before it, and only once the engine is idle: the cache work a load left behind.
   if (deferred.length > 0 && busy === 0) runDeferredWhenIdle();
 }
-port.postMessage({ type: 'ready' } satisfies WorkerReply);
+port.postMessage({ type: 'ready', providers: ortLoad.ort ? usableProviders(backends, binDir) : [] } satisfies WorkerReply);

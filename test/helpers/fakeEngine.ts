@@ -13,7 +13,7 @@ export class FakeEngine implements Engine {
   inferenceMs: number[] = [];
   /** Model keys whose load fails. */
   failing = new Set<string>();
-  readonly providers = ['cpu'];
+  providers = async () => ['cpu'];
   readonly provider = 'cpu';
   private gates: Promise<void>[] = [];
   private openGate: (() => void) | undefined;

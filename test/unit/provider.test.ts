@@ -1,14 +1,21 @@
 // Execution provider choice and fallback, with an injected session creator (no GPU needed).
 import assert from 'node:assert/strict';
 import { describe, it, test } from 'node:test';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import * as ort from 'onnxruntime-node';
 import {
   ProviderName,
-  availableProviders,
   createWithFallback,
   gpuLibrariesPresent,
+  ortBinDir,
   platformGpuProvider,
   providerCandidates,
+  providerProblem,
+  usableProviders,
 } from '../../daemon/engine/provider';
+import { redMatteModel, writeModel } from '../helpers/buildModels';
 import { defaultWarmupShape, SMALL_WARMUP_SIDE, warmupInputSize } from '../../daemon/engine/warmupShape';
 
 describe('provider candidates', () => {
@@ -26,11 +33,26 @@ describe('provider candidates', () => {
     assert.deepEqual(providerCandidates('coreml', 'linux'), ['coreml', 'cpu']);
   });
 
-  it('lists what a build can try per platform', () => {
-    assert.deepEqual(availableProviders('linux'), ['cpu', 'cuda']);
-    assert.deepEqual(availableProviders('win32'), ['cpu', 'dml']);
-    assert.deepEqual(availableProviders('darwin'), ['cpu', 'coreml']);
+  it('lists what the binding has: bundled providers, and CUDA only with its libraries', () => {
+    const linuxX64 = [
+      { name: 'cpu', bundled: true },
+      { name: 'webgpu', bundled: true },
+      { name: 'cuda', bundled: false },
+      { name: 'tensorrt', bundled: false },
+    ];
+    assert.deepEqual(usableProviders(linuxX64, '/ort/bin', () => false), ['cpu'], 'no CUDA libraries; webgpu and tensorrt are not SegLens choices');
+    assert.deepEqual(usableProviders(linuxX64, '/ort/bin', (f) => f.endsWith('libonnxruntime_providers_cuda.so')), ['cpu', 'cuda']);
+    assert.deepEqual(usableProviders([{ name: 'cpu', bundled: true }], '/ort/bin'), ['cpu'], 'linux-arm64: the CPU only');
+    assert.deepEqual(usableProviders([{ name: 'cpu', bundled: true }, { name: 'dml', bundled: true }], undefined), ['cpu', 'dml']);
     assert.equal(platformGpuProvider('aix'), undefined);
+  });
+
+  it('the real binding here: the CPU first, then only what listSupportedBackends() reports as usable', () => {
+    const backends = ort.listSupportedBackends();
+    const listed = usableProviders(backends, ortBinDir());
+    assert.equal(listed[0], 'cpu');
+    for (const p of listed.slice(1)) assert.ok(backends.some((b) => b.name === p), `${p} is not in ${JSON.stringify(backends)}`);
+    assert.equal(providerProblem('cpu', backends, ortBinDir()), undefined);
   });
 
   it('knows whether the CUDA libraries are installed beside the binding', () => {
@@ -50,6 +72,40 @@ describe('provider candidates', () => {
 });
 
 describe('fallback loop', () => {
+  it('an absent GPU provider asked for explicitly: a clear message, and a real CPU session', async () => {
+    const backends = ort.listSupportedBackends();
+    const absent = (['coreml', 'dml', 'cuda'] as const).find((p) => providerProblem(p, backends, ortBinDir()) !== undefined);
+    assert.ok(absent, `every GPU provider is usable here: ${JSON.stringify(backends)}`);
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'seglens-provider-'));
+    try {
+      const model = writeModel(dir, 'tiny.onnx', redMatteModel('sigmoid', [8, 8]));
+      const logs: [string, string][] = [];
+      const tried: string[][] = [];
+      const r = await createWithFallback(
+        absent,
+        (executionProviders) => {
+          tried.push(executionProviders);
+          return ort.InferenceSession.create(model, { executionProviders });
+        },
+        { log: (l, m) => logs.push([l, m]), skip: (p) => providerProblem(p, backends, ortBinDir()) },
+      );
+      assert.equal(r.provider, 'cpu');
+      assert.deepEqual(tried, [['cpu']], 'the absent provider is not even tried');
+      assert.ok(r.failures[0].error.includes(`has no ${absent} execution provider`) || /libraries are not installed/.test(r.failures[0].error), r.failures[0].error);
+      assert.ok(logs.some(([l, m]) => l === 'warn' && m.includes(`execution provider ${absent} not available`) && m.includes('using cpu')), JSON.stringify(logs));
+      await r.value.release();
+      // auto with the real binding: the platform's GPU provider when usable, else the CPU, a working session either way.
+      const a = await createWithFallback('auto', (executionProviders) => ort.InferenceSession.create(model, { executionProviders }), {
+        skip: (p) => providerProblem(p, backends, ortBinDir()),
+      });
+      const gpu = platformGpuProvider(process.platform);
+      if (!gpu || providerProblem(gpu, backends, ortBinDir())) assert.equal(a.provider, 'cpu');
+      await a.value.release();
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   const recorder = (fail: ProviderName[]) => {
     const tried: string[][] = [];
     const create = async (eps: string[], p: ProviderName) => {

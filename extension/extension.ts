@@ -18,6 +18,7 @@ import { PREVIEW_VIEW_TYPE } from './preview/previewData';
 import { PreviewManager } from './preview/previewManager';
 import { StatusBar } from './status/statusBar';
 import { STATUS_SCHEME, StatusDocument } from './status/statusDocument';
+import { REFINE_VIEW_TYPE, RefineProvider } from './refine/refineProvider';
 
 let supervisor: DaemonSupervisor | undefined;
 
@@ -43,6 +44,7 @@ interface Parts {
   previews: PreviewManager;
   galleries: GalleryManager;
   statusDocument: StatusDocument;
+  refine: RefineProvider;
 }
 
 function createParts(context: vscode.ExtensionContext): Parts {
@@ -60,6 +62,7 @@ function createParts(context: vscode.ExtensionContext): Parts {
   // Before anything connects: every initialize sends seglens.customModels first.
   const custom = new CustomModels(sup, log);
   const previews = new PreviewManager({ extensionUri: context.extensionUri, memento: context.workspaceState, supervisor: sup, store, log });
+  const refine = new RefineProvider({ extensionUri: context.extensionUri, supervisor: sup, store, log });
   return {
     log,
     socketPath,
@@ -81,6 +84,7 @@ function createParts(context: vscode.ExtensionContext): Parts {
       openPreview: (uri, images, groundTruth) => previews.show(uri, { images, groundTruth }),
     }),
     statusDocument: new StatusDocument(sup, store, socketPath),
+    refine,
   };
 }
 
@@ -117,7 +121,7 @@ function daemonNotices(sup: DaemonSupervisor, log: vscode.LogOutputChannel): vsc
 
 export function activate(context: vscode.ExtensionContext): SegLensApi {
   const p = createParts(context);
-  const { log, sup, store, custom, statusBar, previews, galleries, statusDocument } = p;
+  const { log, sup, store, custom, statusBar, previews, galleries, statusDocument, refine } = p;
   supervisor = sup;
   const stateEmitter = new vscode.EventEmitter<SegLensState>();
 
@@ -143,7 +147,10 @@ export function activate(context: vscode.ExtensionContext): SegLensApi {
     vscode.workspace.registerTextDocumentContentProvider(STATUS_SCHEME, statusDocument),
     vscode.window.registerWebviewPanelSerializer(PREVIEW_VIEW_TYPE, previews),
     vscode.window.registerWebviewPanelSerializer(GALLERY_VIEW_TYPE, galleries),
-    ...registerCommands({ supervisor: sup, store, previews, galleries, statusDocument, custom, log }),
+    refine,
+    // One view per document: the page holds the mask being edited.
+    vscode.window.registerCustomEditorProvider(REFINE_VIEW_TYPE, refine, { supportsMultipleEditorsPerDocument: false }),
+    ...registerCommands({ supervisor: sup, store, previews, galleries, statusDocument, custom, refine, log }),
     ...daemonNotices(sup, log),
   );
 

@@ -5,6 +5,7 @@ import { MODE_ID_RE } from '../../daemon/api/constants';
 import { DISPLAY_CROP_MAX_SIDE } from '../../daemon/api/protocol';
 import type { Region } from '../../media/webview/inspect/zoom';
 import type { FromWebview } from '../../media/webview/messages';
+import { checkRefine } from '../refine/refineChecks';
 
 export type Checked = { ok: true; message: FromWebview } | { ok: false; reason: string };
 
@@ -13,6 +14,8 @@ export interface MessageContext {
   isMode(id: string): boolean;
   /** The image the panel shows (its state path), if any. */
   currentPath: string | undefined;
+  /** A refine editor (issue 22): the size of the mask it edits, once known. */
+  refine?: { width: number; height: number };
 }
 
 const refuse = (reason: string): Checked => ({ ok: false, reason });
@@ -66,6 +69,10 @@ export function checkFromWebview(m: unknown, ctx: MessageContext): Checked {
       const region = checkRegion(o.region);
       return typeof region === 'string' ? refuse(region) : accept({ type: 'displayCrop', path: o.path, region });
     }
+    case 'refineEdit':
+    case 'refineBox':
+    case 'refineAction':
+      return ctx.refine ? checkRefine(o, ctx.refine) : refuse('not a refine editor, or its mask is not known yet');
     default:
       return refuse(`unknown message type ${JSON.stringify(String(o.type)).slice(0, 40)}`);
   }

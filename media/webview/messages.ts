@@ -3,6 +3,7 @@
 import type { ModeState, SegmentResult, Task } from '../../daemon/api/protocol';
 import type { MatteView } from './inspect/threshold';
 import type { Region, SavedView } from './inspect/zoom';
+import type { RefineFromWebview, RefineToWebview } from './refine/refineMessages';
 
 export type ViewMode = 'overlay' | 'mask' | 'side';
 export type CompareView = 'split' | 'difference';
@@ -41,6 +42,8 @@ export interface PanelMode {
 /** Given to the page in a data attribute of <body> (settings, not state). */
 export interface PanelSettings {
   opacity: number;
+  /** The refine editor (issue 22): the same page with the editing tools. */
+  refine?: boolean;
 }
 
 /** What the webview keeps with setState, and the serializer restores the panel from. */
@@ -87,7 +90,8 @@ export type ToWebview =
   /** The image's ground truth (opened from the gallery): seglens/score's agreement map and scores. */
   | { type: 'groundTruth'; path: string; agreementPng: string; iou: number; dice?: number; pixelAccuracy?: number }
   /** The full-resolution pixels of `region` of the image at `path` (seglens/displayCrop): base64 PNG. */
-  | { type: 'displayCrop'; path: string; region: Region; data: string; mimeType: string };
+  | { type: 'displayCrop'; path: string; region: Region; data: string; mimeType: string }
+  | RefineToWebview;
 
 /** Webview → extension. */
 export type FromWebview =
@@ -105,4 +109,5 @@ export type FromWebview =
   /** The page could not decode the image at `path`: send the daemon's display image instead. */
   | { type: 'imageFailed'; path: string }
   /** Zoomed to 1:1 or more on a scaled-down display image: the full-resolution pixels of `region`. */
-  | { type: 'displayCrop'; path: string; region: Region };
+  | { type: 'displayCrop'; path: string; region: Region }
+  | RefineFromWebview;

@@ -1,0 +1,88 @@
+// The page's copy of the refine document (issue 22): the starting mask and the edits in force,
+// replayed into the mask on screen (view.shown.mask, so the readout reads the edited mask), and
+// the repaint of only the rectangle an edit changed. Stroke-to-pixels latency (P14) is kept here.
+import type { Task } from '../../../daemon/api/protocol';
+import { colourMask } from '../mask';
+import { els, showBusy, view } from '../page';
+import { paintAll, paintOptions } from '../inspect/paint';
+import { MaskEditor } from '../shared/maskEdit';
+import type { MaskEdit, Rect } from '../shared/maskEdit';
+import type { RefineToWebview } from './refineMessages';
+
+type RefineState = Extract<RefineToWebview, { type: 'refineState' }>;
+
+let doc: RefineState | undefined;
+let edits: MaskEdit[] = [];
+let editor: MaskEditor | undefined;
+const changeListeners: (() => void)[] = [];
+
+/** Called when the document (its task, classes) arrives or changes. */
+export const onDocChange = (f: () => void) => changeListeners.push(f);
+
+/** The editor of the mask on screen, once the document and the result are both there. */
+export const maskEditor = (): MaskEditor | undefined => editor;
+export const docTask = (): Task | undefined => doc?.task;
+export const docClasses = () => doc?.classes ?? [];
+/** A keep since the last reset: Shift+click adds a region back. */
+export const hasKeep = () => edits.some((e, i) => e.kind === 'keep' && !edits.slice(i).some((x) => x.kind === 'reset'));
+
+/** Replays the edits over the starting mask into the result on screen. */
+function rebuild(): void {
+  const s = view.shown;
+  if (!doc || !s || s.r.path !== doc.path || s.width !== doc.width || s.height !== doc.height) return;
+  editor = MaskEditor.replay(doc.base, doc.width, doc.height, edits);
+  s.mask = editor.mask;
+  s.r = { ...s.r, task: doc.task, classes: doc.classes };
+  paintAll();
+  for (const f of changeListeners) f();
+}
+
+export function onRefineState(m: RefineState): void {
+  doc = m;
+  edits = [...m.edits];
+  els.stage.dataset.refineEdits = String(edits.length);
+  rebuild();
+}
+export function onRefineEdits(list: MaskEdit[]): void {
+  edits = [...list];
+  els.stage.dataset.refineEdits = String(edits.length);
+  rebuild();
+}
+/** An edit from the extension (a box's result, a reset): apply and repaint. */
+export function onRefineEdit(edit: MaskEdit): void {
+  showBusy(undefined);
+  record(edit);
+  const dirty = editor?.apply(edit);
+  if (dirty) paintRect(dirty);
+}
+/** The result on screen changed (the page decoded it): put the edits back on it. */
+export function refineResultShown(): void {
+  rebuild();
+}
+
+/** An edit the page made (and applied already). */
+export function record(edit: MaskEdit): void {
+  edits.push(edit);
+  els.stage.dataset.refineEdits = String(edits.length);
+}
+
+/** Repaints only `r` of the overlay (an outline depends on neighbours: all of it then). */
+export function paintRect(r: Rect): void {
+  const s = view.shown;
+  if (!s || !editor) return;
+  const o = paintOptions(s);
+  if (o.matte === 'outline' || els.overlay.width !== s.width || els.overlay.height !== s.height) return paintAll();
+  const sub = new Uint8Array(r.width * r.height);
+  for (let y = 0; y < r.height; y++) sub.set(editor.mask.subarray((r.top + y) * s.width + r.left, (r.top + y) * s.width + r.left + r.width), y * r.width);
+  const img = colourMask({ r: s.r, mask: sub, width: r.width, height: r.height }, o);
+  els.overlay.getContext('2d')!.putImageData(img, r.left, r.top);
+  if (els.overlaySide.width === s.width) els.overlaySide.getContext('2d')!.putImageData(img, r.left, r.top);
+}
+
+const latencies: number[] = [];
+/** P14: from the pointer event to the canvas updated, per drawn event (read by the e2e run). */
+export function recordLatency(eventTime: number): void {
+  latencies.push(performance.now() - eventTime);
+  if (latencies.length > 2000) latencies.shift();
+  els.stage.dataset.strokeLatencyMs = latencies.map((v) => v.toFixed(2)).join(',');
+}

@@ -82,6 +82,7 @@ function createParts(context: vscode.ExtensionContext): Parts {
       version,
       memento: context.workspaceState,
       openPreview: (uri, images, groundTruth) => previews.show(uri, { images, groundTruth }),
+      openRefine: (image, gt) => (gt ? refine.open(gt, { image }) : refine.acceptPrediction(image)),
     }),
     statusDocument: new StatusDocument(sup, store, socketPath),
     refine,
@@ -148,6 +149,7 @@ export function activate(context: vscode.ExtensionContext): SegLensApi {
     vscode.window.registerWebviewPanelSerializer(PREVIEW_VIEW_TYPE, previews),
     vscode.window.registerWebviewPanelSerializer(GALLERY_VIEW_TYPE, galleries),
     refine,
+    refine.onDidSaveGroundTruth((s) => void galleries.rescore(s.image, s.groundTruth).catch((err) => log.warn(`gallery: re-scoring ${s.image.fsPath} failed: ${(err as Error).message}`))),
     // One view per document: the page holds the mask being edited.
     vscode.window.registerCustomEditorProvider(REFINE_VIEW_TYPE, refine, { supportsMultipleEditorsPerDocument: false }),
     ...registerCommands({ supervisor: sup, store, previews, galleries, statusDocument, custom, refine, log }),

@@ -23,6 +23,8 @@ export interface GalleryDeps {
   memento?: vscode.Memento;
   /** Opens the preview at `uri`; ←/→ there walk `sequence`; `groundTruth` gives an image's ground-truth file. */
   openPreview(uri: vscode.Uri, sequence: vscode.Uri[], groundTruth: (file: string) => string | undefined): Promise<void>;
+  /** Opens `image`'s ground truth `gt` in the refine editor, or with none the image itself (its Ctrl+S writes the first ground truth). */
+  openRefine(image: vscode.Uri, gt: vscode.Uri | undefined): Promise<void>;
 }
 
 export class GalleryManager extends Disposable implements vscode.WebviewPanelSerializer<GalleryState> {
@@ -36,6 +38,11 @@ export class GalleryManager extends Disposable implements vscode.WebviewPanelSer
   }
 
   /** The gallery of `folder` (tests read it). */
+  /** A ground truth was written for `image`: every gallery that shows it scores it again. */
+  async rescore(image: vscode.Uri, groundTruth: vscode.Uri): Promise<void> {
+    await Promise.all([...this.panels.values()].map((p) => p.rescore(image.fsPath, groundTruth.fsPath)));
+  }
+
   panelFor(folder: vscode.Uri): GalleryPanel | undefined {
     return this.panels.get(folder.fsPath);
   }

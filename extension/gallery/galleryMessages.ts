@@ -15,7 +15,7 @@ const isIndex = (v: unknown, count: number) => typeof v === 'number' && Number.i
 export function checkFromGallery(m: unknown, count: number): CheckedGallery {
   if (m === null || typeof m !== 'object' || Array.isArray(m)) return refuse('not an object');
   const o = m as Record<string, unknown>;
-  const allowed: Record<string, string[]> = { ready: [], cancel: [], rerun: [], exportReport: [], exportMasks: [], need: ['indices'], open: ['i', 'sort', 'filter'], view: ['sort', 'filter'] };
+  const allowed: Record<string, string[]> = { ready: [], cancel: [], rerun: [], exportReport: [], exportMasks: [], need: ['indices'], open: ['i', 'sort', 'filter'], view: ['sort', 'filter'], refine: ['i'] };
   const fields = typeof o.type === 'string' ? allowed[o.type] : undefined;
   if (!fields) return refuse(`unknown message type ${JSON.stringify(String(o.type)).slice(0, 40)}`);
   const extra = Object.keys(o).find((k) => k !== 'type' && !fields.includes(k));
@@ -24,6 +24,7 @@ export function checkFromGallery(m: unknown, count: number): CheckedGallery {
     if (!Array.isArray(o.indices) || o.indices.length > MAX_NEED || !o.indices.every((i) => isIndex(i, count))) return refuse('indices must be tile indices');
     return { ok: true, message: { type: 'need', indices: o.indices as number[] } };
   }
+  if (o.type === 'refine') return isIndex(o.i, count) ? { ok: true, message: { type: 'refine', i: o.i as number } } : refuse('i must be a tile index');
   if (o.type === 'open' || o.type === 'view') {
     if (o.type === 'open' && !isIndex(o.i, count)) return refuse('i must be a tile index');
     if (!SORTS.includes(o.sort as SortKey) || !FILTERS.includes(o.filter as FilterKey)) return refuse('unknown sort or filter');

@@ -38,10 +38,7 @@ export class RefineProvider extends Disposable implements vscode.CustomEditorPro
   };
   /** Ground-truth files about to be opened, with their image (from the gallery, which knows it). */
   private readonly imageFor = new Map<string, vscode.Uri>();
-  /** Images about to be opened whose Ctrl+S goes to this ground-truth file (Accept prediction). */
-  private readonly targetFor = new Map<string, vscode.Uri>();
   private readonly views = new Set<RefineView>();
-  private activeView: RefineView | undefined;
 
   constructor(private readonly deps: PreviewDeps) {
     super();
@@ -50,21 +47,25 @@ export class RefineProvider extends Disposable implements vscode.CustomEditorPro
 
   /** The view in front (keybindings go to it). */
   get active(): RefineView | undefined {
-    return this.activeView;
+    return [...this.views].find((v) => v.panel.active);
   }
   viewOf(uri: vscode.Uri): RefineView | undefined {
     return [...this.views].find((v) => v.doc.uri.toString() === uri.toString());
   }
 
   /** Opens `uri` (an image, or a ground-truth mask of `image`) in the editor. */
-  async open(uri: vscode.Uri, link?: { image?: vscode.Uri; target?: vscode.Uri }): Promise<void> {
-    if (link?.image) this.imageFor.set(uri.toString(), link.image);
-    if (link?.target) this.targetFor.set(uri.toString(), link.target);
+  async open(uri: vscode.Uri, link?: { image: vscode.Uri }): Promise<void> {
+    if (link) this.imageFor.set(uri.toString(), link.image);
     await vscode.commands.executeCommand('vscode.openWith', uri, REFINE_VIEW_TYPE);
   }
 
+  /** Accept prediction as ground truth: the image in the editor, from the model's mask; its Ctrl+S writes the ground truth (refineSave.ts). */
+  async acceptPrediction(image: vscode.Uri): Promise<void> {
+    await this.open(image);
+  }
+
   command(c: RefineCommand): void {
-    this.activeView?.command(c);
+    this.active?.command(c);
   }
 
   async openCustomDocument(uri: vscode.Uri, context: vscode.CustomDocumentOpenContext): Promise<RefineDocument> {
@@ -73,8 +74,7 @@ export class RefineProvider extends Disposable implements vscode.CustomEditorPro
     const image = this.imageFor.get(key) ?? (backup && backup.image.toString() !== key ? backup.image : undefined) ?? (await imageOfMask(uri));
     this.imageFor.delete(key);
     const doc = new RefineDocument(uri, image ?? uri, !!image, backup ? backup.edits : []);
-    doc.target = backup?.target ?? this.targetFor.get(key) ?? doc.target;
-    this.targetFor.delete(key);
+    doc.target = backup?.target ?? doc.target;
     if (doc.groundTruth) doc.written.add(uri.toString());
     return doc;
   }
@@ -82,16 +82,9 @@ export class RefineProvider extends Disposable implements vscode.CustomEditorPro
   async resolveCustomEditor(doc: RefineDocument, panel: vscode.WebviewPanel): Promise<void> {
     const view = new RefineView(doc, panel, this.deps, this, () => {
       this.views.delete(view);
-      if (this.activeView === view) this.activeView = undefined;
       view.dispose();
     });
     this.views.add(view);
-    const track = () => {
-      if (panel.active) this.activeView = view;
-      else if (this.activeView === view) this.activeView = undefined;
-    };
-    track();
-    view.preview.panel.onDidChangeViewState(track);
     // The page shows the image at once; the model's answer comes when it comes.
     void view.open().catch((err) => this.deps.log.warn(`refine: opening ${doc.uri.toString()} failed: ${(err as Error).message}`));
   }

@@ -70,7 +70,8 @@ export class RefineView extends Disposable {
     const task = this.deps.store.info(result.mode)?.task ?? (result.classes.length > 2 ? 'semantic' : 'binary');
     try {
       if (this.doc.groundTruth && this.doc.base) return this.postState();
-      const pixels = this.doc.groundTruth ? await readGroundTruth(this.doc.uri, result.width, result.height) : await maskPixels(result);
+      // A copy with its own buffer: sharp's output may be a view into a larger pooled buffer, which postMessage would send whole.
+      const pixels = new Uint8Array(this.doc.groundTruth ? await readGroundTruth(this.doc.uri, result.width, result.height) : await maskPixels(result));
       this.doc.setBase({ pixels, width: result.width, height: result.height, task, classes: result.classes });
     } catch (err) {
       this.preview.post({ type: 'error', message: `Cannot edit ${statePath(this.doc.uri)}: ${errorInfo(err).message}` });
@@ -128,7 +129,7 @@ export class RefineView extends Disposable {
     try {
       const client = await this.deps.supervisor.ensureClient();
       const r = await client.segment({ mode, image: await imageSource(this.doc.image), region });
-      const mask = await maskPixels({ maskPng: r.maskPng, width: region.width, height: region.height });
+      const mask = new Uint8Array(await maskPixels({ maskPng: r.maskPng, width: region.width, height: region.height }));
       this.host.push(this.doc, { kind: 'box', box, region, mask, clearOutside });
     } catch (err) {
       const { message, code } = errorInfo(err);
@@ -142,5 +143,5 @@ async function readGroundTruth(uri: vscode.Uri, width: number, height: number): 
   const bytes = await vscode.workspace.fs.readFile(uri);
   const { data, info } = await sharp(bytes).extractChannel(0).raw().toBuffer({ resolveWithObject: true });
   if (info.width !== width || info.height !== height) throw new Error(`the ground truth is ${info.width}x${info.height}, the image ${width}x${height}`);
-  return new Uint8Array(data);
+  return data;
 }

@@ -26,6 +26,22 @@ export const docClasses = () => doc?.classes ?? [];
 /** A keep since the last reset: Shift+click adds a region back. */
 export const hasKeep = () => edits.some((e, i) => e.kind === 'keep' && !edits.slice(i).some((x) => x.kind === 'reset'));
 
+/**
+ * Bytes as posted by the extension: a Uint8Array, or (depending on how the host serialises
+ * typed arrays) an ArrayBuffer or an object of indices.
+ */
+function bytes(v: unknown): Uint8Array {
+  if (v instanceof Uint8Array) return v;
+  if (v instanceof ArrayBuffer) return new Uint8Array(v);
+  if (ArrayBuffer.isView(v)) return new Uint8Array(v.buffer, v.byteOffset, v.byteLength);
+  if (Array.isArray(v)) return Uint8Array.from(v);
+  const o = v as Record<string, number>;
+  const out = new Uint8Array(Object.keys(o).length);
+  for (let i = 0; i < out.length; i++) out[i] = o[i];
+  return out;
+}
+const received = (e: MaskEdit): MaskEdit => (e.kind === 'box' ? { ...e, mask: bytes(e.mask) } : e);
+
 /** Replays the edits over the starting mask into the result on screen. */
 function rebuild(): void {
   const s = view.shown;
@@ -38,19 +54,20 @@ function rebuild(): void {
 }
 
 export function onRefineState(m: RefineState): void {
-  doc = m;
-  edits = [...m.edits];
+  doc = { ...m, base: bytes(m.base) };
+  edits = m.edits.map(received);
   els.stage.dataset.refineEdits = String(edits.length);
   rebuild();
 }
 export function onRefineEdits(list: MaskEdit[]): void {
-  edits = [...list];
+  edits = list.map(received);
   els.stage.dataset.refineEdits = String(edits.length);
   rebuild();
 }
 /** An edit from the extension (a box's result, a reset): apply and repaint. */
-export function onRefineEdit(edit: MaskEdit): void {
+export function onRefineEdit(sent: MaskEdit): void {
   showBusy(undefined);
+  const edit = received(sent);
   record(edit);
   const dirty = editor?.apply(edit);
   if (dirty) paintRect(dirty);

@@ -144,6 +144,8 @@ const pointerTool: PointerTool = {
     if (stroke) {
       const edit: MaskEdit = { kind: 'stroke', ...stroke };
       stroke = undefined;
+      // The stroke as drawn, for the e2e run's own check of the saved mask.
+      els.stage.dataset.lastStroke = JSON.stringify({ points: edit.points, radius: edit.radius });
       record(edit);
       send({ type: 'refineEdit', edit });
     }

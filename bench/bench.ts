@@ -23,7 +23,8 @@
 //      (10 clients racing on a cold mode), latency and throughput at 1/2/4/8 clients (fast),
 //      RSS across a 200-request run (fast), P8: status / warm ensureReady during a sota
 //      inference (phases/ready.ts, phases/load.ts, phases/responsiveness.ts);
-//   6. P7: a fresh daemon with the four ISNet modes warm (phases/allWarm.ts).
+//   6. P12: a warm quarter-image region vs the whole image, balanced (phases/region.ts);
+//   7. P7: a fresh daemon with the four ISNet modes warm (phases/allWarm.ts).
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -36,6 +37,7 @@ import { ensureReferenceInstalled, p4Figure, ReferenceResult, runReference } fro
 import { measureFirstPreview } from './phases/firstPreview';
 import { measureCachedFolder } from './phases/cachedFolder';
 import { measureFolderThroughput } from './phases/folderThroughput';
+import { measureRegion } from './phases/region';
 import { measureResponsiveness } from './phases/responsiveness';
 import { measureRestart } from './phases/restart';
 import { measureSteady, SteadyResult } from './phases/steady';
@@ -167,6 +169,10 @@ async function main(): Promise<void> {
   if (wanted(s, 'P10')) {
     progress(`P10: 1,000 images through the batch path (mode ${MODES.folder}, RSS sampled), then reopened from the cache`);
     results.P10 = stamp(await measureCachedFolder(MODES.folder));
+  }
+  if (wanted(s, 'P12')) {
+    progress(`P12: ${s.runs} interleaved pairs per photo, quarter-image region vs whole image (mode ${MODES.preview})`);
+    results.P12 = stamp(await withDaemon('seglens-bench-region-', (d) => measureRegion(d, s, list)));
   }
   if (wanted(s, 'P7')) {
     progress(`P7: a fresh daemon with ${MODES.all.join(', ')} warm`);

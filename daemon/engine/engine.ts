@@ -1,7 +1,7 @@
 // The engine's contract with the registry and server. The implementation (workerEngine.ts)
 // owns ONNX Runtime in a child process it supervises; the registry and tests can substitute a
 // fake that counts calls.
-import { ClassInfo } from '../api/protocol';
+import { ClassInfo, DisplayRegion } from '../api/protocol';
 import { ModeDef, ModelRef } from '../models/modeDef';
 import type { ThumbnailOutput } from './pipeline/thumbnail';
 
@@ -31,9 +31,10 @@ export interface WarmupOutput {
 }
 
 export interface SegmentOutput {
+  /** Of the whole oriented image, with or without a region. */
   width: number;
   height: number;
-  /** 8-bit grey PNG, width x height. */
+  /** 8-bit grey PNG, width x height (the region's size when one was given). */
   maskPng: Uint8Array;
   classes: ClassInfo[];
   timings: { decodeMs: number; preprocessMs: number; inferenceMs: number; postprocessMs: number };
@@ -49,6 +50,9 @@ export interface SegmentOptions {
   maxPixels: number;
   /** Also compute the top-class confidence map (semantic modes). */
   confidence?: boolean;
+  /** Segment only this rectangle of the oriented image, as if it were the whole image (issue 22):
+   *  -32602 when it is not inside the image. The display image and thumbnail stay whole. */
+  region?: DisplayRegion;
   /** Also encode a display image at most this long on its longest side. */
   displayMaxSide?: number;
   /** Also encode a thumbnail (image + mask) at most this long on its longest side. */

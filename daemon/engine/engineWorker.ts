@@ -12,11 +12,12 @@ import * as ort from 'onnxruntime-node';
 import sharp from 'sharp';
 import type { ImageInput, LoadInfo, SegmentOptions, SegmentOutput } from './engine';
 import { SegLensError, serializeError } from '../api/errors';
-import { decodeResized, decodeRgb, describeImageInput, encodeGreyPng, ImageHeader, probeImage, readImageBytes, resizeMask } from './pipeline/imageIO';
+import { decodeResized, decodeRgb, describeImageInput, encodeGreyPng, ImageHeader, probeImage, readImageBytes, resizeMask, resizeRgb, RgbImage } from './pipeline/imageIO';
+import { checkInside, cropPixels } from './pipeline/region';
 import type { ModeDef, ModelRef } from '../models/modeDef';
 import { ensureModels } from '../models/modelFiles';
 import { sha256File } from '../util/fileOps';
-import { ErrorCodes } from '../api/protocol';
+import { DisplayRegion, ErrorCodes } from '../api/protocol';
 import { CacheOutcome, OptimizedModelCache } from './optimized/optimizedCache';
 import { baseSessionOptions, engineThreads } from './sessionOptions';
 import { saveGraphInThread } from './optimized/graphWriter';
@@ -240,25 +241,37 @@ async function confidencePng(scores: Float32Array, g: OutputGeometry, mode: Mode
 /**
  * Decode and fill the pooled input tensor. 'reference' modes decode at full size and resize
  * with the reference arithmetic fused with the normalisation (straight into the tensor);
- * 'smooth' modes decode + resize in one libvips pipeline, then normalise.
+ * 'smooth' modes decode + resize in one libvips pipeline, then normalise. With a region, the
+ * frame is the region: cropped from the full decode, then the same steps as for a whole image.
  */
-async function prepareInput(mode: ModeDef, image: ImageInput, maxPixels: number) {
+async function prepareInput(mode: ModeDef, image: ImageInput, maxPixels: number, region: DisplayRegion | undefined) {
   const [inH, inW] = mode.inputSize;
   const what = describeImageInput(image);
   const t0 = performance.now();
   const bytes = await readImageBytes(image);
   await guardInput(bytes);
   const header = await probeImage(bytes, maxPixels, what);
-  const { width, height } = header;
-  const reference = mode.resample === 'reference';
-  const decoded = reference ? await decodeRgb(bytes, maxPixels, what) : await decodeResized(bytes, header, inW, inH, maxPixels, what);
-  if (reference && (decoded.width !== width || decoded.height !== height)) throw new Error(`decoded ${decoded.width}x${decoded.height}, header says ${width}x${height}`);
+  // Inside the oriented image: the header says its size before any pixel is decoded.
+  if (region) checkInside('seglens/segment', region, header.width, header.height);
+  const frame = region ? { width: region.width, height: region.height } : { width: header.width, height: header.height };
+  const decoded = await decodeFrame(mode, bytes, header, maxPixels, what, region);
   const t1 = performance.now();
   const tbl = tablesFor(mode);
   const { data, tensor } = inputTensor(mode);
-  if (reference) referenceResizeToTensor(decoded.data, width, height, inW, inH, tensorTarget(mode, inW, inH, data, tbl));
+  if (mode.resample === 'reference') referenceResizeToTensor(decoded.data, frame.width, frame.height, inW, inH, tensorTarget(mode, inW, inH, data, tbl));
   else fillInputTensor(decoded.data, inW, inH, mode, data, false, tbl);
-  return { bytes, header, data, tensor, decodeMs: t1 - t0, preprocessMs: performance.now() - t1 };
+  return { bytes, header, frame, data, tensor, decodeMs: t1 - t0, preprocessMs: performance.now() - t1 };
+}
+
+/** The frame's pixels the tensor is made from: full size for 'reference' modes, the input size for 'smooth' ones. */
+async function decodeFrame(mode: ModeDef, bytes: Uint8Array, header: ImageHeader, maxPixels: number, what: string, region: DisplayRegion | undefined): Promise<RgbImage> {
+  const [inH, inW] = mode.inputSize;
+  const reference = mode.resample === 'reference';
+  if (!reference && !region) return decodeResized(bytes, header, inW, inH, maxPixels, what);
+  const full = await decodeRgb(bytes, maxPixels, what);
+  if (full.width !== header.width || full.height !== header.height) throw new Error(`decoded ${full.width}x${full.height}, header says ${header.width}x${header.height}`);
+  const frame = region ? cropPixels(full, region) : full;
+  return reference ? frame : resizeRgb(frame, inW, inH);
 }
 
 /**
@@ -271,7 +284,7 @@ async function segment(mode: ModeDef, image: ImageInput, opts: SegmentOptions, i
   const { maxPixels } = opts;
   const sess = await sessionFor(mode);
   const [inH, inW] = mode.inputSize;
-  const { bytes, header, data, tensor, decodeMs, preprocessMs } = await prepareInput(mode, image, maxPixels);
+  const { bytes, header, frame, data, tensor, decodeMs, preprocessMs } = await prepareInput(mode, image, maxPixels, opts.region);
 
   // inference (with tta, the flipped pass; mirroring the input tensor in place between the
   // two runs is counted as preprocessing)
@@ -294,19 +307,20 @@ async function segment(mode: ModeDef, image: ImageInput, opts: SegmentOptions, i
   inferred?.();
   try {
     await previous;
-    return await postprocess(mode, opts, { bytes, header, out1, out2 }, { decodeMs, preprocessMs: preprocessMs + preExtra, inferenceMs: afterInference - t2 - preExtra });
+    return await postprocess(mode, opts, { bytes, header, frame, out1, out2 }, { decodeMs, preprocessMs: preprocessMs + preExtra, inferenceMs: afterInference - t2 - preExtra });
   } finally {
     endPost();
   }
 }
 
-type Ran = { bytes: Uint8Array; header: ImageHeader; out1: ort.Tensor; out2: ort.Tensor | undefined };
+/** `frame`: what the mask covers, the whole oriented image or the region. */
+type Ran = { bytes: Uint8Array; header: ImageHeader; frame: { width: number; height: number }; out1: ort.Tensor; out2: ort.Tensor | undefined };
 type Stages = { decodeMs: number; preprocessMs: number; inferenceMs: number };
 
 async function postprocess(mode: ModeDef, opts: SegmentOptions, ran: Ran, stages: Stages): Promise<SegmentOutput> {
   const { maxPixels } = opts;
   const { bytes, header, out1, out2 } = ran;
-  const { width, height } = header;
+  const { width, height } = ran.frame;
   const reference = mode.resample === 'reference';
   const t3 = performance.now();
   const expectC = mode.task === 'binary' ? (mode.output === 'logits' || mode.output === 'probabilities' ? 2 : 1) : mode.labels.length;
@@ -346,8 +360,8 @@ async function postprocess(mode: ModeDef, opts: SegmentOptions, ran: Ran, stages
   const thumbnail = opts.thumbnailSize ? await encodeThumbnail(bytes, header, { data: map, width: g.width, height: g.height }, mode.task, opts.thumbnailSize, maxPixels) : undefined;
 
   return {
-    width,
-    height,
+    width: header.width,
+    height: header.height,
     maskPng,
     classes,
     timings: { ...stages, postprocessMs: t4 - t3 },
@@ -411,7 +425,7 @@ async function handle(msg: WorkerRequest, inferred: () => void): Promise<unknown
     case 'warmup':
       return warmup(msg.mode, msg.iterations);
     case 'segment':
-      return segment(msg.mode, msg.image, { maxPixels: msg.maxPixels, confidence: msg.confidence, displayMaxSide: msg.displayMaxSide, thumbnailSize: msg.thumbnailSize }, inferred);
+      return segment(msg.mode, msg.image, { maxPixels: msg.maxPixels, confidence: msg.confidence, displayMaxSide: msg.displayMaxSide, thumbnailSize: msg.thumbnailSize, region: msg.region }, inferred);
     case 'close':
       return closeAll();
     case 'settle':

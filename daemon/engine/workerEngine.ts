@@ -10,7 +10,7 @@
 import { EngineCrashedError, type Engine, type EngineLossReason, type ImageInput, type LoadInfo, type SegmentOptions, type SegmentOutput, type WarmupOutput } from './engine';
 import { SegLensError, SerializedError, deserializeError } from '../api/errors';
 import type { ModeDef, ModelRef } from '../models/modeDef';
-import { ErrorCodes, LogLevel } from '../api/protocol';
+import { DisplayRegion, ErrorCodes, LogLevel } from '../api/protocol';
 import type { CollectPolicy } from './optimized/optimizedFolder';
 import { ProviderChoice, availableProviders } from './provider';
 import { ownedBuffers, postMoving } from './transfer';
@@ -62,7 +62,7 @@ export type WorkerRequest =
   | { id: number; op: 'load'; model: ModelRef }
   | { id: number; op: 'unload'; key: string }
   | { id: number; op: 'warmup'; mode: ModeDef; iterations: number }
-  | { id: number; op: 'segment'; mode: ModeDef; image: ImageInput; maxPixels: number; confidence?: boolean; displayMaxSide?: number; thumbnailSize?: number }
+  | { id: number; op: 'segment'; mode: ModeDef; image: ImageInput; maxPixels: number; confidence?: boolean; displayMaxSide?: number; thumbnailSize?: number; region?: DisplayRegion }
   | { id: number; op: 'close' }
   | { id: number; op: 'status' }
   /** Runs the cache work loads left for later now (tests; close does it too). */
@@ -158,8 +158,8 @@ export class WorkerEngine implements Engine {
   }
 
   async segment(mode: ModeDef, image: ImageInput, opts: SegmentOptions): Promise<SegmentOutput> {
-    const { maxPixels, confidence, displayMaxSide, thumbnailSize, watchdogMs, onInferred } = opts;
-    const out = (await this.call({ op: 'segment', mode, image, maxPixels, confidence, displayMaxSide, thumbnailSize }, false, watchdogMs, onInferred)) as SegmentOutput;
+    const { maxPixels, confidence, displayMaxSide, thumbnailSize, region, watchdogMs, onInferred } = opts;
+    const out = (await this.call({ op: 'segment', mode, image, maxPixels, confidence, displayMaxSide, thumbnailSize, region }, false, watchdogMs, onInferred)) as SegmentOutput;
     // Structured clone gives a Uint8Array (Buffer's prototype does not cross threads); keep it.
     return out;
   }

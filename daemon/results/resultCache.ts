@@ -27,9 +27,10 @@ const LAYOUT: EntryLayout = {
   complete: () => true,
 };
 
-/** What is stored: the answer without what depends on the moment it was asked. */
 /** The params that shape an answer, so its key. */
-export type AnswerShape = Pick<SegmentParams, 'confidence' | 'displayImage' | 'thumbnail'>;
+export type AnswerShape = Pick<SegmentParams, 'confidence' | 'displayImage' | 'thumbnail' | 'region'>;
+
+/** What is stored: the answer without what depends on the moment it was asked. */
 
 export type StoredResult = Omit<SegmentResult, 'wasWarm' | 'cached'>;
 
@@ -88,6 +89,8 @@ export class ResultCache {
     // The definition without where its file is: the same model elsewhere gives the same masks.
     const { model: _ref, ...definition } = def;
     const shape = { confidence: p.confidence ?? false, displayImage: p.displayImage ?? false, thumbnail: p.thumbnail?.size ?? 0 };
+    // A region only when there is one: whole-image keys stay those stored before regions existed.
+    if (p.region) Object.assign(shape, { region: [p.region.left, p.region.top, p.region.width, p.region.height] });
     return sha256(JSON.stringify({ format: FORMAT, definition, model, shape, image: content }));
   }
 

@@ -11,6 +11,7 @@ import {
   DISPLAY_MIN_SIDE,
   DisplayCropParams,
   DisplayImageRequest,
+  DisplayRegion,
   EnsureReadyParams,
   ErrorCodes,
   ImageSource,
@@ -18,6 +19,7 @@ import {
   SegmentParams,
   SegmentPriority,
   SegmentResult,
+  SEGMENT_REGION_MIN_SIDE,
   THUMBNAIL_MAX_SIZE,
   THUMBNAIL_MIN_SIZE,
   UnloadParams,
@@ -66,7 +68,15 @@ export function segmentParams(p: unknown): SegmentParams {
   if (o.priority !== undefined) out.priority = o.priority as SegmentPriority;
   const cache = optBool(o, 'cache', m);
   if (cache !== undefined) out.cache = cache;
+  if (o.region !== undefined) out.region = segmentRegion(o.region, out, m);
   return out;
+}
+
+/** A segment's region (issue 22): a tile is a whole image with its mask, so no thumbnail with it. */
+function segmentRegion(r: unknown, p: SegmentParams, m: string): DisplayRegion {
+  const region = regionParam(r, m, SEGMENT_REGION_MIN_SIDE, 2 ** 31);
+  if (p.thumbnail) throw invalidParams(`${m}: 'thumbnail' and 'region' cannot go together (a thumbnail is the whole image's tile); ask for the thumbnail without a region`);
+  return region;
 }
 
 /** The options that shape a segment answer (and so its result-cache key). */
@@ -137,16 +147,27 @@ function displayImageParam(v: unknown, m: string): boolean | DisplayImageRequest
 export function displayCropParams(p: unknown): DisplayCropParams {
   const m = 'seglens/displayCrop';
   const o = obj(p, m);
-  const image = imageSource(o, 'image', m);
-  const r = o.region;
-  const shape = `'region' must be {left, top, width, height}: whole numbers, left/top >= 0, width/height 1..${DISPLAY_CROP_MAX_SIDE}`;
-  if (r === null || typeof r !== 'object' || Array.isArray(r)) throw invalidParams(`${m}: ${shape}`);
-  const { left, top, width, height } = r as Obj;
-  const whole = (v: unknown, min: number, max: number) => typeof v === 'number' && Number.isInteger(v) && v >= min && v <= max;
-  if (!whole(left, 0, 2 ** 31) || !whole(top, 0, 2 ** 31) || !whole(width, 1, DISPLAY_CROP_MAX_SIDE) || !whole(height, 1, DISPLAY_CROP_MAX_SIDE)) {
-    throw invalidParams(`${m}: ${shape}`);
-  }
-  return { image, region: { left: left as number, top: top as number, width: width as number, height: height as number } };
+  return { image: imageSource(o, 'image', m), region: regionParam(o.region, m, 1, DISPLAY_CROP_MAX_SIDE) };
+}
+
+/**
+ * `{left, top, width, height}` in whole pixels, left/top >= 0, each side minSide..maxSide; the
+ * message names the field and the bound it misses. (Inside the image is checked once its header
+ * is read: engine/pipeline/region.ts.)
+ */
+function regionParam(r: unknown, m: string, minSide: number, maxSide: number): DisplayRegion {
+  const must = `${m}: 'region' must be {left, top, width, height} in whole pixels, left/top >= 0, width/height ${minSide}..${maxSide}`;
+  if (r === null || typeof r !== 'object' || Array.isArray(r)) throw invalidParams(must);
+  const o = r as Obj;
+  const field = (name: keyof DisplayRegion, min: number, max: number): number => {
+    const v = o[name];
+    if (v === undefined) throw invalidParams(`${must}: '${name}' is missing`);
+    if (typeof v !== 'number' || !Number.isInteger(v)) throw invalidParams(`${must}: '${name}' is ${JSON.stringify(v)}, not a whole number`);
+    if (v < min) throw invalidParams(`${must}: '${name}' is ${v}, under ${min}`);
+    if (v > max) throw invalidParams(`${must}: '${name}' is ${v}, over ${max}`);
+    return v;
+  };
+  return { left: field('left', 0, 2 ** 31), top: field('top', 0, 2 ** 31), width: field('width', minSide, maxSide), height: field('height', minSide, maxSide) };
 }
 
 export function selectModeParams(p: unknown): { mode: string } {

@@ -146,6 +146,7 @@ export class Segmenter {
       confidence: p.confidence === true && def.task === 'semantic',
       displayMaxSide: displayMaxSide(p.displayImage),
       thumbnailSize: p.thumbnail?.size,
+      region: p.region,
       watchdogMs: this.watchdogMs(p.mode),
     };
     // The line frees once the inference is done: the next job overlaps this one's postprocessing.
@@ -165,6 +166,7 @@ export class Segmenter {
       width: out.width,
       height: out.height,
       maskPng: Buffer.from(out.maskPng).toString('base64'),
+      ...(p.region && { region: { ...p.region } }),
       classes: out.classes,
       wasWarm,
       ...segmentExtras(out),

@@ -9,6 +9,7 @@ import { DisplayRegion, ErrorCodes } from '../../api/protocol';
 import type { ImageInput } from '../engine';
 import { withDecodeTimeout } from './decodeTimeout';
 import { ImageHeader, probeImage, readImageBytes } from './imageIO';
+import { checkInside } from './region';
 
 export interface DisplayOutput {
   bytes: Uint8Array;
@@ -102,20 +103,10 @@ async function decodeOriented(image: ImageInput, maxPixels: number): Promise<Dec
   }
 }
 
-/** A region outside the oriented image is the caller's mistake: -32602, saying the image's size. */
-function checkRegion(r: DisplayRegion, width: number, height: number): void {
-  if (r.left + r.width > width || r.top + r.height > height) {
-    throw new SegLensError(
-      ErrorCodes.InvalidParams,
-      `seglens/displayCrop: 'region' (${r.left},${r.top} ${r.width}x${r.height}) is not inside the ${width}x${height} image`,
-    );
-  }
-}
-
 /** The region's own pixels as a PNG (lossless: what the webview draws at 1:1 is the image). */
 export async function cropDisplayImage(job: CropJob): Promise<CropOutput> {
   const d = await decodeOriented(job.image, job.maxPixels);
-  checkRegion(job.region, d.width, d.height);
+  checkInside('seglens/displayCrop', job.region, d.width, d.height);
   const png = await sharp(d.data, { raw: { width: d.width, height: d.height, channels: d.channels } })
     .extract(job.region)
     .png({ compressionLevel: 1, palette: false })

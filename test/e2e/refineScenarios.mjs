@@ -4,12 +4,13 @@
 // saved PNG is the model's mask with exactly the other stroke → closing with an unsaved edit
 // asks → P14 (stroke-to-pixels latency) on a 4,000 x 3,000 image, printed. Keys go through
 // VS Code's keybindings, as a user's would.
-import { copyFileSync, existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import * as path from 'node:path';
 import * as H from './lib/harness.mjs';
 import { withDaemon } from './lib/daemon.mjs';
 import { sleep } from './lib/procs.mjs';
+import { explorerContext } from './galleryScenarios.mjs';
 
 const sharp = createRequire(path.join(H.REPO, 'package.json'))('sharp');
 
@@ -110,6 +111,23 @@ async function dialogButton(page, label) {
   if (await page.locator('.monaco-dialog-box').isVisible()) throw new Error(`the dialog stayed after pressing ${label}`);
 }
 
+/** The composite two-subject sample of test/helpers/composite.ts (bundled here, one builder for the daemon test and this run). */
+async function composite() {
+  const esbuild = createRequire(path.join(H.REPO, 'package.json'))('esbuild');
+  const out = path.join(H.REPO, 'out', 'e2e', 'composite.cjs');
+  await esbuild.build({ entryPoints: [path.join(H.REPO, 'test', 'helpers', 'composite.ts')], outfile: out, bundle: true, platform: 'node', format: 'cjs', external: ['sharp'], logLevel: 'warning' });
+  return createRequire(out)(out).buildComposite();
+}
+
+/** Mask bytes (first channel) of a PNG. */
+const pixelsOf = async (png) => sharp(png).extractChannel(0).raw().toBuffer();
+
+/** The gallery tile's IoU for `name`. */
+async function tileIoU(gallery, name) {
+  const text = await gallery.locator('.tile', { hasText: name }).first().locator('.tstate').textContent();
+  return Number(/IoU ([\d.]+)/.exec(text)?.[1]);
+}
+
 const percentile = (xs, q) => {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.min(s.length - 1, Math.floor(q * s.length))];
@@ -122,8 +140,17 @@ export const refineScenarios = [
     async run(ctx) {
       const page = ctx.page;
       await page.bringToFront();
+      // code-server (VS Code in a browser) saves after a delay by default; VS Code desktop does
+      // not: turn it off in this workspace, so that Ctrl+S and the close question are the user's.
+      mkdirSync(path.join(ctx.workspace, '.vscode'), { recursive: true });
+      writeFileSync(path.join(ctx.workspace, '.vscode', 'settings.json'), JSON.stringify({ 'files.autoSave': 'off' }));
       const { gt, width, height } = await buildFolder(ctx);
-      const frame = await openRefine(ctx, ctx.sample, 'refine/images');
+      // The folder's gallery first: its score for the image changes when the editor saves its ground truth.
+      await explorerContext(page, 'refine', 'Segment Folder');
+      const grid = await H.findFrameWith(page, '#grid', 30_000);
+      await grid.waitForFunction(() => /IoU/.test(document.querySelector('.tile[data-state="done"] .tstate')?.textContent ?? ''), undefined, { timeout: 150_000, polling: 250 });
+      const iouBefore = await tileIoU(grid, ctx.sample);
+      let frame = await openRefine(ctx, ctx.sample, 'refine/images');
       const threshold = Number(await frame.evaluate(() => document.getElementById('threshold').value));
       const mode = await frame.evaluate(() => document.getElementById('mode').value);
       // Brush (B), foreground, 40 px: two strokes along the top and the bottom of the image.
@@ -195,6 +222,29 @@ export const refineScenarios = [
       ctx.note(`saved ground truth: ${painted} px of stroke one painted, ${modelDiffers} px of undone stroke two left as the model had them, ${wrong} px differ`);
       assert(modelDiffers > 0, 'stroke two fell on foreground only: the check would prove nothing');
       assert(wrong === 0, `${wrong} pixels of the saved ground truth are not the model's mask plus stroke one`);
+      // The gallery scored the image again against the new ground truth: the model's mask at the threshold vs the saved file.
+      let inter = 0;
+      let union = 0;
+      for (let i = 0; i < width * height; i++) {
+        const [a, b] = [model[i] >= cut, saved.data[i] >= 128];
+        inter += a && b ? 1 : 0;
+        union += a || b ? 1 : 0;
+      }
+      const iouNew = inter / union;
+      // The gallery's tab (its page was put away while the editor covered it), then back to the editor.
+      await page.locator('.tabs-container .tab', { hasText: 'SegLens: refine' }).first().click();
+      const gallery = await H.findFrameWith(page, '#grid', 30_000);
+      await gallery.waitForFunction(([name, before]) => {
+        const t = [...document.querySelectorAll('.tile')].find((e) => e.textContent.includes(name));
+        return t && !t.querySelector('.tstate').textContent.includes(`IoU ${before.toFixed(3)}`);
+      }, [ctx.sample, iouBefore], { timeout: 30_000, polling: 200 });
+      const iouAfter = await tileIoU(gallery, ctx.sample);
+      ctx.note(`gallery IoU ${iouBefore} → ${iouAfter} (the saved ground truth against the model's mask: ${iouNew.toFixed(4)})`);
+      assert(Math.abs(iouAfter - iouNew) < 0.0015, `the gallery shows IoU ${iouAfter}, the new ground truth gives ${iouNew}`);
+      await page.locator('.tabs-container .tab', { hasText: ctx.sample }).first().click();
+      // Its page comes anew (hidden, it was put away) with the document's edit.
+      frame = await H.findFrameWith(page, '#refineBar:not([hidden]) ~ * #stage[data-refine-edits="1"], #stage[data-refine-edits="1"]', 30_000);
+      await frame.waitForFunction(() => document.getElementById('overlay').width > 0, undefined, { timeout: 30_000, polling: 100 });
       // Closing with an unsaved edit: VS Code asks.
       await drag(ctx, frame, [
         { x: width * 0.5, y: height * 0.5 },
@@ -210,6 +260,7 @@ export const refineScenarios = [
         assert(/save the changes/i.test(question), `not a save question on close: ${question}`);
         await dialogButton(page, "Don't Save");
       } else {
+        ctx.note('closing did not ask');
         const again = await openRefine(ctx, ctx.sample, 'refine/images');
         await waitEdits(again, 2);
         ctx.note('closing did not ask; reopened, the unsaved edit came back (2 edits, the tab dirty)');
@@ -218,10 +269,86 @@ export const refineScenarios = [
         await waitEdits(again, 1);
         await H.runCommand(page, 'View: Close Editor');
       }
+      await boxScenario(ctx);
       await p14(ctx);
     },
   },
 ];
+
+/** The composite of two subjects: the model prefers one; a box around the other gives that one, IoU >= 0.9 with it segmented alone, background outside. */
+async function boxScenario(ctx) {
+  const page = ctx.page;
+  const c = await composite();
+  const dir = path.join(ctx.workspace, 'refine', 'composite');
+  mkdirSync(dir, { recursive: true });
+  const file = path.join(dir, 'two-subjects.png');
+  writeFileSync(file, c.png);
+  const frame = await openRefine(ctx, 'two-subjects', 'refine/composite');
+  const mode = await frame.evaluate(() => document.getElementById('mode').value);
+  const threshold = Number(await frame.evaluate(() => document.getElementById('threshold').value));
+  const cut = Math.ceil(threshold * 255 - 1e-9);
+  const { W, H: Hh } = { W: c.width, H: c.height };
+  const whole = await withDaemon(ctx.server.runtimeDir, (d) => d.segment({ mode, image: { path: file } }));
+  const wholeMask = await pixelsOf(Buffer.from(whole.maskPng, 'base64'));
+  const share = (mask, b) => {
+    let n = 0;
+    for (let y = b.top; y < b.top + b.height; y++) for (let x = b.left; x < b.left + b.width; x++) n += mask[y * W + x] >= cut ? 1 : 0;
+    return n / (b.width * b.height);
+  };
+  const preferred = c.tiles.findIndex((t) => t.file === c.preferred);
+  const other = 1 - preferred;
+  const [sp, so] = [share(wholeMask, c.tiles[preferred].box), share(wholeMask, c.tiles[other].box)];
+  ctx.note(`no box: ${(sp * 100).toFixed(1)}% of ${c.preferred}'s tile is mask, ${(so * 100).toFixed(1)}% of ${c.tiles[other].file}'s`);
+  assert(sp > 0.2 && so < 0.02, `without a box the mask does not cover ${c.preferred} only`);
+  // Box (R) around the other subject's tile, outside → background (the default).
+  await key(ctx, frame, 'r');
+  await waitTool(frame, 'box');
+  const b = c.tiles[other].box;
+  await drag(ctx, frame, [
+    { x: b.left + 0.2, y: b.top + 0.2 },
+    { x: b.left + b.width - 0.2, y: b.top + b.height - 0.2 },
+  ]);
+  await waitEdits(frame, 1);
+  await ctx.shot(page, 'refine-box');
+  // Save as… → mask → the save dialog's default name.
+  await frame.locator('#refineExport').click();
+  await H.pickQuickPickItem(page, /^mask/);
+  await page.locator(H.SEL.quickInput).waitFor({ state: 'visible', timeout: 20_000 });
+  await sleep(300);
+  await page.keyboard.press('Enter');
+  const saved = path.join(dir, 'two-subjects.mask.png');
+  for (let i = 0; i < 100 && !existsSync(saved); i++) await sleep(200);
+  assert(existsSync(saved), 'Save as… mask wrote nothing');
+  const edited = await pixelsOf(readFileSync(saved));
+  const alone = await withDaemon(ctx.server.runtimeDir, async (d) => d.segment({ mode, image: { base64: (await c.alone(other)).toString('base64') } }));
+  const aloneMask = await pixelsOf(Buffer.from(alone.maskPng, 'base64'));
+  // The drawn box in whole pixels, as the page made it (rectFrom: floor/ceil of the corners).
+  const box = { left: Math.floor(b.left + 0.2), top: Math.floor(b.top + 0.2), right: Math.ceil(b.left + b.width - 0.2), bottom: Math.ceil(b.top + b.height - 0.2) };
+  let inter = 0;
+  let union = 0;
+  let outside = 0;
+  for (let y = 0; y < Hh; y++) {
+    for (let x = 0; x < W; x++) {
+      const e = edited[y * W + x] >= cut;
+      const inBox = x >= box.left && x < box.right && y >= box.top && y < box.bottom;
+      if (!inBox) {
+        outside += edited[y * W + x] !== 0 ? 1 : 0;
+        continue;
+      }
+      const a = aloneMask[(y - b.top) * b.width + (x - b.left)] >= cut;
+      inter += e && a ? 1 : 0;
+      union += e || a ? 1 : 0;
+    }
+  }
+  const iou = union ? inter / union : 0;
+  ctx.note(`box around ${c.tiles[other].file}: IoU ${iou.toFixed(3)} with it segmented alone; ${outside} px outside the box not background`);
+  assert(iou >= 0.9, `box IoU ${iou} < 0.9`);
+  assert(outside === 0, `${outside} pixels outside the box are not background`);
+  // Undo the box, close without a question (nothing left to save).
+  await key(ctx, frame, 'Control+z');
+  await waitEdits(frame, 0);
+  await H.runCommand(page, 'View: Close Editor');
+}
 
 /** P14: a 4,000 x 3,000 image, one long stroke; the page's own latencies. */
 async function p14(ctx) {

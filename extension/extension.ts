@@ -19,6 +19,7 @@ import { PreviewManager } from './preview/previewManager';
 import { StatusBar } from './status/statusBar';
 import { STATUS_SCHEME, StatusDocument } from './status/statusDocument';
 import { REFINE_VIEW_TYPE, RefineProvider } from './refine/refineProvider';
+import { renderEdited } from './refine/refineSave';
 
 let supervisor: DaemonSupervisor | undefined;
 
@@ -191,6 +192,18 @@ export function activate(context: vscode.ExtensionContext): SegLensApi {
       restoreForTest: async (state: unknown) => {
         const g = await galleries.restoreForTest(state);
         return g && { folder: g.folder.fsPath, tiles: g.tiles };
+      },
+    },
+    refine: {
+      onDidSaveGroundTruth: refine.onDidSaveGroundTruth,
+      documentForTest: (uri) => {
+        const d = refine.viewOf(uri)?.doc;
+        return d && { image: d.image, groundTruth: d.groundTruth, edits: d.edits.length, base: d.base && { width: d.base.width, height: d.base.height } };
+      },
+      receiveForTest: async (uri, m) => refine.viewOf(uri)?.preview.receive(m),
+      renderForTest: async (uri) => {
+        const d = refine.viewOf(uri)?.doc;
+        return d && renderEdited(d, 'groundTruth', d.threshold);
       },
     },
     customModels: {

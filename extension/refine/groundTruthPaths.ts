@@ -52,6 +52,17 @@ export async function imageOfMask(mask: vscode.Uri): Promise<vscode.Uri | undefi
   const r = rule();
   if (r === 'none') return undefined;
   const target = path.resolve(mask.fsPath);
+  const belongs = (img: string) => img !== target && groundTruthCandidates(img, rootOf(img), r).includes(target);
+  // The folders `auto` pairs with a mask (its own, its parent's other folders) first, then the workspace.
+  const maskDir = path.dirname(target);
+  const parent = path.dirname(maskDir);
+  const dirs = [maskDir, ...fs.readdirSync(parent, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => path.join(parent, e.name))];
+  for (const d of dirs) {
+    for (const s of stems(target)) {
+      const hit = IMAGE_EXTENSIONS.map((ext) => path.join(d, `${s}.${ext}`)).find((p) => fs.existsSync(p) && belongs(p));
+      if (hit) return vscode.Uri.file(hit);
+    }
+  }
   const found = await vscode.workspace.findFiles(`**/{${stems(target).join(',')}}.{${IMAGE_EXTENSIONS.join(',')}}`, '**/{node_modules,.git}/**', 200);
-  return found.find((img) => img.fsPath !== target && groundTruthCandidates(img.fsPath, rootOf(img.fsPath), r).includes(target));
+  return found.find((img) => belongs(img.fsPath));
 }

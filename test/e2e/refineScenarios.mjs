@@ -179,7 +179,8 @@ export const refineScenarios = [
       await waitEdits(frame, 2);
       await ctx.shot(page, 'refine-strokes');
       // The README's picture: the editor with both strokes, the brush outline at the pointer.
-      await page.screenshot({ path: path.join(H.REPO, 'docs', 'images', 'refine.png') });
+      const shot = await page.screenshot();
+      await sharp(shot).resize({ width: 800 }).png({ palette: true, quality: 90 }).toFile(path.join(H.REPO, 'docs', 'images', 'refine.png'));
       // Ctrl+Z: the workbench's undo, through the edits the editor reported.
       await key(ctx, frame, 'Control+z');
       await waitEdits(frame, 1);
@@ -243,8 +244,10 @@ export const refineScenarios = [
       assert(Math.abs(iouAfter - iouNew) < 0.0015, `the gallery shows IoU ${iouAfter}, the new ground truth gives ${iouNew}`);
       await page.locator('.tabs-container .tab', { hasText: ctx.sample }).first().click();
       // Its page comes anew (hidden, it was put away) with the document's edit.
-      frame = await H.findFrameWith(page, '#refineBar:not([hidden]) ~ * #stage[data-refine-edits="1"], #stage[data-refine-edits="1"]', 30_000);
+      frame = await H.findFrameWith(page, '#stage[data-refine-edits="1"]', 30_000);
       await frame.waitForFunction(() => document.getElementById('overlay').width > 0, undefined, { timeout: 30_000, polling: 100 });
+      await key(ctx, frame, 'b');
+      await waitTool(frame, 'brush');
       // Closing with an unsaved edit: VS Code asks.
       await drag(ctx, frame, [
         { x: width * 0.5, y: height * 0.5 },

@@ -69,8 +69,8 @@ export function onRefineEdit(sent: MaskEdit): void {
   showBusy(undefined);
   const edit = received(sent);
   record(edit);
-  const dirty = editor?.apply(edit);
-  if (dirty) paintRect(dirty);
+  // A box or a reset changes much of the mask: repaint all of it (the foreground share too).
+  if (editor?.apply(edit)) paintAll();
 }
 /** The result on screen changed (the page decoded it): put the edits back on it. */
 export function refineResultShown(): void {

@@ -3,7 +3,8 @@
 // (package.json → seglens.refine.* → a refineCommand message). Strokes are drawn as the pointer
 // moves, each event's segment painted at once (only its rectangle); a finished stroke, click
 // or box goes to the extension, which keeps the document and VS Code's undo stack.
-import { els, send, showBusy, state } from '../page';
+import { els, persist, send, showBusy, state } from '../page';
+import type { PanelState } from '../messages';
 import { contentSize, currentView, imagePoint, onViewChange, setPointerTool } from '../inspect/viewport';
 import type { PointerTool } from '../inspect/viewport';
 import { imageToScreen } from '../inspect/zoom';
@@ -13,7 +14,7 @@ import type { MaskEdit, Pt } from '../shared/maskEdit';
 import { docClasses, docTask, hasKeep, maskEditor, onDocChange, paintRect, record, recordLatency } from './refineDoc';
 import type { RefineAction, RefineCommand } from './refineMessages';
 
-type Tool = 'none' | 'box' | 'keep' | 'brush' | 'eraser';
+type Tool = NonNullable<PanelState['tool']>;
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 const ui = {
@@ -44,6 +45,8 @@ const paintValue = (): number => (docTask() === 'semantic' ? Number(ui.cls.value
 
 function setTool(t: Tool): void {
   tool = t;
+  state.tool = t;
+  persist();
   const r = radioOf('tool', t);
   if (r) r.checked = true;
   els.stage.dataset.tool = t;
@@ -209,7 +212,7 @@ export function initRefine(): void {
   onDocChange(onDoc);
   onViewChange(placeCursor);
   setSize(brushSize());
-  setTool('none');
+  setTool(state.tool ?? 'none');
   // A box answered with an error: the busy line goes, the error says why.
   window.addEventListener('message', (e: MessageEvent<{ type: string }>) => e.data?.type === 'error' && showBusy(undefined));
 }

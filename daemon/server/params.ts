@@ -74,7 +74,7 @@ export function segmentParams(p: unknown): SegmentParams {
 
 /** A segment's region (issue 22): a tile is a whole image with its mask, so no thumbnail with it. */
 function segmentRegion(r: unknown, p: SegmentParams, m: string): DisplayRegion {
-  const region = regionParam(r, m, SEGMENT_REGION_MIN_SIDE, 2 ** 31);
+  const region = regionParam(r, m, SEGMENT_REGION_MIN_SIDE);
   if (p.thumbnail) throw invalidParams(`${m}: 'thumbnail' and 'region' cannot go together (a thumbnail is the whole image's tile); ask for the thumbnail without a region`);
   return region;
 }
@@ -151,12 +151,13 @@ export function displayCropParams(p: unknown): DisplayCropParams {
 }
 
 /**
- * `{left, top, width, height}` in whole pixels, left/top >= 0, each side minSide..maxSide; the
- * message names the field and the bound it misses. (Inside the image is checked once its header
- * is read: engine/pipeline/region.ts.)
+ * `{left, top, width, height}` in whole pixels, left/top >= 0, each side minSide..maxSide (by
+ * default only the image bounds it); the message names the field and the bound it misses.
+ * (Inside the image is checked once its header is read: engine/pipeline/region.ts.)
  */
-function regionParam(r: unknown, m: string, minSide: number, maxSide: number): DisplayRegion {
-  const must = `${m}: 'region' must be {left, top, width, height} in whole pixels, left/top >= 0, width/height ${minSide}..${maxSide}`;
+function regionParam(r: unknown, m: string, minSide: number, maxSide = 2 ** 31): DisplayRegion {
+  const sides = maxSide < 2 ** 31 ? `${minSide}..${maxSide}` : `>= ${minSide}`;
+  const must = `${m}: 'region' must be {left, top, width, height} in whole pixels, left/top >= 0, width/height ${sides}`;
   if (r === null || typeof r !== 'object' || Array.isArray(r)) throw invalidParams(must);
   const o = r as Obj;
   const field = (name: keyof DisplayRegion, min: number, max: number): number => {

@@ -1,9 +1,12 @@
 // Refine a mask (issue 22), in the shared session: SegLens: Refine Mask on an image of
 // refine/images/ (ground truth in refine/masks/, the layout `auto` finds) → two brush strokes,
 // Ctrl+Z undoes one → Ctrl+S saves the ground truth, asking before it replaces the file → the
-// saved PNG is the model's mask with exactly the other stroke → closing with an unsaved edit
-// asks → P14 (stroke-to-pixels latency) on a 4,000 x 3,000 image, printed. Keys go through
-// VS Code's keybindings, as a user's would.
+// saved PNG is the model's mask with exactly the other stroke → the gallery's score for it
+// changes to the new one → closing with an unsaved edit asks → on the composite two-subject
+// sample (test/helpers/composite.ts), the model prefers one subject, Alt+click removes it, and a
+// box around the other gives that one (IoU >= 0.9 with it segmented alone, background outside)
+// → P14 (stroke-to-pixels latency) on a 4,000 x 3,000 image, printed. Keys go through VS Code's
+// keybindings, as a user's would.
 import { copyFileSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import * as path from 'node:path';
@@ -136,7 +139,7 @@ const percentile = (xs, q) => {
 export const refineScenarios = [
   {
     name: 'refine',
-    title: 'Refine Mask → brush two strokes, Ctrl+Z one → Ctrl+S saves masks/<stem>.png after asking → exactly the other stroke → closing with an edit asks → P14',
+    title: 'Refine Mask → two strokes, Ctrl+Z one → Ctrl+S saves masks/<stem>.png after asking → exactly the other stroke → gallery re-scores → closing asks → box picks the other subject → P14',
     async run(ctx) {
       const page = ctx.page;
       await page.bringToFront();
@@ -303,6 +306,23 @@ async function boxScenario(ctx) {
   const [sp, so] = [share(wholeMask, c.tiles[preferred].box), share(wholeMask, c.tiles[other].box)];
   ctx.note(`no box: ${(sp * 100).toFixed(1)}% of ${c.preferred}'s tile is mask, ${(so * 100).toFixed(1)}% of ${c.tiles[other].file}'s`);
   assert(sp > 0.2 && so < 0.02, `without a box the mask does not cover ${c.preferred} only`);
+  // Keep/remove (K): Alt+click on the preferred subject removes its region; Ctrl+Z brings it back.
+  const alphaAt = (p) => frame.evaluate(([x, y]) => document.getElementById('overlay').getContext('2d').getImageData(x, y, 1, 1).data[3], [Math.floor(p.x), Math.floor(p.y)]);
+  const pb = c.tiles[preferred].box;
+  const centre = { x: pb.left + pb.width / 2, y: pb.top + pb.height / 2 };
+  assert((await alphaAt(centre)) > 0, 'no mask at the preferred subject');
+  await key(ctx, frame, 'k');
+  await waitTool(frame, 'keep');
+  const at = await toPage(frame, centre);
+  await page.keyboard.down('Alt');
+  await page.mouse.click(at.x, at.y);
+  await page.keyboard.up('Alt');
+  await waitEdits(frame, 1);
+  const removed = await alphaAt(centre);
+  ctx.note(`Alt+click on ${path.basename(c.preferred)}: overlay alpha at its centre ${removed}`);
+  assert(removed === 0, `Alt+click left the region (alpha ${removed})`);
+  await key(ctx, frame, 'Control+z');
+  await waitEdits(frame, 0);
   // Box (R) around the other subject's tile, outside → background (the default).
   await key(ctx, frame, 'r');
   await waitTool(frame, 'box');

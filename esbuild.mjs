@@ -29,9 +29,9 @@ const node = (entry, outfile, extra = {}) => ({
 
 const builds = [
   node('daemon/main.ts', 'dist/daemon.js'),
-  node('daemon/engine/engineWorker.ts', 'dist/engineWorker.js'),
-  node('daemon/eval/scoreWorker.ts', 'dist/scoreWorker.js'),
-  node('daemon/engine/pipeline/cropWorker.ts', 'dist/cropWorker.js'),
+  node('daemon/workers/engineProcess.ts', 'dist/engineWorker.js'),
+  node('daemon/workers/scoreWorker.ts', 'dist/scoreWorker.js'),
+  node('daemon/workers/cropWorker.ts', 'dist/cropWorker.js'),
   node('daemon/tools/modelsCli.ts', 'dist/models.js'),
   node('daemon/tools/preview.ts', 'dist/preview.js'),
   node('daemon/tools/seglens.ts', 'dist/seglens.js', { banner: { js: '#!/usr/bin/env node' } }),

@@ -5,6 +5,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { connectSocket, DaemonClient } from '../daemon/api/client';
+import { waitForSocket } from '../daemon/api/waitForSocket';
 import { toArgv } from '../daemon/api/daemonArgs';
 import { DAEMON_JS } from './settings';
 import { now } from './stats';
@@ -45,24 +46,15 @@ export async function startDaemon(cacheDir: string, extraArgs: string[] = []): P
     if (err.length > 200_000) err = err.slice(-100_000);
   });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const deadline = Date.now() + 30_000;
-  for (;;) {
+  const check = () => {
     if (child.exitCode !== null) throw new Error(`daemon exited with code ${child.exitCode}: ${err}`);
-    if (fs.existsSync(socketPath)) {
-      try {
-        const c = await connectSocket(socketPath, 1000);
-        c.dispose();
-        break;
-      } catch {
-        /* not yet */
-      }
-    }
-    if (Date.now() > deadline) {
-      child.kill('SIGKILL');
-      throw new Error(`daemon did not listen on ${socketPath} within 30 s: ${err}`);
-    }
-    await new Promise((r) => setTimeout(r, 20));
+  };
+  const first = await waitForSocket(socketPath, { timeoutMs: 30_000, check });
+  if (!first) {
+    child.kill('SIGKILL');
+    throw new Error(`daemon did not listen on ${socketPath} within 30 s: ${err}`);
   }
+  first.dispose();
   const startMs = now() - t0;
   const d: RunningDaemon = {
     child,

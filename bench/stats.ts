@@ -1,5 +1,6 @@
 // Statistics and rounding for the bench figures.
 import * as os from 'node:os';
+import { median, round1 as r1 } from '../daemon/api/numbers';
 
 // ------------------------------------------------------------------------------- statistics
 
@@ -11,8 +12,7 @@ export function quantile(xs: number[], q: number): number {
   const hi = Math.ceil(pos);
   return s[lo] + (s[hi] - s[lo]) * (pos - lo);
 }
-export const median = (xs: number[]) => quantile(xs, 0.5);
-export const r1 = (x: number) => Math.round(x * 10) / 10;
+export { median, r1 };
 export const r3 = (x: number) => Math.round(x * 1000) / 1000;
 export const r4 = (x: number) => Math.round(x * 10000) / 10000;
 export const mb = (bytes: number) => Math.round(bytes / 1048576);

@@ -5,8 +5,8 @@
 // daemon (the protocol, libvips, the registry) loads after the fork, beside the engine's start.
 import { ExitCodes } from './api/constants';
 import { defaultHostKind, defaultEngineScript, forkEarly } from './engine/host/engineHosts';
-import { parseArgs } from './server/cli';
-import { CliError } from './server/cliError';
+import { parseArgs } from './api/daemonCli';
+import { CliError } from './api/cliError';
 import { engineSetup } from './process/engineSetup';
 import { captureConsole, makeLogger } from './process/logger';
 import { ListenError } from './transport/socketServer';

@@ -7,7 +7,7 @@ import type { PreviewFailure, PreviewResult } from './preview/previewData';
 import type { ComparedResult } from './preview/compareRun';
 import type { DaemonState } from './status/statusText';
 import type { ExportFormat } from '../daemon/api/exports/render';
-import type { ProgressInfo, TileInfo } from '../media/webview/gallery/messages';
+import type { ProgressInfo, TileInfo } from '../media/webview/shared/galleryMessages';
 
 export interface SegLensState {
   daemon: DaemonState;

@@ -12,10 +12,10 @@ import { withModeProgress } from './models/modeProgress';
 import type { ModelStore } from './models/modelStore';
 import type { PreviewManager } from './preview/previewManager';
 import { GalleryManager, folderAtHand } from './gallery/galleryManager';
-import { PANEL_COMMANDS } from '../media/webview/messages';
+import { PANEL_COMMANDS } from '../media/webview/shared/messages';
 import type { StatusDocument } from './status/statusDocument';
 import type { RefineProvider } from './refine/refineProvider';
-import { REFINE_COMMANDS } from '../media/webview/refine/refineMessages';
+import { REFINE_COMMANDS } from '../media/webview/shared/refineMessages';
 
 export interface CommandDeps {
   supervisor: DaemonSupervisor;

@@ -20,6 +20,7 @@ import { StatusBar } from './status/statusBar';
 import { STATUS_SCHEME, StatusDocument } from './status/statusDocument';
 import { REFINE_VIEW_TYPE, RefineProvider } from './refine/refineProvider';
 import { renderEdited } from './refine/refineSave';
+import { galleryTestHooks, previewTestHooks } from './testHooks';
 
 let supervisor: DaemonSupervisor | undefined;
 
@@ -177,8 +178,7 @@ export function activate(context: vscode.ExtensionContext): SegLensApi {
       lastComparison: () => previews.lastComparison,
       onDidRefuseMessage: previews.onDidRefuseMessage,
       onDidShowProvisional: previews.onDidShowProvisional,
-      receiveForTest: (m: unknown) => previews.receiveForTest(m),
-      restoreForTest: (state: unknown) => previews.restoreForTest(state),
+      ...previewTestHooks(previews),
     },
     gallery: {
       run: async (folder) => {
@@ -186,13 +186,7 @@ export function activate(context: vscode.ExtensionContext): SegLensApi {
         await g.running;
         return g.tiles;
       },
-      exportReportForTest: async (folder, target) => galleries.panelFor(folder)?.exportReportForTest(target),
-      exportMasksForTest: async (folder, formats, out) => (await galleries.panelFor(folder)?.exportMasksForTest(formats, out)) ?? 0,
-      cancelAfterForTest: (folder, done) => galleries.cancelAfterForTest(folder, done),
-      restoreForTest: async (state: unknown) => {
-        const g = await galleries.restoreForTest(state);
-        return g && { folder: g.folder.fsPath, tiles: g.tiles };
-      },
+      ...galleryTestHooks(galleries),
     },
     refine: {
       onDidSaveGroundTruth: refine.onDidSaveGroundTruth,

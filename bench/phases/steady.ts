@@ -28,7 +28,7 @@ export function engineSessionOptions(): { options: ort.InferenceSession.SessionO
 }
 
 export async function preprocess(mode: ModeDef, photo: string): Promise<ort.Tensor> {
-  // Exactly the engine's path (engineWorker.ts segment): read, header, decode (+ resize in the
+  // Exactly the engine's path (workers/engineProcess.ts segment): read, header, decode (+ resize in the
   // same libvips pipeline for 'smooth' modes; full-size decode + the reference pipeline's
   // resize for 'reference' modes), then fill the tensor.
   const bytes = await fs.promises.readFile(photo);

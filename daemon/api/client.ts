@@ -12,7 +12,7 @@ import {
   StreamMessageReader,
   StreamMessageWriter,
 } from 'vscode-jsonrpc/node';
-import { FrameGuard, MAX_FRAME_BYTES } from '../transport/frameGuard';
+import { FrameGuard, MAX_FRAME_BYTES } from './frameGuard';
 import { checkSocketBeforeConnect } from './privateDir';
 import * as P from './protocol';
 

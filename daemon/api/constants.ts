@@ -3,9 +3,11 @@
 // extension, the tests and package.json's settings (checked by test/unit/packageSchema.test.ts)
 // take them from this file.
 
-/** Log levels, from the most to the least important (a threshold keeps those before it). */
+/** Logger levels, from the most to the least important (a threshold keeps those before it). */
 export const LOG_LEVELS = ['error', 'warn', 'info', 'debug'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
+/** Where the daemon's modules write their log lines (process/logger.ts makes the daemon's; not the protocol's Log notification). */
+export type Logger = (level: LogLevel, message: string) => void;
 
 /** `--provider` / `seglens.executionProvider`: 'auto', or one ONNX Runtime execution provider. */
 export const PROVIDER_CHOICES = ['auto', 'cpu', 'cuda', 'dml', 'coreml'] as const;

@@ -1,5 +1,5 @@
 // The daemon's command-line flags, defined once (docs/protocol.md "Starting the daemon"): the
-// daemon parses them (daemon/server/cli.ts, with util.parseArgs) and the extension's launcher,
+// daemon parses them (daemonCli.ts, with util.parseArgs) and the extension's launcher,
 // the tests and the bench build them with toArgv, so a flag's name and type live here only.
 import { LogLevel, ProviderChoice } from './constants';
 

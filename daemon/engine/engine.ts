@@ -1,9 +1,8 @@
-// The engine's contract with the registry and server. The implementation (workerEngine.ts)
+// The engine's contract with the registry and server. The implementation (engineProxy.ts)
 // owns ONNX Runtime in a child process it supervises; the registry and tests can substitute a
 // fake that counts calls.
 import { ClassInfo, DisplayRegion } from '../api/protocol';
 import { ModeDef, ModelRef } from '../models/modeDef';
-import type { ThumbnailOutput } from './pipeline/thumbnail';
 
 export type ImageInput = { path: string } | { bytes: Uint8Array };
 
@@ -30,6 +29,16 @@ export interface WarmupOutput {
   inputSize?: [number, number];
 }
 
+/** The image and its mask at tile size (pipeline/thumbnail.ts makes it). */
+export interface ThumbnailOutput {
+  image: Uint8Array;
+  mimeType: 'image/jpeg' | 'image/png';
+  /** 8-bit grey PNG at the thumbnail's size: binary alpha, semantic class index. */
+  mask: Uint8Array;
+  width: number;
+  height: number;
+}
+
 export interface SegmentOutput {
   /** Of the whole oriented image, with or without a region. */
   width: number;
@@ -38,6 +47,11 @@ export interface SegmentOutput {
   maskPng: Uint8Array;
   classes: ClassInfo[];
   timings: { decodeMs: number; preprocessMs: number; inferenceMs: number; postprocessMs: number };
+  /**
+   * When, on the engine's clock (ms since the epoch), its inference began and its whole output
+   * was ready to send: two jobs overlap when the next one's `inferenceAt` precedes this `readyAt`.
+   */
+  stamps?: { inferenceAt: number; readyAt: number };
   /** 8-bit grey PNG of the top class's probability (semantic modes, when asked for). */
   confidencePng?: Uint8Array;
   /** The oriented image for display (when asked for). */
@@ -76,7 +90,7 @@ export interface Engine {
   warmup(mode: ModeDef, iterations: number): Promise<WarmupOutput>;
   /**
    * Refuses, before any work is done for it (loading a mode included), an input that crashed the
-   * engine before (1008, workerEngine.ts quarantine). Optional: engines without one admit all.
+   * engine before (1008, engineProxy.ts quarantine). Optional: engines without one admit all.
    */
   admit?(image: ImageInput): Promise<void>;
   /** Decode → preprocess → run → postprocess (errors 1001/1002/1003 as SegLensError). */

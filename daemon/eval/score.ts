@@ -1,5 +1,5 @@
 // `seglens/score`: decodes a predicted mask and its ground truth, checks they can be compared,
-// and scores them (scores.ts). `scoreBytes` is the work; it runs in scoreWorker.ts's thread
+// and scores them (scores.ts). `scoreBytes` is the work; it runs in workers/scoreWorker.ts's thread
 // (scoreClient.ts) so that a 12-megapixel comparison never holds up the daemon's main thread.
 import sharp from 'sharp';
 import { SegLensError } from '../api/errors';

@@ -1,5 +1,5 @@
 // The daemon's side of `seglens/score`: reads the two images (path or base64), then has
-// scoreWorker.ts decode and count them in its own thread (util/threadJobs.ts: started on first
+// workers/scoreWorker.ts decode and count them in its own thread (util/threadJobs.ts: started on first
 // use, stopped when idle; inline without the bundled worker file, e.g. in a test).
 import * as path from 'node:path';
 import { SegLensError, SerializedError, deserializeError } from '../api/errors';

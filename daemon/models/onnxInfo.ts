@@ -268,8 +268,3 @@ async function tensorName(r: FileReader, f: Field): Promise<string> {
   });
   return name;
 }
-
-export function formatShape(shape: TensorInfo['shape']): string {
-  if (!shape) return '(unknown rank)';
-  return `[${shape.map((d) => (d === null ? '?' : typeof d === 'string' ? `'${d}'` : String(d))).join(', ')}]`;
-}

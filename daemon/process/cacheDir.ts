@@ -2,10 +2,10 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { Log } from './logger';
+import type { Logger } from '../api/constants';
 
 /** The cache folder, or a private temporary one when it cannot be written (said in the log). */
-export function usableCacheDir(wanted: string, log: Log): string {
+export function usableCacheDir(wanted: string, log: Logger): string {
   try {
     fs.mkdirSync(wanted, { recursive: true, mode: 0o700 });
     fs.accessSync(wanted, fs.constants.W_OK);

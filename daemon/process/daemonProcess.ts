@@ -7,18 +7,19 @@ import { version } from '../../package.json';
 import { ExitCodes } from '../api/constants';
 import { EngineCrashedError } from '../engine/engine';
 import type { EarlyHost } from '../engine/host/engineHosts';
-import { WorkerEngine } from '../engine/workerEngine';
+import { EngineProxy } from '../engine/engineProxy';
 import { builtinModes } from '../models/catalogue';
 import { ModeDef } from '../models/modeDef';
 import { defaultModelsDir } from '../models/modelFiles';
 import { loadDefinitionsFile } from '../models/userModes';
 import { RecentModes } from '../registry/recentModes';
-import { DaemonArgs } from '../server/cli';
-import { CliError } from '../server/cliError';
+import { DaemonArgs } from '../api/daemonCli';
+import { CliError } from '../api/cliError';
 import { Daemon } from '../server/daemon';
 import { type EngineSetup, engineSetup } from './engineSetup';
 import { ResultCache } from '../results/resultCache';
-import { Log, makeLogger } from './logger';
+import type { Logger } from '../api/constants';
+import { makeLogger } from './logger';
 import { preload } from './preload';
 import { type PreparingEngine, preparingEngine } from './preparingEngine';
 import { serveSocket, serveStdio } from './serve';
@@ -31,7 +32,7 @@ const CLOSE_GRACE_MS = 3000;
 
 export class DaemonProcess {
   readonly daemon: Daemon;
-  private readonly engine: WorkerEngine;
+  private readonly engine: EngineProxy;
   private readonly prepared: PreparingEngine;
   private readonly recent: RecentModes;
   private server: net.Server | undefined;
@@ -44,7 +45,7 @@ export class DaemonProcess {
    * Reads what must be read before the daemon exists (the --models file), then builds it.
    * `started`: the engine setup and an engine process main.ts made before loading this module.
    */
-  static async create(args: DaemonArgs, log: Log = makeLogger(args.logLevel), started?: { setup: EngineSetup; early?: EarlyHost }): Promise<DaemonProcess> {
+  static async create(args: DaemonArgs, log: Logger = makeLogger(args.logLevel), started?: { setup: EngineSetup; early?: EarlyHost }): Promise<DaemonProcess> {
     const modelsDir = path.resolve(args.modelsDir ?? defaultModelsDir());
     const modes = builtinModes(modelsDir);
     try {
@@ -58,7 +59,7 @@ export class DaemonProcess {
 
   private constructor(
     private readonly args: DaemonArgs,
-    private readonly log: Log,
+    private readonly log: Logger,
     modelsDir: string,
     modes: ModeDef[],
     setup: EngineSetup,
@@ -66,7 +67,7 @@ export class DaemonProcess {
   ) {
     const cacheDir = (this.cacheDir = setup.cacheDir);
     const { init } = setup;
-    this.engine = new WorkerEngine({
+    this.engine = new EngineProxy({
       provider: init.provider,
       log,
       cacheDir,
@@ -174,7 +175,7 @@ export class DaemonProcess {
  * User modes from --models: a definition with a mistake is skipped (said in the log, field
  * named); a file that cannot be read or parsed stops the start (exit 2), as any bad option does.
  */
-async function userModesFile(file: string, builtins: ModeDef[], log: Log): Promise<ModeDef[]> {
+async function userModesFile(file: string, builtins: ModeDef[], log: Logger): Promise<ModeDef[]> {
   let loaded;
   try {
     loaded = await loadDefinitionsFile(file, new Set(builtins.map((m) => m.id)));

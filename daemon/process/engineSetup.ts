@@ -3,10 +3,10 @@
 import { defaultCacheDir } from '../api/paths';
 import { setDecodeTimeoutMs } from '../engine/pipeline/decodeTimeout';
 import { TEST_HOOKS_ENV, testHooksRequested } from '../engine/host/inputGuard';
-import type { WorkerInit } from '../engine/workerEngine';
-import type { DaemonArgs } from '../server/cli';
+import type { WorkerInit } from '../engine/engineProxy';
+import type { DaemonArgs } from '../api/daemonCli';
 import { usableCacheDir } from './cacheDir';
-import { Log } from './logger';
+import type { Logger } from '../api/constants';
 
 export interface EngineSetup {
   cacheDir: string;
@@ -14,7 +14,7 @@ export interface EngineSetup {
 }
 
 /** Makes the cache folder usable and sets what the engine reads from its environment; call once. */
-export function engineSetup(args: DaemonArgs, log: Log): EngineSetup {
+export function engineSetup(args: DaemonArgs, log: Logger): EngineSetup {
   const cacheDir = usableCacheDir(args.cacheDir ?? defaultCacheDir(), log);
   // TEST ONLY: the tests start the daemon with SEGLENS_TEST_CRASH_HOOKS=1 to make the engine abort or hang on marker images.
   const testHooks = testHooksRequested();

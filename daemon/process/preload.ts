@@ -2,7 +2,7 @@
 // daemon serves windows that will ask for them again). One at a time: they mostly share one
 // session and one CPU, and a client's request joins whichever flight is under way.
 import { Daemon } from '../server/daemon';
-import { Log } from './logger';
+import type { Logger } from '../api/constants';
 
 export interface PreloadPlan {
   /** --preload: loaded at once. */
@@ -11,7 +11,7 @@ export interface PreloadPlan {
   recent: string[];
 }
 
-export async function preload(daemon: Daemon, plan: PreloadPlan, log: Log, stopping: () => boolean): Promise<void> {
+export async function preload(daemon: Daemon, plan: PreloadPlan, log: Logger, stopping: () => boolean): Promise<void> {
   const asked = new Set(plan.asked);
   for (const mode of new Set([...plan.asked, ...plan.recent])) {
     if (stopping()) return;

@@ -4,9 +4,9 @@
 // speaks the protocol.
 import * as path from 'node:path';
 import { Engine } from '../engine/engine';
-import { Log } from './logger';
+import type { Logger } from '../api/constants';
 
-/** An engine that can prepare the models folder off the main thread (WorkerEngine does). */
+/** An engine that can prepare the models folder off the main thread (EngineProxy does). */
 export interface PreparableEngine extends Engine {
   prepareModels(modelsDir: string): Promise<unknown>;
 }
@@ -14,7 +14,7 @@ export interface PreparableEngine extends Engine {
 /** The engine, plus `prepare`: starts the engine and prepares the models now, ahead of the first load. */
 export type PreparingEngine = Engine & { prepare(): Promise<unknown> };
 
-export function preparingEngine(engine: PreparableEngine, modelsDir: string, log: Log): PreparingEngine {
+export function preparingEngine(engine: PreparableEngine, modelsDir: string, log: Logger): PreparingEngine {
   let prepared: Promise<unknown> | undefined;
   const prepare = () =>
     (prepared ??= engine.prepareModels(modelsDir).catch((e) => {

@@ -3,9 +3,9 @@
 import * as net from 'node:net';
 import { createMessageConnection, StreamMessageReader, StreamMessageWriter } from 'vscode-jsonrpc/node';
 import { Daemon } from '../server/daemon';
-import { FrameGuard, frameLimitFor } from '../transport/frameGuard';
+import { FrameGuard, frameLimitFor } from '../api/frameGuard';
 import { listen } from '../transport/socketServer';
-import { Log } from './logger';
+import type { Logger } from '../api/constants';
 
 /** Serves the one client on stdin/stdout; `onEnd` runs when it goes. */
 export function serveStdio(daemon: Daemon, onEnd: () => void): void {
@@ -24,7 +24,7 @@ export interface SocketLimits {
 }
 
 /** Listens on `socketPath` (throws ListenError when it cannot) and serves each client that connects. */
-export function serveSocket(daemon: Daemon, socketPath: string, limits: SocketLimits, log: Log): Promise<net.Server> {
+export function serveSocket(daemon: Daemon, socketPath: string, limits: SocketLimits, log: Logger): Promise<net.Server> {
   const open = new Set<net.Socket>();
   return listen(socketPath, (socket) => {
     socket.on('error', () => undefined); // a client vanishing mid-message is its own business

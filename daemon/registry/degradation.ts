@@ -1,6 +1,8 @@
 // Notices when a warm mode has become slow: the median of its last N inference times is
 // over `factor` times the baseline measured right after its warm-up. Pure (times are passed
 // in), so it is tested with made-up timings.
+import { median } from '../api/numbers';
+
 export interface DegradationOptions {
   /** Inferences after a warm-up that make the baseline (their median). */
   baselineSamples: number;
@@ -11,12 +13,6 @@ export interface DegradationOptions {
 }
 
 export const DEFAULT_DEGRADATION: DegradationOptions = { baselineSamples: 3, window: 5, factor: 1.5 };
-
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-};
 
 export class DegradationDetector {
   private baselineRuns: number[] = [];

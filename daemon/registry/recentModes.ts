@@ -2,6 +2,7 @@
 // warm them again in the background. Work product only: no "warm" flag survives a restart.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { round1 } from '../api/numbers';
 import { writeFileAtomicSync } from '../util/fileOps';
 
 const FILE = 'recent-modes.json';
@@ -53,7 +54,7 @@ export class RecentModes {
   }
 
   setSteady(mode: string, ms: number): void {
-    this.steady.set(mode, Math.round(ms * 10) / 10);
+    this.steady.set(mode, round1(ms));
     this.timer ??= setTimeout(() => this.flush(), 1000).unref();
   }
 

@@ -6,6 +6,8 @@ import { Engine, EngineCrashedError, LoadInfo } from '../engine/engine';
 import { SegLensError, invalidParams } from '../api/errors';
 import { JobQueue } from './jobQueue';
 import { ModelCache } from './modelCache';
+import { ModeTiming } from './modeTiming';
+import { round1 as round } from '../api/numbers';
 import { ModeDef } from '../models/modeDef';
 import { isUserModeDef } from '../models/userModes';
 import { EnsureReadyResult, ErrorCodes, LoadOutcome, ModeState, ModeStatus, WarmupResult } from '../api/protocol';
@@ -17,11 +19,10 @@ interface Flight {
 }
 
 /** A mode's state as `status` reports it (unrounded), plus the registry's own bookkeeping. */
-interface Entry extends Pick<ModeStatus, 'state' | 'loaded' | 'warm' | 'warmups' | 'loadMs' | 'warmupMs' | 'lastInferenceMs' | 'error'> {
+interface Entry extends Pick<ModeStatus, 'state' | 'loaded' | 'warm' | 'warmups' | 'loadMs' | 'warmupMs' | 'error'> {
   def: ModeDef;
-  /** The last few warm inference times, and their median (or a remembered one before any). */
-  steady: number[];
-  steadyMs?: number;
+  /** Its inference times: last, steady, degradation baseline, watchdog bound. */
+  timing: ModeTiming;
   flight?: Flight;
   /** How the load of the current flight went, for the caller that started it. */
   flightLoad?: LoadOutcome;
@@ -88,8 +89,8 @@ export class Registry {
     const s: ModeStatus = { mode, state: e.state, loaded: e.loaded, warm: e.warm, warmups: e.warmups };
     if (e.loadMs !== undefined) s.loadMs = round(e.loadMs);
     if (e.warmupMs !== undefined) s.warmupMs = round(e.warmupMs);
-    if (e.lastInferenceMs !== undefined) s.lastInferenceMs = round(e.lastInferenceMs);
-    if (e.steadyMs !== undefined) s.steadyMs = round(e.steadyMs);
+    if (e.timing.lastMs !== undefined) s.lastInferenceMs = round(e.timing.lastMs);
+    if (e.timing.steadyMs !== undefined) s.steadyMs = round(e.timing.steadyMs);
     if (e.error !== undefined) s.error = e.error;
     return s;
   }
@@ -98,22 +99,27 @@ export class Registry {
     return [...this.entries.keys()].map((m) => this.status(m));
   }
 
-  /** `steady`: the request ran on a mode already warm (not its first run), so it counts for steadyMs. */
-  recordInference(mode: string, ms: number, steady = false): void {
+  /**
+   * `steady`: the request ran on a mode already warm (not its first run), so it counts for
+   * steadyMs and the degradation check. True when the mode has got slow (re-warm it).
+   */
+  recordInference(mode: string, ms: number, steady = false): boolean {
     const e = this.entry(mode);
-    e.lastInferenceMs = ms;
-    if (steady) {
-      e.steady = [...e.steady.slice(-(STEADY_WINDOW - 1)), ms];
-      e.steadyMs = median(e.steady);
-      this.hooks.onSteady?.(mode, e.steadyMs);
-    }
+    const degraded = e.timing.record(ms, steady);
+    if (steady) this.hooks.onSteady?.(mode, e.timing.steadyMs!);
     this.emit(e);
+    return degraded;
+  }
+
+  /** The mode's inference times (the watchdog's bound, the degradation baseline). */
+  timing(mode: string): ModeTiming {
+    return this.entry(mode).timing;
   }
 
   /** A steady time remembered from an earlier process, until this one measures its own. */
   rememberSteady(mode: string, ms: number): void {
     const e = this.entries.get(mode);
-    if (e && e.steady.length === 0 && Number.isFinite(ms) && ms > 0) e.steadyMs = ms;
+    e?.timing.remember(ms);
   }
 
   /** Loads the mode if needed and warms it once (docs/protocol.md "Warm-up semantics"). */
@@ -218,6 +224,7 @@ export class Registry {
         e.warmupMs = ms;
         e.warm = true;
         e.error = undefined;
+        e.timing.warmedUp();
         this.hooks.onWarmup?.(mode, ms, 'request');
         this.setState(e, 'warm');
         end();
@@ -352,6 +359,7 @@ export class Registry {
       e.warmupMs = value.durationMs;
       e.warm = true;
       e.error = undefined;
+      e.timing.warmedUp();
       this.hooks.onWarmup?.(e.def.id, value.durationMs, 'dummy');
       this.setState(e, 'warm');
     } catch (err) {
@@ -402,13 +410,4 @@ function ownIterations(def: ModeDef): number | undefined {
   return isUserModeDef(def) && def.definition.warmupIterations !== undefined ? def.warmupIterations : undefined;
 }
 
-const newEntry = (def: ModeDef): Entry => ({ def, state: 'cold', loaded: false, warm: false, warmups: 0, steady: [], active: 0, drained: [] });
-
-/** Warm inference times the steady time is the median of. */
-const STEADY_WINDOW = 5;
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
-
-const round = (ms: number) => Math.round(ms * 10) / 10;
+const newEntry = (def: ModeDef): Entry => ({ def, state: 'cold', loaded: false, warm: false, warmups: 0, timing: new ModeTiming(), active: 0, drained: [] });

@@ -17,7 +17,7 @@ import { serveMethod } from './rpc';
 import { Segmenter } from './segmenter';
 import { ResultCache } from '../results/resultCache';
 
-export interface DaemonOptions {
+export interface DaemonConfig {
   version: string;
   maxPixels: number;
   maxQueue: number;
@@ -63,7 +63,7 @@ export class Daemon implements DaemonCore {
   constructor(
     modes: ModeDef[],
     readonly engine: Engine,
-    private readonly opts: DaemonOptions,
+    private readonly opts: DaemonConfig,
   ) {
     this.version = opts.version;
     this.metrics = new DaemonMetrics(() => this.initializedClients());
@@ -206,7 +206,7 @@ export class Daemon implements DaemonCore {
     this.opts.onClientsChanged?.(this.connections.size);
   }
 
-  /** Metrics, logs, degradation baselines and memory budgets follow the registry's loads and warm-ups. */
+  /** Metrics, logs and memory budgets follow the registry's loads and warm-ups. */
   private registryHooks(): RegistryHooks {
     return {
       onState: (s) => this.broadcast(P.ModelState, this.withLifecycle(s)),
@@ -222,7 +222,6 @@ export class Daemon implements DaemonCore {
         this.metrics.warmupRuns.inc({ mode, source });
         this.metrics.warmupSeconds.observe({ mode }, ms / 1000);
         this.opts.log('info', source === 'request' ? `${mode} warmed up by a request's own inference (${Math.round(ms)} ms)` : `warmed up ${mode} in ${Math.round(ms)} ms`);
-        this.segmenter.warmedUp(mode);
         this.afterGrowth(mode);
       },
       onWarmupSkipped: (mode) => this.metrics.warmupSkipped.inc({ mode }),

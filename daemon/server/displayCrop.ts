@@ -3,6 +3,7 @@
 // own small thread (dist/cropWorker.js, util/threadJobs.ts), a few requests at a time.
 import * as path from 'node:path';
 import { SegLensError, SerializedError, deserializeError } from '../api/errors';
+import { round1 } from '../api/numbers';
 import { DisplayCropParams, DisplayCropResult, ErrorCodes } from '../api/protocol';
 import type { CropJob, CropOutput } from '../engine/pipeline/display';
 import { ThreadJobs } from '../util/threadJobs';
@@ -30,6 +31,6 @@ export async function displayCrop(p: DisplayCropParams, limits: { maxPixels: num
     region: p.region,
     imageWidth: out.imageWidth,
     imageHeight: out.imageHeight,
-    encodeMs: Math.round((performance.now() - t0) * 10) / 10,
+    encodeMs: round1(performance.now() - t0),
   };
 }

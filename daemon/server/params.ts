@@ -1,7 +1,6 @@
 // Checks of request params: anything malformed is answered with -32602 and a message that
 // says which field is wrong, before any work starts.
 import { SegLensError, invalidParams } from '../api/errors';
-import type { SegmentOutput } from '../engine/engine';
 import {
   CACHED_RESULTS_MAX_IMAGES,
   CachedResultsParams,
@@ -18,7 +17,6 @@ import {
   ScoreParams,
   SegmentParams,
   SegmentPriority,
-  SegmentResult,
   SEGMENT_REGION_MIN_SIDE,
   THUMBNAIL_MAX_SIZE,
   THUMBNAIL_MIN_SIZE,
@@ -196,20 +194,4 @@ export function decodeBase64(data: string, maxBytes: number, what = "seglens/seg
 export function displayMaxSide(d: SegmentParams['displayImage']): number | undefined {
   if (d === undefined || d === false) return undefined;
   return d === true ? DISPLAY_MAX_SIDE : (d.maxSide ?? DISPLAY_MAX_SIDE);
-}
-
-/** The optional result fields (confidence map, display image) of an engine output, base64-encoded. */
-export function segmentExtras(out: SegmentOutput): Pick<SegmentResult, 'confidencePng' | 'displayImage' | 'thumbnail'> {
-  const extras: Pick<SegmentResult, 'confidencePng' | 'displayImage' | 'thumbnail'> = {};
-  const b64 = (b: Uint8Array) => Buffer.from(b).toString('base64');
-  if (out.thumbnail) {
-    const { image, mimeType, mask, width, height } = out.thumbnail;
-    extras.thumbnail = { image: b64(image), mimeType, mask: b64(mask), width, height };
-  }
-  if (out.confidencePng) extras.confidencePng = Buffer.from(out.confidencePng).toString('base64');
-  if (out.display) {
-    const { bytes, mimeType, width, height, encodeMs } = out.display;
-    extras.displayImage = { data: Buffer.from(bytes).toString('base64'), mimeType, width, height, encodeMs: Math.round(encodeMs * 10) / 10 };
-  }
-  return extras;
 }

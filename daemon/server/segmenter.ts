@@ -1,18 +1,20 @@
 // seglens/segment: refuse early when the line is full, make the mode ready, run the engine in
-// the queue, and watch each warm mode's speed (a mode that got slow is re-warmed once idle); seglens/score.
+// the queue, and re-warm a mode the registry finds slow (once the line is idle); seglens/score.
 import { CancellationToken } from 'vscode-jsonrpc/node';
 import * as P from '../api/protocol';
 import { Engine } from '../engine/engine';
-import { DegradationDetector } from '../registry/degradation';
 import { JobQueue, Ticket } from '../registry/jobQueue';
 import { checkImageFile } from '../engine/pipeline/imageFile';
 import { fileHead, InflightBudget } from './inflight';
 import { Registry } from '../registry/registry';
 import { DaemonMetrics } from './metrics';
-import { decodeBase64, displayMaxSide, segmentExtras } from './params';
+import { decodeBase64, displayMaxSide } from './params';
+import { segmentExtras } from './resultEncoding';
 import { scoreMask } from '../eval/scoreClient';
 import { displayCrop } from './displayCrop';
 import { ResultCache } from '../results/resultCache';
+import type { ModeDef } from '../models/modeDef';
+import { round1 as r1 } from '../api/numbers';
 
 export interface SegmenterOptions {
   maxPixels: number;
@@ -25,17 +27,13 @@ export interface SegmenterOptions {
   shuttingDown: () => boolean;
   /** Where `cache: true` requests look first (absent: no cache folder, every request runs). */
   results?: ResultCache;
-  /** The inference watchdog's floor in ms (0: none); see watchdogMs. */
+  /** The inference watchdog's floor in ms (0: none); see registry/modeTiming.ts watchdogMs. */
   watchdogMs: number;
   /** Image bytes in flight (encoded + decoded estimate) past which a segment gets 1005 (0: none). */
   maxInflightBytes?: number;
 }
 
-/** The watchdog allows this many times a mode's steady inference time (and never less than its floor). */
-const WATCHDOG_FACTOR = 10;
-
 export class Segmenter {
-  private readonly detectors = new Map<string, DegradationDetector>();
   private readonly inflight: InflightBudget;
 
   constructor(
@@ -60,7 +58,7 @@ export class Segmenter {
   }
 
   async segment(p: P.SegmentParams, token: CancellationToken): Promise<P.SegmentResult> {
-    this.registry.def(p.mode);
+    const def = this.registry.def(p.mode);
     // Take a place in the line at once (1005 when full), before decoding base64 or waiting for
     // a cold mode: a request waiting for a load counts against the bound like one in the line.
     const ticket = this.queue.admit();
@@ -69,15 +67,14 @@ export class Segmenter {
     // load one the registry does not know about).
     const release = this.registry.hold(p.mode);
     try {
-      return await this.admitted(p, token, ticket);
+      return await this.admitted(p, def, token, ticket);
     } finally {
       ticket.release();
       release();
     }
   }
 
-  private async admitted(p: P.SegmentParams, token: CancellationToken, ticket: Ticket): Promise<P.SegmentResult> {
-    const def = this.registry.def(p.mode);
+  private async admitted(p: P.SegmentParams, def: ModeDef, token: CancellationToken, ticket: Ticket): Promise<P.SegmentResult> {
     let image: { path: string } | { bytes: Uint8Array };
     let release: () => void;
     if ('path' in p.image) {
@@ -98,9 +95,9 @@ export class Segmenter {
     }
   }
 
-  private async cachedOrRun(p: P.SegmentParams, def: ReturnType<Registry['def']>, image: { path: string } | { bytes: Uint8Array }, token: CancellationToken, ticket: Ticket): Promise<P.SegmentResult> {
+  private async cachedOrRun(p: P.SegmentParams, def: ModeDef, image: { path: string } | { bytes: Uint8Array }, token: CancellationToken, ticket: Ticket): Promise<P.SegmentResult> {
     const results = p.cache ? this.opts.results : undefined;
-    if (!results) return this.run(p, image, token, ticket);
+    if (!results) return this.run(p, def, image, token, ticket);
     const t0 = performance.now();
     const key = await results.key(def, image, p);
     const hit = key && (await results.get(key));
@@ -109,7 +106,7 @@ export class Segmenter {
       const timings = { ...hit.timings, queueMs: 0, totalMs: r1(performance.now() - t0) };
       return { ...hit, mode: p.mode, wasWarm: this.registry.isWarm(p.mode), cached: true, timings };
     }
-    const r = await this.run(p, image, token, ticket);
+    const r = await this.run(p, def, image, token, ticket);
     if (key) await results.put(key, r);
     return r;
   }
@@ -132,8 +129,7 @@ export class Segmenter {
   }
 
   /** Runs the engine for one request, in its turn. */
-  private async run(p: P.SegmentParams, image: { path: string } | { bytes: Uint8Array }, token: CancellationToken, ticket: Ticket): Promise<P.SegmentResult> {
-    const def = this.registry.def(p.mode);
+  private async run(p: P.SegmentParams, def: ModeDef, image: { path: string } | { bytes: Uint8Array }, token: CancellationToken, ticket: Ticket): Promise<P.SegmentResult> {
     // An input that crashed the engine twice is refused before its mode is even made ready (1008).
     await this.engine.admit?.(image);
     const wasWarm = this.registry.isWarm(p.mode);
@@ -147,7 +143,7 @@ export class Segmenter {
       displayMaxSide: displayMaxSide(p.displayImage),
       thumbnailSize: p.thumbnail?.size,
       region: p.region,
-      watchdogMs: this.watchdogMs(p.mode),
+      watchdogMs: this.registry.timing(p.mode).watchdogMs(this.opts.watchdogMs, def.typicalMs),
     };
     // The line frees once the inference is done: the next job overlaps this one's postprocessing.
     const run = (release: () => void) => this.engine.segment(def, image, { ...opts, onInferred: release });
@@ -157,9 +153,8 @@ export class Segmenter {
     });
     const t = out.timings;
     asWarmup?.done(t.inferenceMs);
-    this.registry.recordInference(p.mode, t.inferenceMs, !asWarmup);
-    // A first run is slower than steady: no baseline for the degradation check.
-    if (!asWarmup) this.checkDegradation(p.mode, t.inferenceMs);
+    // A first run is slower than steady: it counts for neither the steady time nor the degradation check.
+    if (this.registry.recordInference(p.mode, t.inferenceMs, !asWarmup)) this.rewarmWhenIdle(p.mode);
     this.opts.metrics.inferenceSeconds.observe({ mode: p.mode }, t.inferenceMs / 1000);
     return {
       mode: p.mode,
@@ -181,28 +176,9 @@ export class Segmenter {
     };
   }
 
-  /**
-   * How long a segment may run in the engine before the watchdog replaces it: 10x the mode's
-   * inference time, at least the floor (--watchdog-seconds, default 30 s). The time is the
-   * largest we know (ModeStatus.steadyMs, the degradation baseline, the last inference, the
-   * catalogue's typicalMs): a busy machine must not look like a hung engine. Undefined when off.
-   */
-  private watchdogMs(mode: string): number | undefined {
-    if (this.opts.watchdogMs <= 0) return undefined;
-    const s = this.registry.status(mode);
-    const steady = Math.max(s.steadyMs ?? 0, this.detector(mode).baselineMs ?? 0, s.lastInferenceMs ?? 0, this.registry.def(mode).typicalMs ?? 0);
-    return Math.max(WATCHDOG_FACTOR * steady, this.opts.watchdogMs);
-  }
-
-  /** After every warm-up the baseline of the degradation check is measured anew. */
-  warmedUp(mode: string): void {
-    this.detector(mode).reset();
-  }
-
   /** A warm mode got slow (median of recent runs over 1.5x its baseline): re-warm it once the line is idle. */
-  private checkDegradation(mode: string, inferenceMs: number): void {
-    if (!this.detector(mode).record(inferenceMs)) return;
-    const baseline = this.detector(mode).baselineMs ?? 0;
+  private rewarmWhenIdle(mode: string): void {
+    const baseline = this.registry.timing(mode).baselineMs ?? 0;
     this.queue.whenIdle(() => {
       if (this.opts.shuttingDown() || !this.registry.isWarm(mode)) return;
       this.opts.metrics.rewarmDegraded.inc({ mode });
@@ -210,12 +186,5 @@ export class Segmenter {
       this.registry.warmup(mode, true).catch((e) => this.opts.log('warn', `re-warm of ${mode} failed: ${(e as Error).message}`));
     });
   }
-
-  private detector(mode: string): DegradationDetector {
-    let d = this.detectors.get(mode);
-    if (!d) this.detectors.set(mode, (d = new DegradationDetector()));
-    return d;
-  }
 }
 
-const r1 = (ms: number) => Math.round(ms * 10) / 10;

@@ -8,6 +8,7 @@ import { parseCommand, USAGE, UsageError } from './cli/args';
 import { metricsCommand, statusCommand, unloadCommand } from './cli/daemonCommands';
 import { removePending } from './cli/outputs';
 import { runSegment } from './cli/segmentRun';
+import { shown } from './cli/terminal';
 
 async function main(argv: string[]): Promise<number> {
   const cmd = parseCommand(argv);
@@ -42,14 +43,14 @@ main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (e) => {
     if (e instanceof UsageError) {
-      process.stderr.write(`seglens: ${e.message}\n\n${USAGE}\n`);
+      process.stderr.write(`seglens: ${shown(e.message)}\n\n${USAGE}\n`);
       process.exit(2);
     }
     if (e instanceof ResponseError && e.code === ErrorCodes.InvalidParams) {
-      process.stderr.write(`seglens: ${e.message}\n`);
+      process.stderr.write(`seglens: ${shown(e.message)}\n`);
       process.exit(2);
     }
-    process.stderr.write(`seglens: ${e instanceof Error ? e.message : String(e)}\n`);
+    process.stderr.write(`seglens: ${shown(e instanceof Error ? e.message : String(e))}\n`);
     process.exit(1);
   },
 );

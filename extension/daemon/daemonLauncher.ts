@@ -6,6 +6,7 @@ import { ChildProcess, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { connectSocket, DaemonClient, spawnStdio } from '../../daemon/api/client';
+import { waitForSocket } from '../../daemon/api/waitForSocket';
 import { ExitCodes, ProviderChoice } from '../../daemon/api/constants';
 import { toArgv } from '../../daemon/api/daemonArgs';
 import { LogTail } from './logTail';
@@ -38,7 +39,6 @@ export interface Launched {
 
 // Electron's binary behaves as plain Node with this set; harmless when execPath is Node already.
 const nodeEnv = () => ({ ...process.env, ELECTRON_RUN_AS_NODE: '1' });
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
  * Connects to a shared daemon if one listens; never spawns. A socket that fails the ownership
@@ -102,31 +102,28 @@ export async function connectOrSpawnShared(opts: LaunchOptions): Promise<Launche
   child.on('exit', (code, signal) => (exit = { code, signal }));
   child.on('error', (err) => (spawnError = err));
 
-  const deadline = Date.now() + (opts.startTimeoutMs ?? 20_000);
-  for (let attempt = 0; ; attempt++) {
-    const client = await tryConnectShared(opts.socketPath, 1_000);
-    if (client) {
-      // Whether our child won the race shows after initialize (its pid); the caller releases
-      // the tail if the daemon is another window's.
-      return { client, childPid: child.pid, release: () => tail.dispose() };
-    }
-    if (spawnError) {
-      tail.dispose();
-      throw new Error(`could not start the SegLens daemon: ${spawnError.message}`);
-    }
+  // The loser of a race between two windows exits with AlreadyRunning: keep trying the winner.
+  const check = () => {
+    if (spawnError) throw new Error(`could not start the SegLens daemon: ${spawnError.message}`);
     if (exit && exit.code !== ExitCodes.AlreadyRunning) {
       tail.flush();
-      tail.dispose();
       const why = exit.signal ? `was killed by ${exit.signal}` : `exited with code ${exit.code}`;
       const said = recent.join(' | ');
       throw new Error(`the SegLens daemon ${why} while starting${said ? `: ${said.length > 400 ? `…${said.slice(-400)}` : said}` : ''}`);
     }
-    if (Date.now() > deadline) {
-      tail.dispose();
-      throw new Error(`the SegLens daemon did not accept connections on ${opts.socketPath} within ${Math.round((opts.startTimeoutMs ?? 20_000) / 1000)} s`);
-    }
-    await sleep(Math.min(100 * (attempt + 1), 500));
+  };
+  const timeoutMs = opts.startTimeoutMs ?? 20_000;
+  const client = await waitForSocket(opts.socketPath, { timeoutMs, pauseMs: 100, maxPauseMs: 500, check }).catch((e: unknown) => {
+    tail.dispose();
+    throw e;
+  });
+  if (!client) {
+    tail.dispose();
+    throw new Error(`the SegLens daemon did not accept connections on ${opts.socketPath} within ${Math.round(timeoutMs / 1000)} s`);
   }
+  // Whether our child won the race shows after initialize (its pid); the caller releases the
+  // tail if the daemon is another window's.
+  return { client, childPid: child.pid, release: () => tail.dispose() };
 }
 
 /** A per-window daemon on stdin/stdout; it exits when this window closes its stdin. */

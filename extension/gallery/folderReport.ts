@@ -2,7 +2,7 @@
 // and writer (daemon/api/folder/report.ts): the same fields, the same numbers, the same CSV.
 import type { Report } from '../../daemon/api/folder/report';
 import { ReportBuilder } from '../../daemon/api/folder/report';
-import type { SummaryInfo } from '../../media/webview/gallery/messages';
+import type { SummaryInfo } from '../../media/webview/shared/galleryMessages';
 import type { ImageOutcome } from './folderRun';
 
 export const WORST = 10;

@@ -8,9 +8,10 @@ import * as path from 'node:path';
 import { CancellationTokenSource, ResponseError } from 'vscode-jsonrpc';
 import type { DaemonClient } from '../../daemon/api/client';
 import type { FolderImage } from '../../daemon/api/folder/folderImages';
+import { round1 } from '../../daemon/api/numbers';
 import { CachedResults, CachedResultsResult, ClassInfo, Score, ScoreResult, SegmentResult, Thumbnail } from '../../daemon/api/protocol';
 import type { ReportImage } from '../../daemon/api/folder/report';
-import type { ProgressInfo, TileInfo } from '../../media/webview/gallery/messages';
+import type { ProgressInfo, TileInfo } from '../../media/webview/shared/galleryMessages';
 
 /** Requests in flight: enough to keep the engine busy, few enough to leave the queue to others. */
 export const IN_FLIGHT = 3;
@@ -148,7 +149,7 @@ export class FolderRun {
     if ('outcome' in r) return r;
     const img = this.images[i];
     const t = r.timings;
-    const ms = Math.round((t.decodeMs + t.preprocessMs + t.inferenceMs + t.postprocessMs) * 10) / 10;
+    const ms = round1(t.decodeMs + t.preprocessMs + t.inferenceMs + t.postprocessMs);
     const entry: ReportImage = { ...this.entry(i), width: r.width, height: r.height, ms };
     const tile: TileInfo = { ...this.baseTile(i), state: 'done', ms: t.inferenceMs, share: foregroundShare(r, this.task), cached: r.cached };
     let score: ScoreResult | undefined;

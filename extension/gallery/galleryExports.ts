@@ -1,8 +1,7 @@
 // The gallery's exports, written by the CLI's own code (daemon/api/folder/report.ts, exports/): the
 // report as CSV and JSON side by side, and the folder's masks in the formats picked, named
 // `<out>/<path without extension>.<format>.png` (+ `coco.json`). Never over an existing file
-// without a dialog saying which.
-import * as fs from 'node:fs';
+// without a dialog naming it, never through a link (exportFiles.ts).
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { CocoBuilder } from '../../daemon/api/exports/coco';
@@ -10,24 +9,23 @@ import { EXPORT_FORMATS, ExportFormat, alphaThreshold, renderExports } from '../
 import { FolderImage, outBases } from '../../daemon/api/folder/folderImages';
 import { Report, reportText } from '../../daemon/api/folder/report';
 import type { ImageOutcome } from './folderRun';
-import type { GalleryDeps } from './galleryManager';
+import { ExportWriter, askedByDialog, exportWriter, replaceQuestion, reportFiles, toAsk } from './exportFiles';
+import type { GalleryDeps } from './galleryDeps';
 
 const THRESHOLD = 0.5;
 
-/** Asks before replacing existing files; true to go on. */
-async function mayOverwrite(files: string[]): Promise<boolean> {
-  const existing = files.filter((f) => fs.existsSync(f));
+/** Asks before replacing `existing` files (none: no question); true to go on. */
+async function mayReplace(existing: string[]): Promise<boolean> {
   if (existing.length === 0) return true;
-  const names = existing.slice(0, 5).map((f) => path.basename(f)).join(', ') + (existing.length > 5 ? `, and ${existing.length - 5} more` : '');
-  const choice = await vscode.window.showWarningMessage(`SegLens: ${existing.length} file(s) exist already: ${names}. Overwrite them?`, { modal: true }, 'Overwrite');
+  const choice = await vscode.window.showWarningMessage(replaceQuestion(existing), { modal: true }, 'Overwrite');
   return choice === 'Overwrite';
 }
 
-async function write(file: string, data: string | Uint8Array): Promise<void> {
-  await fs.promises.mkdir(path.dirname(file), { recursive: true });
-  const tmp = `${file}.${process.pid}.tmp`;
-  await fs.promises.writeFile(tmp, data);
-  await fs.promises.rename(tmp, file);
+/** Says which files were not written, and why (a file appeared since the question, a link on the way). */
+function reportRefused(w: ExportWriter, log: vscode.LogOutputChannel): void {
+  if (w.refused.length === 0) return;
+  for (const r of w.refused) log.warn(`gallery: not written: ${r}`);
+  void vscode.window.showWarningMessage(`SegLens: ${w.refused.length} file(s) not written: ${w.refused[0]}${w.refused.length > 1 ? ' (and more: see the log)' : ''}`);
 }
 
 /** Writes `<name>.csv` and `<name>.json` (the CLI's report) where the user says; the CSV's path. */
@@ -40,15 +38,18 @@ export async function exportReport(folder: vscode.Uri, report: Report, log: vsco
       title: 'SegLens: Export report (CSV, with a JSON beside it)',
     }));
   if (!picked) return undefined;
-  const csv = picked.fsPath.replace(/\.(csv|json)$/i, '') + '.csv';
-  const json = csv.replace(/\.csv$/, '.json');
-  // The save dialog asked about the file picked; the other one is asked about here.
-  if (!(await mayOverwrite(target ? [csv, json] : [csv === picked.fsPath ? json : csv]))) return undefined;
-  await write(csv, reportText(report, csv));
-  await write(json, reportText(report, json));
-  log.info(`gallery: report written to ${csv} and ${json} (${report.images.length} images)`);
-  void vscode.window.showInformationMessage(`SegLens: report written to ${path.basename(csv)} and ${path.basename(json)}`);
-  return csv;
+  const { csv, json } = reportFiles(picked.fsPath);
+  // The save dialog asked about the name picked (when it exists); every other existing file is asked about here.
+  const asked = target ? undefined : askedByDialog(picked.fsPath);
+  const question = toAsk([csv, json], asked);
+  if (!(await mayReplace(question))) return undefined;
+  const w = exportWriter(path.dirname(csv), asked ? [...question, asked] : question);
+  const written = [(await w.write(csv, reportText(report, csv))) && csv, (await w.write(json, reportText(report, json))) && json].filter((f): f is string => !!f);
+  reportRefused(w, log);
+  if (written.length === 0) return undefined;
+  log.info(`gallery: report written to ${written.join(' and ')} (${report.images.length} images)`);
+  void vscode.window.showInformationMessage(`SegLens: report written to ${written.map((f) => path.basename(f)).join(' and ')}`);
+  return written.includes(csv) ? csv : undefined;
 }
 
 async function pickExport(folder: vscode.Uri): Promise<{ formats: ExportFormat[]; out: string } | undefined> {
@@ -79,7 +80,9 @@ export async function exportMasks(
   const target = (i: number, f: string) => path.join(pick.out, ...`${bases[i]}.${f}.png`.split('/'));
   const files = done.flatMap((i) => pngs.map((f) => target(i, f)));
   if (pick.formats.includes('coco')) files.push(path.join(pick.out, 'coco.json'));
-  if (!(await mayOverwrite(files))) return 0;
+  const agreed = toAsk(files);
+  if (!(await mayReplace(agreed))) return 0;
+  const w = exportWriter(pick.out, agreed);
   const client = await deps.supervisor.ensureClient();
   const task = deps.store.info(mode)?.task ?? 'binary';
   const info = deps.store.info(mode);
@@ -90,12 +93,13 @@ export async function exportMasks(
       const img = images[i];
       const r = await client.segment({ mode, image: { path: img.file }, cache: true, priority: 'batch' });
       const out = await renderExports(coco ? [...pngs, 'coco'] : pngs, r, task, img.file, THRESHOLD);
-      for (const [f, data] of out.files) await write(target(i, f), data);
+      for (const [f, data] of out.files) await w.write(target(i, f), data);
       coco?.add(i, img.rel, out.pixels!, r.width, r.height);
       progress.report({ message: `${k + 1}/${done.length}`, increment: 100 / done.length });
     }
   });
-  if (coco) await write(path.join(pick.out, 'coco.json'), JSON.stringify(coco.toJSON(deps.version)));
+  if (coco) await w.write(path.join(pick.out, 'coco.json'), JSON.stringify(coco.toJSON(deps.version)));
+  reportRefused(w, deps.log);
   deps.log.info(`gallery: exported ${done.length} image(s) as ${pick.formats.join(', ')} to ${pick.out}`);
   return done.length;
 }

@@ -1,7 +1,7 @@
 // The gallery webview's page: the shared strict CSP with a nonce (extension/util/webviewPage.ts),
 // settings in a data attribute, the grid's container and the controls main.ts wires.
 import * as vscode from 'vscode';
-import type { GallerySettings } from '../../media/webview/gallery/messages';
+import type { GallerySettings } from '../../media/webview/shared/galleryMessages';
 import { webviewDocument } from '../util/webviewPage';
 
 export function galleryHtml(webview: vscode.Webview, extensionUri: vscode.Uri, settings: GallerySettings): string {

@@ -4,28 +4,13 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { checkRule } from '../../daemon/api/folder/groundTruth';
-import type { DaemonSupervisor } from '../daemon/daemonSupervisor';
-import type { ModelStore } from '../models/modelStore';
-import type { GalleryState } from '../../media/webview/gallery/messages';
+import type { GalleryState } from '../../media/webview/shared/galleryMessages';
 import { Disposable } from '../util/dispose';
 import { OpenedUris } from '../util/openedUris';
+import type { GalleryDeps } from './galleryDeps';
 import { GalleryPanel } from './galleryPanel';
 
 export const GALLERY_VIEW_TYPE = 'seglens.gallery';
-
-export interface GalleryDeps {
-  extensionUri: vscode.Uri;
-  supervisor: DaemonSupervisor;
-  store: ModelStore;
-  log: vscode.LogOutputChannel;
-  version: string;
-  /** Where the folders opened here are remembered (workspaceState). */
-  memento?: vscode.Memento;
-  /** Opens the preview at `uri`; ←/→ there walk `sequence`; `groundTruth` gives an image's ground-truth file. */
-  openPreview(uri: vscode.Uri, sequence: vscode.Uri[], groundTruth: (file: string) => string | undefined): Promise<void>;
-  /** Opens `image`'s ground truth `gt` in the refine editor, or with none the image itself (its Ctrl+S writes the first ground truth). */
-  openRefine(image: vscode.Uri, gt: vscode.Uri | undefined): Promise<void>;
-}
 
 export class GalleryManager extends Disposable implements vscode.WebviewPanelSerializer<GalleryState> {
   private readonly panels = new Map<string, GalleryPanel>();
@@ -75,21 +60,6 @@ export class GalleryManager extends Disposable implements vscode.WebviewPanelSer
     await this.run(this.adopt(panel, folder)).running;
   }
 
-  /** Test hook: opens the folder's gallery and cancels its run as the page's Cancel does, once `done` images are done. */
-  async cancelAfterForTest(folder: vscode.Uri, done: number) {
-    const g = await this.show(folder);
-    return { progress: await g.cancelAfterForTest(done), tiles: g.tiles };
-  }
-
-  /** Test hook: restores a gallery from `state` as after a window reload (its run ended); undefined if refused. */
-  async restoreForTest(state: unknown): Promise<GalleryPanel | undefined> {
-    const folder = restorable(state as GalleryState);
-    if (folder) this.panels.get(folder.fsPath)?.panel.dispose();
-    const panel = vscode.window.createWebviewPanel(GALLERY_VIEW_TYPE, 'SegLens', vscode.ViewColumn.Active, { enableScripts: true, localResourceRoots: [] });
-    await this.deserializeWebviewPanel(panel, state as GalleryState);
-    return folder && this.panels.get(folder.fsPath);
-  }
-
   private adopt(panel: vscode.WebviewPanel, folder: vscode.Uri): GalleryPanel {
     const created = new GalleryPanel(panel, folder, this.deps, () => this.panels.delete(folder.fsPath));
     this.panels.set(folder.fsPath, created);
@@ -103,7 +73,7 @@ export class GalleryManager extends Disposable implements vscode.WebviewPanelSer
 }
 
 /** The folder a saved gallery state names, if it is an absolute path. */
-function restorable(state: GalleryState | undefined): vscode.Uri | undefined {
+export function restorable(state: GalleryState | undefined): vscode.Uri | undefined {
   const p = typeof state?.path === 'string' ? state.path : '';
   return p && path.isAbsolute(p) ? vscode.Uri.file(p) : undefined;
 }

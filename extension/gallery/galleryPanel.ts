@@ -6,17 +6,18 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { FolderImage, listFolderImages, withGroundTruth } from '../../daemon/api/folder/folderImages';
+import { checkGlobs } from '../../daemon/api/folder/glob';
 import { checkRule } from '../../daemon/api/folder/groundTruth';
 import { CachedResults, Thumbnail } from '../../daemon/api/protocol';
 import type { ExportFormat } from '../../daemon/api/exports/render';
-import type { FromGallery, GalleryClass, ProgressInfo, TileInfo, ToGallery } from '../../media/webview/gallery/messages';
-import { galleryOrder } from '../../media/webview/gallery/order';
+import type { FromGallery, GalleryClass, ProgressInfo, TileInfo, ToGallery } from '../../media/webview/shared/galleryMessages';
+import { galleryOrder } from '../../media/webview/shared/galleryOrder';
 import { readConfig } from '../config';
 import { Disposable } from '../util/dispose';
 import { FolderRun, ImageOutcome, ResultExtras } from './folderRun';
 import { folderConfusion, folderReport, folderSummary } from './folderReport';
 import { galleryHtml } from './galleryHtml';
-import type { GalleryDeps } from './galleryManager';
+import type { GalleryDeps } from './galleryDeps';
 import { exportMasks, exportReport } from './galleryExports';
 import { checkFromGallery } from './galleryMessages';
 import { GalleryViews } from './galleryViews';
@@ -85,7 +86,9 @@ export class GalleryPanel extends Disposable {
     this.stop();
     const cfg = vscode.workspace.getConfiguration('seglens');
     this.mode = readConfig().mode;
-    this.images = listImages(this.folder.fsPath, cfg);
+    const badGlob = globSettingsProblem(cfg);
+    if (badGlob) void vscode.window.showErrorMessage(`SegLens: settings error: ${badGlob}`);
+    this.images = badGlob ? [] : listImages(this.folder.fsPath, cfg);
     // Earlier results come back from the daemon's result cache in the first moments of the run.
     this.outcomes = this.images.map(() => undefined);
     this.lastProgress = undefined;
@@ -94,7 +97,7 @@ export class GalleryPanel extends Disposable {
     this.panel.title = `SegLens: ${path.basename(this.folder.fsPath)}`;
     this.postInit();
     if (this.images.length === 0) {
-      this.post({ type: 'notice', message: 'No images in this folder (check seglens.folder.include / exclude).' });
+      this.post({ type: 'notice', message: badGlob ? `Settings error: ${badGlob}` : 'No images in this folder (check seglens.folder.include / exclude).' });
       return;
     }
     const client = await this.deps.supervisor.ensureClient();
@@ -263,30 +266,25 @@ export class GalleryPanel extends Disposable {
         await this.start();
         return;
       case 'exportReport':
-        await exportReport(this.folder, folderReport(this.mode, this.outcomes), this.deps.log);
+        await this.exportReport();
         return;
       case 'exportMasks':
-        await exportMasks(this.folder, this.images, this.outcomes, this.mode, this.deps);
+        await this.exportMasks();
         return;
     }
   }
 
-  /** Test hooks: the exports without their dialogs (the overwrite question stays). */
-  exportReportForTest(target: vscode.Uri): Promise<string | undefined> {
+  /** The report's export; `target` given, without the save dialog (the overwrite question stays). */
+  exportReport(target?: vscode.Uri): Promise<string | undefined> {
     return exportReport(this.folder, folderReport(this.mode, this.outcomes), this.deps.log, target);
   }
-  exportMasksForTest(formats: ExportFormat[], out: string): Promise<number> {
-    return exportMasks(this.folder, this.images, this.outcomes, this.mode, this.deps, { formats, out });
+  /** The masks' export; `choice` given, without the format and folder dialogs. */
+  exportMasks(choice?: { formats: ExportFormat[]; out: string }): Promise<number> {
+    return exportMasks(this.folder, this.images, this.outcomes, this.mode, this.deps, choice);
   }
 
-  /** Test hook: the page's Cancel (through the same checks) once `done` images are done; the run's last progress when it ended. */
-  async cancelAfterForTest(done: number): Promise<ProgressInfo | undefined> {
-    const sub = this.onDidProgress((p) => p.done >= done && p.running && void this.receive({ type: 'cancel' }));
-    try {
-      await this.running;
-    } finally {
-      sub.dispose();
-    }
+  /** The run's last progress. */
+  get progress(): ProgressInfo | undefined {
     return this.lastProgress;
   }
 
@@ -301,7 +299,12 @@ export function progressText(p: ProgressInfo): string {
   return `${p.done}/${p.total}${rate}${eta}`;
 }
 
-/** The folder's images under the settings: recursion, include/exclude globs, the ground-truth rule. */
+/** The first malformed include/exclude glob, as a settings error naming the setting and the glob. */
+export function globSettingsProblem(cfg: vscode.WorkspaceConfiguration): string | undefined {
+  return checkGlobs('seglens.folder.include', cfg.get('folder.include')) ?? checkGlobs('seglens.folder.exclude', cfg.get('folder.exclude'));
+}
+
+/** The folder's images under the settings (globs checked first: globSettingsProblem): recursion, include/exclude globs, the ground-truth rule. */
 export function listImages(root: string, cfg: vscode.WorkspaceConfiguration): FolderImage[] {
   const include = cfg.get<string[]>('folder.include') ?? [];
   const exclude = cfg.get<string[]>('folder.exclude') ?? [];

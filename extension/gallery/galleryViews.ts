@@ -2,7 +2,7 @@
 // saved state can come back older than its last change after a reload (the workbench keeps a
 // copy of its own), so the extension keeps the view and sends it to the page with `init`.
 import type * as vscode from 'vscode';
-import type { GalleryView } from '../../media/webview/gallery/messages';
+import type { GalleryView } from '../../media/webview/shared/galleryMessages';
 
 const KEY = 'seglens.gallery.views';
 /** Folders remembered; the oldest go first. */

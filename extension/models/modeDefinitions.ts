@@ -17,6 +17,7 @@ import type {
 // The daemon's own rules (the id pattern, the definition schema's limits), so the wizard refuses what the daemon would.
 import { MODE_ID_RE } from '../../daemon/api/constants';
 import { MAX_LABELS, MAX_SIDE } from '../../daemon/api/modeSchema';
+import { formatShape } from '../../daemon/api/tensorShape';
 
 export const FALLBACK_MODE = 'balanced';
 
@@ -81,12 +82,6 @@ export function resolveMode(configured: string | undefined, available: readonly 
 }
 
 // ---------------------------------------------------------------- Add Model…
-
-/** A shape as the daemon's messages print it: [1,3,512,512], symbols as names, ? when unknown. */
-export function formatShape(shape: ModelTensorInfo['shape']): string {
-  if (!shape) return '[?]';
-  return `[${shape.map((d) => (d === null ? '?' : String(d))).join(',')}]`;
-}
 
 /** The signature and the daemon's notes, one line each (quick pick rows and the log). */
 export function signatureLines(r: InspectModelResult): string[] {

@@ -4,7 +4,7 @@
 import * as vscode from 'vscode';
 import { CancellationTokenSource } from 'vscode-jsonrpc';
 import type { ModeStatus, SegmentResult } from '../../daemon/api/protocol';
-import type { ToWebview } from '../../media/webview/messages';
+import type { ToWebview } from '../../media/webview/shared/messages';
 import { phaseMessage } from '../models/modeProgress';
 import { errorInfo, imageSource, resultPayload, segmentExtras } from './previewData';
 import type { PreviewDeps } from './previewData';

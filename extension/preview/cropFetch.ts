@@ -3,8 +3,8 @@
 // seglens/displayCrop, one at a time: a newer request cancels the one in flight.
 import * as vscode from 'vscode';
 import { CancellationTokenSource } from 'vscode-jsonrpc';
-import type { ToWebview } from '../../media/webview/messages';
-import type { Region } from '../../media/webview/inspect/zoom';
+import type { ToWebview } from '../../media/webview/shared/messages';
+import type { DisplayRegion as Region } from '../../daemon/api/protocol';
 import { errorInfo, imageSource, statePath } from './previewData';
 import type { PreviewDeps } from './previewData';
 

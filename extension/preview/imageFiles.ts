@@ -2,8 +2,10 @@
 // the workspace when a command has no image at hand.
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { IMAGE_EXTENSIONS as DOTTED } from '../../daemon/api/folder/folderImages';
 
-export const IMAGE_EXTENSIONS = ['png', 'jpg', 'jpeg', 'webp', 'gif', 'bmp', 'tif', 'tiff'];
+/** The daemon's image extensions, without the dot (globs, dialog filters). */
+export const IMAGE_EXTENSIONS = [...DOTTED].map((e) => e.slice(1));
 
 export function isImage(uri: vscode.Uri): boolean {
   return IMAGE_EXTENSIONS.includes(path.extname(uri.path).slice(1).toLowerCase());

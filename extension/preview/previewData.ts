@@ -3,7 +3,7 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { ImageSource, SegmentParams, SegmentResult } from '../../daemon/api/protocol';
-import type { ResultPayload } from '../../media/webview/messages';
+import type { ResultPayload } from '../../media/webview/shared/messages';
 import type { DaemonSupervisor } from '../daemon/daemonSupervisor';
 import type { ModelStore } from '../models/modelStore';
 

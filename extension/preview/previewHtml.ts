@@ -2,7 +2,7 @@
 // webview's own origin, data: and blob:, our stylesheet), settings in a data attribute.
 import * as vscode from 'vscode';
 import { webviewDocument } from '../util/webviewPage';
-import type { PanelSettings } from '../../media/webview/messages';
+import type { PanelSettings } from '../../media/webview/shared/messages';
 
 export function previewHtml(webview: vscode.Webview, extensionUri: vscode.Uri, settings: PanelSettings): string {
   return webviewDocument(webview, extensionUri, {

@@ -1,7 +1,7 @@
 // Opens and reuses the one preview panel, and restores it after a window reload on the image
 // the page's state names, in the window's mode, as a WebviewPanelSerializer.
 import * as vscode from 'vscode';
-import type { PanelCommand, PanelState } from '../../media/webview/messages';
+import type { PanelCommand, PanelState } from '../../media/webview/shared/messages';
 import { readConfig } from '../config';
 import { Disposable } from '../util/dispose';
 import { PREVIEW_VIEW_TYPE, uriFromStatePath } from './previewData';
@@ -57,17 +57,9 @@ export class PreviewManager extends Disposable implements vscode.WebviewPanelSer
     else p.command(c);
   }
 
-  /** Test hook: restores a panel from `state` as after a window reload; the image it opened, if any. */
-  async restoreForTest(state: unknown): Promise<vscode.Uri | undefined> {
-    this.current?.panel.dispose();
-    const panel = vscode.window.createWebviewPanel(PREVIEW_VIEW_TYPE, 'SegLens', vscode.ViewColumn.Active, { enableScripts: true, localResourceRoots: [] });
-    await this.deserializeWebviewPanel(panel, state as PanelState);
-    return this.current?.currentImage;
-  }
-
-  /** Test hook: a message as if the page had sent it (it goes through the same checks). */
-  async receiveForTest(m: unknown): Promise<void> {
-    await this.current?.receive(m);
+  /** The open preview, if any. */
+  get active(): PreviewPanel | undefined {
+    return this.current;
   }
 
   async show(uri: vscode.Uri, sequence?: PreviewSequence): Promise<void> {

@@ -5,8 +5,8 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { CancellationTokenSource } from 'vscode-jsonrpc';
 import type { ModeStatus, SegmentResult } from '../../daemon/api/protocol';
-import type { FromWebview, PanelCommand, PanelMode, ResultPayload, ToWebview } from '../../media/webview/messages';
-import type { RefineFromWebview } from '../../media/webview/refine/refineMessages';
+import type { FromWebview, PanelCommand, PanelMode, ResultPayload, ToWebview } from '../../media/webview/shared/messages';
+import type { RefineFromWebview } from '../../media/webview/shared/refineMessages';
 import { readConfig, storeMode } from '../config';
 import { phaseMessage } from '../models/modeProgress';
 import { Disposable } from '../util/dispose';
@@ -19,7 +19,7 @@ import { PROVISIONAL_MODE, errorInfo, imageSource, resultPayload, saveMask, segm
 import type { PanelEvents, PreviewDeps, PreviewResult, PreviewSequence } from './previewData';
 import { previewHtml } from './previewHtml';
 import { checkFromWebview } from './webviewMessages';
-import { groundTruthMessage } from '../gallery/previewGroundTruth';
+import { groundTruthMessage } from './previewGroundTruth';
 
 const setContext = (key: string, value: unknown) => void vscode.commands.executeCommand('setContext', key, value);
 

@@ -3,8 +3,9 @@
 // vscode import): test/unit/webviewMessages.test.ts and the suite inside VS Code use it.
 import { MODE_ID_RE } from '../../daemon/api/constants';
 import { DISPLAY_CROP_MAX_SIDE } from '../../daemon/api/protocol';
-import type { Region } from '../../media/webview/inspect/zoom';
-import type { FromWebview } from '../../media/webview/messages';
+import type { DisplayRegion as Region } from '../../daemon/api/protocol';
+import type { FromWebview } from '../../media/webview/shared/messages';
+import { ownFields } from '../util/ownFields';
 import { checkRefine } from '../refine/refineChecks';
 
 export type Checked = { ok: true; message: FromWebview } | { ok: false; reason: string };
@@ -34,7 +35,7 @@ function checkMode(mode: unknown, ctx: MessageContext): string | undefined {
 /** The message if it is one the page may send, with exactly its fields and valid values. */
 export function checkFromWebview(m: unknown, ctx: MessageContext): Checked {
   if (m === null || typeof m !== 'object' || Array.isArray(m)) return refuse('not an object');
-  const o = m as Record<string, unknown>;
+  const o = ownFields(m);
   const extra = (allowed: string[]) => keys(o, ['type', ...allowed]);
   switch (o.type) {
     case 'ready':
@@ -81,7 +82,7 @@ export function checkFromWebview(m: unknown, ctx: MessageContext): Checked {
 /** A crop region: exactly {left, top, width, height}, whole numbers, sides 1..DISPLAY_CROP_MAX_SIDE (the daemon checks it lies inside the image). */
 function checkRegion(r: unknown): Region | string {
   if (r === null || typeof r !== 'object' || Array.isArray(r)) return 'region must be an object';
-  const o = r as Record<string, unknown>;
+  const o = ownFields(r);
   const extra = keys(o, ['left', 'top', 'width', 'height']);
   if (extra) return `unexpected region field '${extra}'`;
   const whole = (v: unknown, min: number, max: number) => typeof v === 'number' && Number.isInteger(v) && v >= min && v <= max;

@@ -2,7 +2,7 @@
 // (../preview/webviewMessages.ts calls this): exactly the fields of a RefineFromWebview, finite
 // numbers, points and boxes inside the image. Pure (no vscode import): unit-tested.
 import type { MaskEdit, Pt, Rect } from '../../media/webview/shared/maskEdit';
-import { REFINE_ACTIONS, RefineAction, RefineFromWebview } from '../../media/webview/refine/refineMessages';
+import { REFINE_ACTIONS, RefineAction, RefineFromWebview } from '../../media/webview/shared/refineMessages';
 
 export type CheckedRefine = { ok: true; message: RefineFromWebview } | { ok: false; reason: string };
 

@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { EDIT_LABELS } from '../../media/webview/shared/maskEdit';
 import type { MaskEdit } from '../../media/webview/shared/maskEdit';
-import type { RefineCommand } from '../../media/webview/refine/refineMessages';
+import type { RefineCommand } from '../../media/webview/shared/refineMessages';
 import type { PanelEvents, PreviewDeps } from '../preview/previewData';
 import { Disposable } from '../util/dispose';
 import { imageOfMask } from './groundTruthPaths';

@@ -6,7 +6,7 @@ import sharp from 'sharp';
 import * as vscode from 'vscode';
 import { maskPixels } from '../../daemon/api/exports/render';
 import { SEGMENT_REGION_MIN_SIDE } from '../../daemon/api/protocol';
-import type { RefineAction, RefineCommand, RefineFromWebview } from '../../media/webview/refine/refineMessages';
+import type { RefineAction, RefineCommand, RefineFromWebview } from '../../media/webview/shared/refineMessages';
 import { boxRegion } from '../../media/webview/shared/maskEdit';
 import type { MaskEdit, Rect } from '../../media/webview/shared/maskEdit';
 import { PreviewPanel } from '../preview/previewPanel';

@@ -5,7 +5,7 @@
 import type { Rgb } from '../../daemon/api/protocol';
 import { paintClasses } from './inspect/threshold';
 import { decodeMask, putImage } from './mask';
-import type { ToWebview } from './messages';
+import type { ToWebview } from './shared/messages';
 import { els, view } from './page';
 
 /** Fixed colours (not the theme's): they must read the same on any background. */

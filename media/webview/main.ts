@@ -4,7 +4,7 @@
 // Shared parts in page.ts, the canvas in mask.ts, the legend and timings in resultView.ts,
 // zoom, threshold, readout, comparison and keybindings in inspect/.
 import { clearCanvas, decodeMask } from './mask';
-import type { PanelMode, ResultPayload, ToWebview, ViewMode } from './messages';
+import type { PanelMode, ResultPayload, ToWebview, ViewMode } from './shared/messages';
 import { els, persist, send, settings, showBusy, showError, state, view } from './page';
 import { renderSemanticLegend, renderStaticLegend, renderTimings, showAllClasses } from './resultView';
 import { initFocusReport, runCommand } from './inspect/commands';

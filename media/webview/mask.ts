@@ -3,7 +3,8 @@
 // class, filled or outlined) and paint it on a canvas.
 import type { ClassInfo, Rgb } from '../../daemon/api/protocol';
 import { colourTable } from './legend';
-import { MatteView, greyChannel, paintClasses, paintMatte } from './inspect/threshold';
+import type { MatteView } from './shared/messages';
+import { greyChannel, paintClasses, paintMatte } from './inspect/threshold';
 import type { Shown } from './page';
 
 /** Decodes a base64 8-bit grey PNG to one byte per pixel. */

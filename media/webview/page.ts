@@ -1,6 +1,6 @@
 // The page's shared parts: the VS Code API, the elements, the state kept with setState and
 // what is on screen now. Every other module of the page reads and writes them from here.
-import type { FromWebview, PanelSettings, PanelState, ResultPayload } from './messages';
+import type { FromWebview, PanelSettings, PanelState, ResultPayload } from './shared/messages';
 
 interface VsCodeApi {
   postMessage(message: FromWebview): void;

@@ -3,7 +3,7 @@
 import type { ClassInfo } from '../../daemon/api/protocol';
 import { formatFraction, hiddenFor, isSolo, legendOrder, showAll, solo, toggle } from './legend';
 import { paintAll } from './inspect/paint';
-import type { ResultPayload } from './messages';
+import type { ResultPayload } from './shared/messages';
 import { els, persist, state, view } from './page';
 
 function swatch(c: ClassInfo): HTMLSpanElement {

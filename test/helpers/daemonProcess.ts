@@ -5,6 +5,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { connectSocket, DaemonClient, spawnStdio } from '../../daemon/api/client';
+import { waitForSocket } from '../../daemon/api/waitForSocket';
 import { DaemonOptions, toArgv } from '../../daemon/api/daemonArgs';
 import { ModeStatus } from '../../daemon/api/protocol';
 import { daemonJs } from './repo';
@@ -39,24 +40,15 @@ export async function startListening(extraArgs: ExtraArgs = [], opts: { socketPa
   let err = '';
   child.stderr!.on('data', (d) => (err += d));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  const deadline = Date.now() + 15_000;
-  for (;;) {
+  const check = () => {
     if (child.exitCode !== null) throw new Error(`daemon exited with ${child.exitCode}: ${err}`);
-    if (fs.existsSync(socketPath)) {
-      try {
-        const c = await connectSocket(socketPath, 500);
-        c.dispose();
-        break;
-      } catch {
-        /* not yet */
-      }
-    }
-    if (Date.now() > deadline) {
-      child.kill('SIGKILL'); // never leave a daemon behind, on failure too
-      throw new Error(`daemon did not listen on ${socketPath}: ${err}`);
-    }
-    await new Promise((r) => setTimeout(r, 50));
+  };
+  const first = await waitForSocket(socketPath, { timeoutMs: 15_000, attemptMs: 500, pauseMs: 50, check });
+  if (!first) {
+    child.kill('SIGKILL'); // never leave a daemon behind, on failure too
+    throw new Error(`daemon did not listen on ${socketPath}: ${err}`);
   }
+  first.dispose();
   return {
     child,
     socketPath,

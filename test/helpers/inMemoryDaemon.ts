@@ -3,11 +3,11 @@
 import { PassThrough } from 'node:stream';
 import { createMessageConnection, StreamMessageReader, StreamMessageWriter } from 'vscode-jsonrpc/node';
 import { DaemonClient } from '../../daemon/api/client';
-import { Daemon, DaemonOptions } from '../../daemon/server/daemon';
+import { Daemon, DaemonConfig } from '../../daemon/server/daemon';
 import { ModeDef } from '../../daemon/models/modeDef';
 import { FakeEngine } from './fakeEngine';
 
-export function inMemoryDaemon(modes: ModeDef[], engine: FakeEngine, opts: Partial<DaemonOptions> = {}) {
+export function inMemoryDaemon(modes: ModeDef[], engine: FakeEngine, opts: Partial<DaemonConfig> = {}) {
   const logs: string[] = [];
   const daemon = new Daemon(modes, engine, {
     version: 'test',

@@ -1,5 +1,5 @@
-// The engine's worker script for tests that drive WorkerEngine directly: $SEGLENS_ENGINE_WORKER,
-// else daemon/engine/engineWorker.ts bundled beside the calling test (dist/engineWorker.js if esbuild
+// The engine's worker script for tests that drive EngineProxy directly: $SEGLENS_ENGINE_WORKER,
+// else daemon/workers/engineProcess.ts bundled beside the calling test (dist/engineWorker.js if esbuild
 // cannot be loaded), so the test runs the worker of the source it was bundled from.
 import * as fs from 'node:fs';
 import { createRequire } from 'node:module';
@@ -13,7 +13,7 @@ export function workerScript(besideDir: string): string {
     // esbuild from the repository, loaded at run time (it cannot be bundled into a test).
     const esbuild = createRequire(path.join(repoRoot, 'package.json'))('esbuild') as typeof import('esbuild');
     esbuild.buildSync({
-      entryPoints: [path.join(repoRoot, 'daemon', 'engine', 'engineWorker.ts')],
+      entryPoints: [path.join(repoRoot, 'daemon', 'workers', 'engineProcess.ts')],
       outfile: out,
       bundle: true,
       platform: 'node',

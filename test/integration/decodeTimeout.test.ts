@@ -57,7 +57,7 @@ test('a decode past --decode-timeout-ms gets 1002 "timed out"; the daemon and it
 });
 
 test('score and displayCrop decode under the same limit: 1002 "timed out", and the daemon goes on serving', async () => {
-  // Both decode in threads of their own (eval/scoreWorker.ts, pipeline/cropWorker.ts), not in the engine.
+  // Both decode in threads of their own (workers/scoreWorker.ts, workers/cropWorker.ts), not in the engine.
   const failure = (p: Promise<unknown>) => p.then(() => undefined, (x: unknown) => x);
   // The prediction is a grey mask (read by our own PNG reader); the ground truth, the RGB noise, goes through libvips.
   const mask = path.join(scratch, 'mask.png');

@@ -1,4 +1,4 @@
-// WorkerEngine with the real models on real photos, in its real worker thread: the `accurate`
+// EngineProxy with the real models on real photos, in its real worker thread: the `accurate`
 // mode against the independent reference ISNet pipeline (IoU at 0.5), the text mode, the
 // semantic path with a tiny model built here, EXIF orientation, every image error code,
 // model load errors, provider fallback on this GPU-less machine, serialisation of
@@ -17,7 +17,8 @@ import { SegLensError } from '../../daemon/api/errors';
 import { ModeDef } from '../../daemon/models/modeDef';
 import { ErrorCodes, LogLevel } from '../../daemon/api/protocol';
 import { EngineCrashedError } from '../../daemon/engine/engine';
-import { WorkerEngine } from '../../daemon/engine/workerEngine';
+import { EngineProxy } from '../../daemon/engine/engineProxy';
+import { TEST_ABORT_MARKER } from '../../daemon/engine/host/inputGuard';
 import { ReferenceIsnet, assembleReferenceModel, decodeGreyPng, maskIoU, meanAbsDiff } from '../helpers/referencePipeline';
 import { modelsDir, repoRoot, samplePhotos } from '../helpers/repo';
 import { workerScript } from '../helpers/workerScript';
@@ -116,11 +117,11 @@ const mode = (id: string) => MODES.get(id)!;
 const logs: [LogLevel, string][] = [];
 const photos = samplePhotos().filter((f) => /\.jpe?g$/i.test(f));
 
-describe('WorkerEngine (real models, real photos)', () => {
-  let engine: WorkerEngine;
+describe('EngineProxy (real models, real photos)', () => {
+  let engine: EngineProxy;
 
   before(() => {
-    engine = new WorkerEngine({ provider: 'auto', workerPath: WORKER, log: (l, m) => logs.push([l, m]) });
+    engine = new EngineProxy({ provider: 'auto', workerPath: WORKER, log: (l, m) => logs.push([l, m]) });
   });
   after(async () => {
     await engine.close();
@@ -384,10 +385,10 @@ describe('WorkerEngine (real models, real photos)', () => {
   });
 });
 
-describe('WorkerEngine: explicit GPU provider, crashes, close', () => {
+describe('EngineProxy: explicit GPU provider, crashes, close', () => {
   it('cuda falls back to the CPU with a warning and still serves', async () => {
     const warnings: string[] = [];
-    const e = new WorkerEngine({ provider: 'cuda', workerPath: WORKER, log: (l, m) => l === 'warn' && warnings.push(m) });
+    const e = new EngineProxy({ provider: 'cuda', workerPath: WORKER, log: (l, m) => l === 'warn' && warnings.push(m) });
     try {
       const info = await e.load(mode('text').model);
       assert.equal(info.provider, 'cpu');
@@ -402,12 +403,14 @@ describe('WorkerEngine: explicit GPU provider, crashes, close', () => {
 
   it('a worker crash rejects pending calls with a clear error; the next call starts a new worker', async () => {
     const crashes: Error[] = [];
-    const e = new WorkerEngine({ provider: 'cpu', workerPath: WORKER, onCrash: (err) => crashes.push(err) });
+    const e = new EngineProxy({ provider: 'cpu', workerPath: WORKER, testHooks: true, onCrash: (err) => crashes.push(err) });
     try {
       await e.load(mode('text').model);
+      // The engine takes calls in order: the marker aborts it (host/inputGuard.ts) while the two after it wait.
+      const crash = e.segment(mode('text'), { bytes: Buffer.from(TEST_ABORT_MARKER) }, { maxPixels: MAX_PIXELS });
       const pending = e.segment(mode('text'), { path: photos[0] }, { maxPixels: MAX_PIXELS });
       const pending2 = e.warmup(mode('text'), 5);
-      e.crashForTest();
+      await assert.rejects(crash, EngineCrashedError);
       await assert.rejects(pending, (err: Error) => err instanceof EngineCrashedError && /crashed/.test(err.message));
       await assert.rejects(pending2, EngineCrashedError);
       assert.equal(crashes.length, 1);
@@ -421,13 +424,13 @@ describe('WorkerEngine: explicit GPU provider, crashes, close', () => {
   });
 
   it('a missing worker script rejects instead of hanging', async () => {
-    const e = new WorkerEngine({ provider: 'cpu', workerPath: path.join(os.tmpdir(), 'no-such-engineWorker.js') });
+    const e = new EngineProxy({ provider: 'cpu', workerPath: path.join(os.tmpdir(), 'no-such-engineWorker.js') });
     await assert.rejects(e.load(mode('text').model), EngineCrashedError);
     await e.close();
   });
 
   it('close lets posted work finish, then calls reject with 1006', async () => {
-    const e = new WorkerEngine({ provider: 'cpu', workerPath: WORKER });
+    const e = new EngineProxy({ provider: 'cpu', workerPath: WORKER });
     await e.load(mode('text').model);
     // work posted before close() still completes; calls made once it started are refused
     const before = e.segment(mode('text'), { path: photos[0] }, { maxPixels: MAX_PIXELS });

@@ -1,7 +1,8 @@
 // Stages in the engine (issue 15, P9): a segment says when its inference is done (onInferred),
-// before its answer, and the next job, posted then, runs while the first one is still being
-// postprocessed. The answers must be exactly those of the same jobs run one after another
-// (postprocessing reuses pooled buffers: overlapping jobs must not share them).
+// before its answer, and the next job's inference begins while the first one is still being
+// postprocessed (seen on the engine's clock: SegmentOutput.stamps). The answers must be exactly
+// those of the same jobs run one after another (postprocessing reuses pooled buffers:
+// overlapping jobs must not share them).
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -9,13 +10,13 @@ import * as path from 'node:path';
 import { after, test } from 'node:test';
 import sharp from 'sharp';
 import type { SegmentOutput } from '../../daemon/engine/engine';
-import { WorkerEngine } from '../../daemon/engine/workerEngine';
+import { EngineProxy } from '../../daemon/engine/engineProxy';
 import { builtinModes } from '../../daemon/models/catalogue';
 import { modelsDir, samplePhotos } from '../helpers/repo';
 import { workerScript } from '../helpers/workerScript';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'seglens-pipelining-'));
-const engine = new WorkerEngine({ provider: 'cpu', workerPath: workerScript(__dirname) });
+const engine = new EngineProxy({ provider: 'cpu', workerPath: workerScript(__dirname) });
 after(async () => {
   await engine.close();
   fs.rmSync(tmp, { recursive: true, force: true });
@@ -33,23 +34,11 @@ test('the next job overlaps the postprocessing of the last; answers equal the se
   const serial: SegmentOutput[] = [];
   for (const f of files) serial.push(await engine.segment(mode, { path: f }, opts));
 
+  // All three posted at once: the engine takes the next one as soon as the session is free.
   const events: string[] = [];
-  const results: Promise<SegmentOutput>[] = [];
-  const start = (i: number) => {
-    const r = engine.segment(mode, { path: files[i] }, {
-      ...opts,
-      onInferred: () => {
-        events.push(`inferred ${i}`);
-        if (i + 1 < files.length) start(i + 1); // the next job goes in as soon as the session is free
-      },
-    });
-    results[i] = r.then((out) => (events.push(`answer ${i}`), out));
-  };
-  start(0);
-  // Job i + 1 is posted from job i's onInferred: wait until all are posted, then for all.
-  while (results.length < files.length || results.includes(undefined as never)) {
-    await Promise.race([results[results.length - 1], new Promise((r) => setTimeout(r, 20))]);
-  }
+  const results = files.map((f, i) =>
+    engine.segment(mode, { path: f }, { ...opts, onInferred: () => events.push(`inferred ${i}`) }).then((out) => (events.push(`answer ${i}`), out)),
+  );
   const piped = await Promise.all(results);
   for (let i = 0; i < files.length; i++) {
     assert.ok(events.indexOf(`inferred ${i}`) < events.indexOf(`answer ${i}`), `inferred before answered: ${events.join(', ')}`);
@@ -57,7 +46,10 @@ test('the next job overlaps the postprocessing of the last; answers equal the se
     assert.deepEqual(Buffer.from(piped[i].thumbnail!.mask), Buffer.from(serial[i].thumbnail!.mask), `thumbnail mask ${i}`);
     assert.deepEqual(piped[i].classes, serial[i].classes);
   }
-  // Job 1 was handed over before job 0 was answered (it overlapped job 0's postprocessing).
-  assert.ok(events.indexOf('inferred 0') < events.indexOf('answer 0'));
+  // The engine's own clock: one after another, job 1's inference began after job 0's answer was
+  // ready; pipelined, it began while job 0 was still being postprocessed.
+  const stamps = (o: SegmentOutput) => o.stamps!;
+  assert.ok(stamps(serial[1]).inferenceAt > stamps(serial[0]).readyAt, 'serial jobs do not overlap');
+  assert.ok(stamps(piped[1]).inferenceAt < stamps(piped[0]).readyAt, `job 1's inference began ${stamps(piped[1]).inferenceAt - stamps(piped[0]).readyAt} ms after job 0's answer was ready: no overlap`);
   assert.ok(events.indexOf('answer 0') < events.indexOf('answer 1'), `answers in order: ${events.join(', ')}`);
 });

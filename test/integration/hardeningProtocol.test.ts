@@ -8,7 +8,7 @@ import * as fs from 'node:fs';
 import { after, before, test } from 'node:test';
 import sharp from 'sharp';
 import { DaemonClient } from '../../daemon/api/client';
-import { FrameGuard, frameLimitFor, MAX_FRAME_BYTES } from '../../daemon/transport/frameGuard';
+import { FrameGuard, frameLimitFor, MAX_FRAME_BYTES } from '../../daemon/api/frameGuard';
 import { ListeningDaemon, metric, startListening } from '../helpers/daemonProcess';
 import { frame, RawClient } from '../helpers/rawClient';
 import { samplesDir } from '../helpers/repo';

@@ -1,4 +1,4 @@
-// The optimised-graph cache (daemon/engine/optimized/optimizedCache.ts) through WorkerEngine and its real
+// The optimised-graph cache (daemon/engine/optimized/optimizedCache.ts) through EngineProxy and its real
 // worker thread, with the real ISNet model and a temp cache folder: a miss writes the
 // optimised graph; a second engine on the same folder (a daemon restart) hits it without
 // writing anything and gives the same masks as an uncached session; a truncated file, damaged
@@ -16,7 +16,7 @@ import { ModeDef } from '../../daemon/models/modeDef';
 import { OPTIMIZED_DIR } from '../../daemon/engine/optimized/optimizedCache';
 import { sampledSha256 } from '../../daemon/engine/optimized/optimizedKey';
 import { LogLevel } from '../../daemon/api/protocol';
-import { WorkerEngine } from '../../daemon/engine/workerEngine';
+import { EngineProxy } from '../../daemon/engine/engineProxy';
 import { assembleReferenceModel, decodeGreyPng } from '../helpers/referencePipeline';
 import { modelsDir, samplePhotos } from '../helpers/repo';
 import { workerScript } from '../helpers/workerScript';
@@ -41,9 +41,9 @@ const cacheDir = path.join(tmp, 'cache');
 const optDir = path.join(cacheDir, OPTIMIZED_DIR);
 const logs: [LogLevel, string][] = [];
 
-const engines: WorkerEngine[] = [];
-function engine(dir: string | undefined): WorkerEngine {
-  const e = new WorkerEngine({ provider: 'cpu', workerPath: WORKER, cacheDir: dir, log: (l, m) => logs.push([l, m]) });
+const engines: EngineProxy[] = [];
+function engine(dir: string | undefined): EngineProxy {
+  const e = new EngineProxy({ provider: 'cpu', workerPath: WORKER, cacheDir: dir, log: (l, m) => logs.push([l, m]) });
   engines.push(e);
   return e;
 }
@@ -52,12 +52,12 @@ async function closeAll(): Promise<void> {
 }
 
 /** Loads from scratch (unloading first) and returns the LoadInfo. */
-async function reload(e: WorkerEngine): Promise<LoadInfo> {
+async function reload(e: EngineProxy): Promise<LoadInfo> {
   await e.unload(MODE.model.key);
   return e.load(MODE.model);
 }
 
-async function maskOf(e: WorkerEngine): Promise<Uint8Array> {
+async function maskOf(e: EngineProxy): Promise<Uint8Array> {
   const r = await e.segment(MODE, { path: PHOTO }, { maxPixels: MAX_PIXELS });
   return (await decodeGreyPng(r.maskPng)).data;
 }
@@ -78,7 +78,7 @@ function cachedFile(): string {
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
-describe('optimised-graph cache (WorkerEngine, real ISNet)', () => {
+describe('optimised-graph cache (EngineProxy, real ISNet)', () => {
   let plainMask: Uint8Array;
   const plainMs: number[] = [];
   const missMs: number[] = [];

@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import { after, before, test } from 'node:test';
 import { DaemonClient } from '../../daemon/api/client';
 import * as P from '../../daemon/api/protocol';
-import { WorkerEngine } from '../../daemon/engine/workerEngine';
+import { EngineProxy } from '../../daemon/engine/engineProxy';
 import { validateDefinition } from '../../daemon/models/userModes';
 import { JobQueue } from '../../daemon/registry/jobQueue';
 import { Registry } from '../../daemon/registry/registry';
@@ -56,7 +56,7 @@ test('a forced re-warm uses the same count; an explicit iterations in the reques
 });
 
 test("the worker runs the user mode's own count of dummy inferences (counted in the worker)", async () => {
-  const engine = new WorkerEngine({ provider: 'cpu', workerPath: workerScript(__dirname) });
+  const engine = new EngineProxy({ provider: 'cpu', workerPath: workerScript(__dirname) });
   try {
     const { def: own, errors } = validateDefinition(def('own-counted', path.join(dir, 'tiny.onnx'), { warmupIterations: 4, outputName: 'logits', outputKind: 'logits' }));
     assert.deepEqual(errors, []);

@@ -4,8 +4,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ExitCodes } from '../../daemon/api/constants';
 import { DAEMON_FLAGS, DaemonOptions, toArgv } from '../../daemon/api/daemonArgs';
-import { USAGE, parseArgs, readOptions } from '../../daemon/server/cli';
-import { CliError } from '../../daemon/server/cliError';
+import { USAGE, parseArgs, readOptions } from '../../daemon/api/daemonCli';
+import { CliError } from '../../daemon/api/cliError';
 
 /** The CliError parseArgs throws, as [exit code, message]. */
 function failure(argv: string[]): [number, string] {

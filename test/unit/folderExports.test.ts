@@ -122,4 +122,20 @@ describe('shards and report', () => {
     assert.equal(csv[0], 'path,width,height,ms,gt,iou,dice,error_code,error_message,iou:bg,iou:a');
     assert.equal(csv[3], 'c.png,0,0,0,,,,1002,"bad, ""really""",,');
   });
+  it('CSV: text that a spreadsheet would run as a formula gets a leading quote; numbers stay numbers', () => {
+    const b = new ReportBuilder('m');
+    for (const p of ['=SUM(1,2)+cmd.png', '+1.png', '-2.png', '@at.png', '\tt.png', '\rr.png', 'plain=.png']) b.add({ path: p, width: 1, height: 1, ms: 1 });
+    b.add({ path: 'z.png', width: 0, height: 0, ms: 0, gt: '=gt.png', error: { code: -32602, message: '-bad' } });
+    const rows = reportCsv(b.build()).split('\n').slice(1, -1);
+    assert.deepEqual(rows, [
+      `'\tt.png,1,1,1,,,,,`,
+      `"'\rr.png",1,1,1,,,,,`,
+      `'+1.png,1,1,1,,,,,`,
+      `'-2.png,1,1,1,,,,,`,
+      `"'=SUM(1,2)+cmd.png",1,1,1,,,,,`,
+      `'@at.png,1,1,1,,,,,`,
+      `plain=.png,1,1,1,,,,,`,
+      `z.png,0,0,0,'=gt.png,,,-32602,'-bad`,
+    ]);
+  });
 });

@@ -6,20 +6,22 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { test } from 'node:test';
-import { globToRegExp, listFolderImages, withGroundTruth } from '../../daemon/api/folder/folderImages';
+import { listFolderImages, withGroundTruth } from '../../daemon/api/folder/folderImages';
+import { Glob } from '../../daemon/api/folder/glob';
 import { checkFromGallery } from '../../extension/gallery/galleryMessages';
-import type { TileInfo } from '../../media/webview/gallery/messages';
-import { galleryOrder, visibleRange } from '../../media/webview/gallery/order';
+import type { TileInfo } from '../../media/webview/shared/galleryMessages';
+import { galleryOrder, visibleRange } from '../../media/webview/shared/galleryOrder';
 
 test('globs: ** across folders, * within a name, {a,b}, a bare name at any depth', () => {
-  assert.ok(globToRegExp('**/*.png').test('a/b/c.png'));
-  assert.ok(globToRegExp('**/*.png').test('c.png'));
-  assert.ok(!globToRegExp('*.png').test('a/c.jpg'));
-  assert.ok(globToRegExp('*.png').test('a/c.png'), 'a glob without / matches the name at any depth');
-  assert.ok(globToRegExp('train/*.{jpg,png}').test('train/x.jpg'));
-  assert.ok(!globToRegExp('train/*.{jpg,png}').test('train/sub/x.jpg'));
-  assert.ok(globToRegExp('**/thumbs/**').test('a/thumbs/x.png'));
-  assert.ok(!globToRegExp('a?.png').test('a/.png'));
+  const m = (glob: string, rel: string) => new Glob(glob).matches(rel);
+  assert.ok(m('**/*.png', 'a/b/c.png'));
+  assert.ok(m('**/*.png', 'c.png'));
+  assert.ok(!m('*.png', 'a/c.jpg'));
+  assert.ok(m('*.png', 'a/c.png'), 'a glob without / matches the name at any depth');
+  assert.ok(m('train/*.{jpg,png}', 'train/x.jpg'));
+  assert.ok(!m('train/*.{jpg,png}', 'train/sub/x.jpg'));
+  assert.ok(m('**/thumbs/**', 'a/thumbs/x.png'));
+  assert.ok(!m('a?.png', 'a/.png'));
 });
 
 test('listFolderImages: recursive by default, include/exclude, ground truth not an input', () => {
@@ -75,6 +77,15 @@ test('checkFromGallery: known types with exactly their fields and valid values',
   assert.equal(checkFromGallery({ type: 'exportReport' }, 4).ok, true);
   assert.equal(checkFromGallery({ type: 'runScript' }, 4).ok, false);
   assert.equal(checkFromGallery(null, 4).ok, false);
+});
+
+test('checkFromGallery: a type is one of its own, never a name every object inherits', () => {
+  for (const type of ['toString', 'constructor', '__proto__', 'hasOwnProperty', 'valueOf', '__defineGetter__']) {
+    assert.deepEqual(checkFromGallery({ type }, 4).ok, false, type);
+    assert.deepEqual(checkFromGallery({ type, extra: 1 }, 4).ok, false, `${type} with a field`);
+    assert.deepEqual(checkFromGallery(JSON.parse(`{"type": "${type}", "__proto__": {"type": "ready"}}`), 4).ok, false, `${type} from JSON`);
+  }
+  assert.equal(checkFromGallery(Object.create({ type: 'ready' }), 4).ok, false, 'an inherited type is no type');
 });
 
 test('folderSummary: the CLI report builder summary and the 10 worst images, worst first', async () => {

@@ -104,8 +104,8 @@ test('Add Model… on a 4-class model: the definition the daemon accepts and the
   const { r, file } = await inspected('colors.onnx', colorClassesModel({ layout: 'NCHW', kind: 'logits', size: [64, 64] }));
   assert.equal(outputClassCount(r), 4);
   const lines = signatureLines(r);
-  assert.ok(lines.some((l) => l === 'input  image: float32 [1,3,64,64]'), lines.join('\n'));
-  assert.ok(lines.some((l) => l === 'output logits: float32 [1,4,64,64]'));
+  assert.ok(lines.some((l) => l === 'input  image: float32 [1, 3, 64, 64]'), lines.join('\n'));
+  assert.ok(lines.some((l) => l === 'output logits: float32 [1, 4, 64, 64]'));
   assert.ok(lines.some((l) => l.startsWith('note: ')));
   const def = buildDefinition(r, {
     id: 'colors',

@@ -256,3 +256,21 @@ test('steady time: the median of the last warm inferences, not first runs; a rem
   registry.rememberSteady('a', 10);
   assert.equal(registry.status('a').steadyMs, 2000, 'a measurement in this process wins');
 });
+
+test('degradation: recordInference says when a warm mode got slow; a warm-up measures a new baseline; the watchdog follows', async () => {
+  const registry = new Registry([fakeMode('a')], new FakeEngine(), new JobQueue(32), {});
+  await registry.ensureReady('a');
+  for (const ms of [100, 100, 100]) assert.equal(registry.recordInference('a', ms, true), false, 'the baseline runs');
+  assert.equal(registry.timing('a').baselineMs, 100);
+  assert.equal(registry.recordInference('a', 1000, false), false, 'a first run counts for nothing');
+  const slow = [1, 2, 3, 4, 5].map(() => registry.recordInference('a', 400, true));
+  assert.deepEqual(slow, [false, false, false, false, true], 'degraded once the recent median passes 1.5x the baseline');
+  assert.equal(registry.timing('a').watchdogMs(30_000), 30_000, 'the floor when 10x the known times is below it');
+  assert.equal(registry.timing('a').watchdogMs(1_000), 4_000, '10x the steady time (400 ms) over a low floor');
+  assert.equal(registry.timing('a').watchdogMs(0), undefined, 'no floor, no watchdog');
+  await registry.warmup('a', true);
+  assert.equal(registry.timing('a').baselineMs, undefined, 'the warm-up reset the baseline');
+  for (const ms of [400, 400, 400]) registry.recordInference('a', ms, true);
+  assert.equal(registry.timing('a').baselineMs, 400);
+  assert.ok([1, 2, 3, 4, 5].every(() => !registry.recordInference('a', 400, true)), 'as fast as the new baseline: not degraded');
+});

@@ -60,6 +60,10 @@ test('hostile or malformed messages are refused with a reason', () => {
   bad({ type: 'displayCrop', path: '/w/cat.jpg', region: { ...region, height: '8' } }, /width\/height/);
   bad({ type: 'displayCrop', path: '/w/cat.jpg', region: { ...region, mode: 'x' } }, /unexpected region field 'mode'/);
   bad({ type: 'displayCrop', path: '/w/cat.jpg', region, image: { path: '/etc/passwd' } }, /unexpected field 'image'/);
+  for (const type of ['toString', 'constructor', '__proto__', 'hasOwnProperty', 'valueOf']) bad({ type }, /unknown message type/);
+  bad(Object.create({ type: 'ready' }), /unknown message type/);
+  bad({ type: 'navigate', __proto__: { delta: 1 } }, /delta/);
+  bad({ type: 'displayCrop', path: '/w/cat.jpg', region: Object.create(region) }, /left\/top/);
 });
 
 test('with no image shown, no imageFailed passes', () => {

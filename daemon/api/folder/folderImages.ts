@@ -4,8 +4,10 @@
 // relative to the folder; the files found as another image's ground truth are not inputs.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { Glob } from './glob';
 import { GroundTruthRule, findGroundTruth } from './groundTruth';
 
+/** Every image extension SegLens opens (the one list: the extension and package.json's when-clauses follow it, test/unit/imageExtensions.test.ts). */
 export const IMAGE_EXTENSIONS = new Set(['.png', '.jpg', '.jpeg', '.webp', '.gif', '.bmp', '.tif', '.tiff', '.avif']);
 
 export interface FolderImage {
@@ -23,7 +25,7 @@ export interface ListOptions {
   recursive: boolean;
   /** Folders never entered (an output folder inside the input). */
   skip?: ReadonlySet<string>;
-  /** Globs over the relative path ('/' separators): `**`, `*`, `?`, `{a,b}`. Empty: every image. */
+  /** Globs over the relative path ('/' separators): `**`, `*`, `?`, `{a,b}` (glob.ts). Empty: every image. A malformed one throws GlobError: check them first (checkGlob). */
   include?: readonly string[];
   exclude?: readonly string[];
 }
@@ -41,34 +43,15 @@ function walk(dir: string, recursive: boolean, skip: ReadonlySet<string>, out: s
   }
 }
 
-/** A glob as a RegExp over a '/'-separated relative path; a glob without '/' matches the name at any depth. */
-export function globToRegExp(glob: string): RegExp {
-  let re = '';
-  for (let i = 0; i < glob.length; i++) {
-    const c = glob[i];
-    if (c === '*' && glob[i + 1] === '*') {
-      const slashAfter = glob[i + 2] === '/';
-      re += slashAfter ? '(?:.*/)?' : '.*';
-      i += slashAfter ? 2 : 1;
-    } else if (c === '*') re += '[^/]*';
-    else if (c === '?') re += '[^/]';
-    else if (c === '{') re += '(?:';
-    else if (c === '}') re += ')';
-    else if (c === ',' && re.includes('(?:')) re += '|';
-    else re += c.replace(/[.+^$()|[\]\\]/g, '\\$&');
-  }
-  return new RegExp(glob.includes('/') ? `^${re}$` : `(?:^|/)${re}$`);
-}
-
 /** The images under `root` (a folder), in a stable order. */
 export function listFolderImages(root: string, o: ListOptions): FolderImage[] {
   const files: string[] = [];
   walk(root, o.recursive, o.skip ?? new Set(), files);
-  const inc = (o.include ?? []).filter(Boolean).map(globToRegExp);
-  const exc = (o.exclude ?? []).filter(Boolean).map(globToRegExp);
+  const inc = (o.include ?? []).filter(Boolean).map((g) => new Glob(g));
+  const exc = (o.exclude ?? []).filter(Boolean).map((g) => new Glob(g));
   return files
     .map((file) => ({ file, root, rel: slash(path.relative(root, file)) }))
-    .filter((f) => (inc.length === 0 || inc.some((r) => r.test(f.rel))) && !exc.some((r) => r.test(f.rel)));
+    .filter((f) => (inc.length === 0 || inc.some((g) => g.matches(f.rel))) && !exc.some((g) => g.matches(f.rel)));
 }
 
 /** Each image with its ground truth under `rule`; images that are another's ground truth, and repeats, dropped. */

@@ -80,8 +80,13 @@ export class ReportBuilder {
   }
 }
 
+/** What a spreadsheet would start a formula with (OWASP's CSV injection list). */
+const FORMULA_START = /^[=+\-@\t\r]/;
+
+/** A CSV cell; text from files (names, messages) that a spreadsheet would run as a formula gets a leading `'`. */
 const csvCell = (v: unknown) => {
-  const s = v === undefined ? '' : String(v);
+  let s = v === undefined ? '' : String(v);
+  if (typeof v === 'string' && FORMULA_START.test(s)) s = `'${s}`;
   return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 };
 

@@ -1,6 +1,6 @@
 // The engine script's side of its link to the daemon, whichever host runs it (engineHosts.ts):
 // a forked child process (the daemon's default: a native crash ends only that process) talks
-// through process.send, a worker thread through parentPort. engineWorker.ts sees one port.
+// through process.send, a worker thread through parentPort. workers/engineProcess.ts sees one port.
 import { parentPort, workerData } from 'node:worker_threads';
 
 /** What the engine script posts and receives, in either host. */

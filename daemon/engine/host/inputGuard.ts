@@ -28,7 +28,7 @@ function startsWith(bytes: Uint8Array, marker: string): boolean {
   return true;
 }
 
-/** The guard engineWorker.ts awaits with each segment's bytes; `report` tells the daemon their hash. */
+/** The guard workers/engineProcess.ts awaits with each segment's bytes; `report` tells the daemon their hash. */
 export function makeInputGuard(testHooks: boolean, report: (hash: string) => void): (bytes: Uint8Array) => Promise<void> {
   return async (bytes) => {
     report(inputHash(bytes));

@@ -34,10 +34,9 @@ import type * as ortTypes from 'onnxruntime-node';
 import { removeQuietly, tempPathFor, writeFileAtomic } from '../../util/fileOps';
 import { Collected, CollectPolicy, DEFAULT_COLLECT_POLICY, HASH_MEMO, ModelHashMemo, collectEntries, sweepStaleTemps } from './optimizedFolder';
 import { OPTIMIZED_CACHE_VERSION, OptimizedSidecar, cacheKey, checkEntry, cpuFeatures, firstLine, keyedOptions, notOurs, ortVersion, sampledSha256 } from './optimizedKey';
-import type { LogLevel } from '../../api/constants';
+import type { Logger } from '../../api/constants';
 
 export type CacheOutcome = 'hit' | 'miss' | 'rebuilt' | 'off';
-type Log = (level: LogLevel, message: string) => void;
 
 export const OPTIMIZED_DIR = 'optimized-models';
 
@@ -83,7 +82,7 @@ export class OptimizedModelCache {
   constructor(
     private readonly ort: typeof ortTypes,
     cacheDir: string | undefined,
-    private readonly log: Log,
+    private readonly log: Logger,
     private readonly policy: CollectPolicy = DEFAULT_COLLECT_POLICY,
     /** How a deferred save creates its session (the engine worker: in a thread of its own, graphWriter.ts). */
     private readonly saveGraph: (file: string, opts: SessionOptions) => Promise<void> = async (file, opts) => {

@@ -3,10 +3,8 @@
 // the size budget. Best effort throughout: a file that cannot be read or removed stays.
 import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
-import type { LogLevel } from '../../api/constants';
+import type { Logger } from '../../api/constants';
 import { removeQuietly, sha256File, writeFileAtomic } from '../../util/fileOps';
-
-type Log = (level: LogLevel, message: string) => void;
 
 /** The file of remembered model checksums, in the cache folder. */
 export const HASH_MEMO = 'model-hashes.json';
@@ -129,7 +127,7 @@ export async function collectEntries(
   dir: string,
   policy: CollectPolicy,
   inUse: ReadonlySet<string>,
-  log: Log,
+  log: Logger,
   now: number,
   layout: EntryLayout = GRAPH_LAYOUT,
 ): Promise<Collected> {

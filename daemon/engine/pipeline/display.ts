@@ -47,7 +47,7 @@ export async function encodeDisplayImage(bytes: Uint8Array, header: ImageHeader,
   }
 }
 
-// ---- seglens/displayCrop: full-resolution pixels of one region (run in cropWorker.ts) ----
+// ---- seglens/displayCrop: full-resolution pixels of one region (run in workers/cropWorker.ts) ----
 
 export interface CropJob {
   image: ImageInput;

@@ -1,18 +1,10 @@
 // The gallery's tile (issue 15): the image and its mask at tile size, made here so a folder of
 // thousands of images never sends a full picture to the webview. Same decoding steps as the
 // display image (first frame, EXIF orientation, sRGB), so the two line up pixel for pixel.
+import type { ThumbnailOutput } from '../engine';
 import type { ImageHeader } from './imageIO';
 import { encodeDisplayImage } from './display';
 import { encodeGreyPng, resizeMask } from './imageIO';
-
-export interface ThumbnailOutput {
-  image: Uint8Array;
-  mimeType: 'image/jpeg' | 'image/png';
-  /** 8-bit grey PNG at the thumbnail's size: binary alpha, semantic class index. */
-  mask: Uint8Array;
-  width: number;
-  height: number;
-}
 
 /** A one-channel map and its size. */
 export interface MaskMap {

@@ -4,7 +4,8 @@ import * as path from 'node:path';
 import { invalidParams } from '../../api/errors';
 import { genericLabels, presetForClassCount } from '../../api/presets';
 import { InspectModelResult, UserModeDefinition } from '../../api/protocol';
-import { OnnxFormatError, OnnxSummary, formatShape, readOnnxSummary } from '../onnxInfo';
+import { OnnxFormatError, OnnxSummary, readOnnxSummary } from '../onnxInfo';
+import { formatShape } from '../../api/tensorShape';
 import { guessLayout, outputChannels, spatial } from './tensorLayout';
 import { resolveModelPath } from './userModeDef';
 

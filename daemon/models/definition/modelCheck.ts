@@ -5,7 +5,8 @@ import { promises as fsp } from 'node:fs';
 import { SegLensError } from '../../api/errors';
 import { presetForClassCount } from '../../api/presets';
 import { ErrorCodes } from '../../api/protocol';
-import { OnnxFormatError, OnnxSummary, TensorInfo, formatShape, readOnnxSummary } from '../onnxInfo';
+import { OnnxFormatError, OnnxSummary, TensorInfo, readOnnxSummary } from '../onnxInfo';
+import { formatShape } from '../../api/tensorShape';
 import { outputChannels, spatial } from './tensorLayout';
 import { UserModeDef, q } from './userModeDef';
 

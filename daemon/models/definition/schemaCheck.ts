@@ -15,7 +15,7 @@ import {
 } from '../../api/modeSchema';
 import { Obj, isObj, q } from './userModeDef';
 
-export type Report = (field: string, message: string) => void;
+export type FieldReporter = (field: string, message: string) => void;
 type Field = keyof UserModeDefinition;
 
 const json = (v: unknown) => JSON.stringify(v);
@@ -52,7 +52,7 @@ const MESSAGES: Partial<Record<Field, (v: unknown) => string>> = {
 };
 
 /** inputSize names the part at fault: `inputSize.multipleOf`, `inputSize.target`, or the whole. */
-function reportInputSize(v: unknown, err: Report): void {
+function reportInputSize(v: unknown, err: FieldReporter): void {
   const pair = (what: string, x: unknown) =>
     err('inputSize', `${what} must be [height, width] or one number for a square, whole numbers from 1 to ${MAX_SIDE}; got ${json(x)}`);
   if (!isObj(v)) return pair('inputSize', v);
@@ -65,7 +65,7 @@ function reportInputSize(v: unknown, err: Report): void {
   else if (!Value.Check(DynamicSizeSchema.properties.target, v.target)) pair('inputSize.target', v.target);
 }
 
-function report(field: Field, v: unknown, err: Report): void {
+function report(field: Field, v: unknown, err: FieldReporter): void {
   if (field === 'inputSize') return reportInputSize(v, err);
   const schema = UserModeSchema.properties[field] as { enum?: string[] };
   const message = MESSAGES[field]?.(v) ?? `${json(v)} is not one of ${(schema.enum ?? []).map(q).join(', ')}`;
@@ -82,7 +82,7 @@ function withPresetsLowercased(o: Obj): Obj {
  * Reports each field the schema refuses (unknown fields are left to the caller, which names
  * the closest known one) and returns the fields that passed, typed.
  */
-export function checkSchema(raw: Obj, err: Report): Partial<UserModeDefinition> {
+export function checkSchema(raw: Obj, err: FieldReporter): Partial<UserModeDefinition> {
   const o = withPresetsLowercased(raw);
   const bad = new Set<string>();
   for (const e of Value.Errors(UserModeSchema, o)) {

@@ -6,8 +6,9 @@ import * as path from 'node:path';
 import { DefinitionError, Rgb, UserModeDefinition } from '../../api/protocol';
 import { DEFINITION_FIELDS, MAX_LABELS, OutputKindName, Task } from '../../api/modeSchema';
 import { PRESET_NAMES, distinctPalette, genericLabels, preset } from '../../api/presets';
-import { OnnxSummary, TensorInfo, formatShape } from '../onnxInfo';
-import { Report, checkSchema } from './schemaCheck';
+import { OnnxSummary, TensorInfo } from '../onnxInfo';
+import { formatShape } from '../../api/tensorShape';
+import { FieldReporter, checkSchema } from './schemaCheck';
 import { guessLayout, outputChannels, spatial } from './tensorLayout';
 import { NORMALIZATIONS, Obj, UserModeDef, isObj, parseColor, q, resolveModelPath } from './userModeDef';
 
@@ -36,7 +37,7 @@ interface Step {
   d: Partial<UserModeDefinition>;
   s?: OnnxSummary;
   file?: string;
-  err: Report;
+  err: FieldReporter;
 }
 const given = (st: Step, field: keyof UserModeDefinition) => st.raw[field] !== undefined;
 type Layout = 'NCHW' | 'NHWC';
@@ -52,7 +53,7 @@ function closest(name: string): string | undefined {
 }
 
 /** Keys that are no field: named, with the closest field. `$...` and `//...` keys are comments. */
-function reportUnknownFields(o: Obj, err: Report): void {
+function reportUnknownFields(o: Obj, err: FieldReporter): void {
   for (const k of Object.keys(o)) {
     if ((DEFINITION_FIELDS as readonly string[]).includes(k) || k.startsWith('$') || k.startsWith('//')) continue;
     const near = closest(k);
@@ -60,7 +61,7 @@ function reportUnknownFields(o: Obj, err: Report): void {
   }
 }
 
-function modelFile(d: Step['d'], ctx: ValidateContext, err: Report): string | undefined {
+function modelFile(d: Step['d'], ctx: ValidateContext, err: FieldReporter): string | undefined {
   if (d.id !== undefined && ctx.builtinIds?.has(d.id)) err('id', `'${d.id}' is a built-in mode and cannot be redefined; choose another id`);
   if (d.model === undefined) return undefined;
   const r = resolveModelPath(d.model, ctx.baseDir);
@@ -186,7 +187,7 @@ export function validateDefinition(raw: unknown, ctx: ValidateContext = {}): Val
   const index = ctx.index ?? 0;
   const errors: DefinitionError[] = [];
   const id = isObj(raw) && typeof raw.id === 'string' ? raw.id : '';
-  const err: Report = (field, message) => errors.push({ id, index, field, message: `${field}: ${message}` });
+  const err: FieldReporter = (field, message) => errors.push({ id, index, field, message: `${field}: ${message}` });
   if (!isObj(raw)) {
     err('(definition)', 'a mode definition must be a JSON object');
     return { errors };

@@ -1,12 +1,13 @@
 // `seglens` command line: parsing and usage. A usage error exits 2 with the usage printed.
 import * as path from 'node:path';
+import { checkGlobs } from '../../api/folder/glob';
 import { checkRule } from '../../api/folder/groundTruth';
 import { EXPORT_FORMATS, ExportFormat } from '../../api/exports/render';
 
 export const USAGE = `usage:
   seglens segment <file|folder>... [--mode MODE] [--out DIR] [--format mask,color,cutout,binary,coco]
                   [--gt RULE|auto|none] [--report FILE.json|FILE.csv] [--recursive|--no-recursive]
-                  [--shard K/N] [--overwrite] [--threshold T] [--models FILE]
+                  [--include GLOB]... [--exclude GLOB]... [--shard K/N] [--overwrite] [--threshold T] [--models FILE]
   seglens status              what the shared daemon has loaded (like \`ollama ps\`)
   seglens metrics             the shared daemon's Prometheus metrics
   seglens unload [MODE]       unload one mode, or every mode
@@ -19,7 +20,9 @@ segment options:
                     e.g. '{dir}/../masks/{stem}.png'
   --report FILE     write the report as JSON (.json) or CSV (.csv)
   --no-recursive    only the folders' own files (default: recursive)
-  --shard K/N       only the images whose relative path hashes to shard K of N (1 <= K <= N)
+  --include GLOB    only a folder's images whose relative path matches (repeatable; ** * ? {a,b})
+  --exclude GLOB    leave out a folder's images whose relative path matches (repeatable)
+  --shard K/N       only the images whose relative path hashes to shard K of N (1 <= K <= N <= 100000)
   --overwrite       replace existing outputs (default: refuse, per file)
   --threshold T     foreground threshold of the binary and coco exports, 0..1 (default 0.5)
   --models FILE     define user modes from a JSON file (as the daemon's --models) before running
@@ -28,7 +31,7 @@ exit codes: 0 every image succeeded; 1 some failed (the report is still written)
 
 export class UsageError extends Error {}
 
-export interface SegmentOptions {
+export interface SegmentRunOptions {
   inputs: string[];
   mode: string;
   out: string;
@@ -36,20 +39,31 @@ export interface SegmentOptions {
   gt: string;
   report?: string;
   recursive: boolean;
+  include: string[];
+  exclude: string[];
   shard?: { k: number; n: number };
   overwrite: boolean;
   threshold: number;
   models?: string;
 }
 
-export type Command = { kind: 'segment'; options: SegmentOptions } | { kind: 'status' } | { kind: 'metrics' } | { kind: 'unload'; mode?: string } | { kind: 'help' };
+export type Command = { kind: 'segment'; options: SegmentRunOptions } | { kind: 'status' } | { kind: 'metrics' } | { kind: 'unload'; mode?: string } | { kind: 'help' };
+
+/** More shards than any batch system runs at once; it keeps N a small exact integer. */
+export const MAX_SHARDS = 100_000;
 
 function parseShard(v: string): { k: number; n: number } {
-  const m = /^(\d+)\/(\d+)$/.exec(v);
+  const m = /^(\d{1,6})\/(\d{1,6})$/.exec(v);
   const k = m ? Number(m[1]) : NaN;
   const n = m ? Number(m[2]) : NaN;
-  if (!m || n < 1 || k < 1 || k > n) throw new UsageError(`--shard must be K/N with 1 <= K <= N, got '${v}'`);
+  if (!m || !(k >= 1 && k <= n && n <= MAX_SHARDS)) throw new UsageError(`--shard must be K/N, integers with 1 <= K <= N <= ${MAX_SHARDS}, got '${v}'`);
   return { k, n };
+}
+
+function parseGlob(flag: string, v: string): string {
+  const bad = checkGlobs(flag, [v]);
+  if (bad) throw new UsageError(bad);
+  return v;
 }
 
 function parseFormats(v: string): ExportFormat[] {
@@ -59,10 +73,10 @@ function parseFormats(v: string): ExportFormat[] {
   return [...new Set(list)] as ExportFormat[];
 }
 
-const VALUE_FLAGS = new Set(['--mode', '--out', '--format', '--gt', '--report', '--shard', '--threshold', '--models']);
+const VALUE_FLAGS = new Set(['--mode', '--out', '--format', '--gt', '--report', '--shard', '--threshold', '--models', '--include', '--exclude']);
 
-function parseSegment(argv: string[]): SegmentOptions {
-  const o: SegmentOptions = { inputs: [], mode: 'balanced', out: path.resolve('seglens-out'), formats: ['mask'], gt: 'auto', recursive: true, overwrite: false, threshold: 0.5 };
+function parseSegment(argv: string[]): SegmentRunOptions {
+  const o: SegmentRunOptions = { inputs: [], mode: 'balanced', out: path.resolve('seglens-out'), formats: ['mask'], gt: 'auto', recursive: true, include: [], exclude: [], overwrite: false, threshold: 0.5 };
   for (let i = 0; i < argv.length; i++) {
     let a = argv[i];
     let value: string | undefined;
@@ -78,6 +92,7 @@ function parseSegment(argv: string[]): SegmentOptions {
     else if (a === '--gt') o.gt = value!;
     else if (a === '--report') o.report = path.resolve(value!);
     else if (a === '--shard') o.shard = parseShard(value!);
+    else if (a === '--include' || a === '--exclude') o[a === '--include' ? 'include' : 'exclude'].push(parseGlob(a, value!));
     else if (a === '--models') o.models = path.resolve(value!);
     else if (a === '--threshold') {
       o.threshold = Number(value);

@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import { connectSocket, DaemonClient, spawnStdio } from '../../api/client';
 import { defaultSocketPath } from '../../api/paths';
 import { version } from '../../../package.json';
+import { shown } from './terminal';
 
 export const CLIENT_NAME = 'seglens-cli';
 
@@ -20,7 +21,7 @@ export async function connectShared(): Promise<DaemonClient | undefined> {
   } catch (e) {
     client?.dispose();
     // A socket folder that is not private is refused (issue #13): say so rather than fall back silently.
-    if ((e as NodeJS.ErrnoException).code === 'EUNSAFE') process.stderr.write(`seglens: not using the shared daemon: ${(e as Error).message}\n`);
+    if ((e as NodeJS.ErrnoException).code === 'EUNSAFE') process.stderr.write(`seglens: not using the shared daemon: ${shown((e as Error).message)}\n`);
     return undefined;
   }
 }

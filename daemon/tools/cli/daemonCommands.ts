@@ -2,6 +2,7 @@
 import { DaemonClient } from '../../api/client';
 import { StatusResult } from '../../api/protocol';
 import { connectShared, sharedSocketPath } from './connect';
+import { shown } from './terminal';
 
 const mb = (n: number) => `${Math.round(n / 1048576)} MB`;
 
@@ -13,7 +14,9 @@ function until(expiresAt: string | undefined, selected: boolean | undefined, loa
   return s >= 60 ? `in ${Math.floor(s / 60)}m ${s % 60}s` : `in ${s}s`;
 }
 
-function table(rows: string[][]): string {
+/** Columns aligned; cells (mode ids, errors, model paths) with their control characters escaped. */
+function table(raw: string[][]): string {
+  const rows = raw.map((r) => r.map(shown));
   const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
   return rows.map((r) => r.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd()).join('\n');
 }
@@ -21,7 +24,7 @@ function table(rows: string[][]): string {
 /** What Show Status shows: the daemon, every mode's state, the loaded models and their memory. */
 export function formatStatus(s: StatusResult, socket: string, daemonVersion: string, now = Date.now()): string {
   const out = [
-    `SegLens daemon ${daemonVersion}, pid ${s.pid}, ${socket}`,
+    `SegLens daemon ${shown(daemonVersion)}, pid ${s.pid}, ${shown(socket)}`,
     `uptime ${Math.round(s.uptimeMs / 1000)} s, ${s.clients} client(s), memory ${mb(s.rssBytes)} resident, provider ${s.provider}`,
     '',
   ];
@@ -41,7 +44,7 @@ export function formatStatus(s: StatusResult, socket: string, daemonVersion: str
 async function withShared(fn: (c: DaemonClient) => Promise<void>): Promise<number> {
   const client = await connectShared();
   if (!client) {
-    process.stderr.write(`seglens: no SegLens daemon is running (nothing listens on ${sharedSocketPath()})\n`);
+    process.stderr.write(`seglens: no SegLens daemon is running (nothing listens on ${shown(sharedSocketPath())})\n`);
     return 1;
   }
   try {
@@ -65,5 +68,5 @@ export const metricsCommand = () =>
 export const unloadCommand = (mode?: string) =>
   withShared(async (c) => {
     const r = await c.unload(mode);
-    process.stdout.write(r.unloaded.length ? `unloaded: ${r.unloaded.join(', ')}\n` : 'nothing was loaded\n');
+    process.stdout.write(r.unloaded.length ? `unloaded: ${shown(r.unloaded.join(', '))}\n` : 'nothing was loaded\n');
   });

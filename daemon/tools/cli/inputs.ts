@@ -25,6 +25,9 @@ export const shardOf = (rel: string, n: number) => (pathHash(rel) % n) + 1;
 
 export interface CollectOptions {
   recursive: boolean;
+  /** Globs over a folder's relative paths (files named on the command line are taken as they are). */
+  include?: string[];
+  exclude?: string[];
   gt: string;
   /** The output folder: never read as input. */
   out: string;
@@ -37,7 +40,7 @@ export function collectImages(inputs: string[], o: CollectOptions): InputImage[]
   for (const input of inputs) {
     const st = fs.statSync(input, { throwIfNoEntry: false });
     if (!st) throw new UsageError(`no such file or folder: ${input}`);
-    if (st.isDirectory()) found.push(...listFolderImages(input, { recursive: o.recursive, skip: new Set([path.resolve(o.out)]) }));
+    if (st.isDirectory()) found.push(...listFolderImages(input, { recursive: o.recursive, skip: new Set([path.resolve(o.out)]), include: o.include, exclude: o.exclude }));
     else found.push({ file: input, root: path.dirname(input), rel: path.basename(input) });
   }
   const images = withGroundTruth(found, o.gt);

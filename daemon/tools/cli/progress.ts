@@ -1,4 +1,7 @@
-// Progress: a bar redrawn in place on a terminal, plain lines otherwise (logs, CI, pipes).
+// Progress: a bar redrawn in place on a terminal, plain lines otherwise (logs, CI, pipes). Names
+// and messages are shown with their control characters escaped (terminal.ts).
+import { shown } from './terminal';
+
 export interface ProgressLine {
   rel: string;
   ok: boolean;
@@ -17,12 +20,14 @@ export class Progress {
   /** One image finished. */
   step(line: ProgressLine): void {
     this.done++;
+    const rel = shown(line.rel);
+    const detail = shown(line.detail);
     if (!this.tty) {
-      process.stdout.write(`[${this.done}/${this.total}] ${line.rel} ${line.ok ? 'ok' : 'FAILED'} ${line.detail}\n`);
+      process.stdout.write(`[${this.done}/${this.total}] ${rel} ${line.ok ? 'ok' : 'FAILED'} ${detail}\n`);
       return;
     }
-    if (!line.ok) this.clear(), process.stderr.write(`${line.rel}: ${line.detail}\n`);
-    this.draw(line.rel);
+    if (!line.ok) this.clear(), process.stderr.write(`${rel}: ${detail}\n`);
+    this.draw(rel);
   }
 
   private draw(current: string): void {

@@ -7,21 +7,21 @@ import { CancellationTokenSource, ResponseError } from 'vscode-jsonrpc/node';
 import { DaemonClient } from '../../api/client';
 import { CocoBuilder } from '../../api/exports/coco';
 import { ExportFormat, alphaThreshold, renderExports } from '../../api/exports/render';
+import { round1 } from '../../api/numbers';
 import { ErrorCodes, ModeInfo, Score, ScoreResult, SegmentResult } from '../../api/protocol';
 import { Report, ReportBuilder, ReportImage, reportText } from '../../api/folder/report';
 import { version } from '../../../package.json';
-import { SegmentOptions, UsageError } from './args';
+import { SegmentRunOptions, UsageError } from './args';
 import { connectOrSpawn } from './connect';
 import { InputImage, collectImages } from './inputs';
-import { exists, writeAtomic } from './outputs';
+import { OUTPUT_EXISTS, OUTPUT_UNSAFE, exists, refusalCode, writeOutput } from './outputs';
 import { Progress } from './progress';
+import { shown } from './terminal';
 
-/** Report error code of an image whose outputs exist (not a protocol code: the CLI refused). */
-export const OUTPUT_EXISTS = 2001;
 const IN_FLIGHT = 2;
 
 interface Run {
-  o: SegmentOptions;
+  o: SegmentRunOptions;
   client: DaemonClient;
   mode: ModeInfo;
   coco?: CocoBuilder;
@@ -33,17 +33,43 @@ const slash = (p: string) => p.split(path.sep).join('/');
 const errorOf = (e: unknown) => ({ code: e instanceof ResponseError ? e.code : ErrorCodes.InternalError, message: e instanceof Error ? e.message : String(e) });
 
 /** The PNG outputs of one image, by format. */
-function targets(o: SegmentOptions, img: InputImage): [string, string][] {
+function targets(o: SegmentRunOptions, img: InputImage): [string, string][] {
   return o.formats.filter((f) => f !== 'coco').map((f) => [f, path.join(o.out, ...`${img.outBase}.${f}.png`.split('/'))]);
 }
 
-async function writeOutputs(run: Run, img: InputImage, index: number, r: SegmentResult, files: [string, string][]): Promise<void> {
+/** The outputs refused: existing files (checked before, or appeared since) and the reasons of unsafe paths. */
+interface Refused {
+  existing: string[];
+  unsafe: string[];
+}
+
+/** Writes each output; a refused one is counted in `refused` and the others are still written. */
+async function writeOutputs(run: Run, img: InputImage, index: number, r: SegmentResult, files: [string, string][], refused: Refused): Promise<void> {
   const { o, mode } = run;
   const wanted = files.map(([f]) => f as ExportFormat);
   const { files: rendered, pixels } = await renderExports(run.coco ? [...wanted, 'coco'] : wanted, r, mode.task, img.file, o.threshold);
   const where = new Map(files);
-  for (const [format, data] of rendered) await writeAtomic(where.get(format)!, data);
+  for (const [format, data] of rendered) {
+    const file = where.get(format)!;
+    try {
+      await writeOutput(file, data, o.out, o.overwrite);
+    } catch (e) {
+      const code = refusalCode(e);
+      if (code === undefined) throw e;
+      if (code === OUTPUT_EXISTS) refused.existing.push(file);
+      else refused.unsafe.push((e as Error).message);
+    }
+  }
   run.coco?.add(index, img.rel, pixels!, r.width, r.height);
+}
+
+const shortPath = (f: string) => path.relative(process.cwd(), f) || f;
+
+/** The image's error for its refused outputs, if any (an unsafe path first: it is the one to act on). */
+function refusalError(refused: Refused): ReportImage['error'] {
+  const existing = refused.existing.length ? `refused to overwrite ${refused.existing.map(shortPath).join(', ')} (use --overwrite)` : undefined;
+  if (refused.unsafe.length) return { code: OUTPUT_UNSAFE, message: [...refused.unsafe, ...(existing ? [existing] : [])].join('; ') };
+  return existing ? { code: OUTPUT_EXISTS, message: existing } : undefined;
 }
 
 /** One image: segment, score against ground truth, write the outputs that do not exist yet (all with --overwrite). */
@@ -52,11 +78,12 @@ async function processImage(run: Run, img: InputImage, index: number): Promise<{
   const entry: ReportImage = { path: img.rel, width: 0, height: 0, ms: 0 };
   if (img.gt) entry.gt = slash(path.relative(img.root, img.gt));
   const all = targets(o, img);
-  const refused = o.overwrite ? [] : all.filter(([, f]) => exists(f));
-  const files = all.filter((t) => !refused.includes(t));
-  const refusal = refused.length ? { code: OUTPUT_EXISTS, message: `refused to overwrite ${refused.map(([, f]) => path.relative(process.cwd(), f) || f).join(', ')} (use --overwrite)` } : undefined;
+  // Checked now to spare an inference; the write checks again (a file may appear meanwhile).
+  const present = o.overwrite ? [] : all.filter(([, f]) => exists(f));
+  const files = all.filter((t) => !present.includes(t));
+  const refused: Refused = { existing: present.map(([, f]) => f), unsafe: [] };
   // Nothing to write, score or collect: the image is not run again.
-  if (refusal && !files.length && !img.gt && !run.coco) return { entry: { ...entry, error: refusal } };
+  if (present.length && !files.length && !img.gt && !run.coco) return { entry: { ...entry, error: refusalError(refused) } };
   let r: SegmentResult;
   try {
     r = await client.segment({ mode: o.mode, image: { path: img.file } }, run.cancel.token);
@@ -69,7 +96,7 @@ async function processImage(run: Run, img: InputImage, index: number): Promise<{
   // The image's own work (decode, pre, inference, post): not the time it waited in the queue or for a warm-up.
   const t = r.timings;
   const ms = t.decodeMs + t.preprocessMs + t.inferenceMs + t.postprocessMs;
-  Object.assign(entry, { width: r.width, height: r.height, ms: Math.round(ms * 10) / 10 });
+  Object.assign(entry, { width: r.width, height: r.height, ms: round1(ms) });
   let score: ScoreResult | undefined;
   if (img.gt) {
     try {
@@ -80,8 +107,8 @@ async function processImage(run: Run, img: InputImage, index: number): Promise<{
     }
   }
   // Outputs being written when the stop comes are finished: they are whole.
-  await writeOutputs(run, img, index, r, files);
-  if (refusal && !entry.error) entry.error = refusal;
+  await writeOutputs(run, img, index, r, files, refused);
+  entry.error ??= refusalError(refused);
   return { entry, score };
 }
 
@@ -111,7 +138,7 @@ async function runAll(run: Run, images: InputImage[], progress: Progress): Promi
 }
 
 /** Run-level files (report, coco.json) are checked before anything runs. */
-function runFiles(o: SegmentOptions): string[] {
+function runFiles(o: SegmentRunOptions): string[] {
   const files = o.formats.includes('coco') ? [path.join(o.out, 'coco.json')] : [];
   if (o.report) files.push(o.report);
   return files;
@@ -136,20 +163,34 @@ function printSummary(rep: Report, shared: boolean): void {
   const parts = [`${s.images} image(s)`, `${s.failed} failed`, `${s.withGroundTruth} with ground truth`];
   if (s.meanIoU !== undefined) parts.push(`mean IoU ${s.meanIoU.toFixed(4)}`);
   process.stdout.write(`seglens: mode ${rep.mode}, ${parts.join(', ')} (${shared ? 'shared daemon' : 'own daemon'})\n`);
-  for (const c of s.classes ?? []) process.stdout.write(`  ${c.name.padEnd(20)} IoU ${c.iou.toFixed(4)}\n`);
-  for (const e of rep.images.filter((i) => i.error)) process.stderr.write(`  failed: ${e.path}: ${e.error!.message}\n`);
+  for (const c of s.classes ?? []) process.stdout.write(`  ${shown(c.name).padEnd(20)} IoU ${c.iou.toFixed(4)}\n`);
+  for (const e of rep.images.filter((i) => i.error)) process.stderr.write(`  failed: ${shown(e.path)}: ${shown(e.error!.message)}\n`);
 }
 
-async function writeRunFiles(run: Run, rep: Report): Promise<void> {
-  if (run.coco) await writeAtomic(path.join(run.o.out, 'coco.json'), JSON.stringify(run.coco.toJSON(version)));
-  if (run.o.report) await writeAtomic(run.o.report, reportText(rep, run.o.report));
+/** Writes coco.json and the report; each one refused (appeared since the start, a link on the way) is said; false then. */
+async function writeRunFiles(run: Run, rep: Report): Promise<boolean> {
+  const { o } = run;
+  const files: [string, string, () => string][] = [];
+  if (run.coco) files.push([path.join(o.out, 'coco.json'), o.out, () => JSON.stringify(run.coco!.toJSON(version))]);
+  if (o.report) files.push([o.report, path.dirname(o.report), () => reportText(rep, o.report!)]);
+  let ok = true;
+  for (const [file, root, text] of files) {
+    try {
+      await writeOutput(file, text(), root, o.overwrite);
+    } catch (e) {
+      if (refusalCode(e) === undefined) throw e;
+      process.stderr.write(`seglens: not written: ${shown((e as Error).message)}${refusalCode(e) === OUTPUT_EXISTS ? ' (use --overwrite)' : ''}\n`);
+      ok = false;
+    }
+  }
+  return ok;
 }
 
 /** Returns the exit code; usage errors are thrown as UsageError. */
-export async function runSegment(o: SegmentOptions, cancel: CancellationTokenSource): Promise<number> {
-  const images = collectImages(o.inputs, { recursive: o.recursive, gt: o.gt, out: o.out, shard: o.shard });
+export async function runSegment(o: SegmentRunOptions, cancel: CancellationTokenSource): Promise<number> {
+  const images = collectImages(o.inputs, { recursive: o.recursive, include: o.include, exclude: o.exclude, gt: o.gt, out: o.out, shard: o.shard });
   const blocked = o.overwrite ? [] : runFiles(o).filter(exists);
-  for (const f of blocked) process.stderr.write(`seglens: refusing to overwrite ${f} (use --overwrite)\n`);
+  for (const f of blocked) process.stderr.write(`seglens: refusing to overwrite ${shown(f)} (use --overwrite)\n`);
   if (blocked.length) return 1;
   const { client, shared } = await connectOrSpawn();
   try {
@@ -166,9 +207,9 @@ export async function runSegment(o: SegmentOptions, cancel: CancellationTokenSou
       return 130;
     }
     const rep = run.report.build();
-    await writeRunFiles(run, rep);
+    const written = await writeRunFiles(run, rep);
     printSummary(rep, shared);
-    return rep.summary.failed > 0 ? 1 : 0;
+    return rep.summary.failed > 0 || !written ? 1 : 0;
   } finally {
     client.dispose();
   }

@@ -1,8 +1,8 @@
 // The virtualised grid: a sizer as tall as all rows, and only the tiles of the rows in view
 // (plus one either side) in the DOM, recycled as the view scrolls. Keyboard: arrows, Home/End,
 // PageUp/PageDown move the active tile; Enter opens it.
-import type { TileInfo } from './messages';
-import { visibleRange } from './order';
+import type { TileInfo } from '../shared/galleryMessages';
+import { visibleRange } from '../shared/galleryOrder';
 import type { ThumbStore } from './thumbs';
 
 const GAP = 8;

@@ -1,8 +1,8 @@
 // The gallery page (SegLens: Segment Folder…): a virtualised grid of the folder's tiles, the
 // run's progress with Cancel, sort and filter, the folder's scores, and the export buttons.
 // Everything the page shows comes from the extension; everything it asks is a FromGallery.
-import type { FilterKey, FromGallery, GallerySettings, GalleryState, GalleryView, ProgressInfo, SortKey, SummaryInfo, TileInfo, ToGallery } from './messages';
-import { galleryOrder } from './order';
+import type { FilterKey, FromGallery, GallerySettings, GalleryState, GalleryView, ProgressInfo, SortKey, SummaryInfo, TileInfo, ToGallery } from '../shared/galleryMessages';
+import { galleryOrder } from '../shared/galleryOrder';
 import { Grid } from './grid';
 import { ThumbStore } from './thumbs';
 

@@ -4,7 +4,7 @@ import type { ClassInfo } from '../../../daemon/api/protocol';
 import { colourTable, defaultHidden } from '../legend';
 import { decodeMask, foregroundColour } from '../mask';
 import { paintClasses, paintMatte } from '../inspect/threshold';
-import type { GalleryClass, ThumbPayload } from './messages';
+import type { GalleryClass, ThumbPayload } from '../shared/galleryMessages';
 
 /** Composed tiles kept; the grid shows far fewer, so scrolling back rarely asks again. */
 const KEEP = 400;

@@ -2,7 +2,7 @@
 // page binds none itself: package.json binds them (when the preview is active and no control
 // here uses the key), the extension posts them as commands, and this runs them. The page tells
 // the extension when focus is on a control that uses keys itself (slider, select, divider).
-import type { PanelCommand, ViewMode } from '../messages';
+import type { PanelCommand, ViewMode } from '../shared/messages';
 import { els, persist, send, state } from '../page';
 import { cycleCompareView, moveSplit, toggleCompare } from './compareView';
 import { announce, cycleMatte, setThreshold } from './inspector';

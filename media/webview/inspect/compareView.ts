@@ -2,7 +2,7 @@
 // progress (it runs through the daemon's warm registry like the first), a split view with a
 // draggable divider (first mode left, second right), a difference view, and the IoU.
 import { Shown, els, persist, send, state, view } from '../page';
-import type { CompareView, PanelMode, ResultPayload } from '../messages';
+import type { CompareView, PanelMode, ResultPayload } from '../shared/messages';
 import { clearCanvas, colourMask, decodeMask, putImage } from '../mask';
 import { DIFF_COLOURS, compareMasks, differenceImage, formatAgreement, splitAt } from './compare';
 import { onPaint, paintOptions } from './paint';

@@ -3,7 +3,7 @@
 // page asks the extension, debounced, for the region it shows (with a margin, so short pans need
 // nothing new) and draws the daemon's crop over the stretched picture at that region, in the
 // same transformed layer: image pixels, mask and crop stay aligned. Region math in zoom.ts.
-import type { ToWebview } from '../messages';
+import type { ToWebview } from '../shared/messages';
 import { els, send, view } from '../page';
 import { contentSize, currentView, onViewChange, viewportSize } from './viewport';
 import { Region, covers, visibleRegion, wantsFullRes } from './zoom';

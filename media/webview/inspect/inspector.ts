@@ -4,7 +4,8 @@
 import { els, persist, state, view } from '../page';
 import { paintAll } from './paint';
 import { formatReadout, readoutAt } from './readout';
-import { MATTE_VIEWS, MatteView } from './threshold';
+import type { MatteView } from '../shared/messages';
+import { MATTE_VIEWS } from './threshold';
 import { contentSize, currentView, onHover, onViewChange } from './viewport';
 import { Point, imageToScreen, pixelAt } from './zoom';
 

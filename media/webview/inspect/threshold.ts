@@ -2,8 +2,8 @@
 // re-inference, the three views (soft: alpha as opacity; hard: thresholded; outline: the
 // contour only), and the outline of a class map. Masks are one byte per pixel (the PNG's grey).
 import type { Rgb } from '../../../daemon/api/protocol';
+import type { MatteView } from '../shared/messages';
 
-export type MatteView = 'soft' | 'hard' | 'outline';
 export const MATTE_VIEWS: readonly MatteView[] = ['soft', 'hard', 'outline'];
 
 /** The smallest alpha byte that counts as foreground at threshold t (0..1): alpha / 255 >= t. */

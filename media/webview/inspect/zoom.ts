@@ -2,6 +2,8 @@
 // viewport: screen = image * zoom + offset. The image and its mask live in one transformed
 // element, so they stay aligned at every zoom; the page persists the view per image as
 // {zoom, centre in image pixels} (robust to the panel being resized), or `fit`.
+import type { DisplayRegion } from '../../../daemon/api/protocol';
+import type { SavedView } from '../shared/messages';
 
 export interface Size {
   width: number;
@@ -16,13 +18,6 @@ export interface View {
   /** Screen position (viewport pixels) of the image's top-left corner. */
   x: number;
   y: number;
-}
-/** What the page keeps across re-runs: fit, or a zoom and the image point at the viewport centre. */
-export interface SavedView {
-  fit: boolean;
-  zoom: number;
-  cx: number;
-  cy: number;
 }
 
 export const MIN_ZOOM = 0.02;
@@ -121,12 +116,7 @@ export function formatZoom(zoom: number): string {
 // ---- full-resolution crops (issue 16): a display image scaled down from a huge original ----
 
 /** A rectangle of the image, in whole image pixels (seglens/displayCrop's region). */
-export interface Region {
-  left: number;
-  top: number;
-  width: number;
-  height: number;
-}
+export type Region = DisplayRegion;
 /** The daemon's bound on a crop's side (DISPLAY_CROP_MAX_SIDE in daemon/api/protocol.ts). */
 export const CROP_MAX_SIDE = 4096;
 

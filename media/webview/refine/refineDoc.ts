@@ -7,7 +7,7 @@ import { els, showBusy, view } from '../page';
 import { paintAll, paintOptions } from '../inspect/paint';
 import { MaskEditor } from '../shared/maskEdit';
 import type { MaskEdit, Rect } from '../shared/maskEdit';
-import type { RefineToWebview } from './refineMessages';
+import type { RefineToWebview } from '../shared/refineMessages';
 
 type RefineState = Extract<RefineToWebview, { type: 'refineState' }>;
 

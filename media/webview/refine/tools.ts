@@ -4,7 +4,7 @@
 // moves, each event's segment painted at once (only its rectangle); a finished stroke, click
 // or box goes to the extension, which keeps the document and VS Code's undo stack.
 import { els, persist, send, showBusy, state } from '../page';
-import type { PanelState } from '../messages';
+import type { PanelState } from '../shared/messages';
 import { contentSize, currentView, imagePoint, onViewChange, setPointerTool } from '../inspect/viewport';
 import type { PointerTool } from '../inspect/viewport';
 import { imageToScreen } from '../inspect/zoom';
@@ -12,7 +12,7 @@ import type { Point } from '../inspect/zoom';
 import { rectFrom } from '../shared/maskEdit';
 import type { MaskEdit, Pt } from '../shared/maskEdit';
 import { docClasses, docTask, hasKeep, maskEditor, onDocChange, paintRect, record, recordLatency } from './refineDoc';
-import type { RefineAction, RefineCommand } from './refineMessages';
+import type { RefineAction, RefineCommand } from '../shared/refineMessages';
 
 type Tool = NonNullable<PanelState['tool']>;
 

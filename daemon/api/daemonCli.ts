@@ -2,8 +2,8 @@
 // the flag table in daemon/api/daemonArgs.ts (which also builds command lines: toArgv).
 import { parseArgs as parseArgv } from 'node:util';
 import { invalidOption } from './cliError';
-import { ExitCodes, LOG_LEVELS, LogLevel, PROVIDER_CHOICES, ProviderChoice } from '../api/constants';
-import { DAEMON_FLAGS, DaemonOptions, FlagKind } from '../api/daemonArgs';
+import { ExitCodes, LOG_LEVELS, LogLevel, PROVIDER_CHOICES, ProviderChoice } from './constants';
+import { DAEMON_FLAGS, DaemonOptions, FlagKind } from './daemonArgs';
 
 export interface DaemonArgs {
   transport: { kind: 'stdio' } | { kind: 'listen'; path: string };

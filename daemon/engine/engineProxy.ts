@@ -1,8 +1,8 @@
 // The Engine the daemon uses: a thin proxy that posts each call to the engine script
-// (engineWorker.ts) owning ONNX Runtime, and resolves it from the reply. The script runs in a
+// (workers/engineProcess.ts) owning ONNX Runtime, and resolves it from the reply. The script runs in a
 // child process the daemon supervises (host/engineHosts.ts; a worker thread for tests) and
 // handles requests one at a time in order, so two calls posted at once simply queue there (a
-// segment's postprocessing may overlap the next call: engineWorker.ts).
+// segment's postprocessing may overlap the next call: workers/engineProcess.ts).
 // If the engine dies (a native crash ends only its process) or the watchdog ends a segment that
 // runs far too long, every pending call rejects with EngineCrashedError and the next call starts
 // a fresh engine (with no sessions: models load again on demand). An input that was running
@@ -68,9 +68,7 @@ export type WorkerRequest =
   /** Runs the cache work loads left for later now (tests; close does it too). */
   | { id: number; op: 'settle' }
   /** ensureModels (models/modelFiles.ts): hashing and rewriting the built-in model files. */
-  | { id: number; op: 'prepareModels'; modelsDir: string }
-  /** Test hook: make the worker throw an uncaught exception. */
-  | { id: number; op: 'crash' };
+  | { id: number; op: 'prepareModels'; modelsDir: string };
 
 /** Worker → main. */
 export type WorkerReply =
@@ -98,7 +96,7 @@ type RequestBody = WorkerRequest extends infer R ? (R extends { id: number } ? O
 
 const CLOSE_TIMEOUT_MS = 15_000;
 
-export class WorkerEngine implements Engine {
+export class EngineProxy implements Engine {
   readonly providers: string[];
   readonly hostKind: EngineHostKind;
   private readonly choice: ProviderChoice;
@@ -226,11 +224,6 @@ export class WorkerEngine implements Engine {
       await host.kill();
     }
     this.rejectAll(new SegLensError(ErrorCodes.ShuttingDown, 'the inference engine was closed'));
-  }
-
-  /** Test hook: makes the engine die with an uncaught exception. */
-  crashForTest(): void {
-    this.ensureWorker().postMessage({ id: 0, op: 'crash' } satisfies WorkerRequest);
   }
 
   // ---------------------------------------------------------------- plumbing

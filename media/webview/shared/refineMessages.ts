@@ -1,7 +1,7 @@
-// The refine editor's messages (issue 22), added to the preview's unions in ../messages.ts: the
+// The refine editor's messages (issue 22), added to the preview's unions in messages.ts: the
 // editor page is the preview page with the refine tools on.
 import type { ClassInfo, Task } from '../../../daemon/api/protocol';
-import type { MaskEdit, Rect } from '../shared/maskEdit';
+import type { MaskEdit, Rect } from './maskEdit';
 
 /** What the refine keybindings ask the page to do (package.json → seglens.refine.<command>). */
 export const REFINE_COMMANDS = ['toolBox', 'toolKeep', 'toolBrush', 'toolEraser', 'toolNone', 'swapPaint', 'sizeUp', 'sizeDown', 'toggleOutside'] as const;

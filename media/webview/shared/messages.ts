@@ -1,9 +1,17 @@
 // Messages between the extension and the preview webview: one tagged union per direction,
 // imported by both sides (extension/preview/ and media/webview/).
-import type { ModeState, SegmentResult, Task } from '../../daemon/api/protocol';
-import type { MatteView } from './inspect/threshold';
-import type { Region, SavedView } from './inspect/zoom';
-import type { RefineFromWebview, RefineToWebview } from './refine/refineMessages';
+import type { DisplayRegion as Region, ModeState, SegmentResult, Task } from '../../../daemon/api/protocol';
+
+/** How a binary matte is drawn (inspect/threshold.ts paints each). */
+export type MatteView = 'soft' | 'hard' | 'outline';
+/** What the page keeps across re-runs: fit, or a zoom and the image point at the viewport centre. */
+export interface SavedView {
+  fit: boolean;
+  zoom: number;
+  cx: number;
+  cy: number;
+}
+import type { RefineFromWebview, RefineToWebview } from './refineMessages';
 
 export type ViewMode = 'overlay' | 'mask' | 'side';
 export type CompareView = 'split' | 'difference';

@@ -4,7 +4,7 @@
 import type * as vscode from 'vscode';
 import type { DaemonClient } from '../../daemon/api/client';
 import { Score, SegmentResult } from '../../daemon/api/protocol';
-import type { ToWebview } from '../../media/webview/messages';
+import type { ToWebview } from '../../media/webview/shared/messages';
 
 export async function groundTruthMessage(
   client: DaemonClient | undefined,

@@ -1,30 +1,30 @@
-// The engine's worker thread: owns the ONNX Runtime sessions (one per ModelRef.key) and does
-// everything heavy (read, decode, preprocess, run, postprocess) so that the daemon's main
-// thread only speaks the protocol. Requests arrive as messages and are handled one at a time in
+// The engine process (a worker thread only in some tests): owns the ONNX Runtime sessions (one
+// per ModelRef.key) and does everything heavy (read, decode, preprocess, run, postprocess) so
+// that the daemon's main thread only speaks the protocol. Requests arrive as messages and are handled one at a time in
 // arrival order, whatever the main thread posts at once, except that a segment lets the next
 // request start once its inference is done (it says so: 'inferred'): its postprocessing and
 // encoding then overlap the next job's reading, decoding and inference (stages, issue 15).
 //
-// esbuild bundles this file to dist/engineWorker.js; WorkerEngine (workerEngine.ts) starts it, in
-// a child process (or a worker thread: host/enginePort.ts hides which).
+// esbuild bundles this file to dist/engineWorker.js; EngineProxy (engine/engineProxy.ts) starts it,
+// in a child process (or a worker thread: host/enginePort.ts hides which).
 import { promises as fsp } from 'node:fs';
 import * as ort from 'onnxruntime-node';
 import sharp from 'sharp';
-import type { ImageInput, LoadInfo, SegmentOptions, SegmentOutput } from './engine';
+import type { ImageInput, LoadInfo, SegmentOptions, SegmentOutput } from '../engine/engine';
 import { SegLensError, serializeError } from '../api/errors';
-import { decodeResized, decodeRgb, describeImageInput, encodeGreyPng, ImageHeader, probeImage, readImageBytes, resizeMask, resizeRgb, RgbImage } from './pipeline/imageIO';
-import { checkInside, cropPixels } from './pipeline/region';
+import { decodeResized, decodeRgb, describeImageInput, encodeGreyPng, ImageHeader, probeImage, readImageBytes, resizeMask, resizeRgb, RgbImage } from '../engine/pipeline/imageIO';
+import { checkInside, cropPixels } from '../engine/pipeline/region';
 import type { ModeDef, ModelRef } from '../models/modeDef';
 import { ensureModels } from '../models/modelFiles';
 import { sha256File } from '../util/fileOps';
 import { DisplayRegion, ErrorCodes } from '../api/protocol';
-import { CacheOutcome, OptimizedModelCache } from './optimized/optimizedCache';
-import { baseSessionOptions, engineThreads } from './sessionOptions';
-import { saveGraphInThread } from './optimized/graphWriter';
-import { ownedBuffers, postMoving } from './transfer';
-import { warmupInputSize } from './warmupShape';
-import { ProviderChoice, ProviderName, createWithFallback, gpuLibrariesPresent, ortBinDir } from './provider';
-import { BufferPool, fillGreyTensor, fillInputTensor, flipTensor, inputDims, normalisationTables, tensorTarget } from './pipeline/tensor';
+import { CacheOutcome, OptimizedModelCache } from '../engine/optimized/optimizedCache';
+import { baseSessionOptions, engineThreads } from '../engine/sessionOptions';
+import { saveGraphInThread } from '../engine/optimized/graphWriter';
+import { ownedBuffers, postMoving } from '../engine/transfer';
+import { warmupInputSize } from '../engine/warmupShape';
+import { ProviderChoice, ProviderName, createWithFallback, gpuLibrariesPresent, ortBinDir } from '../engine/provider';
+import { BufferPool, fillGreyTensor, fillInputTensor, flipTensor, inputDims, normalisationTables, tensorTarget } from '../engine/pipeline/tensor';
 import {
   argmax,
   binaryClasses,
@@ -35,14 +35,14 @@ import {
   probabilityToAlpha,
   semanticClasses,
   topConfidence,
-} from './pipeline/outputMaps';
-import { probabilityToAlphaTruncate, referenceResize, referenceResizeToTensor } from './pipeline/resample';
-import { encodeDisplayImage } from './pipeline/display';
-import { encodeThumbnail } from './pipeline/thumbnail';
-import type { WorkerInit, WorkerReply, WorkerRequest } from './workerEngine';
+} from '../engine/pipeline/outputMaps';
+import { probabilityToAlphaTruncate, referenceResize, referenceResizeToTensor } from '../engine/pipeline/resample';
+import { encodeDisplayImage } from '../engine/pipeline/display';
+import { encodeThumbnail } from '../engine/pipeline/thumbnail';
+import type { WorkerInit, WorkerReply, WorkerRequest } from '../engine/engineProxy';
 import type { LogLevel } from '../api/constants';
-import { enginePort } from './host/enginePort';
-import { makeInputGuard } from './host/inputGuard';
+import { enginePort } from '../engine/host/enginePort';
+import { makeInputGuard } from '../engine/host/inputGuard';
 
 type Level = LogLevel;
 
@@ -289,6 +289,7 @@ async function segment(mode: ModeDef, image: ImageInput, opts: SegmentOptions, i
   // inference (with tta, the flipped pass; mirroring the input tensor in place between the
   // two runs is counted as preprocessing)
   const t2 = performance.now();
+  const inferenceAt = performance.timeOrigin + t2;
   let preExtra = 0;
   const out1 = await runOnce(sess, mode, tensor);
   let out2: ort.Tensor | undefined;
@@ -307,7 +308,8 @@ async function segment(mode: ModeDef, image: ImageInput, opts: SegmentOptions, i
   inferred?.();
   try {
     await previous;
-    return await postprocess(mode, opts, { bytes, header, frame, out1, out2 }, { decodeMs, preprocessMs: preprocessMs + preExtra, inferenceMs: afterInference - t2 - preExtra });
+    const out = await postprocess(mode, opts, { bytes, header, frame, out1, out2 }, { decodeMs, preprocessMs: preprocessMs + preExtra, inferenceMs: afterInference - t2 - preExtra });
+    return { ...out, stamps: { inferenceAt, readyAt: performance.timeOrigin + performance.now() } };
   } finally {
     endPost();
   }
@@ -441,13 +443,6 @@ async function handle(msg: WorkerRequest, inferred: () => void): Promise<unknown
 
 let chain: Promise<void> = Promise.resolve();
 port.on('message', (msg: WorkerRequest) => {
-  if (msg.op === 'crash') {
-    // Test hook: an uncaught exception, as a native or logic failure would produce.
-    setImmediate(() => {
-      throw new Error('engine worker crash requested by test');
-    });
-    return;
-  }
   // Engine work puts the deferred cache work off (runDeferredWhenIdle re-arms after the answer).
   if (isWork(msg)) {
     busy++;

@@ -1,4 +1,4 @@
-import { ExitCodes } from '../api/constants';
+import { ExitCodes } from './constants';
 
 /** A command-line mistake: printed with the usage and the process exits with `exitCode`. */
 export class CliError extends Error {

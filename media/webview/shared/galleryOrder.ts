@@ -1,6 +1,6 @@
 // The gallery's order, a pure function shared by the page (what the grid shows) and the
 // extension (what ←/→ in the preview follow), so both agree without sending lists around.
-import type { FilterKey, SortKey, TileInfo } from './messages';
+import type { FilterKey, SortKey, TileInfo } from './galleryMessages';
 
 const collator = new Intl.Collator(undefined, { numeric: true, sensitivity: 'base' });
 

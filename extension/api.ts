@@ -54,6 +54,17 @@ export interface SegLensApi {
     /** Restores a gallery from a page's saved state, as after a window reload; resolves once its run ended. */
     restoreForTest(state: unknown): Promise<{ folder: string; tiles: TileInfo[] } | undefined>;
   };
+  /** The mask editor (issue 22). */
+  refine: {
+    /** A ground truth was written (Ctrl+S, Save as ground truth). */
+    onDidSaveGroundTruth: vscode.Event<{ image: vscode.Uri; groundTruth: vscode.Uri }>;
+    /** The open document of `uri`: its image, whether it is a ground-truth file, its edits, its starting mask once known. */
+    documentForTest(uri: vscode.Uri): { image: vscode.Uri; groundTruth: boolean; edits: number; base?: { width: number; height: number } } | undefined;
+    /** A message as if the editor's page had sent it (the same checks). */
+    receiveForTest(uri: vscode.Uri, m: unknown): Promise<void>;
+    /** The edited mask rendered as a ground-truth file holds it. */
+    renderForTest(uri: vscode.Uri): Promise<Uint8Array | undefined>;
+  };
   /** seglens.customModels as applied to the daemon (defineModes answers). */
   customModels: {
     onDidDefine: vscode.Event<DefineModesResult>;

@@ -14,6 +14,8 @@ import type { PreviewManager } from './preview/previewManager';
 import { GalleryManager, folderAtHand } from './gallery/galleryManager';
 import { PANEL_COMMANDS } from '../media/webview/shared/messages';
 import type { StatusDocument } from './status/statusDocument';
+import type { RefineProvider } from './refine/refineProvider';
+import { REFINE_COMMANDS } from '../media/webview/shared/refineMessages';
 
 export interface CommandDeps {
   supervisor: DaemonSupervisor;
@@ -22,6 +24,7 @@ export interface CommandDeps {
   galleries: GalleryManager;
   statusDocument: StatusDocument;
   custom: CustomModels;
+  refine: RefineProvider;
   log: vscode.LogOutputChannel;
 }
 
@@ -57,8 +60,25 @@ export function registerCommands(d: CommandDeps): vscode.Disposable[] {
 
   return [
     // The preview's keybindings (package.json): zoom, pan, views, threshold, compare, readout, previous/next.
+    // In front, the refine editor (the same page) takes them; it has no previous/next.
     ...(['previous', 'next', ...PANEL_COMMANDS] as const).map((c) =>
-      vscode.commands.registerCommand(`seglens.preview.${c}`, guarded('preview command failed', () => d.previews.command(c))),
+      vscode.commands.registerCommand(
+        `seglens.preview.${c}`,
+        guarded('preview command failed', async () => {
+          const editor = d.refine.active;
+          if (!editor) return d.previews.command(c);
+          if (c !== 'previous' && c !== 'next') editor.preview.command(c);
+        }),
+      ),
+    ),
+    // The refine editor's tools (issue 22).
+    ...REFINE_COMMANDS.map((c) => vscode.commands.registerCommand(`seglens.refine.${c}`, () => d.refine.command(c))),
+    vscode.commands.registerCommand(
+      'seglens.refine',
+      guarded('opening the refine editor failed', async (arg?: unknown) => {
+        const uri = imageAtHand(arg) ?? d.previews.activeImage ?? (await pickWorkspaceImage());
+        if (uri) await d.refine.open(uri);
+      }),
     ),
     vscode.commands.registerCommand(
       'seglens.preview',

@@ -18,6 +18,8 @@ import { PREVIEW_VIEW_TYPE } from './preview/previewData';
 import { PreviewManager } from './preview/previewManager';
 import { StatusBar } from './status/statusBar';
 import { STATUS_SCHEME, StatusDocument } from './status/statusDocument';
+import { REFINE_VIEW_TYPE, RefineProvider } from './refine/refineProvider';
+import { renderEdited } from './refine/refineSave';
 import { galleryTestHooks, previewTestHooks } from './testHooks';
 
 let supervisor: DaemonSupervisor | undefined;
@@ -44,6 +46,7 @@ interface Parts {
   previews: PreviewManager;
   galleries: GalleryManager;
   statusDocument: StatusDocument;
+  refine: RefineProvider;
 }
 
 function createParts(context: vscode.ExtensionContext): Parts {
@@ -61,6 +64,7 @@ function createParts(context: vscode.ExtensionContext): Parts {
   // Before anything connects: every initialize sends seglens.customModels first.
   const custom = new CustomModels(sup, log);
   const previews = new PreviewManager({ extensionUri: context.extensionUri, memento: context.workspaceState, supervisor: sup, store, log });
+  const refine = new RefineProvider({ extensionUri: context.extensionUri, supervisor: sup, store, log });
   return {
     log,
     socketPath,
@@ -80,8 +84,10 @@ function createParts(context: vscode.ExtensionContext): Parts {
       version,
       memento: context.workspaceState,
       openPreview: (uri, images, groundTruth) => previews.show(uri, { images, groundTruth }),
+      openRefine: (image, gt) => (gt ? refine.open(gt, { image }) : refine.acceptPrediction(image)),
     }),
     statusDocument: new StatusDocument(sup, store, socketPath),
+    refine,
   };
 }
 
@@ -118,7 +124,7 @@ function daemonNotices(sup: DaemonSupervisor, log: vscode.LogOutputChannel): vsc
 
 export function activate(context: vscode.ExtensionContext): SegLensApi {
   const p = createParts(context);
-  const { log, sup, store, custom, statusBar, previews, galleries, statusDocument } = p;
+  const { log, sup, store, custom, statusBar, previews, galleries, statusDocument, refine } = p;
   supervisor = sup;
   const stateEmitter = new vscode.EventEmitter<SegLensState>();
 
@@ -144,7 +150,11 @@ export function activate(context: vscode.ExtensionContext): SegLensApi {
     vscode.workspace.registerTextDocumentContentProvider(STATUS_SCHEME, statusDocument),
     vscode.window.registerWebviewPanelSerializer(PREVIEW_VIEW_TYPE, previews),
     vscode.window.registerWebviewPanelSerializer(GALLERY_VIEW_TYPE, galleries),
-    ...registerCommands({ supervisor: sup, store, previews, galleries, statusDocument, custom, log }),
+    refine,
+    refine.onDidSaveGroundTruth((s) => void galleries.rescore(s.image, s.groundTruth).catch((err) => log.warn(`gallery: re-scoring ${s.image.fsPath} failed: ${(err as Error).message}`))),
+    // One view per document: the page holds the mask being edited.
+    vscode.window.registerCustomEditorProvider(REFINE_VIEW_TYPE, refine, { supportsMultipleEditorsPerDocument: false }),
+    ...registerCommands({ supervisor: sup, store, previews, galleries, statusDocument, custom, refine, log }),
     ...daemonNotices(sup, log),
   );
 
@@ -177,6 +187,18 @@ export function activate(context: vscode.ExtensionContext): SegLensApi {
         return g.tiles;
       },
       ...galleryTestHooks(galleries),
+    },
+    refine: {
+      onDidSaveGroundTruth: refine.onDidSaveGroundTruth,
+      documentForTest: (uri) => {
+        const d = refine.viewOf(uri)?.doc;
+        return d && { image: d.image, groundTruth: d.groundTruth, edits: d.edits.length, base: d.base && { width: d.base.width, height: d.base.height } };
+      },
+      receiveForTest: async (uri, m) => refine.viewOf(uri)?.preview.receive(m),
+      renderForTest: async (uri) => {
+        const d = refine.viewOf(uri)?.doc;
+        return d && renderEdited(d, 'groundTruth', d.threshold);
+      },
     },
     customModels: {
       onDidDefine: custom.onDidDefine,

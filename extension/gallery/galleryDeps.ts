@@ -14,4 +14,6 @@ export interface GalleryDeps {
   memento?: vscode.Memento;
   /** Opens the preview at `uri`; ←/→ there walk `sequence`; `groundTruth` gives an image's ground-truth file. */
   openPreview(uri: vscode.Uri, sequence: vscode.Uri[], groundTruth: (file: string) => string | undefined): Promise<void>;
+  /** Opens `image`'s ground truth `gt` in the refine editor, or with none the image itself (its Ctrl+S writes the first ground truth). */
+  openRefine(image: vscode.Uri, gt: vscode.Uri | undefined): Promise<void>;
 }

@@ -23,6 +23,11 @@ export class GalleryManager extends Disposable implements vscode.WebviewPanelSer
   }
 
   /** The gallery of `folder` (tests read it). */
+  /** A ground truth was written for `image`: every gallery that shows it scores it again. */
+  async rescore(image: vscode.Uri, groundTruth: vscode.Uri): Promise<void> {
+    await Promise.all([...this.panels.values()].map((p) => p.rescore(image.fsPath, groundTruth.fsPath)));
+  }
+
   panelFor(folder: vscode.Uri): GalleryPanel | undefined {
     return this.panels.get(folder.fsPath);
   }

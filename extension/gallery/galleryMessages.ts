@@ -20,6 +20,7 @@ const FIELDS: ReadonlyMap<string, readonly string[]> = new Map([
   ['need', ['indices']],
   ['open', ['i', 'sort', 'filter']],
   ['view', ['sort', 'filter']],
+  ['refine', ['i']],
 ]);
 
 const refuse = (reason: string): CheckedGallery => ({ ok: false, reason });
@@ -36,6 +37,7 @@ export function checkFromGallery(m: unknown, count: number): CheckedGallery {
     if (!Array.isArray(o.indices) || o.indices.length > MAX_NEED || !o.indices.every((i) => isIndex(i, count))) return refuse('indices must be tile indices');
     return { ok: true, message: { type: 'need', indices: o.indices as number[] } };
   }
+  if (o.type === 'refine') return isIndex(o.i, count) ? { ok: true, message: { type: 'refine', i: o.i as number } } : refuse('i must be a tile index');
   if (o.type === 'open' || o.type === 'view') {
     if (o.type === 'open' && !isIndex(o.i, count)) return refuse('i must be a tile index');
     if (!SORTS.includes(o.sort as SortKey) || !FILTERS.includes(o.filter as FilterKey)) return refuse('unknown sort or filter');

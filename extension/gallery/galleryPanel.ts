@@ -135,6 +135,24 @@ export class GalleryPanel extends Disposable {
     this.finishedEmitter.fire(run.progress());
   }
 
+  /**
+   * A ground truth was written for `file` (the refine editor's Save as ground truth): score that
+   * image again at once, from the daemon's result cache (no inference when it is there).
+   */
+  async rescore(file: string, gt: string): Promise<boolean> {
+    const i = this.images.findIndex((img) => img.file === file);
+    if (i < 0 || !this.outcomes[i]?.entry) return false; // not here, or not done yet (its run scores it)
+    this.images[i] = { ...this.images[i], gt };
+    const client = await this.deps.supervisor.ensureClient();
+    const task = this.deps.store.info(this.mode)?.task ?? 'binary';
+    await new FolderRun(client, this.mode, task, this.images, [i], THUMB_SIZE, {
+      tile: (k, outcome, extras) => this.onTile(k, outcome, extras, task),
+      progress: () => undefined,
+    }).run();
+    this.postSummary();
+    return true;
+  }
+
   stop(): void {
     this.run?.cancel.cancel();
     this.run = undefined;
@@ -231,6 +249,11 @@ export class GalleryPanel extends Disposable {
         const order = galleryOrder(this.tiles, m.sort, m.filter);
         const list = order.includes(m.i) ? order : [m.i, ...order];
         await this.deps.openPreview(vscode.Uri.file(this.images[m.i].file), this.uris(list), (file) => this.groundTruthOf(file));
+        return;
+      }
+      case 'refine': {
+        const img = this.images[m.i];
+        await this.deps.openRefine(vscode.Uri.file(img.file), img.gt ? vscode.Uri.file(img.gt) : undefined);
         return;
       }
       case 'cancel':

@@ -5,7 +5,7 @@ import * as vscode from 'vscode';
 import { IMAGE_EXTENSIONS as DOTTED } from '../../daemon/api/folder/folderImages';
 
 /** The daemon's image extensions, without the dot (globs, dialog filters). */
-const IMAGE_EXTENSIONS = [...DOTTED].map((e) => e.slice(1));
+export const IMAGE_EXTENSIONS = [...DOTTED].map((e) => e.slice(1));
 
 export function isImage(uri: vscode.Uri): boolean {
   return IMAGE_EXTENSIONS.includes(path.extname(uri.path).slice(1).toLowerCase());

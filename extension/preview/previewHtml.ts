@@ -10,11 +10,12 @@ export function previewHtml(webview: vscode.Webview, extensionUri: vscode.Uri, s
     style: ['media', 'webview', 'preview.css'],
     title: 'SegLens Preview',
     settings,
-    body: [TOOLBAR, INSPECTION_BAR, STAGE].join('\n'),
+    body: [TOOLBAR, ...(settings.refine ? [REFINE_BAR] : []), INSPECTION_BAR, STAGE].join('\n'),
   });
 }
 
-// The page's markup in three parts, as media/webview/page.ts looks its elements up by id.
+// The page's markup in three parts (four in the refine editor), as media/webview/page.ts (and
+// media/webview/refine/tools.ts) look their elements up by id.
 const TOOLBAR = `<header class="toolbar" role="toolbar" aria-label="Preview controls">
   <div class="group nav">
     <button id="prev" type="button" title="Previous image (Left Arrow)" aria-label="Previous image">&#x2039;</button>
@@ -78,6 +79,39 @@ const INSPECTION_BAR = `<div class="toolbar secondary-bar" role="toolbar" aria-l
   </div>
 </div>`;
 
+// The refine editor's tools (issue 22); keys in package.json (seglens.refine.*).
+const REFINE_BAR = `<div class="toolbar refine-bar" role="toolbar" aria-label="Refine tools" id="refineBar" hidden>
+  <div class="group" role="radiogroup" aria-label="Tool">
+    <label class="radio" title="No tool: drag pans, wheel zooms (Escape)"><input type="radio" name="tool" value="none" checked> Pan</label>
+    <label class="radio" title="Drag a box around a subject: the model runs on it (R)"><input type="radio" name="tool" value="box"> Box</label>
+    <label class="radio" title="Click keeps a region, Shift+click keeps another, Alt+click removes one; semantic: relabels it (K)"><input type="radio" name="tool" value="keep"> Keep/remove</label>
+    <label class="radio" title="Paint foreground, background or a class (B)"><input type="radio" name="tool" value="brush"> Brush</label>
+    <label class="radio" title="Restore the model's output under the stroke (E)"><input type="radio" name="tool" value="eraser"> Eraser</label>
+  </div>
+  <div class="group">
+    <label class="radio" title="After a box, everything outside it becomes background (O)"><input type="checkbox" id="clearOutside" checked> Outside box &#x2192; background</label>
+  </div>
+  <div class="group" id="paintGroup" role="radiogroup" aria-label="Paint (X swaps)">
+    <label class="radio"><input type="radio" name="paint" value="fg" checked> Foreground</label>
+    <label class="radio"><input type="radio" name="paint" value="bg"> Background</label>
+  </div>
+  <div class="group" id="classGroup" hidden>
+    <label for="refineClass">Class</label>
+    <select id="refineClass" title="The class the brush paints and a click relabels to"></select>
+  </div>
+  <div class="group">
+    <label for="brushSize">Size</label>
+    <input id="brushSize" type="range" min="1" max="400" step="1" value="24" title="Brush diameter in image pixels (Shift+[ and Shift+], Alt+wheel)">
+    <output id="brushSizeValue" for="brushSize"></output>
+  </div>
+  <div class="group">
+    <button id="refineReset" type="button" class="secondary" title="Back to the model's output (undoable)">Reset</button>
+    <button id="refineExport" type="button" class="secondary" title="Save the edited mask as mask, binary or cutout">Save as&#x2026;</button>
+    <button id="refineSaveGt" type="button" title="Save as this image's ground truth (Ctrl+S)">Save as ground truth</button>
+  </div>
+  <span id="refineHint" class="muted" role="status"></span>
+</div>`;
+
 const STAGE = `<div id="busy" class="busy" role="status" aria-live="polite" hidden><div class="bar"></div><span id="busyText"></span></div>
 <div id="error" class="error" role="alert" hidden></div>
 <main id="stage" class="stage view-overlay">
@@ -90,6 +124,8 @@ const STAGE = `<div id="busy" class="busy" role="status" aria-live="polite" hidd
     </div>
     <div id="divider" class="divider" role="separator" aria-orientation="vertical" aria-label="Split between the two modes" tabindex="0" hidden></div>
     <div id="crosshair" class="crosshair" hidden></div>
+    <div id="refineBox" class="refine-box" hidden></div>
+    <div id="brushCursor" class="brush-cursor" hidden></div>
   </figure>
   <figure class="pane" id="paneSide">
     <div class="content" id="contentSide">

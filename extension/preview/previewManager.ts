@@ -38,6 +38,10 @@ export class PreviewManager extends Disposable implements vscode.WebviewPanelSer
   get panel(): vscode.WebviewPanel | undefined {
     return this.current?.panel;
   }
+  /** The image the preview shows, when the preview is the active editor. */
+  get activeImage(): vscode.Uri | undefined {
+    return this.current?.panel.active ? this.current.currentImage : undefined;
+  }
   get lastResult(): PreviewResult | undefined {
     return this.current?.last;
   }

@@ -6,6 +6,7 @@ import * as vscode from 'vscode';
 import { CancellationTokenSource } from 'vscode-jsonrpc';
 import type { ModeStatus, SegmentResult } from '../../daemon/api/protocol';
 import type { FromWebview, PanelCommand, PanelMode, ResultPayload, ToWebview } from '../../media/webview/shared/messages';
+import type { RefineFromWebview } from '../../media/webview/shared/refineMessages';
 import { readConfig, storeMode } from '../config';
 import { phaseMessage } from '../models/modeProgress';
 import { Disposable } from '../util/dispose';
@@ -21,6 +22,15 @@ import { checkFromWebview } from './webviewMessages';
 import { groundTruthMessage } from './previewGroundTruth';
 
 const setContext = (key: string, value: unknown) => void vscode.commands.executeCommand('setContext', key, value);
+
+/** What the refine editor (extension/refine/) adds to a panel: the page's tools, their messages. */
+export interface PanelEditor {
+  /** The size of the mask being edited, once known (refine messages are refused before). */
+  size(): { width: number; height: number } | undefined;
+  /** The page (re)started: send it the document's state. */
+  onReady(): void;
+  onMessage(m: RefineFromWebview): Promise<void>;
+}
 
 export class PreviewPanel extends Disposable {
   private image: vscode.Uri | undefined;
@@ -46,6 +56,8 @@ export class PreviewPanel extends Disposable {
     private mode: string,
     private readonly events: PanelEvents,
     onDispose: () => void,
+    /** Set for the refine editor: the same page with its editing tools. */
+    private readonly editor?: PanelEditor,
   ) {
     super();
     panel.iconPath = vscode.Uri.joinPath(deps.extensionUri, 'media', 'webview', 'preview-icon.svg');
@@ -53,7 +65,7 @@ export class PreviewPanel extends Disposable {
     panel.webview.options = { enableScripts: true, localResourceRoots: previewRoots(deps.extensionUri) };
     this.compare = this._register(new CompareRunner(deps, (m) => this.post(m), (r) => events.compare.fire(r)));
     this.crops = this._register(new CropFetcher(deps, (m) => this.post(m)));
-    panel.webview.html = previewHtml(panel.webview, deps.extensionUri, { opacity: readConfig().overlayOpacity });
+    panel.webview.html = previewHtml(panel.webview, deps.extensionUri, { opacity: readConfig().overlayOpacity, refine: !!editor });
     this._register({
       dispose: () => {
         this.run++; // a run still under way posts nothing more
@@ -83,6 +95,13 @@ export class PreviewPanel extends Disposable {
 
   get currentImage(): vscode.Uri | undefined {
     return this.image;
+  }
+  get currentMode(): string {
+    return this.mode;
+  }
+  /** The page asked for a display image (it cannot decode the original). */
+  get displayed(): boolean {
+    return this.needsDisplay;
   }
 
   /** `sequence` (from the gallery) stays in force while the images opened are in it. */
@@ -269,7 +288,7 @@ export class PreviewPanel extends Disposable {
 
   /** Messages from the page are checked first; a refused one is logged and dropped. */
   async receive(raw: unknown): Promise<void> {
-    const checked = checkFromWebview(raw, { isMode: (id) => !!this.deps.store.info(id), currentPath: this.image && statePath(this.image) });
+    const checked = checkFromWebview(raw, { isMode: (id) => !!this.deps.store.info(id), currentPath: this.image && statePath(this.image), refine: this.editor?.size() });
     if (!checked.ok) {
       this.deps.log.warn(`preview: refused a message from the page (${checked.reason})`);
       this.events.refused.fire(checked.reason);
@@ -300,9 +319,16 @@ export class PreviewPanel extends Disposable {
         if (this.last && this.image) this.post({ type: 'result', result: resultPayload(this.deps.store, this.image, this.last.result) });
         else if (this.lastError) this.post(this.lastError);
         else if (this.busy) this.post({ type: 'busy', message: this.busy });
+        this.editor?.onReady();
         return;
       case 'navigate':
-        await this.navigate(m.delta);
+        // An editor edits its document's image only.
+        if (!this.editor) await this.navigate(m.delta);
+        return;
+      case 'refineEdit':
+      case 'refineBox':
+      case 'refineAction':
+        await this.editor?.onMessage(m);
         return;
       case 'compare':
         this.compare.select(m.mode ?? undefined);
@@ -352,7 +378,7 @@ export class PreviewPanel extends Disposable {
     return this.compare.last;
   }
 
-  private post(m: ToWebview): void {
+  post(m: ToWebview): void {
     void this.panel.webview.postMessage(m);
   }
 }

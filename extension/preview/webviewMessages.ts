@@ -6,6 +6,7 @@ import { DISPLAY_CROP_MAX_SIDE } from '../../daemon/api/protocol';
 import type { DisplayRegion as Region } from '../../daemon/api/protocol';
 import type { FromWebview } from '../../media/webview/shared/messages';
 import { ownFields } from '../util/ownFields';
+import { checkRefine } from '../refine/refineChecks';
 
 export type Checked = { ok: true; message: FromWebview } | { ok: false; reason: string };
 
@@ -14,6 +15,8 @@ export interface MessageContext {
   isMode(id: string): boolean;
   /** The image the panel shows (its state path), if any. */
   currentPath: string | undefined;
+  /** A refine editor (issue 22): the size of the mask it edits, once known. */
+  refine?: { width: number; height: number };
 }
 
 const refuse = (reason: string): Checked => ({ ok: false, reason });
@@ -67,6 +70,10 @@ export function checkFromWebview(m: unknown, ctx: MessageContext): Checked {
       const region = checkRegion(o.region);
       return typeof region === 'string' ? refuse(region) : accept({ type: 'displayCrop', path: o.path, region });
     }
+    case 'refineEdit':
+    case 'refineBox':
+    case 'refineAction':
+      return ctx.refine ? checkRefine(o, ctx.refine) : refuse('not a refine editor, or its mask is not known yet');
     default:
       return refuse(`unknown message type ${JSON.stringify(String(o.type)).slice(0, 40)}`);
   }

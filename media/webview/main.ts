@@ -5,7 +5,7 @@
 // zoom, threshold, readout, comparison and keybindings in inspect/.
 import { clearCanvas, decodeMask } from './mask';
 import type { PanelMode, ResultPayload, ToWebview, ViewMode } from './shared/messages';
-import { els, persist, send, showBusy, showError, state, view } from './page';
+import { els, persist, send, settings, showBusy, showError, state, view } from './page';
 import { renderSemanticLegend, renderStaticLegend, renderTimings, showAllClasses } from './resultView';
 import { initFocusReport, runCommand } from './inspect/commands';
 import { clearCompare, compareWith, fillCompareModes, initCompare, onCompareResult, onCompareState } from './inspect/compareView';
@@ -14,6 +14,8 @@ import { clearCrop, initFullRes, onCrop, refreshCrop } from './inspect/fullRes';
 import { initPaint, onPaint, paintAll } from './inspect/paint';
 import { initGroundTruth, onGroundTruth, paintGroundTruth, resetGroundTruth } from './groundTruthView';
 import { initViewport, setContentSize } from './inspect/viewport';
+import { onRefineEdit, onRefineEdits, onRefineState, refineResultShown } from './refine/refineDoc';
+import { initRefine, runRefineCommand } from './refine/tools';
 
 // ---- controls -------------------------------------------------------------------------
 
@@ -146,6 +148,7 @@ async function onResult(r: ResultPayload): Promise<void> {
   refreshCrop();
   applyMatteControls();
   paintAll();
+  if (settings.refine) refineResultShown();
   if (r.task === 'semantic') renderSemanticLegend();
   else renderStaticLegend(r.classes);
   renderTimings(r);
@@ -189,6 +192,18 @@ window.addEventListener('message', (event: MessageEvent<ToWebview>) => {
     case 'displayCrop':
       onCrop(m);
       break;
+    case 'refineState':
+      onRefineState(m);
+      break;
+    case 'refineEdits':
+      onRefineEdits(m.edits);
+      break;
+    case 'refineEdit':
+      onRefineEdit(m.edit);
+      break;
+    case 'refineCommand':
+      runRefineCommand(m.command);
+      break;
     case 'compareResult':
       void onCompareResult(m.result).catch((err) => onCompareState(m.result.mode, `could not show the mask: ${err instanceof Error ? err.message : err}`, true));
       break;
@@ -205,6 +220,7 @@ initCompare();
 initFocusReport();
 applyOpacity();
 applyView();
+if (settings.refine) initRefine();
 send({ type: 'ready' });
 // A restored page compares again with the mode it compared with.
 if (state.compare) compareWith(state.compare.mode);

@@ -24,6 +24,7 @@ export const state: PanelState = {
   matte: saved?.matte ?? 'soft',
   threshold: saved?.threshold ?? 0.5,
   compare: saved?.compare,
+  tool: saved?.tool,
 };
 
 // A data table: one row per element id of previewHtml.ts (rows alike by design).

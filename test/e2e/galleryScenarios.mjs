@@ -41,7 +41,7 @@ async function buildFolder(workspace) {
 }
 
 /** Explorer view, right-click `name`, pick `item` in the context menu. */
-async function explorerContext(page, name, item) {
+export async function explorerContext(page, name, item) {
   const row = page.locator('.explorer-folders-view .monaco-list-row', { hasText: name }).first();
   // The folder was just made: the Explorer may not have seen it yet.
   for (let i = 0; i < 5 && !(await row.isVisible()); i++) {

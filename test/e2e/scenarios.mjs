@@ -11,6 +11,7 @@ import { withDaemon, metricValue, daemonSockets } from './lib/daemon.mjs';
 import { sleep, alive, findProcesses } from './lib/procs.mjs';
 import { inspectScenarios } from './inspectScenarios.mjs';
 import { galleryScenarios } from './galleryScenarios.mjs';
+import { refineScenarios } from './refineScenarios.mjs';
 
 export const EXTENSION_ID = 'seglens.seglens';
 export const STATUS = `${H.SEL.statusBar} ${H.statusItemSelector(EXTENSION_ID, 'seglens.status')}`;
@@ -258,6 +259,8 @@ export const scenarios = [
   ...inspectScenarios({ previewSample, checkOverlay }),
   // Issue 15: review a folder in the gallery (galleryScenarios.mjs).
   ...galleryScenarios,
+  // Issue 22: refine a mask (refineScenarios.mjs).
+  ...refineScenarios,
 ];
 
 export function hasSamples() {

@@ -23,6 +23,7 @@ import { register as daemonSuite } from './daemon.test';
 import { register as previewSuite } from './preview.test';
 import { register as previewInspectSuite } from './previewInspect.test';
 import { register as gallerySuite } from './gallery.test';
+import { register as refineSuite } from './refine.test';
 
 export function run(): Promise<void> {
   const mocha = new Mocha({ ui: 'tdd', color: false, timeout: 120_000, reporter: 'spec', forbidOnly: true });
@@ -36,6 +37,7 @@ export function run(): Promise<void> {
   previewSuite();
   previewInspectSuite();
   gallerySuite();
+  refineSuite();
   customModelsSuite();
   configSuite();
   return new Promise((resolve, reject) => {

@@ -49,6 +49,11 @@ export function colorPng(mask: Uint8Array, width: number, height: number, task: 
   return png(out, width, height, 3);
 }
 
+/** A grey PNG of one byte per pixel as it is (a mask: alpha, or class indices as the ground-truth reader reads them). */
+export function greyPng(data: Uint8Array, width: number, height: number): Promise<Buffer> {
+  return png(data, width, height, 1);
+}
+
 /** 0/255 grey PNG of the foreground. */
 export function binaryPng(fg: Uint8Array, width: number, height: number): Promise<Buffer> {
   return png(

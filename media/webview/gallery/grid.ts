@@ -10,6 +10,8 @@ const CAPTION = 40;
 
 export interface GridEvents {
   open(i: number): void;
+  /** The tile's mask in the refine editor: its ground truth, or the prediction as the first one (E, or the tile's pencil). */
+  refine(i: number): void;
   /** Tiles now visible whose thumbnails are missing. */
   need(indices: number[]): void;
 }
@@ -37,7 +39,8 @@ export class Grid {
       const el = (e.target as HTMLElement).closest<HTMLElement>('.tile');
       if (!el) return;
       this.setActive(this.order.indexOf(Number(el.dataset.i)));
-      this.events.open(Number(el.dataset.i));
+      if ((e.target as HTMLElement).closest('.trefine')) this.events.refine(Number(el.dataset.i));
+      else this.events.open(Number(el.dataset.i));
     });
   }
 
@@ -133,6 +136,16 @@ export class Grid {
     s.className = `tstate ${t.state}`;
     s.textContent = state;
     cap.replaceChildren(n, s);
+    if (t.state === 'done') {
+      const b = document.createElement('button');
+      b.type = 'button';
+      b.className = 'trefine';
+      b.tabIndex = -1; // the grid's E key reaches it from the keyboard
+      b.textContent = '\u270E';
+      b.title = t.gt ? 'Edit ground truth (E)' : 'Accept prediction as ground truth: edit it, then save (E)';
+      b.setAttribute('aria-label', b.title);
+      cap.append(b);
+    }
     el.title = `${t.rel}${t.error ? `\n${t.error}` : ''}${t.ms !== undefined ? `\n${t.ms} ms` : ''}${t.cached ? ' (cached)' : ''}`;
     el.setAttribute('aria-label', `${t.rel}, ${state}`);
   }
@@ -153,6 +166,7 @@ export class Grid {
     else if (e.key === 'Home') this.setActive(0);
     else if (e.key === 'End') this.setActive(this.order.length - 1);
     else if (e.key === 'Enter' && this.order.length) this.events.open(this.order[this.active]);
+    else if ((e.key === 'e' || e.key === 'E') && this.order.length && this.tiles[this.order[this.active]]?.state === 'done') this.events.refine(this.order[this.active]);
     else return;
     e.preventDefault();
   }

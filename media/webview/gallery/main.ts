@@ -20,6 +20,7 @@ let filter: FilterKey = saved.filter ?? 'all';
 const thumbs = new ThumbStore();
 const grid = new Grid($('grid'), thumbs, settings.tileSize, {
   open: (i) => post({ type: 'open', i, sort, filter }),
+  refine: (i) => post({ type: 'refine', i }),
   need: (indices) => post({ type: 'need', indices }),
 });
 

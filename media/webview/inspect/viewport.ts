@@ -3,7 +3,21 @@
 // ctrl+wheel (pinch) zoom at the cursor, drag pans, the toolbar and the keybindings step,
 // fit and 1:1. The view is kept per image in the page state, so a re-run keeps it.
 import { els, persist, state, view } from '../page';
-import { PIXELATED_FROM, Point, Size, View, clampView, fitView, formatZoom, pixelAt, restoreView, saveView, stepZoom, wheelFactor, zoomAt } from './zoom';
+import { PIXELATED_FROM, Point, Size, View, clampView, fitView, formatZoom, pixelAt, restoreView, saveView, screenToImage, stepZoom, wheelFactor, zoomAt } from './zoom';
+
+/** An editing tool (the refine editor's, issue 22): it gets the main pane's left button instead of panning; the middle button still pans. */
+export interface PointerTool {
+  /** Positions are image pixels, fractional (the zoom's own coordinates). */
+  down(e: PointerEvent, p: Point): void;
+  move(e: PointerEvent, p: Point): void;
+  up(e: PointerEvent, p: Point): void;
+  /** The pointer moved with no button down (or left: undefined). */
+  hover(p: Point | undefined): void;
+  /** A wheel event the tool takes (brush size), instead of zooming. */
+  wheel(e: WheelEvent): boolean;
+}
+let tool: PointerTool | undefined;
+export const setPointerTool = (t: PointerTool | undefined) => (tool = t);
 
 let current: View = { zoom: 1, x: 0, y: 0 };
 let fitted = true;
@@ -86,6 +100,11 @@ export function pan(fx: number, fy: number): void {
   set({ zoom: current.zoom, x: current.x + fx * vp.width, y: current.y + fy * vp.height });
 }
 
+/** The image point (fractional pixels) under a pointer event on the main pane. */
+export function imagePoint(e: { clientX: number; clientY: number }): Point {
+  return screenToImage(current, local(els.paneMain, e));
+}
+
 /** The pointer's position in the pane's coordinates. */
 export function local(pane: HTMLElement, e: { clientX: number; clientY: number }): Point {
   const r = pane.getBoundingClientRect();
@@ -101,28 +120,48 @@ function wire(pane: HTMLElement): void {
     'wheel',
     (e) => {
       e.preventDefault();
+      if (tool?.wheel(e)) return;
       set(zoomAt(current, current.zoom * wheelFactor(e.deltaY, e.deltaMode, e.ctrlKey), local(pane, e)));
     },
     { passive: false },
   );
   let drag: { x: number; y: number; v: View } | undefined;
+  let drawing = false;
+  const withTool = () => (pane === els.paneMain ? tool : undefined);
   pane.addEventListener('pointerdown', (e) => {
-    if (e.button !== 0 || (e.target as HTMLElement).closest('.divider')) return;
+    if ((e.button !== 0 && e.button !== 1) || (e.target as HTMLElement).closest('.divider')) return;
+    const t = withTool();
+    if (t && e.button === 0) {
+      drawing = true;
+      pane.setPointerCapture(e.pointerId);
+      t.down(e, imagePoint(e));
+      return;
+    }
     drag = { x: e.clientX, y: e.clientY, v: current };
     pane.setPointerCapture(e.pointerId);
     pane.classList.add('dragging');
   });
   pane.addEventListener('pointermove', (e) => {
-    if (drag) set({ zoom: drag.v.zoom, x: drag.v.x + e.clientX - drag.x, y: drag.v.y + e.clientY - drag.y });
-    else hover(pixelAt(current, local(pane, e), size));
+    if (drag) return set({ zoom: drag.v.zoom, x: drag.v.x + e.clientX - drag.x, y: drag.v.y + e.clientY - drag.y });
+    // The readout follows the pointer while a tool draws too.
+    hover(pixelAt(current, local(pane, e), size));
+    const t = withTool();
+    if (t && drawing) t.move(e, imagePoint(e));
+    else t?.hover(imagePoint(e));
   });
-  const end = () => {
+  const end = (e: PointerEvent) => {
+    if (drawing) withTool()?.up(e, imagePoint(e));
+    drawing = false;
     drag = undefined;
     pane.classList.remove('dragging');
   };
   pane.addEventListener('pointerup', end);
   pane.addEventListener('pointercancel', end);
-  pane.addEventListener('pointerleave', () => !drag && hover(undefined));
+  pane.addEventListener('pointerleave', () => {
+    if (drag || drawing) return;
+    hover(undefined);
+    withTool()?.hover(undefined);
+  });
 }
 
 export function initViewport(): void {

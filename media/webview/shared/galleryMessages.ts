@@ -93,6 +93,8 @@ export type FromGallery =
   | { type: 'need'; indices: number[] }
   /** Open the preview at this image; ←/→ there follow this order. */
   | { type: 'open'; i: number; sort: SortKey; filter: FilterKey }
+  /** Edit the tile's ground truth (or, with none, the prediction as its first one) in the refine editor. */
+  | { type: 'refine'; i: number }
   /** The user changed the sort or filter: the extension keeps it for this folder (reopen, reload). */
   | { type: 'view'; sort: SortKey; filter: FilterKey }
   | { type: 'cancel' }

@@ -11,6 +11,7 @@ export interface SavedView {
   cx: number;
   cy: number;
 }
+import type { RefineFromWebview, RefineToWebview } from './refineMessages';
 
 export type ViewMode = 'overlay' | 'mask' | 'side';
 export type CompareView = 'split' | 'difference';
@@ -49,6 +50,8 @@ export interface PanelMode {
 /** Given to the page in a data attribute of <body> (settings, not state). */
 export interface PanelSettings {
   opacity: number;
+  /** The refine editor (issue 22): the same page with the editing tools. */
+  refine?: boolean;
 }
 
 /** What the webview keeps with setState, and the serializer restores the panel from. */
@@ -67,6 +70,8 @@ export interface PanelState {
   threshold?: number;
   /** The second mode compared with the first, how, and where the split is (0..1 of the width). */
   compare?: { mode: string; view: CompareView; split: number };
+  /** The refine editor's tool, kept when its hidden page comes back. */
+  tool?: 'none' | 'box' | 'keep' | 'brush' | 'eraser';
 }
 
 /** A segment result as the page gets it: the daemon's fields (docs/protocol.md SegmentResult) plus the panel's. */
@@ -95,7 +100,8 @@ export type ToWebview =
   /** The image's ground truth (opened from the gallery): seglens/score's agreement map and scores. */
   | { type: 'groundTruth'; path: string; agreementPng: string; iou: number; dice?: number; pixelAccuracy?: number }
   /** The full-resolution pixels of `region` of the image at `path` (seglens/displayCrop): base64 PNG. */
-  | { type: 'displayCrop'; path: string; region: Region; data: string; mimeType: string };
+  | { type: 'displayCrop'; path: string; region: Region; data: string; mimeType: string }
+  | RefineToWebview;
 
 /** Webview → extension. */
 export type FromWebview =
@@ -113,4 +119,5 @@ export type FromWebview =
   /** The page could not decode the image at `path`: send the daemon's display image instead. */
   | { type: 'imageFailed'; path: string }
   /** Zoomed to 1:1 or more on a scaled-down display image: the full-resolution pixels of `region`. */
-  | { type: 'displayCrop'; path: string; region: Region };
+  | { type: 'displayCrop'; path: string; region: Region }
+  | RefineFromWebview;

@@ -1,0 +1,29 @@
+// The refine editor's messages (issue 22), added to the preview's unions in messages.ts: the
+// editor page is the preview page with the refine tools on.
+import type { ClassInfo, Task } from '../../../daemon/api/protocol';
+import type { MaskEdit, Rect } from './maskEdit';
+
+/** What the refine keybindings ask the page to do (package.json → seglens.refine.<command>). */
+export const REFINE_COMMANDS = ['toolBox', 'toolKeep', 'toolBrush', 'toolEraser', 'toolNone', 'swapPaint', 'sizeUp', 'sizeDown', 'toggleOutside'] as const;
+export type RefineCommand = (typeof REFINE_COMMANDS)[number];
+
+/** The page's buttons that the extension carries out (export: `mask`, `binary` or `cutout` to a file the user picks). */
+export const REFINE_ACTIONS = ['reset', 'export', 'saveGroundTruth'] as const;
+export type RefineAction = (typeof REFINE_ACTIONS)[number];
+
+export type RefineToWebview =
+  /** The starting mask (the model's output, or the ground truth as opened) and the edits in force, replayed over it. */
+  | { type: 'refineState'; path: string; width: number; height: number; task: Task; classes: ClassInfo[]; base: Uint8Array; edits: MaskEdit[]; groundTruth: boolean }
+  /** The edits in force changed (undo, redo, revert): replay them over the starting mask. */
+  | { type: 'refineEdits'; edits: MaskEdit[] }
+  /** One edit made by the extension (a box's result): apply it. */
+  | { type: 'refineEdit'; edit: MaskEdit }
+  | { type: 'refineCommand'; command: RefineCommand };
+
+export type RefineFromWebview =
+  /** An edit the page made and drew already (keep/remove, relabel, stroke). */
+  | { type: 'refineEdit'; edit: MaskEdit }
+  /** A box drawn: segment it (with a margin) through `region`. */
+  | { type: 'refineBox'; box: Rect; clearOutside: boolean }
+  /** A button: `threshold` is the page's, for `binary` and for a binary ground truth. */
+  | { type: 'refineAction'; action: RefineAction; threshold: number };

@@ -144,7 +144,7 @@ export class GalleryPanel extends Disposable {
     if (i < 0 || !this.outcomes[i]?.entry) return false; // not here, or not done yet (its run scores it)
     this.images[i] = { ...this.images[i], gt };
     const client = await this.deps.supervisor.ensureClient();
-    const task = this.deps.store.info(this.mode)?.task ?? 'binary';
+    const task = maskKind(this.deps.store.info(this.mode)?.task ?? 'binary');
     await new FolderRun(client, this.mode, task, this.images, [i], THUMB_SIZE, {
       tile: (k, outcome, extras) => this.onTile(k, outcome, extras, task),
       progress: () => undefined,

@@ -3,7 +3,7 @@
 // mask itself is the start with the edits replayed (media/webview/shared/maskEdit.ts), so the
 // extension saves it with or without a page. VS Code keeps the undo stack (one entry per edit).
 import * as vscode from 'vscode';
-import type { ClassInfo, Task } from '../../daemon/api/protocol';
+import type { ClassInfo } from '../../daemon/api/protocol';
 import { EditHistory, MaskEditor } from '../../media/webview/shared/maskEdit';
 import type { MaskEdit } from '../../media/webview/shared/maskEdit';
 import { Disposable } from '../util/dispose';
@@ -12,7 +12,8 @@ export interface RefineBase {
   pixels: Uint8Array;
   width: number;
   height: number;
-  task: Task;
+  /** An instance mode's id map is edited as a class map (maskKind). */
+  task: 'binary' | 'semantic';
   classes: ClassInfo[];
 }
 

@@ -5,7 +5,7 @@
 import sharp from 'sharp';
 import * as vscode from 'vscode';
 import { maskPixels } from '../../daemon/api/exports/render';
-import { SEGMENT_REGION_MIN_SIDE } from '../../daemon/api/protocol';
+import { SEGMENT_REGION_MIN_SIDE, maskKind } from '../../daemon/api/protocol';
 import type { RefineAction, RefineCommand, RefineFromWebview } from '../../media/webview/shared/refineMessages';
 import { boxRegion } from '../../media/webview/shared/maskEdit';
 import type { MaskEdit, Rect } from '../../media/webview/shared/maskEdit';
@@ -67,7 +67,8 @@ export class RefineView extends Disposable {
   /** The model answered: its mask is the starting mask of an image's document; a ground-truth document starts from its file. */
   private async onResult(r: PreviewResult): Promise<void> {
     const { result } = r;
-    const task = this.deps.store.info(result.mode)?.task ?? (result.classes.length > 2 ? 'semantic' : 'binary');
+    // An instance mode's id map is edited like a class map.
+    const task = maskKind(this.deps.store.info(result.mode)?.task ?? (result.classes.length > 2 ? 'semantic' : 'binary'));
     try {
       if (this.doc.groundTruth && this.doc.base) return this.postState();
       // A copy with its own buffer: sharp's output may be a view into a larger pooled buffer, which postMessage would send whole.

@@ -187,7 +187,7 @@ export const refineScenarios = [
       // Ctrl+Z: the workbench's undo, through the edits the editor reported.
       await key(ctx, frame, 'Control+z');
       await waitEdits(frame, 1);
-      const tab = page.locator('.tabs-container .tab.active');
+      const tab = page.locator('.editor-group-container.active .tabs-container .tab.active');
       assert(/dirty/.test((await tab.getAttribute('class')) ?? ''), 'the editor tab shows no dirty marker');
       // Ctrl+S: the ground truth exists, so VS Code's dialog asks first.
       const before = statSync(gt).mtimeMs;
@@ -198,7 +198,7 @@ export const refineScenarios = [
       await dialogButton(page, 'Replace');
       for (let i = 0; i < 100 && statSync(gt).mtimeMs === before; i++) await sleep(100);
       assert(statSync(gt).mtimeMs !== before, 'the ground truth was not written');
-      await page.waitForFunction(() => !/dirty/.test(document.querySelector('.tabs-container .tab.active')?.className ?? 'dirty'), undefined, { timeout: 10_000 });
+      await page.waitForFunction(() => !/dirty/.test(document.querySelector('.editor-group-container.active .tabs-container .tab.active')?.className ?? 'dirty'), undefined, { timeout: 10_000 });
       // The saved PNG: the model's mask at the threshold, with stroke one painted and nothing of stroke two.
       const r = await withDaemon(ctx.server.runtimeDir, (c) => c.segment({ mode, image: { path: path.join(ctx.workspace, 'refine', 'images', ctx.sample) } }));
       const model = await sharp(Buffer.from(r.maskPng, 'base64')).extractChannel(0).raw().toBuffer();
@@ -257,7 +257,7 @@ export const refineScenarios = [
         { x: width * 0.6, y: height * 0.5 },
       ]);
       await waitEdits(frame, 2);
-      await page.waitForFunction(() => /dirty/.test(document.querySelector('.tabs-container .tab.active')?.className ?? ''), undefined, { timeout: 10_000 });
+      await page.waitForFunction(() => /dirty/.test(document.querySelector('.editor-group-container.active .tabs-container .tab.active')?.className ?? ''), undefined, { timeout: 10_000 });
       await H.runCommand(page, 'View: Close Editor');
       // VS Code asks, or (code-server keeps the unsaved document) the edit comes back with the editor.
       const question = await dialogText(page, 5_000).catch(() => undefined);
@@ -270,7 +270,7 @@ export const refineScenarios = [
         const again = await openRefine(ctx, ctx.sample, 'refine/images');
         await waitEdits(again, 2);
         ctx.note('closing did not ask; reopened, the unsaved edit came back (2 edits, the tab dirty)');
-        await page.waitForFunction(() => /dirty/.test(document.querySelector('.tabs-container .tab.active')?.className ?? ''), undefined, { timeout: 10_000 });
+        await page.waitForFunction(() => /dirty/.test(document.querySelector('.editor-group-container.active .tabs-container .tab.active')?.className ?? ''), undefined, { timeout: 10_000 });
         await key(ctx, again, 'Control+z');
         await waitEdits(again, 1);
         await H.runCommand(page, 'View: Close Editor');

@@ -30,3 +30,16 @@ test("package.json's image when-clauses accept exactly the daemon's image extens
     for (const ext of others) assert.ok(!re.test(ext), `${re} accepts ${ext}, which the daemon does not list`);
   }
 });
+
+test("the refine editor's filename pattern names every image extension, in both cases", () => {
+  const pkg = JSON.parse(fs.readFileSync(path.join(repoRoot, 'package.json'), 'utf8')) as { contributes: { customEditors: { selector: { filenamePattern: string }[] }[] } };
+  const patterns = pkg.contributes.customEditors.flatMap((e) => e.selector.map((s) => s.filenamePattern));
+  assert.ok(patterns.length > 0, 'a custom editor is declared');
+  for (const p of patterns) {
+    const listed = new Set((/^\*\.\{(.+)\}$/.exec(p)?.[1] ?? '').split(','));
+    for (const ext of IMAGE_EXTENSIONS) {
+      const bare = ext.replace(/^\./, '');
+      assert.ok(listed.has(bare) && listed.has(bare.toUpperCase()), `${p} misses ${ext}`);
+    }
+  }
+});

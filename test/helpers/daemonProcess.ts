@@ -69,7 +69,9 @@ export async function startListening(extraArgs: ExtraArgs = [], opts: { socketPa
         await exited;
         clearTimeout(t);
       }
-      fs.rmSync(base, { recursive: true, force: true });
+      // Retries: the engine process may still be finishing the optimised graph it saves on close
+      // (a fresh-clone CI saw ENOTEMPTY here once); rmSync retries ENOTEMPTY/EBUSY by itself.
+      fs.rmSync(base, { recursive: true, force: true, maxRetries: 20, retryDelay: 250 });
     },
   };
 }

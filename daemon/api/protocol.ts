@@ -51,6 +51,8 @@ export interface ModeStatus {
    * only, estimated, figure).
    */
   steadyMs?: number;
+  /** Extension (issue 25), prompt modes: image embeddings held in the embedding cache. */
+  embeddings?: number;
 }
 
 /** Sent by the client, first request on every connection. */
@@ -288,6 +290,77 @@ export interface SegmentResult {
 }
 /** Client → daemon. */
 export const Segment = new RequestType<SegmentParams, SegmentResult, void>('seglens/segment');
+
+// ---------------------------------------------------------------- issue 25: promptable (SAM) modes
+
+/** How a prompt mode's image embedding was had: run now, found in the cache, or joined a run
+ * another request started (single flight). Also the `outcome` label of seglens_embeddings_total. */
+export type EmbeddingOutcome = 'computed' | 'cached' | 'joined';
+/** Client → daemon: compute and keep an image's embedding for a prompt mode (called when the user
+ * opens an image in a prompt mode; the gallery calls it with priority 'batch' ahead of the user). */
+export interface EmbedParams {
+  mode: string;
+  image: ImageSource;
+  /** Extension: as for segment; default 'interactive'. */
+  priority?: SegmentPriority;
+}
+export interface EmbedResult {
+  mode: string;
+  /** Of the image after EXIF orientation. */
+  width: number;
+  height: number;
+  embedding: EmbeddingOutcome;
+  /** The encoder run's time (that of the run that made it when cached or joined). */
+  encoderMs: number;
+}
+export const Embed = new RequestType<EmbedParams, EmbedResult, void>('seglens/embed');
+
+/** A prompt point in oriented-image pixels; label 1 positive, 0 negative. */
+export interface PromptPoint {
+  x: number;
+  y: number;
+  label: 1 | 0;
+}
+/** Most points one `seglens/prompt` may carry (more is -32602). */
+export const PROMPT_MAX_POINTS = 64;
+export interface PromptParams {
+  mode: string;
+  image: ImageSource;
+  /** At least one point or a box (else -32602). */
+  points?: PromptPoint[];
+  /** In oriented-image pixels. */
+  box?: DisplayRegion;
+  /** The `token` of an earlier answer on the same image: its low-res mask is fed back as `mask_input`. */
+  previous?: string;
+}
+export interface PromptCandidate {
+  /** Base64 PNG, 8-bit grey, width x height, 255 foreground. */
+  maskPng: string;
+  /** The decoder's iou_predictions for it. */
+  score: number;
+}
+export interface PromptTimings {
+  queueMs: number;
+  encoderMs: number;
+  decoderMs: number;
+  postprocessMs: number;
+  totalMs: number;
+}
+export interface PromptResult {
+  mode: string;
+  width: number;
+  height: number;
+  /** Base64 PNG, 8-bit grey, width x height, 255 foreground: the best candidate by iou_predictions. */
+  maskPng: string;
+  score: number;
+  /** When the decoder gives K > 1 masks: all K, in the decoder's order. */
+  candidates?: PromptCandidate[];
+  embedding: EmbeddingOutcome;
+  /** Names this answer for a later request's `previous`. */
+  token: string;
+  timings: PromptTimings;
+}
+export const Prompt = new RequestType<PromptParams, PromptResult, void>('seglens/prompt');
 
 /** Extension (issue 15): what a gallery asks when it reopens a folder. Results of `cache: true`
  * segment requests already in the result cache, for many images at once, answered from the

@@ -82,6 +82,7 @@ export function resultPayload(store: ModelStore, uri: vscode.Uri, r: SegmentResu
     prepared,
     confidencePng: r.confidencePng,
     displayImage: r.displayImage,
+    instances: r.instances,
   };
 }
 

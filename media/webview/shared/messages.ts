@@ -65,6 +65,8 @@ export interface PanelState {
   hidden?: Record<string, number[]>;
   /** Zoom and pan of the image at `path`, kept across re-runs of the same image. */
   zoom?: SavedView & { path: string };
+  /** Instance modes: the score slider (0..1), per mode. */
+  minScore?: Record<string, number>;
   /** Binary mattes: the view and the threshold (0..1). */
   matte?: MatteView;
   threshold?: number;
@@ -75,7 +77,7 @@ export interface PanelState {
 }
 
 /** A segment result as the page gets it: the daemon's fields (docs/protocol.md SegmentResult) plus the panel's. */
-export interface ResultPayload extends Pick<SegmentResult, 'mode' | 'width' | 'height' | 'maskPng' | 'classes' | 'wasWarm' | 'timings' | 'confidencePng' | 'displayImage'> {
+export interface ResultPayload extends Pick<SegmentResult, 'mode' | 'width' | 'height' | 'maskPng' | 'classes' | 'wasWarm' | 'timings' | 'confidencePng' | 'displayImage' | 'instances'> {
   path: string;
   task: Task;
   /** Set when this preview had to load and/or warm the mode first (ensureReady ran). */

@@ -10,6 +10,7 @@ import { checkGlobs } from '../../daemon/api/folder/glob';
 import { checkRule } from '../../daemon/api/folder/groundTruth';
 import { CachedResults, Task, Thumbnail } from '../../daemon/api/protocol';
 import type { ExportFormat } from '../../daemon/api/exports/render';
+import type { InstanceAgreement } from '../../media/webview/shared/messages';
 import type { FromGallery, GalleryClass, ProgressInfo, SummaryInfo, TileInfo, ToGallery } from '../../media/webview/shared/galleryMessages';
 import { galleryOrder } from '../../media/webview/shared/galleryOrder';
 import { readConfig } from '../config';
@@ -81,8 +82,11 @@ export class GalleryPanel extends Disposable {
     return order.map((i) => vscode.Uri.file(this.images[i].file));
   }
 
-  groundTruthOf(file: string): string | undefined {
-    return this.images.find((img) => img.file === file)?.gt;
+  /** A mask file's path, or for an instance mode against a COCO file the image's agreement at IoU 0.5. */
+  groundTruthOf(file: string): string | InstanceAgreement | undefined {
+    const i = this.images.findIndex((img) => img.file === file);
+    if (i < 0) return undefined;
+    return this.instances ? this.instances.agreement(i) : this.images[i].gt;
   }
 
   /** Lists the folder and runs every image not done yet in the current mode (all of them after a mode change). */

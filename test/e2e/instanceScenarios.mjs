@@ -10,7 +10,6 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import * as path from 'node:path';
-import { pathToFileURL } from 'node:url';
 import * as H from './lib/harness.mjs';
 import { explorerContext } from './galleryScenarios.mjs';
 
@@ -46,11 +45,12 @@ const GT = [
 const AP = (51 / 101 + 1) / 2;
 const F1 = 4 / 6;
 
-/** The test helper, bundled for this Node process. */
+/** The test helper, bundled for this Node process (native packages required from the repository). */
 async function instanceHelpers(base) {
-  const out = path.join(base, 'instanceModels.bundle.mjs');
-  require('esbuild').buildSync({ entryPoints: [path.join(H.REPO, 'test', 'helpers', 'instanceModels.ts')], bundle: true, platform: 'node', format: 'esm', outfile: out, logLevel: 'warning' });
-  return import(pathToFileURL(out).href);
+  const out = path.join(base, 'instanceModels.bundle.cjs');
+  const native = { name: 'native', setup: (b) => b.onResolve({ filter: /^(sharp|onnxruntime-node)$/ }, (a) => ({ path: require.resolve(a.path), external: true })) };
+  await require('esbuild').build({ entryPoints: [path.join(H.REPO, 'test', 'helpers', 'instanceModels.ts')], bundle: true, platform: 'node', format: 'cjs', outfile: out, logLevel: 'warning', plugins: [native] });
+  return createRequire(import.meta.url)(out);
 }
 
 /** Column-major COCO RLE counts of a box on the S x S image. */

@@ -20,11 +20,11 @@ const H = 20;
 const W = 30;
 const near = (a: number | null | undefined, b: number, what: string) => assert.ok(a !== null && a !== undefined && Math.abs(a - b) < 2e-6, `${what}: ${a} vs ${b}`);
 
-/** A rectangle [x0, x1) x [y0, y1) as a column-major COCO RLE. */
+/** A rectangle [x0, x1) x [y0, y1) as a column-major COCO RLE (and its corners). */
 function rect(x0: number, y0: number, x1: number, y1: number) {
   const bits = new Uint8Array(H * W);
   for (let x = x0; x < x1; x++) for (let y = y0; y < y1; y++) bits[x * H + y] = 1; // column-major
-  return rleEncodeColumnMajor(bits, H, W);
+  return Object.assign(rleEncodeColumnMajor(bits, H, W), { corners: [x0, y0, x1, y1] as const });
 }
 const A = rect(0, 0, 10, 10);
 const B = rect(15, 0, 25, 8);
@@ -89,6 +89,25 @@ test('the folder AP table and per-image F1, hand-worked; a detection under the m
   const b = tiles.get(1)!;
   assert.deepEqual({ ...b, f1: undefined }, { instances: 2, tp: 1, fp: 1, fn: 1, f1: undefined });
   near(b.f1, (2 * 1) / (2 * 1 + 1 + 1), 'F1 of b');
+});
+
+test('the preview\'s vs ground truth of an image: true positives over false positives over missed objects, the tile\'s counts', () => {
+  const folder = new InstanceFolder(mode, readCocoGroundTruth(groundTruthFile()));
+  folder.add(1, 'sub/b.png', W, H, [inst(1, 0, 0.95, D), inst(2, 0, 0.7, C), inst(3, 1, 0.1, F)]);
+  const a = folder.agreement(1)!;
+  assert.deepEqual({ tp: a.tp, fp: a.fp, fn: a.fn, width: a.width, height: a.height }, { tp: 1, fp: 1, fn: 1, width: W, height: H });
+  near(a.f1, 0.5, 'F1');
+  const { tiles } = folder.evaluate();
+  assert.deepEqual({ tp: a.tp, fp: a.fp, fn: a.fn }, { tp: tiles.get(1)!.tp, fp: tiles.get(1)!.fp, fn: tiles.get(1)!.fn });
+  // Expected: F missed (3), then D a false positive (2), then C a true positive (1), row by row.
+  const want = new Uint8Array(W * H);
+  for (const [r, v] of [[F, 3], [D, 2], [C, 1]] as const) {
+    const [x0, y0, x1, y1] = r.corners;
+    for (let y = y0; y < y1; y++) for (let x = x0; x < x1; x++) want[y * W + x] = v;
+  }
+  assert.deepEqual(Array.from(a.map), Array.from(want));
+  assert.equal(folder.agreement(0), undefined, 'an image without a result');
+  assert.equal(new InstanceFolder(mode).agreement(1), undefined, 'no ground truth');
 });
 
 test('the exports: coco.json with every instance and its score, coco-results.json at or over the threshold, the ground truth ids', () => {

@@ -6,7 +6,8 @@
 //     hovering the mask highlights its row and the readout names it, the arrow keys move the
 //     highlight, the score slider hides the low ones;
 //   - the folder with a COCO ground truth (seglens.groundTruth: gt.json) in the gallery: the
-//     tile's F1 and the AP table, worked out here.
+//     tile's F1 and the AP table, worked out here; the tile opens the preview's *vs ground
+//     truth* with the same counts.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import * as path from 'node:path';
@@ -186,6 +187,15 @@ export const instanceScenarios = [
       assert(Math.abs(ap - AP) < 1e-5, `mask AP ${ap}, wanted ${AP}`);
       assert(JSON.stringify(classes) === JSON.stringify([['cat', (51 / 101).toFixed(3)], ['dog', '1.000']]), `AP per class ${JSON.stringify(classes)}`);
       await env.shot(page, 'instances-gallery');
+
+      // The tile opens the preview with "vs ground truth": the same counts.
+      await gallery.locator('.tile').first().click();
+      const preview = await H.findFrameWith(page, '#gtGroup', 30_000);
+      await preview.waitForFunction(() => !document.getElementById('gtGroup').hidden && document.body.dataset.groundTruth !== undefined, undefined, { timeout: 60_000, polling: 250 });
+      const gtScores = await preview.locator('#gtScores').textContent();
+      env.note(`preview vs ground truth: ${gtScores}`);
+      assert(gtScores.includes(`tp 2 · fp 1 · fn 1 · F1 ${F1.toFixed(3)}`), `the preview's ground-truth scores: ${gtScores}`);
+      await env.shot(page, 'instances-vs-ground-truth');
     },
   },
 ];

@@ -263,7 +263,7 @@ export class GalleryPanel extends Disposable {
       .sort((a, b) => a.f1! - b.f1! || (a.rel < b.rel ? -1 : 1))
       .slice(0, WORST)
       .map((t) => ({ i: t.i, rel: t.rel, iou: t.f1! }));
-    return { ...summary, worst, instances: table };
+    return { ...summary, withGroundTruth: this.tiles.filter((t) => t.gt).length, worst, instances: table };
   }
 
   private postInit(): void {
@@ -338,7 +338,9 @@ export class GalleryPanel extends Disposable {
 
   /** The report's export; `target` given, without the save dialog (the overwrite question stays). */
   exportReport(target?: vscode.Uri): Promise<string | undefined> {
-    return exportReport(this.folder, folderReport(this.mode, this.outcomes), this.deps.log, target);
+    const report = folderReport(this.mode, this.outcomes);
+    const withInstances = this.instances ? this.instances.report(report, new Map(this.images.map((img, i) => [img.rel, i]))) : report;
+    return exportReport(this.folder, withInstances, this.deps.log, target);
   }
   /** The masks' export; `choice` given, without the format and folder dialogs. */
   exportMasks(choice?: { formats: ExportFormat[]; out: string }): Promise<number> {

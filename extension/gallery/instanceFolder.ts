@@ -9,6 +9,8 @@ import { CocoGroundTruth, matchImage } from '../../daemon/api/coco/cocoGroundTru
 import { rleDecodeColumnMajor } from '../../daemon/api/coco/rle';
 import type { InstanceAgreement } from '../../media/webview/shared/messages';
 import { InstanceRun } from '../../daemon/api/coco/instanceRun';
+import { withInstanceFields } from '../../daemon/api/coco/instanceReport';
+import type { Report } from '../../daemon/api/folder/report';
 import type { ModeInfo, SegmentInstance } from '../../daemon/api/protocol';
 import type { InstanceTable, TileInfo } from '../../media/webview/shared/galleryMessages';
 
@@ -61,6 +63,11 @@ export class InstanceFolder {
   agreement(i: number): InstanceAgreement | undefined {
     const m = this.run.imageMatch(i);
     return m && instanceAgreement(m.gts, m.dts, m.width, m.height);
+  }
+
+  /** The folder's report with the CLI's instance fields (per image and the summary's AP); `indexOf`: an image's index by its relative path. */
+  report(rep: Report, indexOf: Map<string, number>): Report {
+    return withInstanceFields(rep, this.run, indexOf);
   }
 
   /** The exports: coco.json (one annotation per instance, with its score) and coco-results.json (loadRes's list). */

@@ -13,6 +13,7 @@ import { countsToString } from '../../daemon/api/exports/cocoRle';
 import type { ModeInfo, SegmentInstance } from '../../daemon/api/protocol';
 import { InstanceFolder, cocoGroundTruthFile } from '../../extension/gallery/instanceFolder';
 import { checkFromGallery } from '../../extension/gallery/galleryMessages';
+import { ReportBuilder } from '../../daemon/api/folder/report';
 import { galleryOrder } from '../../media/webview/shared/galleryOrder';
 import type { TileInfo } from '../../media/webview/shared/galleryMessages';
 
@@ -136,6 +137,25 @@ test('the exports: coco.json with every instance and its score, coco-results.jso
       [20, 0.1],
     ],
   );
+});
+
+test('the exported report carries the CLI\'s instance fields: per image and the AP', () => {
+  const folder = new InstanceFolder(mode, readCocoGroundTruth(groundTruthFile()));
+  folder.add(0, 'a.png', W, H, [inst(1, 0, 0.9, A), inst(2, 1, 0.8, B)]);
+  folder.add(1, 'sub/b.png', W, H, [inst(1, 0, 0.95, D), inst(2, 0, 0.7, C), inst(3, 1, 0.1, F)]);
+  const b = new ReportBuilder('seg');
+  b.add({ path: 'a.png', width: W, height: H, ms: 1 });
+  b.add({ path: 'sub/b.png', width: W, height: H, ms: 1 });
+  const rep = folder.report(b.build(), new Map([['a.png', 0], ['sub/b.png', 1]])) as unknown as { images: Record<string, unknown>[]; summary: Record<string, unknown> };
+  assert.deepEqual(
+    rep.images.map((e) => [e.path, e.gt, e.instances, e.tp, e.fp, e.fn]),
+    [
+      ['a.png', 'a.png', 2, 2, 0, 0],
+      ['sub/b.png', 'sub/b.png', 2, 1, 1, 1],
+    ],
+  );
+  near(rep.summary.ap as number, (2 / 3 + 51 / 101) / 2, 'the report\'s AP');
+  assert.equal(rep.summary.withGroundTruth, 2);
 });
 
 test('without a ground truth: instances per image, no table', () => {

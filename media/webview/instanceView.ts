@@ -61,10 +61,21 @@ export interface InstancePaint {
   outlineOnly: boolean;
 }
 
+/** The last id map drawn, with what is shown and its outline: a hover changes only the highlight, so they are kept. */
+let memo: { map: Uint8Array; key: string; visible: Uint8Array; edge: Uint8Array | undefined } | undefined;
+
+function drawnMap(map: Uint8Array, w: number, h: number, shown: Uint8Array, outlineWidth: number): { visible: Uint8Array; edge: Uint8Array | undefined } {
+  const key = `${w}x${h}|${outlineWidth}|${shown.join('')}`;
+  if (memo?.map !== map || memo.key !== key) {
+    const visible = visibleMap(map, shown);
+    memo = { map, key, visible, edge: outlineWidth > 0 ? outline(visible, w, h, outlineWidth) : undefined };
+  }
+  return memo;
+}
+
 /** RGBA of the id map: each shown instance in its colour, its outline opaque. */
 export function paintInstances(map: Uint8Array, w: number, h: number, p: InstancePaint, out: Uint8ClampedArray): Uint8ClampedArray {
-  const visible = visibleMap(map, p.shown);
-  const edge = p.outlineWidth > 0 ? outline(visible, w, h, p.outlineWidth) : undefined;
+  const { visible, edge } = drawnMap(map, w, h, p.shown, p.outlineWidth);
   const colours: Rgb[] = [];
   for (let id = 1; id < 256; id++) colours[id] = instanceColour(id);
   const fill = p.outlineOnly ? 0 : p.highlight ? FILL_ALPHA.faded : FILL_ALPHA.normal;

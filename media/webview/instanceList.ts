@@ -13,7 +13,7 @@ const hiddenOf = (s: Shown) => hiddenFor(state.hidden, s.r.mode, s.r.classes);
 const rowId = (id: number) => `instance-${id}`;
 
 /** What the list was drawn for: it is rebuilt only when this changes, not on every highlight. */
-let drawnFor: { shown: Shown; key: string } | undefined;
+let drawnFor: { shown: Shown; key: string; share: string } | undefined;
 
 function row(id: number): HTMLLIElement | undefined {
   return els.instanceList.querySelector<HTMLLIElement>(`#${rowId(id)}`) ?? undefined;
@@ -39,7 +39,8 @@ export function setHighlight(id: number, scroll = false): void {
   paintAll();
 }
 
-function renderList(s: Shown): void {
+/** The list's rows for `s`; the count line ("2 of 3 instances"). */
+function renderList(s: Shown): string {
   const list = shownInstances(s.r.instances ?? [], minScoreFor(s), hiddenOf(s));
   const rows = list.map((inst) => {
     const li = document.createElement('li');
@@ -59,9 +60,9 @@ function renderList(s: Shown): void {
   els.instanceList.replaceChildren(...rows);
   const total = s.r.instances?.length ?? 0;
   els.instanceList.setAttribute('aria-label', `Instances: ${list.length} of ${total} shown; arrow keys move the highlight`);
-  els.share.textContent = `${list.length} of ${total} instances`;
   els.stage.dataset.instancesShown = String(list.length);
   if (view.highlight && !list.some((i) => i.id === view.highlight)) view.highlight = 0;
+  return `${list.length} of ${total} instances`;
 }
 
 /** After each repaint: the slider and the list follow the result on screen (rebuilt only when what they show changes). */
@@ -79,9 +80,8 @@ function refresh(): void {
   els.minScore.value = String(min);
   els.minScoreValue.textContent = min.toFixed(2);
   const key = `${min}|${hiddenOf(s).join(',')}`;
-  if (drawnFor?.shown === s && drawnFor.key === key) return;
-  drawnFor = { shown: s, key };
-  renderList(s);
+  if (drawnFor?.shown !== s || drawnFor.key !== key) drawnFor = { shown: s, key, share: renderList(s) };
+  els.share.textContent = drawnFor.share; // (each repaint clears it)
 }
 
 export function setMinScore(v: number): void {

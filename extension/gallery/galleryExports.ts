@@ -55,7 +55,8 @@ export async function exportReport(folder: vscode.Uri, report: Report, log: vsco
 
 async function pickExport(folder: vscode.Uri): Promise<{ formats: ExportFormat[]; out: string } | undefined> {
   const picks = await vscode.window.showQuickPick(
-    EXPORT_FORMATS.map((f) => ({ label: f, picked: f === 'mask' })),
+    // coco-results is an instance mode's (exportInstances).
+    EXPORT_FORMATS.filter((f) => f !== 'coco-results').map((f) => ({ label: f, picked: f === 'mask' })),
     { canPickMany: true, title: 'SegLens: Export masks — formats' },
   );
   if (!picks?.length) return undefined;

@@ -9,7 +9,7 @@ import { CancellationTokenSource, ResponseError } from 'vscode-jsonrpc';
 import type { DaemonClient } from '../../daemon/api/client';
 import type { FolderImage } from '../../daemon/api/folder/folderImages';
 import { round1 } from '../../daemon/api/numbers';
-import { CachedResults, CachedResultsResult, ClassInfo, Score, ScoreResult, SegmentResult, Thumbnail } from '../../daemon/api/protocol';
+import { CachedResults, CachedResultsResult, ClassInfo, Score, ScoreResult, SegmentInstance, SegmentResult, Task, Thumbnail } from '../../daemon/api/protocol';
 import type { ReportImage } from '../../daemon/api/folder/report';
 import type { ProgressInfo, TileInfo } from '../../media/webview/shared/galleryMessages';
 
@@ -29,6 +29,14 @@ export interface ImageOutcome {
 export interface ResultExtras {
   thumbnail?: Thumbnail;
   classes?: ClassInfo[];
+  /** Instance modes: the instances (with their RLE) and the image's size. */
+  instances?: { list: SegmentInstance[]; width: number; height: number };
+}
+
+/** What an instance mode's run asks besides the mask: each instance's RLE; which images a COCO ground truth has. */
+export interface RunOptions {
+  instanceRle?: boolean;
+  hasGroundTruth?: (i: number) => boolean;
 }
 
 export interface RunEvents {
@@ -39,8 +47,9 @@ export interface RunEvents {
 const slash = (p: string) => p.replace(/\\/g, '/');
 const errorOf = (e: unknown) => ({ code: e instanceof ResponseError ? e.code : -32603, message: e instanceof Error ? e.message : String(e) });
 
-/** Share of the result not background: binary foreground, semantic every class but id 0. */
-export function foregroundShare(r: SegmentResult, task: 'binary' | 'semantic'): number {
+/** Share of the result not background: binary foreground, semantic every class but id 0, instance every instance. */
+export function foregroundShare(r: SegmentResult, task: Task): number {
+  if (task === 'instance') return r.classes.reduce((sum, c) => sum + c.fraction, 0);
   const bg = r.classes.find((c) => c.id === 0)?.fraction ?? 0;
   return task === 'binary' ? (r.classes.find((c) => c.id === 1)?.fraction ?? 1 - bg) : 1 - bg;
 }
@@ -54,12 +63,13 @@ export class FolderRun {
   constructor(
     private readonly client: DaemonClient,
     private readonly mode: string,
-    private readonly task: 'binary' | 'semantic',
+    private readonly task: Task,
     private readonly images: FolderImage[],
     /** Indices (into images) to run; the others keep what they have. */
     private readonly todo: number[],
     private readonly thumbSize: number,
     private readonly events: RunEvents,
+    private readonly options: RunOptions = {},
   ) {}
 
   get cancelled(): boolean {
@@ -102,7 +112,7 @@ export class FolderRun {
 
   private baseTile(i: number): TileInfo {
     const img = this.images[i];
-    return { i, rel: img.rel, state: 'queued', gt: img.gt !== undefined };
+    return { i, rel: img.rel, state: 'queued', gt: img.gt !== undefined || this.options.hasGroundTruth?.(i) === true };
   }
 
   /** Results already in the daemon's result cache, a chunk at a time (seglens/cachedResults, never queued behind the engine); the misses. */
@@ -112,7 +122,7 @@ export class FolderRun {
       const chunk = this.todo.slice(k, k + CACHE_CHUNK);
       let answer: CachedResultsResult;
       try {
-        answer = await this.client.request(CachedResults, { mode: this.mode, images: chunk.map((i) => ({ path: this.images[i].file })), thumbnail: { size: this.thumbSize } }, this.cancel.token);
+        answer = await this.client.request(CachedResults, { mode: this.mode, images: chunk.map((i) => ({ path: this.images[i].file })), thumbnail: { size: this.thumbSize }, ...this.rle() }, this.cancel.token);
       } catch {
         misses.push(...chunk); // an older daemon, or a bad path: the segment requests say
         continue;
@@ -129,12 +139,16 @@ export class FolderRun {
   /** Segments one image (answered from the result cache when it can be); a failed outcome, or undefined once cancelled. */
   private async segment(i: number): Promise<SegmentResult | { outcome: ImageOutcome } | undefined> {
     try {
-      return await this.client.segment({ mode: this.mode, image: { path: this.images[i].file }, priority: 'batch', cache: true, thumbnail: { size: this.thumbSize } }, this.cancel.token);
+      return await this.client.segment({ mode: this.mode, image: { path: this.images[i].file }, priority: 'batch', cache: true, thumbnail: { size: this.thumbSize }, ...this.rle() }, this.cancel.token);
     } catch (e) {
       if (this.cancelled) return undefined;
       const error = errorOf(e);
       return { outcome: { tile: { ...this.baseTile(i), state: 'failed', error: error.message }, entry: { ...this.entry(i), error } } };
     }
+  }
+
+  private rle(): { instanceRle?: true } {
+    return this.options.instanceRle ? { instanceRle: true } : {};
   }
 
   private entry(i: number): ReportImage {
@@ -163,6 +177,7 @@ export class FolderRun {
         Object.assign(tile, { state: 'failed', error: entry.error.message });
       }
     }
-    return { outcome: { tile, entry, score }, extras: { thumbnail: r.thumbnail, classes: r.classes } };
+    const instances = r.instances && { list: r.instances, width: r.width, height: r.height };
+    return { outcome: { tile, entry, score }, extras: { thumbnail: r.thumbnail, classes: r.classes, instances } };
   }
 }

@@ -3,6 +3,7 @@
 import type * as vscode from 'vscode';
 import type { DaemonSupervisor } from '../daemon/daemonSupervisor';
 import type { ModelStore } from '../models/modelStore';
+import type { GroundTruthOf } from '../preview/previewData';
 
 export interface GalleryDeps {
   extensionUri: vscode.Uri;
@@ -13,7 +14,7 @@ export interface GalleryDeps {
   /** Where the folders opened here are remembered (workspaceState). */
   memento?: vscode.Memento;
   /** Opens the preview at `uri`; ←/→ there walk `sequence`; `groundTruth` gives an image's ground-truth file. */
-  openPreview(uri: vscode.Uri, sequence: vscode.Uri[], groundTruth: (file: string) => string | undefined): Promise<void>;
+  openPreview(uri: vscode.Uri, sequence: vscode.Uri[], groundTruth: GroundTruthOf): Promise<void>;
   /** Opens `image`'s ground truth `gt` in the refine editor, or with none the image itself (its Ctrl+S writes the first ground truth). */
   openRefine(image: vscode.Uri, gt: vscode.Uri | undefined): Promise<void>;
 }

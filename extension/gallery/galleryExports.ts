@@ -11,6 +11,7 @@ import { Report, reportText } from '../../daemon/api/folder/report';
 import type { ImageOutcome } from './folderRun';
 import { ExportWriter, askedByDialog, exportWriter, replaceQuestion, reportFiles, toAsk } from './exportFiles';
 import type { GalleryDeps } from './galleryDeps';
+import type { InstanceFolder } from './instanceFolder';
 
 const THRESHOLD = 0.5;
 
@@ -54,7 +55,8 @@ export async function exportReport(folder: vscode.Uri, report: Report, log: vsco
 
 async function pickExport(folder: vscode.Uri): Promise<{ formats: ExportFormat[]; out: string } | undefined> {
   const picks = await vscode.window.showQuickPick(
-    EXPORT_FORMATS.map((f) => ({ label: f, picked: f === 'mask' })),
+    // coco-results is an instance mode's (exportInstances).
+    EXPORT_FORMATS.filter((f) => f !== 'coco-results').map((f) => ({ label: f, picked: f === 'mask' })),
     { canPickMany: true, title: 'SegLens: Export masks — formats' },
   );
   if (!picks?.length) return undefined;
@@ -102,4 +104,39 @@ export async function exportMasks(
   reportRefused(w, deps.log);
   deps.log.info(`gallery: exported ${done.length} image(s) as ${pick.formats.join(', ')} to ${pick.out}`);
   return done.length;
+}
+
+/** Instance modes' exports: the two COCO files, named as the CLI names them. */
+const INSTANCE_EXPORTS = [
+  { format: 'coco', file: 'coco.json', detail: 'images, one annotation per instance with its score, categories' },
+  { format: 'coco-results', file: 'coco-results.json', detail: "the list COCO's loadRes reads (compressed RLE, bbox, score)" },
+] as const;
+
+/** An instance mode's folder as coco.json and/or coco-results.json (from the run's results: no inference); the files written. */
+export async function exportInstances(folder: vscode.Uri, instances: InstanceFolder, deps: GalleryDeps, chosen?: { formats: ExportFormat[]; out: string }): Promise<number> {
+  const pick = chosen ?? (await pickInstanceExport(folder));
+  if (!pick) return 0;
+  const wanted = INSTANCE_EXPORTS.filter((e) => pick.formats.includes(e.format));
+  const files = wanted.map((e) => path.join(pick.out, e.file));
+  const agreed = toAsk(files);
+  if (!(await mayReplace(agreed))) return 0;
+  const w = exportWriter(pick.out, agreed);
+  const text = instances.files(deps.version);
+  let written = 0;
+  for (const e of wanted) if (await w.write(path.join(pick.out, e.file), e.format === 'coco' ? text.coco : text.results)) written++;
+  reportRefused(w, deps.log);
+  deps.log.info(`gallery: exported ${wanted.map((e) => e.file).join(' and ')} to ${pick.out}`);
+  if (written) void vscode.window.showInformationMessage(`SegLens: ${wanted.map((e) => e.file).join(' and ')} written to ${pick.out}`);
+  return written;
+}
+
+async function pickInstanceExport(folder: vscode.Uri): Promise<{ formats: ExportFormat[]; out: string } | undefined> {
+  const picks = await vscode.window.showQuickPick(
+    INSTANCE_EXPORTS.map((e) => ({ label: e.format, description: e.file, detail: e.detail, picked: true })),
+    { canPickMany: true, title: 'SegLens: Export instances — formats' },
+  );
+  if (!picks?.length) return undefined;
+  const out = await vscode.window.showOpenDialog({ canSelectFolders: true, canSelectFiles: false, defaultUri: folder, openLabel: 'Export here', title: 'SegLens: Export instances — output folder' });
+  if (!out?.[0]) return undefined;
+  return { formats: picks.map((p) => p.label as ExportFormat), out: out[0].fsPath };
 }

@@ -23,6 +23,7 @@ const GALLERY_BODY = `<header class="toolbar" role="toolbar" aria-label="Gallery
       <option value="score">Score (worst first)</option>
       <option value="share">Class share</option>
       <option value="time">Inference time</option>
+      <option value="f1">F1 (worst first)</option>
     </select>
     <label for="filter">Show</label>
     <select id="filter">
@@ -45,9 +46,10 @@ const GALLERY_BODY = `<header class="toolbar" role="toolbar" aria-label="Gallery
 </div>
 <details class="summary" open>
   <summary id="summaryLine">No results yet</summary>
+  <div id="apBlock" hidden><strong id="apLine"></strong> <span id="apNotes" class="muted"></span><table id="apTable"><thead><tr><th>Class</th><th>AP</th></tr></thead><tbody id="apClasses"></tbody></table></div>
   <table id="classTable" hidden><thead><tr><th>Class</th><th>IoU</th></tr></thead><tbody id="classes"></tbody></table>
   <div id="confusionBlock" hidden><span class="muted">Confusion matrix (share of each ground-truth class's pixels)</span><table id="confusion" class="confusion"></table></div>
-  <div id="worstBlock" hidden><span class="muted">Worst images</span><ol id="worst"></ol></div>
+  <div id="worstBlock" hidden><span class="muted" id="worstBy">Worst images</span><ol id="worst"></ol></div>
 </details>
 <div id="notice" class="notice" role="status"></div>
 <main id="grid" tabindex="0" role="listbox" aria-label="Images of the folder (arrows move, Enter opens)"></main>`;

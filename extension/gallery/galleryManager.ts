@@ -4,6 +4,7 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { checkRule } from '../../daemon/api/folder/groundTruth';
+import { cocoGroundTruthFile } from './instanceFolder';
 import type { GalleryState } from '../../media/webview/shared/galleryMessages';
 import { Disposable } from '../util/dispose';
 import { OpenedUris } from '../util/openedUris';
@@ -35,7 +36,7 @@ export class GalleryManager extends Disposable implements vscode.WebviewPanelSer
   /** Opens (or reveals) the folder's gallery and runs the folder. */
   async show(folder: vscode.Uri): Promise<GalleryPanel> {
     const rule = vscode.workspace.getConfiguration('seglens').get<string>('groundTruth') || 'auto';
-    const bad = checkRule(rule);
+    const bad = cocoGroundTruthFile(rule, folder.fsPath) ? undefined : checkRule(rule);
     if (bad) void vscode.window.showWarningMessage(`SegLens: seglens.groundTruth: ${bad}; scoring is off until it is fixed.`);
     await this.opened.add(folder);
     let p = this.panels.get(folder.fsPath);

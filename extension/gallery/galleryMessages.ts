@@ -5,7 +5,7 @@ import { ownFields } from '../util/ownFields';
 
 export type CheckedGallery = { ok: true; message: FromGallery } | { ok: false; reason: string };
 
-const SORTS: readonly SortKey[] = ['name', 'score', 'share', 'time'];
+const SORTS: readonly SortKey[] = ['name', 'score', 'share', 'time', 'f1'];
 const FILTERS: readonly FilterKey[] = ['all', 'failed', 'gt'];
 /** More than any screen shows at once. */
 const MAX_NEED = 500;

@@ -8,17 +8,20 @@ import * as vscode from 'vscode';
 import { FolderImage, listFolderImages, withGroundTruth } from '../../daemon/api/folder/folderImages';
 import { checkGlobs } from '../../daemon/api/folder/glob';
 import { checkRule } from '../../daemon/api/folder/groundTruth';
-import { CachedResults, Thumbnail } from '../../daemon/api/protocol';
-import { type ExportFormat, maskKind } from '../../daemon/api/exports/render';
-import type { FromGallery, GalleryClass, ProgressInfo, TileInfo, ToGallery } from '../../media/webview/shared/galleryMessages';
+import { CachedResults, Task, Thumbnail } from '../../daemon/api/protocol';
+import type { ExportFormat } from '../../daemon/api/exports/render';
+import type { InstanceAgreement } from '../../media/webview/shared/messages';
+import type { FromGallery, GalleryClass, ProgressInfo, SummaryInfo, TileInfo, ToGallery } from '../../media/webview/shared/galleryMessages';
 import { galleryOrder } from '../../media/webview/shared/galleryOrder';
 import { readConfig } from '../config';
 import { Disposable } from '../util/dispose';
 import { FolderRun, ImageOutcome, ResultExtras } from './folderRun';
-import { folderConfusion, folderReport, folderSummary } from './folderReport';
+import { WORST, folderConfusion, folderReport, folderSummary } from './folderReport';
 import { galleryHtml } from './galleryHtml';
 import type { GalleryDeps } from './galleryDeps';
-import { exportMasks, exportReport } from './galleryExports';
+import { exportInstances, exportMasks, exportReport } from './galleryExports';
+import { InstanceFolder, cocoGroundTruthFile } from './instanceFolder';
+import { CocoFileError, readCocoGroundTruth } from '../../daemon/api/coco/cocoGroundTruth';
 import { checkFromGallery } from './galleryMessages';
 import { GalleryViews } from './galleryViews';
 
@@ -39,6 +42,8 @@ export class GalleryPanel extends Disposable {
   running: Promise<void> = Promise.resolve();
   private summaryTimer: NodeJS.Timeout | undefined;
   private mode: string;
+  /** Instance modes: the folder's instances, against its COCO ground truth when there is one. */
+  private instances: InstanceFolder | undefined;
   private readonly views: GalleryViews;
   private readonly progressEmitter = this._register(new vscode.EventEmitter<ProgressInfo>());
   private readonly finishedEmitter = this._register(new vscode.EventEmitter<ProgressInfo>());
@@ -69,7 +74,7 @@ export class GalleryPanel extends Disposable {
   }
 
   get tiles(): TileInfo[] {
-    return this.images.map((img, i) => this.outcomes[i]?.tile ?? { i, rel: img.rel, state: 'queued', gt: img.gt !== undefined });
+    return this.images.map((img, i) => this.outcomes[i]?.tile ?? { i, rel: img.rel, state: 'queued', gt: img.gt !== undefined || this.instances?.hasGroundTruth(img.rel) === true });
   }
 
   /** The images in the gallery's current order (the preview's ←/→ follow it). */
@@ -77,8 +82,11 @@ export class GalleryPanel extends Disposable {
     return order.map((i) => vscode.Uri.file(this.images[i].file));
   }
 
-  groundTruthOf(file: string): string | undefined {
-    return this.images.find((img) => img.file === file)?.gt;
+  /** A mask file's path, or for an instance mode against a COCO file the image's agreement at IoU 0.5. */
+  groundTruthOf(file: string): string | InstanceAgreement | undefined {
+    const i = this.images.findIndex((img) => img.file === file);
+    if (i < 0) return undefined;
+    return this.instances ? this.instances.agreement(i) : this.images[i].gt;
   }
 
   /** Lists the folder and runs every image not done yet in the current mode (all of them after a mode change). */
@@ -94,20 +102,32 @@ export class GalleryPanel extends Disposable {
     this.lastProgress = undefined;
     this.thumbs.clear();
     this.classes.clear();
+    const cocoProblem = this.startInstances(cfg);
     this.panel.title = `SegLens: ${path.basename(this.folder.fsPath)}`;
     this.postInit();
+    if (cocoProblem) this.post({ type: 'notice', message: cocoProblem });
     if (this.images.length === 0) {
       this.post({ type: 'notice', message: badGlob ? `Settings error: ${badGlob}` : 'No images in this folder (check seglens.folder.include / exclude).' });
       return;
     }
     const client = await this.deps.supervisor.ensureClient();
     const mode = this.mode;
-    const task = maskKind(this.deps.store.info(mode)?.task ?? 'binary');
+    const task = this.deps.store.info(mode)?.task ?? 'binary';
     const todo = this.images.map((_, i) => i);
-    const run = new FolderRun(client, mode, task, this.images, todo, THUMB_SIZE, {
-      tile: (i, outcome, extras) => this.onTile(i, outcome, extras, task),
-      progress: (p) => this.onProgress(p),
-    });
+    const instances = this.instances;
+    const run = new FolderRun(
+      client,
+      mode,
+      task,
+      this.images,
+      todo,
+      THUMB_SIZE,
+      {
+        tile: (i, outcome, extras) => this.onTile(i, outcome, extras, task),
+        progress: (p) => this.onProgress(p),
+      },
+      instances ? { instanceRle: true, hasGroundTruth: (i) => instances.hasGroundTruth(this.images[i].rel) } : {},
+    );
     this.run = run;
     const notification = vscode.window.withProgress(
       { location: vscode.ProgressLocation.Notification, title: `SegLens: ${path.basename(this.folder.fsPath)}`, cancellable: true },
@@ -136,15 +156,35 @@ export class GalleryPanel extends Disposable {
   }
 
   /**
+   * An instance mode's collector, with the COCO file `seglens.groundTruth` names (a `.json`);
+   * what went wrong with that file, to show in the page.
+   */
+  private startInstances(cfg: vscode.WorkspaceConfiguration): string | undefined {
+    this.instances = undefined;
+    const info = this.deps.store.info(this.mode);
+    const file = cocoGroundTruthFile(cfg.get<string>('groundTruth') || 'auto', this.folder.fsPath);
+    if (info?.task !== 'instance') return file ? `seglens.groundTruth names a COCO file (${file}): it scores instance modes only; '${this.mode}' is ${info?.task ?? 'unknown'}.` : undefined;
+    try {
+      this.instances = new InstanceFolder(info, file ? readCocoGroundTruth(file) : undefined);
+      return undefined;
+    } catch (e) {
+      this.instances = new InstanceFolder(info);
+      const message = `COCO ground truth ${file}: ${e instanceof CocoFileError ? e.message : (e as Error).message}; no AP until it is fixed.`;
+      void vscode.window.showErrorMessage(`SegLens: ${message}`);
+      return message;
+    }
+  }
+
+  /**
    * A ground truth was written for `file` (the refine editor's Save as ground truth): score that
    * image again at once, from the daemon's result cache (no inference when it is there).
    */
   async rescore(file: string, gt: string): Promise<boolean> {
     const i = this.images.findIndex((img) => img.file === file);
-    if (i < 0 || !this.outcomes[i]?.entry) return false; // not here, or not done yet (its run scores it)
+    if (i < 0 || !this.outcomes[i]?.entry || this.instances) return false; // not here, not done yet (its run scores it), or scored by a COCO file
     this.images[i] = { ...this.images[i], gt };
     const client = await this.deps.supervisor.ensureClient();
-    const task = maskKind(this.deps.store.info(this.mode)?.task ?? 'binary');
+    const task = this.deps.store.info(this.mode)?.task ?? 'binary';
     await new FolderRun(client, this.mode, task, this.images, [i], THUMB_SIZE, {
       tile: (k, outcome, extras) => this.onTile(k, outcome, extras, task),
       progress: () => undefined,
@@ -160,8 +200,9 @@ export class GalleryPanel extends Disposable {
     this.summaryTimer = undefined;
   }
 
-  private onTile(i: number, outcome: ImageOutcome, extras: ResultExtras | undefined, task: 'binary' | 'semantic'): void {
+  private onTile(i: number, outcome: ImageOutcome, extras: ResultExtras | undefined, task: Task): void {
     this.outcomes[i] = outcome;
+    if (extras?.instances && this.instances) this.instances.add(i, this.images[i].rel, extras.instances.width, extras.instances.height, extras.instances.list);
     if (extras?.thumbnail) this.keepThumb(i, extras.thumbnail);
     // Colours before the tile, so its picture is painted with them.
     if (extras?.classes?.some((c) => !this.classes.has(c.id))) {
@@ -172,7 +213,7 @@ export class GalleryPanel extends Disposable {
     if (outcome.entry) this.summarySoon();
   }
 
-  private postClasses(task: 'binary' | 'semantic'): void {
+  private postClasses(task: Task): void {
     this.post({ type: 'classes', task, classes: [...this.classes.values()].sort((a, b) => a.id - b.id) });
   }
 
@@ -201,7 +242,28 @@ export class GalleryPanel extends Disposable {
     const index = new Map(this.images.map((img, i) => [img.rel, i]));
     const labels = this.deps.store.info(this.mode)?.labels ?? [];
     const confusion = folderConfusion(this.outcomes, (id) => labels[id] ?? `class ${id}`);
-    this.post({ type: 'summary', summary: folderSummary(report, (rel) => index.get(rel) ?? -1, confusion) });
+    const summary = folderSummary(report, (rel) => index.get(rel) ?? -1, confusion);
+    this.post({ type: 'summary', summary: this.instances ? this.instanceSummary(summary, this.instances) : summary });
+  }
+
+  /** Instance modes: each done tile's instances, tp, fp, fn and f1 (posted when they change), the AP table, the worst images by F1. */
+  private instanceSummary(summary: SummaryInfo, instances: InstanceFolder): SummaryInfo {
+    const { tiles, table } = instances.evaluate();
+    const changed: TileInfo[] = [];
+    for (const [i, fields] of tiles) {
+      const o = this.outcomes[i];
+      if (!o?.entry || o.tile.state !== 'done') continue;
+      const next = { ...o.tile, ...fields };
+      if (JSON.stringify(next) !== JSON.stringify(o.tile)) changed.push((o.tile = next));
+    }
+    if (changed.length) this.post({ type: 'tiles', tiles: changed });
+    if (!table) return summary;
+    const worst = this.tiles
+      .filter((t) => t.f1 !== undefined)
+      .sort((a, b) => a.f1! - b.f1! || (a.rel < b.rel ? -1 : 1))
+      .slice(0, WORST)
+      .map((t) => ({ i: t.i, rel: t.rel, iou: t.f1! }));
+    return { ...summary, withGroundTruth: this.tiles.filter((t) => t.gt).length, worst, instances: table };
   }
 
   private postInit(): void {
@@ -240,7 +302,7 @@ export class GalleryPanel extends Disposable {
     switch (m.type) {
       case 'ready':
         this.postInit();
-        if (this.classes.size) this.postClasses(maskKind(this.deps.store.info(this.mode)?.task ?? 'binary'));
+        if (this.classes.size) this.postClasses(this.deps.store.info(this.mode)?.task ?? 'binary');
         this.postSummary();
         return;
       case 'need':
@@ -276,10 +338,13 @@ export class GalleryPanel extends Disposable {
 
   /** The report's export; `target` given, without the save dialog (the overwrite question stays). */
   exportReport(target?: vscode.Uri): Promise<string | undefined> {
-    return exportReport(this.folder, folderReport(this.mode, this.outcomes), this.deps.log, target);
+    const report = folderReport(this.mode, this.outcomes);
+    const withInstances = this.instances ? this.instances.report(report, new Map(this.images.map((img, i) => [img.rel, i]))) : report;
+    return exportReport(this.folder, withInstances, this.deps.log, target);
   }
   /** The masks' export; `choice` given, without the format and folder dialogs. */
   exportMasks(choice?: { formats: ExportFormat[]; out: string }): Promise<number> {
+    if (this.instances) return exportInstances(this.folder, this.instances, this.deps, choice);
     return exportMasks(this.folder, this.images, this.outcomes, this.mode, this.deps, choice);
   }
 
@@ -310,6 +375,6 @@ export function listImages(root: string, cfg: vscode.WorkspaceConfiguration): Fo
   const exclude = cfg.get<string[]>('folder.exclude') ?? [];
   const recursive = cfg.get<boolean>('folder.recursive') ?? true;
   let rule = cfg.get<string>('groundTruth') || 'auto';
-  if (checkRule(rule)) rule = 'none'; // the command warned already
+  if (cocoGroundTruthFile(rule, root) || checkRule(rule)) rule = 'none'; // a COCO file (instance modes), or the command warned already
   return withGroundTruth(listFolderImages(root, { recursive, include, exclude }), rule);
 }

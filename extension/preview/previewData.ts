@@ -3,7 +3,7 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { ImageSource, SegmentParams, SegmentResult } from '../../daemon/api/protocol';
-import type { ResultPayload } from '../../media/webview/shared/messages';
+import type { InstanceAgreement, ResultPayload } from '../../media/webview/shared/messages';
 import type { DaemonSupervisor } from '../daemon/daemonSupervisor';
 import type { ModelStore } from '../models/modelStore';
 
@@ -18,10 +18,13 @@ export interface PreviewDeps {
   log: vscode.LogOutputChannel;
 }
 
+/** An image's ground truth from the gallery: a mask file's path, or (instance modes against a COCO file) the agreement it computed. */
+export type GroundTruthOf = (file: string) => string | InstanceAgreement | undefined;
+
 /** Images opened from the gallery: ←/→ follow its order; its ground truth gives the "vs ground truth" view. */
 export interface PreviewSequence {
   images: vscode.Uri[];
-  groundTruth?: (file: string) => string | undefined;
+  groundTruth?: GroundTruthOf;
 }
 
 export interface PreviewResult {
@@ -82,6 +85,7 @@ export function resultPayload(store: ModelStore, uri: vscode.Uri, r: SegmentResu
     prepared,
     confidencePng: r.confidencePng,
     displayImage: r.displayImage,
+    instances: r.instances,
   };
 }
 

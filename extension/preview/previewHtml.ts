@@ -63,6 +63,11 @@ const INSPECTION_BAR = `<div class="toolbar secondary-bar" role="toolbar" aria-l
     <output id="thresholdValue" for="threshold"></output>
     <span id="share" class="muted"></span>
   </div>
+  <div class="group" id="scoreGroup" hidden>
+    <label for="minScore">Min score</label>
+    <input id="minScore" type="range" min="0" max="1" step="0.01" title="Instances scoring at least this are shown">
+    <output id="minScoreValue" for="minScore"></output>
+  </div>
   <div class="group">
     <label for="compareMode">Compare with</label>
     <select id="compareMode" title="Run a second mode on this image (C)"></select>
@@ -139,6 +144,7 @@ const STAGE = `<div id="busy" class="busy" role="status" aria-live="polite" hidd
   <div id="readout" class="readout" title="What the model says under the cursor (I announces it)"></div>
   <div id="announce" class="sr-only" aria-live="assertive" role="status"></div>
   <div id="timings" class="timings" aria-live="polite"></div>
+  <ul id="instanceList" class="instance-list" role="listbox" tabindex="0" aria-label="Instances: arrow keys move the highlight" hidden></ul>
   <ul id="legend" class="legend" aria-label="Classes"></ul>
   <div id="legendTools" class="legend-tools" hidden>
     <span class="muted" id="legendHint">click: hide · alt+click: solo</span>

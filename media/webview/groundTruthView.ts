@@ -33,15 +33,24 @@ export function paintGroundTruth(): void {
   putImage(els.overlaySide, current.image);
 }
 
+/** The scores line: IoU (and Dice, pixel accuracy), or an instance mode's counts at IoU 0.5. */
+function groundTruthScores(m: GroundTruthMessage): string[] {
+  const a = m.instances;
+  if (a) return [`tp ${a.tp} · fp ${a.fp} · fn ${a.fn} · F1 ${a.f1.toFixed(3)} at IoU 0.5`];
+  const parts = [`IoU ${(m.iou ?? 0).toFixed(3)}`];
+  if (m.dice !== undefined) parts.push(`Dice ${m.dice.toFixed(3)}`);
+  if (m.pixelAccuracy !== undefined) parts.push(`pixel accuracy ${m.pixelAccuracy.toFixed(3)}`);
+  return parts;
+}
+
 export async function onGroundTruth(m: GroundTruthMessage, repaint: () => void): Promise<void> {
-  const map = await decodeMask(m.agreementPng);
+  const map = m.instances ? { data: m.instances.map, width: m.instances.width, height: m.instances.height } : m.agreementPng ? await decodeMask(m.agreementPng) : undefined;
+  if (!map) return;
   const image = new ImageData(map.width, map.height);
   paintAgreement(map.data, image.data);
   current = { path: m.path, image, m };
   if (m.path !== view.currentPath) return;
-  const parts = [`IoU ${m.iou.toFixed(3)}`];
-  if (m.dice !== undefined) parts.push(`Dice ${m.dice.toFixed(3)}`);
-  if (m.pixelAccuracy !== undefined) parts.push(`pixel accuracy ${m.pixelAccuracy.toFixed(3)}`);
+  const parts = groundTruthScores(m);
   const scores = document.getElementById('gtScores')!;
   scores.replaceChildren(
     parts.join(' · '),
@@ -54,7 +63,7 @@ export async function onGroundTruth(m: GroundTruthMessage, repaint: () => void):
     }),
   );
   group().hidden = false;
-  document.body.dataset.groundTruth = String(m.iou);
+  document.body.dataset.groundTruth = String(m.instances ? m.instances.f1 : m.iou);
   repaint();
 }
 

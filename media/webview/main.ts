@@ -12,6 +12,7 @@ import { clearCompare, compareWith, fillCompareModes, initCompare, onCompareResu
 import { applyMatteControls, initInspector } from './inspect/inspector';
 import { clearCrop, initFullRes, onCrop, refreshCrop } from './inspect/fullRes';
 import { initPaint, onPaint, paintAll } from './inspect/paint';
+import { initInstanceList } from './instanceList';
 import { initGroundTruth, onGroundTruth, paintGroundTruth, resetGroundTruth } from './groundTruthView';
 import { initViewport, setContentSize } from './inspect/viewport';
 import { onRefineEdit, onRefineEdits, onRefineState, refineResultShown } from './refine/refineDoc';
@@ -101,6 +102,8 @@ function onImage(m: Extract<ToWebview, { type: 'image' }>): void {
     els.legend.replaceChildren();
     els.legendTools.hidden = true;
     view.shown = undefined;
+    view.highlight = 0;
+    els.instanceList.replaceChildren();
     clearCompare();
     clearCrop();
     els.readout.textContent = '';
@@ -142,6 +145,7 @@ async function onResult(r: ResultPayload): Promise<void> {
   const confidence = r.confidencePng ? (await decodeMask(r.confidencePng)).data : undefined;
   if (seq !== view.resultSeq || r.path !== view.currentPath) return; // a newer image or result came in
   view.shown = { r, mask: data, confidence, width, height };
+  view.highlight = 0;
   if (r.displayImage) setPicture(`data:${r.displayImage.mimeType};base64,${r.displayImage.data}`, r.path, false);
   clearCrop(); // the file may have changed: crops come anew from this result's image
   setContentSize({ width, height }, r.path);
@@ -149,7 +153,7 @@ async function onResult(r: ResultPayload): Promise<void> {
   applyMatteControls();
   paintAll();
   if (settings.refine) refineResultShown();
-  if (r.task === 'semantic') renderSemanticLegend();
+  if (r.task !== 'binary') renderSemanticLegend();
   else renderStaticLegend(r.classes);
   renderTimings(r);
   els.stage.classList.toggle('provisional', !!r.provisional);
@@ -216,6 +220,7 @@ initPaint();
 initGroundTruth(paintAll);
 onPaint(paintGroundTruth);
 initInspector();
+initInstanceList();
 initCompare();
 initFocusReport();
 applyOpacity();

@@ -3,6 +3,7 @@
 // class, filled or outlined) and paint it on a canvas.
 import type { ClassInfo, Rgb } from '../../daemon/api/protocol';
 import { colourTable } from './legend';
+import { paintInstances, shownTable } from './instanceView';
 import type { MatteView } from './shared/messages';
 import { greyChannel, paintClasses, paintMatte } from './inspect/threshold';
 import type { Shown } from './page';
@@ -37,12 +38,19 @@ export interface PaintOptions {
   threshold: number;
   /** Outline thickness in image pixels (from the zoom). */
   outlineWidth: number;
+  /** Instance modes: the score slider, and the instance hovered (0: none). */
+  minScore: number;
+  highlight: number;
 }
 
-/** Binary: the matte in the chosen view. Semantic: each shown class in its colour (outlined on request). */
+/** Binary: the matte in the chosen view. Semantic: each shown class in its colour (outlined on request).
+ * Instance: each shown instance in its own colour with its outline. */
 export function colourMask(s: Shown, o: PaintOptions): ImageData {
   const out = new ImageData(s.width, s.height);
-  if (s.r.task === 'binary') paintMatte(s.mask, s.width, s.height, foregroundColour(s.r.classes), o.matte, o.threshold, o.outlineWidth, out.data);
+  if (s.r.task === 'instance') {
+    const shown = shownTable(s.r.instances ?? [], o.minScore, o.hidden);
+    paintInstances(s.mask, s.width, s.height, { shown, highlight: o.highlight, outlineWidth: o.outlineWidth, outlineOnly: o.matte === 'outline' }, out.data);
+  } else if (s.r.task === 'binary') paintMatte(s.mask, s.width, s.height, foregroundColour(s.r.classes), o.matte, o.threshold, o.outlineWidth, out.data);
   else paintClasses(s.mask, s.width, s.height, colourTable(s.r.classes, o.hidden), out.data, o.matte === 'outline' ? o.outlineWidth : undefined);
   return out;
 }

@@ -24,6 +24,7 @@ export const state: PanelState = {
   matte: saved?.matte ?? 'soft',
   threshold: saved?.threshold ?? 0.5,
   compare: saved?.compare,
+  minScore: saved?.minScore,
   tool: saved?.tool,
 };
 
@@ -70,6 +71,10 @@ export const els = {
   threshold: $<HTMLInputElement>('threshold'),
   thresholdValue: $<HTMLOutputElement>('thresholdValue'),
   share: $('share'),
+  scoreGroup: $('scoreGroup'),
+  minScore: $<HTMLInputElement>('minScore'),
+  minScoreValue: $<HTMLOutputElement>('minScoreValue'),
+  instanceList: $<HTMLUListElement>('instanceList'),
   compareMode: $<HTMLSelectElement>('compareMode'),
   compareViews: $('compareViews'),
   compareState: $('compareState'),
@@ -90,10 +95,12 @@ export interface Shown {
 }
 
 /** What the page shows now; `resultSeq` drops a result decoded after a newer image came. */
-export const view: { currentPath: string; resultSeq: number; shown: Shown | undefined; compared: Shown | undefined } = {
+export const view: { currentPath: string; resultSeq: number; shown: Shown | undefined; compared: Shown | undefined; highlight: number } = {
   currentPath: '',
   resultSeq: 0,
   shown: undefined,
+  /** Instance modes: the instance hovered in the list or on the mask (0: none). */
+  highlight: 0,
   /** The second mode's result (compare). */
   compared: undefined,
 };

@@ -83,10 +83,12 @@ function legendButton(c: ClassInfo, classes: ClassInfo[], hidden: number[]): HTM
   return b;
 }
 
-/** Semantic results: one toggle button per class, largest area first. */
+/** Semantic and instance results: one toggle button per class, largest area first. */
 export function renderSemanticLegend(focusId?: number): void {
   if (!view.shown) return;
-  const classes = view.shown.r.classes;
+  const r = view.shown.r;
+  // Instance modes: toggles for the classes found (a COCO model has 80 labels).
+  const classes = r.task === 'instance' ? r.classes.filter((c) => r.instances?.some((i) => i.class === c.id)) : r.classes;
   const hidden = hiddenNow();
   const items = legendOrder(classes).map((c) => {
     const li = document.createElement('li');

@@ -142,6 +142,14 @@ export class InstanceRun {
     return out;
   }
 
+  /** The image at `index` against its ground truth: its objects and its detections at or over the mode's threshold (what its tp/fp/fn count). */
+  imageMatch(index: number): { gts: EvalGt[]; dts: EvalDt[]; width: number; height: number } | undefined {
+    const e = this.entries.get(index);
+    if (!this.gt || !e?.gtImage) return undefined;
+    const id = e.gtImage.id;
+    return { gts: this.gt.annotations.filter((g) => g.imageId === id), dts: this.detections(e, id).filter((d) => d.score >= this.modeThreshold), width: e.width, height: e.height };
+  }
+
   /** Per image (by run index) and for the folder, against the ground truth. */
   evaluate(): { images: Map<number, InstanceImageFields>; summary?: InstanceSummaryFields } {
     const images = new Map<number, InstanceImageFields>();

@@ -1,9 +1,9 @@
 // `seglens segment` with an instance mode (issue 24): what its requests ask for, its run files
-// (coco.json, coco-results.json) and its report fields, from daemon/api/coco/instanceRun.ts.
+// (coco.json, coco-results.json) and its summary line, from daemon/api/coco/instanceRun.ts (the
+// report fields: daemon/api/coco/instanceReport.ts).
 import * as path from 'node:path';
 import { CocoFileError, readCocoGroundTruth } from '../../api/coco/cocoGroundTruth';
 import { InstanceRun, InstanceSummaryFields } from '../../api/coco/instanceRun';
-import { Report } from '../../api/folder/report';
 import { ModeInfo, SegmentParams } from '../../api/protocol';
 import { SegmentRunOptions, UsageError } from './args';
 
@@ -40,23 +40,6 @@ export function instanceFiles(o: SegmentRunOptions, run: InstanceRun, version: s
   return files;
 }
 
-/** The report with the instance fields: per image (matched by path) and the summary's AP. */
-export function withInstanceFields(rep: Report, run: InstanceRun, indexOf: Map<string, number>): Report {
-  const { images, summary } = run.evaluate();
-  const out = {
-    ...rep,
-    images: rep.images.map((e) => {
-      const index = indexOf.get(e.path) ?? -1;
-      const gt = run.groundTruthName(index);
-      return { ...e, ...(gt !== undefined ? { gt } : {}), ...images.get(index) };
-    }),
-  };
-  if (!summary) return out;
-  out.summary = { ...out.summary, withGroundTruth: out.images.filter((e) => e.gt !== undefined).length };
-  // summary.classes becomes mask AP per ground-truth category ({name, ap}): the JSON's shape
-  // for instance runs (the report's writers only read names from it).
-  return { ...out, summary: { ...out.summary, ...summary } } as unknown as Report;
-}
 
 /** One line per summary figure. */
 export function instanceSummaryText(summary: object): string {

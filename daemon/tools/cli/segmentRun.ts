@@ -18,7 +18,8 @@ import { OUTPUT_EXISTS, OUTPUT_UNSAFE, exists, refusalCode, writeOutput } from '
 import { Progress } from './progress';
 import { shown } from './terminal';
 import { InstanceRun } from '../../api/coco/instanceRun';
-import { instanceFiles, instanceParams, instanceRunFor, instanceSummaryText, withInstanceFields } from './instanceOutputs';
+import { instanceFiles, instanceParams, instanceRunFor, instanceSummaryText } from './instanceOutputs';
+import { withInstanceFields } from '../../api/coco/instanceReport';
 
 const IN_FLIGHT = 2;
 

@@ -127,7 +127,7 @@ export class Grid {
     else if (!canvas) pic.replaceChildren();
     el.dataset.state = t.state;
     const name = t.rel.slice(t.rel.lastIndexOf('/') + 1);
-    const score = t.iou !== undefined ? `IoU ${t.iou.toFixed(3)}` : '';
+    const score = tileScore(t);
     const state = t.state === 'done' ? score : t.state === 'failed' ? `failed: ${t.error ?? ''}` : t.state;
     const n = document.createElement('span');
     n.className = 'tname';
@@ -136,7 +136,8 @@ export class Grid {
     s.className = `tstate ${t.state}`;
     s.textContent = state;
     cap.replaceChildren(n, s);
-    if (t.state === 'done') {
+    if (t.state === 'done' && t.instances === undefined) {
+      // (the refine editor edits masks, not instances)
       const b = document.createElement('button');
       b.type = 'button';
       b.className = 'trefine';
@@ -170,4 +171,12 @@ export class Grid {
     else return;
     e.preventDefault();
   }
+}
+
+/** The tile's score line: IoU against a mask, F1 against COCO instances, else the instances found. */
+export function tileScore(t: TileInfo): string {
+  if (t.f1 !== undefined) return `F1 ${t.f1.toFixed(3)} (tp ${t.tp ?? 0}, fp ${t.fp ?? 0}, fn ${t.fn ?? 0})`;
+  if (t.iou !== undefined) return `IoU ${t.iou.toFixed(3)}`;
+  if (t.instances !== undefined) return `${t.instances} instance${t.instances === 1 ? '' : 's'}`;
+  return '';
 }

@@ -1,7 +1,7 @@
 // The gallery page (SegLens: Segment Folder…): a virtualised grid of the folder's tiles, the
 // run's progress with Cancel, sort and filter, the folder's scores, and the export buttons.
 // Everything the page shows comes from the extension; everything it asks is a FromGallery.
-import type { FilterKey, FromGallery, GallerySettings, GalleryState, GalleryView, ProgressInfo, SortKey, SummaryInfo, TileInfo, ToGallery } from '../shared/galleryMessages';
+import type { FilterKey, FromGallery, GallerySettings, GalleryState, GalleryView, InstanceTable, ProgressInfo, SortKey, SummaryInfo, TileInfo, ToGallery } from '../shared/galleryMessages';
 import { galleryOrder } from '../shared/galleryOrder';
 import { Grid } from './grid';
 import { ThumbStore } from './thumbs';
@@ -69,14 +69,38 @@ function showSummary(s: SummaryInfo): void {
       const b = document.createElement('button');
       b.type = 'button';
       b.className = 'link';
-      b.textContent = `${w.rel} (${w.iou.toFixed(3)})`;
-      b.addEventListener('click', () => post({ type: 'open', i: w.i, sort: 'score', filter: 'all' }));
+      b.textContent = `${w.rel} (${s.instances ? 'F1 ' : ''}${w.iou.toFixed(3)})`;
+      b.addEventListener('click', () => post({ type: 'open', i: w.i, sort: s.instances ? 'f1' : 'score', filter: 'all' }));
       li.append(b);
       return li;
     }),
   );
   $('worstBlock').hidden = s.worst.length === 0;
+  $('worstBy').textContent = s.instances ? 'Worst images (lowest F1 at IoU 0.5)' : 'Worst images';
   showConfusion(s.confusion);
+  showAp(s.instances);
+}
+
+/** Instance modes against COCO ground truth: mask AP, AP50, AP75 and AP per class (— when a class has no object). */
+function showAp(t: InstanceTable | undefined): void {
+  $('apBlock').hidden = !t;
+  if (!t) return;
+  const ap = (v: number | null) => (v === null ? '—' : v.toFixed(3));
+  const notes = [`on ${t.detections} detection(s) scoring at least ${t.scoreThreshold}`];
+  if (t.gtImagesNotInRun) notes.push(`${t.gtImagesNotInRun} ground-truth image(s) not in the folder count as missed`);
+  if (t.unmatchedCategories.length) notes.push(`categories matching no label: ${t.unmatchedCategories.join(', ')}`);
+  const line = $('apLine');
+  line.textContent = `mask AP ${ap(t.ap)} · AP50 ${ap(t.ap50)} · AP75 ${ap(t.ap75)}`;
+  line.dataset.ap = String(t.ap);
+  line.title = notes.join('; ');
+  $('apNotes').textContent = notes.join(' · ');
+  $('apClasses').replaceChildren(
+    ...t.classes.map((c) => {
+      const tr = document.createElement('tr');
+      tr.append(Object.assign(document.createElement('td'), { textContent: c.name }), Object.assign(document.createElement('td'), { textContent: ap(c.ap) }));
+      return tr;
+    }),
+  );
 }
 
 /** Rows: ground truth; columns: prediction; each cell the share of its row's pixels. */
@@ -110,7 +134,7 @@ function mergeTiles(update: TileInfo[]): void {
   let orderChanged = false;
   for (const t of update) {
     const old = tiles[t.i];
-    if (!old || old.iou !== t.iou || old.state !== t.state || old.share !== t.share || old.ms !== t.ms) orderChanged = true;
+    if (!old || old.iou !== t.iou || old.f1 !== t.f1 || old.state !== t.state || old.share !== t.share || old.ms !== t.ms) orderChanged = true;
     if (t.state !== 'done' && t.state !== 'failed') thumbs.forget(t.i);
     tiles[t.i] = t;
   }
@@ -125,7 +149,7 @@ window.addEventListener('message', (e: MessageEvent<ToGallery>) => {
   switch (m.type) {
     case 'init':
       tiles = m.tiles;
-      thumbs.setMode(m.task === 'binary' ? 'binary' : 'semantic', m.classes); // an instance-id map reads like a class map
+      thumbs.setMode(m.task, m.classes);
       $('folder').textContent = m.folder;
       if (m.view) applyView(m.view);
       state.path = m.path; // VS Code restores the gallery from it after a window reload
@@ -137,7 +161,7 @@ window.addEventListener('message', (e: MessageEvent<ToGallery>) => {
       mergeTiles(m.tiles);
       return;
     case 'classes':
-      thumbs.setMode(m.task === 'binary' ? 'binary' : 'semantic', m.classes); // an instance-id map reads like a class map
+      thumbs.setMode(m.task, m.classes);
       grid.update(tiles, galleryOrder(tiles, sort, filter));
       return;
     case 'thumbs':

@@ -1,6 +1,7 @@
 // Tile pictures: the daemon's thumbnail with its mask painted over it (the preview's painting
 // code), kept as small canvases in a bounded LRU so memory stays flat over any folder size.
-import type { ClassInfo } from '../../../daemon/api/protocol';
+import type { ClassInfo, Task } from '../../../daemon/api/protocol';
+import { paintInstances } from '../instanceView';
 import { colourTable, defaultHidden } from '../legend';
 import { decodeMask, foregroundColour } from '../mask';
 import { paintClasses, paintMatte } from '../inspect/threshold';
@@ -9,14 +10,16 @@ import type { GalleryClass, ThumbPayload } from '../shared/galleryMessages';
 /** Composed tiles kept; the grid shows far fewer, so scrolling back rarely asks again. */
 const KEEP = 400;
 const MASK_OPACITY = 0.5;
+/** Tiles show every instance the mode kept (the preview's slider is the preview's). */
+const ALL_INSTANCES = new Uint8Array(256).fill(1, 1);
 
 export class ThumbStore {
   private readonly done = new Map<number, HTMLCanvasElement>();
   private readonly pending = new Set<number>();
   private classes: ClassInfo[] = [];
-  private task: 'binary' | 'semantic' = 'binary';
+  private task: Task = 'binary';
 
-  setMode(task: 'binary' | 'semantic', classes: GalleryClass[]): void {
+  setMode(task: Task, classes: GalleryClass[]): void {
     this.task = task;
     this.classes = classes.map((c) => ({ ...c, fraction: 0 }));
     this.clear();
@@ -62,6 +65,7 @@ export class ThumbStore {
     picture.close();
     const overlay = new ImageData(mask.width, mask.height);
     if (this.task === 'binary') paintMatte(mask.data, mask.width, mask.height, foregroundColour(this.classes), 'soft', 0.5, 1, overlay.data);
+    else if (this.task === 'instance') paintInstances(mask.data, mask.width, mask.height, { shown: ALL_INSTANCES, highlight: 0, outlineWidth: 1, outlineOnly: false }, overlay.data);
     else paintClasses(mask.data, mask.width, mask.height, colourTable(this.classes, defaultHidden(this.classes)), overlay.data);
     const layer = document.createElement('canvas');
     layer.width = mask.width;

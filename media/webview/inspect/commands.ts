@@ -1,7 +1,8 @@
 // The keybindings' side in the page. Keys reach VS Code even from inside the webview, so the
 // page binds none itself: package.json binds them (when the preview is active and no control
 // here uses the key), the extension posts them as commands, and this runs them. The page tells
-// the extension when focus is on a control that uses keys itself (slider, select, divider).
+// the extension when focus is on a control that uses keys itself (slider, select, divider,
+// the instance list).
 import type { PanelCommand, ViewMode } from '../shared/messages';
 import { els, persist, send, state } from '../page';
 import { cycleCompareView, moveSplit, toggleCompare } from './compareView';
@@ -43,7 +44,7 @@ export function runCommand(c: PanelCommand, applyView: () => void): void {
 /** True when the focused element uses plain keys itself (typing, arrows). */
 function usesKeys(el: Element | null): boolean {
   if (!el) return false;
-  return el.tagName === 'INPUT' || el.tagName === 'SELECT' || el.tagName === 'TEXTAREA' || el === els.divider;
+  return el.tagName === 'INPUT' || el.tagName === 'SELECT' || el.tagName === 'TEXTAREA' || el === els.divider || el === els.instanceList;
 }
 
 export function initFocusReport(): void {

@@ -23,9 +23,10 @@ export interface Agreement {
 /** Colours of the difference view: only the first mode, only the second, both but another class. */
 export const DIFF_COLOURS: { onlyA: Rgb; onlyB: Rgb; both: Rgb } = { onlyA: [255, 140, 0], onlyB: [0, 170, 255], both: [255, 0, 255] };
 
-/** 1 where the mask says foreground: alpha >= t (binary), a class that is not background (semantic). */
+/** 1 where the mask says foreground: alpha >= t (binary), a class that is not background (semantic), an instance. */
 export function foregroundOf(m: Labelled, t: number): Uint8Array {
   if (m.task === 'binary') return foregroundMap(m.mask, t);
+  if (m.task === 'instance') return m.mask.map((v) => (v ? 1 : 0)); // an instance-id map: 0 is background
   const bg = new Uint8Array(256);
   for (const c of m.classes) if (isBackground(c) && c.id >= 0 && c.id < 256) bg[c.id] = 1;
   const out = new Uint8Array(m.mask.length);

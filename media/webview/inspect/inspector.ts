@@ -2,7 +2,9 @@
 // slider (binary mattes, applied here without re-inference) and the readout under the cursor,
 // announced to screen readers on demand (the I key: at the pointer, else at the centre).
 import { els, persist, state, view } from '../page';
-import { paintAll } from './paint';
+import { minScoreFor, paintAll } from './paint';
+import { hiddenFor } from '../legend';
+import { shownTable } from '../instanceView';
 import { formatReadout, readoutAt } from './readout';
 import type { MatteView } from '../shared/messages';
 import { MATTE_VIEWS } from './threshold';
@@ -15,7 +17,8 @@ let crosshairAt: Point | undefined;
 export function readoutText(p: Point | undefined): string {
   const s = view.shown;
   if (!s) return '';
-  const r = p && readoutAt({ ...s.r, mask: s.mask, confidence: s.confidence, width: s.width, height: s.height }, p.x, p.y, state.threshold ?? 0.5);
+  const shown = s.r.task === 'instance' ? shownTable(s.r.instances ?? [], minScoreFor(s), hiddenFor(state.hidden, s.r.mode, s.r.classes)) : undefined;
+  const r = p && readoutAt({ ...s.r, mask: s.mask, confidence: s.confidence, width: s.width, height: s.height, shown }, p.x, p.y, state.threshold ?? 0.5);
   return formatReadout(r);
 }
 
@@ -29,20 +32,20 @@ export function applyMatteControls(): void {
   for (const r of document.querySelectorAll<HTMLInputElement>('input[name="matte"]')) r.checked = r.value === matte;
   els.threshold.value = String(t);
   els.thresholdValue.textContent = t.toFixed(2);
-  const binary = view.shown?.r.task !== 'semantic';
+  const binary = !view.shown || view.shown.r.task === 'binary';
   els.thresholdGroup.hidden = !binary;
   const hard = document.querySelector<HTMLInputElement>('input[name="matte"][value="hard"]');
   if (hard) hard.disabled = !binary;
 }
 
 export function setMatte(m: MatteView): void {
-  state.matte = m === 'hard' && view.shown?.r.task === 'semantic' ? 'outline' : m;
+  state.matte = m === 'hard' && view.shown && view.shown.r.task !== 'binary' ? 'outline' : m;
   persist();
   applyMatteControls();
   paintAll();
 }
 export function cycleMatte(): void {
-  const usable = view.shown?.r.task === 'semantic' ? MATTE_VIEWS.filter((v) => v !== 'hard') : MATTE_VIEWS;
+  const usable = view.shown && view.shown.r.task !== 'binary' ? MATTE_VIEWS.filter((v) => v !== 'hard') : MATTE_VIEWS;
   setMatte(usable[(usable.indexOf(state.matte ?? 'soft') + 1) % usable.length]);
 }
 export function setThreshold(t: number): void {

@@ -12,6 +12,11 @@ export const onPaint = (f: () => void) => afterPaint.push(f);
 
 let paintedWidth = 0;
 
+/** The score slider's value for `s`'s mode (instance modes; 0 until moved). */
+export function minScoreFor(s: Shown): number {
+  return state.minScore?.[s.r.mode] ?? 0;
+}
+
 /** How `s` is drawn now. */
 export function paintOptions(s: Shown): PaintOptions {
   return {
@@ -19,6 +24,8 @@ export function paintOptions(s: Shown): PaintOptions {
     matte: state.matte ?? 'soft',
     threshold: state.threshold ?? 0.5,
     outlineWidth: outlineWidth(currentView().zoom),
+    minScore: minScoreFor(s),
+    highlight: view.highlight,
   };
 }
 
@@ -39,6 +46,6 @@ export function paintAll(): void {
 export function initPaint(): void {
   // An outline is about 1.5 screen pixels wide: repaint when the zoom changes its width.
   onViewChange(() => {
-    if (view.shown && state.matte === 'outline' && outlineWidth(currentView().zoom) !== paintedWidth) paintAll();
+    if (view.shown && (state.matte === 'outline' || view.shown.r.task === 'instance') && outlineWidth(currentView().zoom) !== paintedWidth) paintAll();
   });
 }

@@ -22,6 +22,28 @@ export interface TileInfo {
   gt?: boolean;
   /** Answered from the daemon's result cache. */
   cached?: boolean;
+  /** Instance modes: instances at or over the mode's scoreThreshold; against a COCO ground
+   * truth, at IoU 0.5: true and false positives, missed objects, and F1. */
+  instances?: number;
+  tp?: number;
+  fp?: number;
+  fn?: number;
+  f1?: number;
+}
+
+/** Instance modes against a COCO ground truth: the folder's mask AP (COCOeval's, null: no ground-truth object). */
+export interface InstanceTable {
+  ap: number | null;
+  ap50: number | null;
+  ap75: number | null;
+  classes: { name: string; ap: number | null }[];
+  /** Detections evaluated: those at or over `scoreThreshold` (the mode's). */
+  detections: number;
+  scoreThreshold: number;
+  /** Ground-truth categories no label of the mode matched. */
+  unmatchedCategories: string[];
+  /** Ground-truth images not in the folder (their objects count as missed). */
+  gtImagesNotInRun: number;
 }
 
 export interface ThumbPayload {
@@ -62,11 +84,13 @@ export interface SummaryInfo {
   /** Semantic: pixel counts summed over the folder, rows = ground-truth class, columns = predicted
    * class, over the classes that occur (at most CONFUSION_MAX, the largest). */
   confusion?: { labels: string[]; rows: number[][] };
-  /** Up to 10 images with the lowest IoU, worst first. */
+  /** Up to 10 images with the lowest IoU, worst first (instance modes: the lowest F1). */
   worst: { i: number; rel: string; iou: number }[];
+  /** Instance modes against a COCO ground truth: the AP table; `worst` is by F1. */
+  instances?: InstanceTable;
 }
 
-export type SortKey = 'name' | 'score' | 'share' | 'time';
+export type SortKey = 'name' | 'score' | 'share' | 'time' | 'f1';
 export type FilterKey = 'all' | 'failed' | 'gt';
 
 export interface GallerySettings {
@@ -100,6 +124,7 @@ export type FromGallery =
   | { type: 'cancel' }
   | { type: 'rerun' }
   | { type: 'exportReport' }
+  /** Masks (binary, semantic) or, for an instance mode, coco.json and coco-results.json. */
   | { type: 'exportMasks' };
 
 /** The sort and filter the user chose for a folder. */

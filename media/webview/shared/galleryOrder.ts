@@ -20,6 +20,8 @@ function compare(sort: SortKey): (a: TileInfo, b: TileInfo) => number {
       return by((t) => t.share, true); // largest share first
     case 'time':
       return by((t) => t.ms, true); // slowest first
+    case 'f1':
+      return by((t) => t.f1, false); // worst first
     default:
       return byName;
   }

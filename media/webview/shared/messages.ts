@@ -65,6 +65,8 @@ export interface PanelState {
   hidden?: Record<string, number[]>;
   /** Zoom and pan of the image at `path`, kept across re-runs of the same image. */
   zoom?: SavedView & { path: string };
+  /** Instance modes: the score slider (0..1), per mode. */
+  minScore?: Record<string, number>;
   /** Binary mattes: the view and the threshold (0..1). */
   matte?: MatteView;
   threshold?: number;
@@ -74,8 +76,20 @@ export interface PanelState {
   tool?: 'none' | 'box' | 'keep' | 'brush' | 'eraser';
 }
 
+/** An instance mode's image against COCO ground truth at IoU 0.5 (its gallery tile's counts):
+ * `map` (width x height, row by row) 1 on true positives, 2 on false positives, 3 on missed objects. */
+export interface InstanceAgreement {
+  map: Uint8Array;
+  width: number;
+  height: number;
+  tp: number;
+  fp: number;
+  fn: number;
+  f1: number;
+}
+
 /** A segment result as the page gets it: the daemon's fields (docs/protocol.md SegmentResult) plus the panel's. */
-export interface ResultPayload extends Pick<SegmentResult, 'mode' | 'width' | 'height' | 'maskPng' | 'classes' | 'wasWarm' | 'timings' | 'confidencePng' | 'displayImage'> {
+export interface ResultPayload extends Pick<SegmentResult, 'mode' | 'width' | 'height' | 'maskPng' | 'classes' | 'wasWarm' | 'timings' | 'confidencePng' | 'displayImage' | 'instances'> {
   path: string;
   task: Task;
   /** Set when this preview had to load and/or warm the mode first (ensureReady ran). */
@@ -97,8 +111,9 @@ export type ToWebview =
   /** The compared mode's progress (loading, warming, segmenting) or failure; no message: done. */
   | { type: 'compareState'; mode: string; message?: string; error?: boolean }
   | { type: 'compareResult'; result: ResultPayload }
-  /** The image's ground truth (opened from the gallery): seglens/score's agreement map and scores. */
-  | { type: 'groundTruth'; path: string; agreementPng: string; iou: number; dice?: number; pixelAccuracy?: number }
+  /** The image's ground truth (opened from the gallery): seglens/score's agreement map and scores;
+   * instance modes, against a COCO file: the agreement at IoU 0.5 (`instances`), no PNG. */
+  | { type: 'groundTruth'; path: string; agreementPng?: string; iou?: number; dice?: number; pixelAccuracy?: number; instances?: InstanceAgreement }
   /** The full-resolution pixels of `region` of the image at `path` (seglens/displayCrop): base64 PNG. */
   | { type: 'displayCrop'; path: string; region: Region; data: string; mimeType: string }
   | RefineToWebview;

@@ -55,18 +55,52 @@ function yoloSource(spec: InstanceSpec, nc: number, [det, protos]: OutputTensor[
       // Only the cells under the box: the whole plane would cost nm x mh x mw per instance.
       const stride = u1 - u0 + 1;
       const out = new Float64Array(stride * (v1 - v0 + 1));
-      for (let k = 0; k < nm; k++) {
-        const c = data[(4 + nc + k) * A + d.index];
-        const pk = k * plane;
-        for (let v = v0; v <= v1; v++) {
-          const src = pk + v * mw;
-          const dst = (v - v0) * stride - u0;
-          for (let u = u0; u <= u1; u++) out[dst + u] += c * p[src + u];
-        }
-      }
+      const coef = new Float64Array(nm);
+      for (let k = 0; k < nm; k++) coef[k] = data[(4 + nc + k) * A + d.index];
+      maskLogits(p, plane, mw, coef, [u0, u1, v0, v1], out);
       return { data: out, base: -(v0 * stride + u0), stride };
     },
   };
+}
+
+/**
+ * out[(v - v0) * stride + (u - u0)] = sum over k, in order, of coef[k] * protos[k][v][u], over
+ * the cells [u0, u1] x [v0, v1]. Eight prototypes per pass keep the running sum in a register
+ * (the same additions in the same order as one prototype at a time, so the same doubles).
+ */
+function maskLogits(protos: Float32Array, plane: number, mw: number, coef: Float64Array, [u0, u1, v0, v1]: readonly number[], out: Float64Array): void {
+  const nm = coef.length;
+  const stride = u1 - u0 + 1;
+  let k = 0;
+  for (; k + 8 <= nm; k += 8) {
+    const c0 = coef[k], c1 = coef[k + 1], c2 = coef[k + 2], c3 = coef[k + 3];
+    const c4 = coef[k + 4], c5 = coef[k + 5], c6 = coef[k + 6], c7 = coef[k + 7];
+    for (let v = v0; v <= v1; v++) {
+      const s0 = k * plane + v * mw;
+      const dst = (v - v0) * stride - u0;
+      for (let u = u0; u <= u1; u++) {
+        const s = s0 + u;
+        let acc = out[dst + u];
+        acc += c0 * protos[s];
+        acc += c1 * protos[s + plane];
+        acc += c2 * protos[s + 2 * plane];
+        acc += c3 * protos[s + 3 * plane];
+        acc += c4 * protos[s + 4 * plane];
+        acc += c5 * protos[s + 5 * plane];
+        acc += c6 * protos[s + 6 * plane];
+        acc += c7 * protos[s + 7 * plane];
+        out[dst + u] = acc;
+      }
+    }
+  }
+  for (; k < nm; k++) {
+    const c = coef[k];
+    for (let v = v0; v <= v1; v++) {
+      const src = k * plane + v * mw;
+      const dst = (v - v0) * stride - u0;
+      for (let u = u0; u <= u1; u++) out[dst + u] += c * protos[src + u];
+    }
+  }
 }
 
 /** boxes-masks: boxes [N,4], labels [N], scores [N], masks [N,1,H,W] probabilities at input size. */
@@ -88,17 +122,33 @@ const round3 = (v: number) => Math.round(v * 1000) / 1000;
 
 /** Pixels of each class in the id map. */
 function classPixels(map: Uint8Array, instances: SegmentInstance[], classes: number): Float64Array {
-  const byId = new Uint32Array(256);
-  // Four pixels at a time where all four are background (most of an image).
+  const byId = new Float64Array(256);
+  // Four pixels at a time, and runs of equal words (uniform regions, most of an image) counted
+  // in a local before one add: the scan costs a compare per four pixels.
   const words = map.byteOffset % 4 === 0 ? new Uint32Array(map.buffer, map.byteOffset, map.length >> 2) : new Uint32Array(0);
+  let runWord = 0;
+  let run = 0;
   for (let w = 0; w < words.length; w++) {
-    if (words[w] === 0) continue;
+    const x = words[w];
+    if (x === runWord) {
+      run++;
+      continue;
+    }
+    byId[runWord & 0xff] += 4 * run;
+    if (x === (x & 0xff) * 0x01010101) {
+      runWord = x;
+      run = 1;
+      continue;
+    }
+    runWord = -1; // no word equals it: the next word starts a new run
+    run = 0;
     const p = w << 2;
     byId[map[p]]++;
     byId[map[p + 1]]++;
     byId[map[p + 2]]++;
     byId[map[p + 3]]++;
   }
+  if (run > 0) byId[runWord & 0xff] += 4 * run;
   for (let p = words.length << 2; p < map.length; p++) byId[map[p]]++;
   const out = new Float64Array(classes);
   for (const inst of instances) if (inst.class >= 0 && inst.class < classes) out[inst.class] += byId[inst.id];

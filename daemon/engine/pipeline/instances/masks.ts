@@ -8,7 +8,6 @@
 //     clamped at the edges);
 //   - the bilinear value there is compared with the threshold (yolo-seg: logit >= 0, that is
 //     sigmoid >= 0.5; boxes-masks: probability >= 0.5).
-// Interpolating along x first, once per grid row, leaves two operations per pixel.
 import { Letterbox } from './letterbox';
 
 /** Where the pixels of one image axis sample the grid. */
@@ -88,57 +87,95 @@ function spans(ax: AxisSamples): Int32Array {
  * (ax.count x ay.count, row by row, zeroed by the caller) when given. Returns the instance's
  * own pixel count.
  *
- * Per image row the grid is interpolated along y at the grid columns used; along x the value
- * between two grid columns is their convex combination, so where both are on the same side of
- * the threshold the whole run of pixels between them is, and only runs that cross it are
- * computed pixel by pixel. Runs are filled at once.
+ * A value between two grid values is their convex combination, so where both are on the same
+ * side of the threshold every value between them is (along x and along y alike). Image rows
+ * come in bands that sample the same two grid rows; per band each grid cell (a run of image
+ * columns between two grid columns) is classed by its four corners: all in, all out, or mixed.
+ * Per image row only mixed cells are interpolated (along y at their two columns, then along x
+ * pixel by pixel where they cross the threshold), and runs of pixels are filled at once.
  */
 export function rasterise(grid: ScoreGrid, ax: AxisSamples, ay: AxisSamples, threshold: number, bits: Uint8Array | undefined, map: Uint8Array, mapWidth: number, id: number): number {
   const W = ax.count;
   if (W === 0 || ay.count === 0) return 0;
   const { data, base, stride } = grid;
-  const first = ax.first;
-  const g = new Float64Array(ax.last - first + 1);
   const runs = spans(ax);
+  const cells = runs.length - 1;
+  const kind = new Uint8Array(cells); // per cell of the band: OUT, IN or MIXED
   let area = 0;
-  for (let j = 0; j < ay.count; j++) {
+  let j = 0;
+  while (j < ay.count) {
     const o0 = base + ay.i0[j] * stride;
     const o1 = base + ay.i1[j] * stride;
-    const wv = ay.w[j];
-    for (let u = 0; u < g.length; u++) {
-      const a = data[o0 + first + u];
-      g[u] = a + wv * (data[o1 + first + u] - a);
-    }
-    const m = (ay.lo + j) * mapWidth + ax.lo;
-    const b = j * W;
-    let start = -1; // the first pixel of the run being collected
-    for (let r = 0; r + 1 < runs.length; r++) {
-      const k0 = runs[r];
-      const k1 = runs[r + 1];
-      const ga = g[ax.i0[k0] - first];
-      const gb = g[ax.i1[k0] - first];
-      if (ga >= threshold && gb >= threshold) {
-        if (start < 0) start = k0;
-        continue;
-      }
-      if (ga < threshold && gb < threshold) {
-        if (start >= 0) area += fillRun(map, bits, m, b, start, k0, id);
-        start = -1;
-        continue;
-      }
-      const d = gb - ga;
-      for (let k = k0; k < k1; k++) {
-        if (ga + ax.w[k] * d >= threshold) {
-          if (start < 0) start = k;
-        } else if (start >= 0) {
-          area += fillRun(map, bits, m, b, start, k, id);
+    let bandEnd = j + 1;
+    while (bandEnd < ay.count && ay.i0[bandEnd] === ay.i0[j] && ay.i1[bandEnd] === ay.i1[j]) bandEnd++;
+    classifyCells(data, o0, o1, ax, runs, threshold, kind);
+    for (; j < bandEnd; j++) {
+      const wv = ay.w[j];
+      const m = (ay.lo + j) * mapWidth + ax.lo;
+      const b = j * W;
+      let start = -1; // the first pixel of the run being collected
+      for (let r = 0; r < cells; r++) {
+        const k0 = runs[r];
+        const kd = kind[r];
+        if (kd === IN) {
+          if (start < 0) start = k0;
+          continue;
+        }
+        if (kd === OUT) {
+          if (start >= 0) area += fillRun(map, bits, m, b, start, k0, id);
           start = -1;
+          continue;
+        }
+        const ua = ax.i0[k0];
+        const ub = ax.i1[k0];
+        const a0 = data[o0 + ua];
+        const ga = a0 + wv * (data[o1 + ua] - a0);
+        const b0 = data[o0 + ub];
+        const gb = b0 + wv * (data[o1 + ub] - b0);
+        if (ga >= threshold && gb >= threshold) {
+          if (start < 0) start = k0;
+          continue;
+        }
+        if (ga < threshold && gb < threshold) {
+          if (start >= 0) area += fillRun(map, bits, m, b, start, k0, id);
+          start = -1;
+          continue;
+        }
+        const d = gb - ga;
+        const k1 = runs[r + 1];
+        for (let k = k0; k < k1; k++) {
+          if (ga + ax.w[k] * d >= threshold) {
+            if (start < 0) start = k;
+          } else if (start >= 0) {
+            area += fillRun(map, bits, m, b, start, k, id);
+            start = -1;
+          }
         }
       }
+      if (start >= 0) area += fillRun(map, bits, m, b, start, W, id);
     }
-    if (start >= 0) area += fillRun(map, bits, m, b, start, W, id);
   }
   return area;
+}
+
+const OUT = 0;
+const IN = 1;
+const MIXED = 2;
+
+/** Each cell of a band (grid rows at o0 and o1) by its four corners. */
+function classifyCells(data: Float32Array | Float64Array, o0: number, o1: number, ax: AxisSamples, runs: Int32Array, t: number, kind: Uint8Array): void {
+  for (let r = 0; r < kind.length; r++) {
+    const k = runs[r];
+    const ua = ax.i0[k];
+    const ub = ax.i1[k];
+    const a = data[o0 + ua];
+    const b = data[o0 + ub];
+    const c = data[o1 + ua];
+    const d = data[o1 + ub];
+    if (a >= t && b >= t && c >= t && d >= t) kind[r] = IN;
+    else if (a < t && b < t && c < t && d < t) kind[r] = OUT;
+    else kind[r] = MIXED;
+  }
 }
 
 function fillRun(map: Uint8Array, bits: Uint8Array | undefined, m: number, b: number, k0: number, k1: number, id: number): number {

@@ -64,7 +64,7 @@ export function checkSamPair(names: Partial<Record<SamNameKey, string>>, encoder
   const [, C, h, w] = emb;
   const lowH = h === undefined ? 256 : 4 * h;
   const lowW = w === undefined ? 256 : 4 * w;
-  const inputs: [SamNameKey, (number | undefined)[], (number | string)[]][] = [
+  const inputs: Expected = [
     ['imageEmbeddings', [1, C, h, w], [1, C ?? 256, h ?? 64, w ?? 64]],
     ['pointCoords', [1, undefined, 2], [1, 'N', 2]],
     ['pointLabels', [1, undefined], [1, 'N']],
@@ -72,29 +72,28 @@ export function checkSamPair(names: Partial<Record<SamNameKey, string>>, encoder
     ['hasMaskInput', [1], [1]],
     ['origImSize', [2], [2]],
   ];
-  for (const [key, dims, label] of inputs) {
-    const t = find(dec.inputs, names[key]);
-    if (!t) problems.push({ field: 'model', message: `the decoder has no input ${q(names[key]!)} ${want(label)}; its inputs: ${listOf(dec.inputs)}` });
-    else {
-      const why = checkTensor(t, 'decoder input', dims, label);
-      if (why) problems.push({ field: 'model', message: why });
-    }
-  }
+  problems.push(...checkDecoderSide(names, 'input', inputs, dec.inputs));
   const fed = new Set(inputs.map(([k]) => names[k]));
   const extra = dec.inputs.filter((i) => !fed.has(i.name));
   if (extra.length) problems.push({ field: 'model', message: `the decoder has inputs the contract does not feed: ${listOf(extra)} (the contract's: image_embeddings, point_coords, point_labels, mask_input, has_mask_input, orig_im_size)` });
-  const outputs: [SamNameKey, (number | undefined)[], (number | string)[]][] = [
+  const outputs: Expected = [
     ['masks', [1, undefined, undefined, undefined], [1, 'K', 'H', 'W']],
     ['iouPredictions', [1, undefined], [1, 'K']],
     ['lowResMasks', [1, undefined, lowH, lowW], [1, 'K', lowH, lowW]],
   ];
-  for (const [key, dims, label] of outputs) {
-    const t = find(dec.outputs, names[key]);
-    if (!t) problems.push({ field: 'model', message: `the decoder has no output ${q(names[key]!)} ${want(label)}; its outputs: ${listOf(dec.outputs)}` });
-    else {
-      const why = checkTensor(t, 'decoder output', dims, label);
-      if (why) problems.push({ field: 'model', message: why });
-    }
+  problems.push(...checkDecoderSide(names, 'output', outputs, dec.outputs));
+  return problems;
+}
+
+type Expected = [SamNameKey, (number | undefined)[], (number | string)[]][];
+
+/** The decoder's inputs or outputs against the contract's: each missing or misshapen one. */
+function checkDecoderSide(names: Partial<Record<SamNameKey, string>>, side: 'input' | 'output', expected: Expected, declared: TensorInfo[]): ContractProblem[] {
+  const problems: ContractProblem[] = [];
+  for (const [key, dims, label] of expected) {
+    const t = declared.find((x) => x.name === names[key]);
+    const why = t ? checkTensor(t, `decoder ${side}`, dims, label) : `the decoder has no ${side} ${q(names[key]!)} ${want(label)}; its ${side}s: ${declared.map(show).join(', ')}`;
+    if (why) problems.push({ field: 'model', message: why });
   }
   return problems;
 }

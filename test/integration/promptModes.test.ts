@@ -15,6 +15,7 @@ import * as P from '../../daemon/api/protocol';
 import { decodeMask } from '../helpers/buildModels';
 import { ListeningDaemon, metric, startListening, tempDir } from '../helpers/daemonProcess';
 import { samDecoderModel, writeSamPair } from '../helpers/samModels';
+import { TEST_ABORT_MARKER } from '../../daemon/engine/host/inputGuard';
 import { RefPoint, refLowRes, refMask } from '../helpers/samReference';
 
 const S = 1024;
@@ -276,6 +277,34 @@ describe('the byte budget', () => {
     } finally {
       c.dispose();
       await small.stop();
+    }
+  });
+});
+
+describe('crash isolation', () => {
+  test('an image that aborts the engine during its embedding fails only its requests; the next prompt embeds again', async () => {
+    // TEST ONLY hooks (daemon/engine/host/inputGuard.ts): marker bytes abort the engine process.
+    const d = await startListening([], { env: { SEGLENS_TEST_CRASH_HOOKS: '1' } });
+    const c = await d.connect('crash');
+    try {
+      assert.deepEqual((await c.defineModes({ modes: [pair.definition] })).errors, []);
+      const image = await greyPng(path.join(dir, 'crash-ok.png'), 40, 30, 70);
+      assert.equal((await c.embed({ mode: 'sam', image: { path: image } })).embedding, 'computed');
+      const abort = { base64: Buffer.from(`${TEST_ABORT_MARKER} prompt`).toString('base64') };
+      await assert.rejects(c.prompt({ mode: 'sam', image: abort, points: [{ x: 1, y: 1, label: 1 }] }), (e: unknown) => {
+        assert.ok(e instanceof ResponseError);
+        assert.equal(e.code, P.ErrorCodes.InternalError, e.message);
+        return true;
+      });
+      const { text } = await c.metrics();
+      assert.equal(metric(text, 'seglens_engine_restarts_total', { reason: 'crash' }), 1);
+      assert.equal(metric(text, 'seglens_embedding_cache_bytes'), 0, 'what the lost engine kept is forgotten');
+      const r = await c.prompt({ mode: 'sam', image: { path: image }, points: [{ x: 5, y: 5, label: 1 }] });
+      assert.equal(r.embedding, 'computed', 'the embedding went with the engine: computed again, not a stale cache hit');
+      assert.deepEqual([r.width, r.height], [40, 30]);
+    } finally {
+      c.dispose();
+      await d.stop();
     }
   });
 });

@@ -139,6 +139,8 @@ export class Prompter {
           throw new SegLensError(P.ErrorCodes.ImageUndecodable, 'the image changed while it was read; try again');
         }
         runMs = r.value.encoderMs;
+        // The encoder's time is the mode's inference time (status, the watchdog's bound).
+        this.registry.recordInference(p.mode, runMs, true);
         return { width: r.value.width, height: r.value.height, encoderMs: r.value.encoderMs, bytes: r.value.bytes };
       };
       const started = performance.now();
@@ -176,8 +178,10 @@ export class Prompter {
     return { image: { path: src.path }, sha256 };
   }
 
+  /** The watchdog's bound: 10x the encoder's known time (its warm-up run's before any embed), at least the floor. */
   private watchdog(def: ModeDef): number | undefined {
-    return this.registry.timing(def.id).watchdogMs(this.opts.watchdogMs, def.typicalMs);
+    const warmupMs = this.registry.status(def.id).warmupMs ?? 0;
+    return this.registry.timing(def.id).watchdogMs(this.opts.watchdogMs, Math.max(def.typicalMs ?? 0, warmupMs));
   }
 }
 

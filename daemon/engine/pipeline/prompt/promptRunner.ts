@@ -88,9 +88,8 @@ export class PromptRunner {
     const [, K, H, W] = out.masks.dims as number[];
     const scores = Array.from(out.iou.data as Float32Array).slice(0, K);
     const best = bestIndex(scores);
-    const maskPngs: Uint8Array[] = [];
-    const scratch = new Uint8Array(H * W);
-    for (let k = 0; k < K; k++) maskPngs.push(await this.maskPng(out.masks.data as Float32Array, k, H, W, kept, scratch));
+    // The candidates' PNGs encode at once (libvips' threads; the session is idle by now).
+    const maskPngs = await Promise.all(Array.from({ length: K }, (_, k) => this.maskPng(out.masks.data as Float32Array, k, H, W, kept, new Uint8Array(H * W))));
     const [, , lh, lw] = out.low.dims as number[];
     const low = out.low.data as Float32Array;
     kept.tokens.set(r.token, { low, lh, lw });

@@ -26,6 +26,8 @@
 //   6. P12: a warm quarter-image region vs the whole image, balanced (phases/region.ts);
 //   7. P13: an instance mode's yolo-seg postprocessing vs fast inference, in this process (phases/instancePost.ts);
 //   8. P16: the int8 ISNet against the fp32 one, bare, no daemon (phases/precision.ts);
+//   8b. P15: a warm seglens/prompt round trip on a cached embedding less a bare decoder run, vs
+//      fast inference, with test-built SAM-shaped models (phases/promptRoundTrip.ts);
 //   9. P7: a fresh daemon with the four ISNet modes warm (phases/allWarm.ts).
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -44,6 +46,7 @@ import { measureInstancePost } from './phases/instancePost';
 import { measureResponsiveness } from './phases/responsiveness';
 import { measureRestart } from './phases/restart';
 import { measurePrecision } from './phases/precision';
+import { measurePromptRoundTrip } from './phases/promptRoundTrip';
 import { measureSteady, SteadyResult } from './phases/steady';
 import { details, type Figure, KEYS, table } from './report';
 import { DAEMON_JS, fail, MODES, parseArgs, progress, REFERENCE_PKG, Settings, t0Bench, wanted } from './settings';
@@ -182,6 +185,10 @@ async function main(): Promise<void> {
   if (wanted(s, 'P16')) {
     progress(`P16: int8 vs fp32 ISNet, bare session.run (mode ${MODES.preview}), ${s.runs} runs over ${list.length} photos`);
     results.P16 = stamp(await measurePrecision(s, list));
+  }
+  if (wanted(s, 'P15')) {
+    progress('P15: a prompt mode (test-built SAM-shaped pair) on a fresh daemon');
+    results.P15 = stamp(await withDaemon('seglens-bench-prompt-', (d) => measurePromptRoundTrip(d, s, list[0])));
   }
   if (wanted(s, 'P7')) {
     progress(`P7: a fresh daemon with ${MODES.all.join(', ')} warm`);

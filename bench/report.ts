@@ -32,6 +32,7 @@ export const FIGURES: [string, string, ((f: Figure, v: number) => boolean) | und
   ['P10', 'reopening a cached folder: 1,000 cached results + thumbnails ÷ one warm balanced inference', (_, v) => v <= 1.0],
   ['P12', 'warm segment of a quarter-image region ÷ warm segment of the whole image (balanced, interleaved)', (_, v) => v <= 1.1],
   ['P13', 'instance postprocessing of a yolo-seg output (8,400 candidates, 80 classes, 100 kept, 1920x1080) ÷ fast inference', (_, v) => v <= 0.05],
+  ['P15', 'warm seglens/prompt round trip on a cached 1920x1080 embedding − bare decoder session.run, ÷ fast inference', (f, v) => v <= 0.05 && f.detail.encoderRunsFor10Clicks === 1],
   ['P16', 'int8 ÷ fp32 ISNet inference on the CPU (balanced, bare session.run, same photos, interleaved)', (f, v) => v <= 0.66 && (f.detail.iouMin as number) >= 0.98],
 ];
 

@@ -12,6 +12,8 @@ import { DaemonMetrics } from './metrics';
 import * as params from './params';
 import { Handler } from './rpc';
 import { Segmenter } from './segmenter';
+import { Prompter } from './prompter';
+import { embedParams, promptParams } from './promptParams';
 
 /** One connection and what the daemon knows of its client. */
 export interface Client {
@@ -31,6 +33,7 @@ export interface DaemonCore {
   readonly metrics: DaemonMetrics;
   readonly userModes: UserModeService;
   readonly segmenter: Segmenter;
+  readonly prompter: Prompter;
   log(level: P.LogLevel, message: string, toClients?: boolean): void;
   initializedClients(): number;
   status(): P.StatusResult;
@@ -58,6 +61,16 @@ export function handlersFor(d: DaemonCore, client: Client): Record<string, Handl
       d.used(sp.mode, client);
       return d.segmenter.segment(sp, token);
     },
+    [P.Embed.method]: (p, token) => {
+      const ep = embedParams(p);
+      d.used(ep.mode, client);
+      return d.prompter.embed(ep, token);
+    },
+    [P.Prompt.method]: (p, token) => {
+      const pp = promptParams(p);
+      d.used(pp.mode, client);
+      return d.prompter.prompt(pp, token);
+    },
     // No `used`: nothing runs, so it neither keeps a mode alive nor makes it a recent one.
     [P.CachedResults.method]: (p) => d.segmenter.cachedResults(params.cachedResultsParams(p)),
     [P.Score.method]: (p) => d.segmenter.score(params.scoreParams(p)),
@@ -76,7 +89,10 @@ export function handlersFor(d: DaemonCore, client: Client): Record<string, Handl
     },
     [P.Metrics.method]: () => ({ text: d.metrics.render() }),
     [P.DefineModes.method]: (p) => d.userModes.define(p, client),
-    [P.InspectModel.method]: (p) => inspectModel((p as Partial<P.InspectModelParams> | null)?.path as string),
+    [P.InspectModel.method]: (p) => {
+      const o = (p ?? {}) as Partial<P.InspectModelParams>;
+      return inspectModel(o.path as string, { encoder: o.encoder, encoderSize: o.encoderSize, samNames: o.samNames });
+    },
     [P.Shutdown.method]: () => {
       d.shutdownRequested(client);
       return null;

@@ -3,7 +3,8 @@
 //  - Only daemon/api/ is imported from outside daemon/ (extension/, media/, bench/), except
 //    bench/phases/steady.ts, whose baseline is the engine's own preprocessing, and
 //    bench/phases/instancePost.ts, which times the engine's own instance postprocessing (P13), and
-//    bench/phases/precision.ts (P16), which compares the int8 and fp32 models' masks the same way.
+//    bench/phases/precision.ts (P16), which compares the int8 and fp32 models' masks the same way,
+//    and bench/phases/promptRoundTrip.ts (P15), whose bare decoder run takes the engine's own prompt transform.
 //  - daemon/api/ imports nothing else of the daemon.
 //  - Nothing in daemon/ or media/ imports `vscode`; nothing in daemon/ imports the extension or
 //    the webview.
@@ -19,7 +20,7 @@ import { cycleThrough } from './importCycles.mjs';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const posix = (p) => p.split(path.sep).join('/');
 const under = (p, dir) => p.startsWith(dir + '/');
-const apiOnlyExceptions = new Set(['bench/phases/steady.ts', 'bench/phases/instancePost.ts', 'bench/phases/precision.ts']);
+const apiOnlyExceptions = new Set(['bench/phases/steady.ts', 'bench/phases/instancePost.ts', 'bench/phases/precision.ts', 'bench/phases/promptRoundTrip.ts']);
 /** `importer -> target` pairs allowed against the rules, each with its reason. */
 const allowed = new Map([
   ['extension/gallery/exportFiles.ts -> daemon/util/safeWrite', "one writer of files: the gallery's exports write as the CLI and the caches do (issue #20)"],

@@ -3,9 +3,9 @@
 // Ctrl+Z undoes one → Ctrl+S saves the ground truth, asking before it replaces the file → the
 // saved PNG is the model's mask with exactly the other stroke → the gallery's score for it
 // changes to the new one → closing with an unsaved edit asks → on the composite two-subject
-// sample (test/helpers/composite.ts), the model prefers one subject, Alt+click removes it, a click
-// keeps it alone and Shift+click keeps a brushed blob too, and a box around the other gives that one (IoU >= 0.9 with it segmented alone, background outside)
-// → P14 (stroke-to-pixels latency) on a 4,000 x 3,000 image, printed. Keys go through VS Code's
+// sample (test/helpers/composite.ts), the model prefers one subject, Alt+click removes it, a
+// click keeps it alone and Shift+click keeps a brushed blob too, and a box around the other gives
+// that one (IoU >= 0.9 with it segmented alone, background outside) → P14 (stroke-to-pixels latency) on a 4,000 x 3,000 image, printed. Keys go through VS Code's
 // keybindings, as a user's would.
 import { copyFileSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';

@@ -303,6 +303,8 @@ export const refineScenarios = [
         await waitEdits(again, 1);
         await H.runCommand(page, 'View: Close Editor');
       }
+      // The editor is closed (its tab gone) before the next command, which reads the active tab.
+      await page.waitForFunction((name) => ![...document.querySelectorAll('.tabs-container .tab')].some((t) => t.textContent.includes(name) && !t.textContent.includes('SegLens')), ctx.sample, { timeout: 10_000 });
       await boxScenario(ctx);
       await p14(ctx);
     },

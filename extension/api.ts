@@ -64,6 +64,8 @@ export interface SegLensApi {
     receiveForTest(uri: vscode.Uri, m: unknown): Promise<void>;
     /** The edited mask rendered as a ground-truth file holds it. */
     renderForTest(uri: vscode.Uri): Promise<Uint8Array | undefined>;
+    /** Save as… `format` to `target` without the dialogs (what the page's Save as… writes). */
+    exportForTest(uri: vscode.Uri, format: 'mask' | 'binary' | 'cutout', target: vscode.Uri): Promise<vscode.Uri | undefined>;
   };
   /** seglens.customModels as applied to the daemon (defineModes answers). */
   customModels: {

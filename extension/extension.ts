@@ -19,7 +19,7 @@ import { PreviewManager } from './preview/previewManager';
 import { StatusBar } from './status/statusBar';
 import { STATUS_SCHEME, StatusDocument } from './status/statusDocument';
 import { REFINE_VIEW_TYPE, RefineProvider } from './refine/refineProvider';
-import { renderEdited } from './refine/refineSave';
+import { exportEdited, renderEdited } from './refine/refineSave';
 import { galleryTestHooks, previewTestHooks } from './testHooks';
 
 let supervisor: DaemonSupervisor | undefined;
@@ -198,6 +198,10 @@ export function activate(context: vscode.ExtensionContext): SegLensApi {
       renderForTest: async (uri) => {
         const d = refine.viewOf(uri)?.doc;
         return d && renderEdited(d, 'groundTruth', d.threshold);
+      },
+      exportForTest: async (uri, format, target) => {
+        const d = refine.viewOf(uri)?.doc;
+        return d && exportEdited(d, d.threshold, format, target);
       },
     },
     customModels: {

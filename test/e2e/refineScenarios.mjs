@@ -3,9 +3,9 @@
 // Ctrl+Z undoes one → Ctrl+S saves the ground truth, asking before it replaces the file → the
 // saved PNG is the model's mask with exactly the other stroke → the gallery's score for it
 // changes to the new one → closing with an unsaved edit asks → on the composite two-subject
-// sample (test/helpers/composite.ts), the model prefers one subject, Alt+click removes it, and a
-// box around the other gives that one (IoU >= 0.9 with it segmented alone, background outside)
-// → P14 (stroke-to-pixels latency) on a 4,000 x 3,000 image, printed. Keys go through VS Code's
+// sample (test/helpers/composite.ts), the model prefers one subject, Alt+click removes it, a
+// click keeps it alone and Shift+click keeps a brushed blob too, and a box around the other gives
+// that one (IoU >= 0.9 with it segmented alone, background outside) → P14 (stroke-to-pixels latency) on a 4,000 x 3,000 image, printed. Keys go through VS Code's
 // keybindings, as a user's would.
 import { copyFileSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -131,6 +131,18 @@ async function tileIoU(gallery, name) {
   return Number(/IoU ([\d.]+)/.exec(text)?.[1]);
 }
 
+/** The visible galleries of other folders than `folder` that list `name`: folder → its IoU. */
+async function otherGalleries(page, folder, name) {
+  const found = new Map();
+  for (const f of page.frames()) {
+    const other = await f
+      .evaluate(() => (document.getElementById('grid') ? document.getElementById('folder')?.textContent : undefined))
+      .catch(() => undefined);
+    if (other && other !== folder && (await f.locator('.tile', { hasText: name }).count().catch(() => 0))) found.set(other, await tileIoU(f, name));
+  }
+  return found;
+}
+
 const percentile = (xs, q) => {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.min(s.length - 1, Math.floor(q * s.length))];
@@ -149,8 +161,16 @@ export const refineScenarios = [
       writeFileSync(path.join(ctx.workspace, '.vscode', 'settings.json'), JSON.stringify({ 'files.autoSave': 'off' }));
       const { gt, width, height } = await buildFolder(ctx);
       // The folder's gallery first: its score for the image changes when the editor saves its ground truth.
+      // With a second editor group (the gallery scenario leaves its review/ gallery in one, a
+      // preview in the other), this folder's gallery opens in the other group, so that both
+      // galleries are visible, each listing a chelsea-cat.jpg: the layout in which whole-suite
+      // runs once watched the wrong gallery. Each check below reads this folder's own page.
+      const groups = page.locator('.editor-group-container');
+      if ((await groups.count()) >= 2) await groups.nth(1).locator('.tab').first().click();
+      const others = await otherGalleries(page, 'refine', ctx.sample);
       await explorerContext(page, 'refine', 'Segment Folder');
-      const grid = await H.findFrameWith(page, '#grid', 30_000);
+      // This folder's gallery: another one (the gallery scenario's) may be open and visible, with a file of the same name.
+      const grid = await H.findGalleryFrame(page, 'refine', 30_000);
       await grid.waitForFunction(() => /IoU/.test(document.querySelector('.tile[data-state="done"] .tstate')?.textContent ?? ''), undefined, { timeout: 150_000, polling: 250 });
       const iouBefore = await tileIoU(grid, ctx.sample);
       let frame = await openRefine(ctx, ctx.sample, 'refine/images');
@@ -237,7 +257,7 @@ export const refineScenarios = [
       const iouNew = inter / union;
       // The gallery's tab (its page was put away while the editor covered it), then back to the editor.
       await page.locator('.tabs-container .tab', { hasText: 'SegLens: refine' }).first().click();
-      const gallery = await H.findFrameWith(page, '#grid', 30_000);
+      const gallery = await H.findGalleryFrame(page, 'refine', 30_000);
       await gallery.waitForFunction(([name, before]) => {
         const t = [...document.querySelectorAll('.tile')].find((e) => e.textContent.includes(name));
         return t && !t.querySelector('.tstate').textContent.includes(`IoU ${before.toFixed(3)}`);
@@ -245,7 +265,15 @@ export const refineScenarios = [
       const iouAfter = await tileIoU(gallery, ctx.sample);
       ctx.note(`gallery IoU ${iouBefore} → ${iouAfter} (the saved ground truth against the model's mask: ${iouNew.toFixed(4)})`);
       assert(Math.abs(iouAfter - iouNew) < 0.0015, `the gallery shows IoU ${iouAfter}, the new ground truth gives ${iouNew}`);
-      await page.locator('.tabs-container .tab', { hasText: ctx.sample }).first().click();
+      // Another folder's file of the same name kept its score (its ground truth did not change).
+      for (const [folder, before] of others) {
+        const f = await H.findGalleryFrame(page, folder, 1_000).catch(() => undefined);
+        const now = f && (await tileIoU(f, ctx.sample));
+        if (now !== undefined) ctx.note(`the ${folder}/ gallery's ${ctx.sample}: IoU ${before} → ${now}`);
+        assert(now === undefined || now === before, `the ${folder}/ gallery's ${ctx.sample} changed from IoU ${before} to ${now}`);
+      }
+      // The editor's tab (not a preview's, "SegLens: <name>", which earlier scenarios may have left open).
+      await page.locator('.tabs-container .tab', { hasText: ctx.sample }).filter({ hasNotText: 'SegLens' }).first().click();
       // Its page comes anew (hidden, it was put away) with the document's edit.
       frame = await H.findFrameWith(page, '#stage[data-refine-edits="1"]', 30_000);
       await frame.waitForFunction(() => document.getElementById('overlay').width > 0, undefined, { timeout: 30_000, polling: 100 });
@@ -275,6 +303,8 @@ export const refineScenarios = [
         await waitEdits(again, 1);
         await H.runCommand(page, 'View: Close Editor');
       }
+      // The editor is closed (its tab gone) before the next command, which reads the active tab.
+      await page.waitForFunction((name) => ![...document.querySelectorAll('.tabs-container .tab')].some((t) => t.textContent.includes(name) && !t.textContent.includes('SegLens')), ctx.sample, { timeout: 10_000 });
       await boxScenario(ctx);
       await p14(ctx);
     },
@@ -323,6 +353,33 @@ async function boxScenario(ctx) {
   assert(removed === 0, `Alt+click left the region (alpha ${removed})`);
   await key(ctx, frame, 'Control+z');
   await waitEdits(frame, 0);
+  // Shift+click keeps another region too: a brushed blob on the other (background) tile, a click
+  // on the preferred subject keeps it alone (the blob goes), Shift+click on the blob brings it back.
+  const ob = c.tiles[other].box;
+  const blob = { x: ob.left + ob.width / 2, y: ob.top + ob.height / 2 };
+  await key(ctx, frame, 'b');
+  await waitTool(frame, 'brush');
+  await drag(ctx, frame, [blob, { x: blob.x + 12, y: blob.y }]);
+  await waitEdits(frame, 1);
+  assert((await alphaAt(blob)) > 0, 'the brushed blob is not foreground');
+  await key(ctx, frame, 'k');
+  await waitTool(frame, 'keep');
+  await page.mouse.click(at.x, at.y);
+  await waitEdits(frame, 2);
+  const [keptSubject, keptBlob] = [await alphaAt(centre), await alphaAt(blob)];
+  const blobAt = await toPage(frame, blob);
+  await page.keyboard.down('Shift');
+  await page.mouse.click(blobAt.x, blobAt.y);
+  await page.keyboard.up('Shift');
+  await waitEdits(frame, 3);
+  const [bothSubject, bothBlob] = [await alphaAt(centre), await alphaAt(blob)];
+  ctx.note(`keep (click, then Shift+click): subject alpha ${keptSubject} → ${bothSubject}, blob ${keptBlob} → ${bothBlob}`);
+  assert(keptSubject > 0 && keptBlob === 0, `a click did not keep the subject alone (subject ${keptSubject}, blob ${keptBlob})`);
+  assert(bothSubject > 0 && bothBlob > 0, `Shift+click did not keep the blob as well (subject ${bothSubject}, blob ${bothBlob})`);
+  for (const n of [2, 1, 0]) {
+    await key(ctx, frame, 'Control+z');
+    await waitEdits(frame, n);
+  }
   // Box (R) around the other subject's tile, outside → background (the default).
   await key(ctx, frame, 'r');
   await waitTool(frame, 'box');

@@ -322,21 +322,30 @@ export async function waitForToast(page, re, timeout = 60_000) {
   }
 }
 
-/** The frame (inside a webview's iframes) that holds `selector`. */
-export async function findFrameWith(page, selector, timeout = 30_000) {
+/** The frame (inside a webview's iframes) that holds `selector` and, when given, for which `accept(frame)` resolves true. */
+export async function findFrameWith(page, selector, timeout = 30_000, accept = undefined) {
   const deadline = Date.now() + timeout;
   for (;;) {
     for (const f of page.frames()) {
       if (f === page.mainFrame()) continue;
       try {
-        if (await f.locator(selector).count()) return f;
+        if ((await f.locator(selector).count()) && (!accept || (await accept(f)))) return f;
       } catch {
         // detached frame
       }
     }
-    if (Date.now() > deadline) throw new Error(`no webview frame holds ${selector} within ${timeout} ms`);
+    if (Date.now() > deadline) throw new Error(`no webview frame holds ${selector}${accept ? ' (and passes its check)' : ''} within ${timeout} ms`);
     await sleep(200);
   }
+}
+
+/**
+ * The gallery page of `folder` (workspace-relative, as its header shows it). With two galleries
+ * open, '#grid' alone may find the other one: a visible gallery of another folder that lists a
+ * file of the same name.
+ */
+export function findGalleryFrame(page, folder, timeout = 30_000) {
+  return findFrameWith(page, '#grid', timeout, async (f) => (await f.locator('#folder').textContent({ timeout: 1_000 })) === folder);
 }
 
 /** Runs the mocha suites of `testsDir` inside the real extension host (the `payload` route). */

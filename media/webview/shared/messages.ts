@@ -71,7 +71,7 @@ export interface PanelState {
   /** The second mode compared with the first, how, and where the split is (0..1 of the width). */
   compare?: { mode: string; view: CompareView; split: number };
   /** The refine editor's tool, kept when its hidden page comes back. */
-  tool?: 'none' | 'box' | 'keep' | 'brush' | 'eraser';
+  tool?: 'none' | 'box' | 'keep' | 'brush' | 'eraser' | 'prompt';
 }
 
 /** A segment result as the page gets it: the daemon's fields (docs/protocol.md SegmentResult) plus the panel's. */

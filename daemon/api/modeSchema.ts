@@ -11,9 +11,12 @@ import { MODE_ID_PATTERN } from './constants';
 
 // ---------------------------------------------------------------- enums, as data
 
-export const TASKS = ['semantic', 'binary', 'instance'] as const;
-/** How an instance model's outputs are read (task 'instance'; docs/models.md). */
-export const OUTPUT_FORMATS = ['yolo-seg', 'boxes-masks'] as const;
+export const TASKS = ['semantic', 'binary', 'instance', 'prompt'] as const;
+/** How a model's outputs are read: the instance formats (task 'instance'), and 'sam', the
+ * Segment Anything encoder + prompt decoder pair (task 'prompt', issue 25; docs/models.md). */
+export const OUTPUT_FORMATS = ['yolo-seg', 'boxes-masks', 'sam'] as const;
+/** The instance formats (task 'instance'). */
+export const INSTANCE_FORMATS = ['yolo-seg', 'boxes-masks'] as const;
 export const INPUT_LAYOUTS = ['NCHW', 'NHWC'] as const;
 export const COLOR_ORDERS = ['RGB', 'BGR'] as const;
 export const NORMALIZATION_PRESETS = ['imagenet', 'zero-one', 'minus-one-one', 'raw'] as const;
@@ -30,6 +33,29 @@ export const MAX_MULTIPLE_OF = 1024;
 export const MAX_WARMUP_ITERATIONS = 50;
 /** The instance-id map is 8-bit. */
 export const MAX_INSTANCES = 255;
+/** The encoder's input side (the longer side of the resized image) of a 'sam' mode. */
+export const SAM_ENCODER_SIZE = 1024;
+export const MAX_ENCODER_SIZE = 4096;
+/** segment-anything's pixel_mean and pixel_std, on 0..255 (RGB). */
+export const SAM_MEAN = [123.675, 116.28, 103.53] as const;
+export const SAM_STD = [58.395, 57.12, 57.375] as const;
+/**
+ * The tensor names of the 'sam' contract (segment-anything's export_onnx_model.py), each of
+ * which `samNames` may override. `encoderInput` has no fixed name: the encoder's only input.
+ */
+export const SAM_NAMES = {
+  imageEmbeddings: 'image_embeddings',
+  pointCoords: 'point_coords',
+  pointLabels: 'point_labels',
+  maskInput: 'mask_input',
+  hasMaskInput: 'has_mask_input',
+  origImSize: 'orig_im_size',
+  masks: 'masks',
+  iouPredictions: 'iou_predictions',
+  lowResMasks: 'low_res_masks',
+} as const;
+export type SamNameKey = keyof typeof SAM_NAMES | 'encoderInput';
+
 /** Instance modes' defaults: Ultralytics' own predict settings (conf 0.25, iou 0.7, max_det 100). */
 export const INSTANCE_DEFAULTS = { scoreThreshold: 0.25, iouThreshold: 0.7, maxInstances: 100 } as const;
 
@@ -94,12 +120,41 @@ export const UserModeSchema = Type.Object(
     description: Type.Optional(NonEmpty({ description: 'One line shown under the label in the mode quick pick.' })),
     model: NonEmpty({ markdownDescription: 'Path of the ONNX file: absolute or `~/...`.' }),
     sha256: Type.Optional(Type.String({ pattern: '^[0-9a-fA-F]{64}$', description: 'Expected SHA-256 of the file (hex); a mismatch fails the load.' })),
+    encoder: Type.Optional(
+      NonEmpty({ markdownDescription: "Prompt modes (`outputFormat` `sam`): path of the image encoder's ONNX file, absolute or `~/...` (`model` is then the prompt decoder)." }),
+    ),
+    encoderSize: Type.Optional(
+      Type.Integer({
+        minimum: 16,
+        maximum: MAX_ENCODER_SIZE,
+        default: SAM_ENCODER_SIZE,
+        description: "Prompt modes: the encoder's square input side; the image is resized so that its longer side is this, then zero-padded at the bottom and right. Default 1024.",
+      }),
+    ),
+    samNames: Type.Optional(
+      Type.Object(
+        {
+          encoderInput: Type.Optional(NonEmpty({ description: "The encoder's image input (default: its only input)." })),
+          imageEmbeddings: Type.Optional(NonEmpty({ description: "The encoder's output and the decoder's input (default 'image_embeddings')." })),
+          pointCoords: Type.Optional(NonEmpty({ description: "Default 'point_coords'." })),
+          pointLabels: Type.Optional(NonEmpty({ description: "Default 'point_labels'." })),
+          maskInput: Type.Optional(NonEmpty({ description: "Default 'mask_input'." })),
+          hasMaskInput: Type.Optional(NonEmpty({ description: "Default 'has_mask_input'." })),
+          origImSize: Type.Optional(NonEmpty({ description: "Default 'orig_im_size'." })),
+          masks: Type.Optional(NonEmpty({ description: "Default 'masks'." })),
+          iouPredictions: Type.Optional(NonEmpty({ description: "Default 'iou_predictions'." })),
+          lowResMasks: Type.Optional(NonEmpty({ description: "Default 'low_res_masks'." })),
+        },
+        { additionalProperties: false, markdownDescription: "Prompt modes: tensor names that differ from segment-anything's ONNX export (`image_embeddings`, `point_coords`, `point_labels`, `mask_input`, `has_mask_input`, `orig_im_size`, `masks`, `iou_predictions`, `low_res_masks`)." },
+      ),
+    ),
     task: Type.Optional(
       StringEnum(TASKS, {
         enumDescriptions: [
           'A class per pixel (per-class output channels).',
           'A foreground matte (one channel, or two: background/foreground).',
           'Objects, each with a class, a score, a box and a mask (see outputFormat).',
+          "Promptable: an image encoder ('encoder') and a prompt decoder ('model'), clicks and boxes give a mask (outputFormat 'sam').",
         ],
         description: "Default: from outputFormat or outputKind, else from the model's output channel count.",
       }),
@@ -120,8 +175,10 @@ export const UserModeSchema = Type.Object(
       }),
     ),
     scale: Type.Optional(NonZero({ description: 'Multiplies pixel values 0..255 first (1/255 = 0.00392156862745098).' })),
-    mean: Type.Optional(Type.Union([Type.Number(), Fixed(Type.Number(), 3)], { description: 'Subtracted after scaling: one number or one per channel (model colour order).' })),
-    std: Type.Optional(Type.Union([NonZero(), Fixed(NonZero(), 3)], { description: 'Divides after the mean: one number or one per channel, none 0.' })),
+    mean: Type.Optional(
+      Type.Union([Type.Number(), Fixed(Type.Number(), 3)], { description: 'Subtracted after scaling: one number or one per channel (model colour order). Prompt modes: on 0..255, default (123.675, 116.28, 103.53).' }),
+    ),
+    std: Type.Optional(Type.Union([NonZero(), Fixed(NonZero(), 3)], { description: 'Divides after the mean: one number or one per channel, none 0. Prompt modes: default (58.395, 57.12, 57.375).' })),
     outputName: Type.Optional(NonEmpty({ description: "Name of the output to read (default: the model's first output)." })),
     outputKind: Type.Optional(
       StringEnum(OUTPUT_KINDS, {
@@ -139,8 +196,9 @@ export const UserModeSchema = Type.Object(
         enumDescriptions: [
           "Ultralytics YOLOv8/YOLO11-seg export: input 'images' letterboxed (grey 114), outputs 'output0' [1,4+classes+32,A] and 'output1' [1,32,mh,mw] prototypes.",
           "torchvision Mask R-CNN export (and any model with these outputs): 'boxes' [N,4] x1,y1,x2,y2, 'labels' [N], 'scores' [N], 'masks' [N,1,H,W] probabilities.",
+          "Segment Anything (SAM, MobileSAM, SAM-HQ, EfficientViT-SAM) ONNX pair: 'encoder' [1,3,1024,1024] → 'image_embeddings' [1,256,64,64]; 'model' the prompt decoder of segment-anything's export_onnx_model.py (task 'prompt').",
         ],
-        markdownDescription: "How an instance model's outputs are read (task `instance`, implied by this field).",
+        markdownDescription: "How the model's outputs are read: an instance format (task `instance`, implied by this field), or `sam` (task `prompt`, implied).",
       }),
     ),
     scoreThreshold: Type.Optional(Type.Number({ minimum: 0, maximum: 1, default: INSTANCE_DEFAULTS.scoreThreshold, description: 'Instance modes: instances scoring below this are dropped. Default 0.25.' })),
@@ -195,6 +253,17 @@ export const UserModeSchema = Type.Object(
           labels: `\${5|${LABEL_PRESETS.join(',')}|}`,
         },
       },
+      {
+        label: 'New prompt mode (Segment Anything encoder + decoder)',
+        body: {
+          id: '$1',
+          label: '$2',
+          task: 'prompt',
+          outputFormat: 'sam',
+          encoder: '${3:/absolute/path/encoder.onnx}',
+          model: '${4:/absolute/path/decoder.onnx}',
+        },
+      },
     ],
   },
 );
@@ -206,6 +275,8 @@ export type Task = (typeof TASKS)[number];
 export type NormalizationPreset = (typeof NORMALIZATION_PRESETS)[number];
 export type OutputKindName = (typeof OUTPUT_KINDS)[number];
 export type OutputFormatName = (typeof OUTPUT_FORMATS)[number];
+export type InstanceFormatName = (typeof INSTANCE_FORMATS)[number];
+export type SamNames = NonNullable<UserModeDefinition['samNames']>;
 export type LabelPresetName = (typeof LABEL_PRESETS)[number];
 
 /** The field names a definition may have. */

@@ -25,10 +25,12 @@ export interface ModeInfo {
   typicalMs?: number;
   /** Extension (issue 24), instance modes: the output format and its settings. */
   instance?: { outputFormat: OutputFormatName; scoreThreshold: number; iouThreshold: number; maxInstances: number };
+  /** Extension (issue 25), prompt modes: the encoder's input side (the image's longer side is resized to it). */
+  prompt?: { encoderSize: number };
 }
 
 /** How a mode's mask PNG is read: a binary alpha, or indices (a semantic class map, an instance-id map). */
-export const maskKind = (task: Task): 'binary' | 'semantic' => (task === 'binary' ? 'binary' : 'semantic');
+export const maskKind = (task: Task): 'binary' | 'semantic' => (task === 'binary' || task === 'prompt' ? 'binary' : 'semantic');
 
 export interface ModeStatus {
   mode: string;
@@ -492,6 +494,26 @@ export interface ModelTensorInfo {
 }
 export interface InspectModelParams {
   path: string;
+  /**
+   * Extension (issue 25): the image encoder of a Segment Anything pair, `path` being its prompt
+   * decoder: the result's `prompt` says whether the pair fits the 'sam' contract and what does not.
+   */
+  encoder?: string;
+  /** Extension (issue 25), with `encoder`: its input side (default 1024) and tensor names, as a definition would give them. */
+  encoderSize?: number;
+  samNames?: UserModeDefinition['samNames'];
+}
+/** Extension (issue 25): a Segment Anything pair checked against the 'sam' contract (docs/models.md). */
+export interface PromptPairCheck {
+  /** The encoder's path, resolved. */
+  encoder: string;
+  encoderInputs: ModelTensorInfo[];
+  encoderOutputs: ModelTensorInfo[];
+  /** True when nothing below is wrong: a prompt mode with this pair loads. */
+  fits: boolean;
+  /** Each way the pair does not fit, naming the input or output and the shape expected; `field`
+   * the definition field at fault ('encoder', 'model' the decoder, or 'samNames'). */
+  problems: { field: 'encoder' | 'model' | 'samNames'; message: string }[];
 }
 export interface InspectModelResult {
   path: string;
@@ -506,6 +528,9 @@ export interface InspectModelResult {
   suggestion: UserModeDefinition;
   /** What the guess could not know or assumed (normalisation, labels...), one sentence each. */
   notes: string[];
+  /** Extension (issue 25): with `encoder` in the params, the pair against the 'sam' contract
+   * (`suggestion` is then a prompt mode for the pair). */
+  prompt?: PromptPairCheck;
 }
 /** Client → daemon. Reads the file's declarations without creating a session; -32602 when the
  * path is not a readable ONNX file. */

@@ -1,6 +1,7 @@
 // What the engine needs to know to run one mode: the model file, how to turn an image into
 // the input tensor, and how to read the output. Built-in modes and user definitions share it.
 import { ModeInfo, Rgb } from '../api/protocol';
+import type { SamNameKey } from '../api/modeSchema';
 
 export type OutputKind =
   /** one channel already in 0..1 (ISNet, PP-OCR) */
@@ -23,6 +24,16 @@ export interface InstanceSpec {
   /** Per-class non-maximum suppression (yolo-seg; boxes-masks models have done their own). */
   iouThreshold: number;
   maxInstances: number;
+}
+
+/** How a prompt mode (task 'prompt', format 'sam', issue 25) runs its two models. The decoder is
+ * ModeDef.model; the image goes to the encoder at [encoderSize, encoderSize] (inputSize),
+ * normalised by ModeDef.mean/std on 0..255 (scale 1). */
+export interface PromptSpec {
+  encoder: ModelRef;
+  encoderSize: number;
+  /** Every tensor name of the contract, defaults filled (SAM_NAMES and the encoder's input). */
+  names: Record<SamNameKey, string>;
 }
 
 export interface ModelRef {
@@ -60,6 +71,8 @@ export interface ModeDef extends ModeInfo {
   /** Task 'instance' only: the output format and its settings. The image is letterboxed
    * (aspect kept, grey 114 padding split evenly) and the letterbox undone on the results. */
   instanceSpec?: InstanceSpec;
+  /** Task 'prompt' only: the encoder and the decoder's tensor names (daemon/engine/pipeline/prompt/). */
+  promptSpec?: PromptSpec;
   /** The model's image input has no batch axis ([3,H,W], torchvision detection exports). */
   unbatched?: boolean;
   /**
@@ -87,5 +100,6 @@ export function modeInfo(m: ModeDef): ModeInfo {
     const { format, scoreThreshold, iouThreshold, maxInstances } = m.instanceSpec;
     info.instance = { outputFormat: format, scoreThreshold, iouThreshold, maxInstances };
   }
+  if (m.promptSpec) info.prompt = { encoderSize: m.promptSpec.encoderSize };
   return info;
 }

@@ -32,6 +32,16 @@ async function trySummary(file: string): Promise<OnnxSummary | undefined> {
   }
 }
 
+/** What the file a definition field names declares, and its stamp (modification time and size), when it can be read. */
+async function readFileField(raw: unknown, field: 'model' | 'encoder', baseDir: string | undefined): Promise<{ summary?: OnnxSummary; stamp?: string }> {
+  const v = isObj(raw) ? raw[field] : undefined;
+  if (typeof v !== 'string') return {};
+  const r = resolveModelPath(v, baseDir);
+  if (typeof r !== 'string') return {};
+  const st = await fsp.stat(r).catch(() => undefined);
+  return { summary: await trySummary(r), stamp: st?.isFile() ? `${Math.round(st.mtimeMs)}-${st.size}` : undefined };
+}
+
 /** Validates a list of definitions (reading each model's declarations to fill what is left out). */
 export async function prepareDefinitions(
   raws: unknown[],
@@ -42,17 +52,18 @@ export async function prepareDefinitions(
   const seen = new Set<string>();
   for (let index = 0; index < raws.length; index++) {
     const raw = raws[index];
-    let summary: OnnxSummary | undefined;
-    let fileStamp: string | undefined;
-    if (isObj(raw) && typeof raw.model === 'string') {
-      const r = resolveModelPath(raw.model, opts.baseDir);
-      if (typeof r === 'string') {
-        summary = await trySummary(r);
-        const st = await fsp.stat(r).catch(() => undefined);
-        if (st?.isFile()) fileStamp = `${Math.round(st.mtimeMs)}-${st.size}`;
-      }
-    }
-    const res = validateDefinition(raw, { index, baseDir: opts.baseDir, builtinIds: opts.builtinIds, summary, fileStamp });
+    const model = await readFileField(raw, 'model', opts.baseDir);
+    // Prompt modes (issue 25): the encoder file too.
+    const encoder = await readFileField(raw, 'encoder', opts.baseDir);
+    const res = validateDefinition(raw, {
+      index,
+      baseDir: opts.baseDir,
+      builtinIds: opts.builtinIds,
+      summary: model.summary,
+      fileStamp: model.stamp,
+      encoderSummary: encoder.summary,
+      encoderStamp: encoder.stamp,
+    });
     if (res.def && seen.has(res.def.id)) {
       errors.push({ id: res.def.id, index, field: 'id', message: `id: '${res.def.id}' is defined twice in this list; ids must be unique` });
       continue;

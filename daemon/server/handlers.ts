@@ -76,7 +76,10 @@ export function handlersFor(d: DaemonCore, client: Client): Record<string, Handl
     },
     [P.Metrics.method]: () => ({ text: d.metrics.render() }),
     [P.DefineModes.method]: (p) => d.userModes.define(p, client),
-    [P.InspectModel.method]: (p) => inspectModel((p as Partial<P.InspectModelParams> | null)?.path as string),
+    [P.InspectModel.method]: (p) => {
+      const o = (p ?? {}) as Partial<P.InspectModelParams>;
+      return inspectModel(o.path as string, { encoder: o.encoder, encoderSize: o.encoderSize, samNames: o.samNames });
+    },
     [P.Shutdown.method]: () => {
       d.shutdownRequested(client);
       return null;

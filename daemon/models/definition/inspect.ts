@@ -3,21 +3,22 @@
 import * as path from 'node:path';
 import { invalidParams } from '../../api/errors';
 import { genericLabels, presetForClassCount } from '../../api/presets';
-import { InspectModelResult, UserModeDefinition } from '../../api/protocol';
+import { InspectModelParams, InspectModelResult, PromptPairCheck, UserModeDefinition } from '../../api/protocol';
+import { SAM_ENCODER_SIZE } from '../../api/modeSchema';
+import { checkSamPair, looksLikeSamDecoder, samNames } from './promptDef';
 import { OnnxFormatError, OnnxSummary, readOnnxSummary } from '../onnxInfo';
 import { formatShape } from '../../api/tensorShape';
 import { guessLayout, outputChannels, spatial } from './tensorLayout';
 import { resolveModelPath } from './userModeDef';
 import { suggestInstance } from './inspectInstance';
 
-/** seglens/inspectModel: declarations and a suggested definition; -32602 when not a readable ONNX file. */
-export async function inspectModel(file: string): Promise<InspectModelResult> {
-  if (typeof file !== 'string' || file === '') throw invalidParams("seglens/inspectModel: 'path' must be a non-empty string");
+/** A file's declarations; -32602 naming the param when it is not a readable ONNX file. */
+async function readForInspect(file: unknown, param: string): Promise<{ resolved: string; s: OnnxSummary }> {
+  if (typeof file !== 'string' || file === '') throw invalidParams(`seglens/inspectModel: '${param}' must be a non-empty string`);
   const resolved = resolveModelPath(file);
-  if (typeof resolved !== 'string') throw invalidParams(`seglens/inspectModel: 'path' ${resolved.error}`);
-  let s: OnnxSummary;
+  if (typeof resolved !== 'string') throw invalidParams(`seglens/inspectModel: '${param}' ${resolved.error}`);
   try {
-    s = await readOnnxSummary(resolved);
+    return { resolved, s: await readOnnxSummary(resolved) };
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     if (e instanceof OnnxFormatError) throw invalidParams(`seglens/inspectModel: ${resolved} is not a readable ONNX model (${e.message})`);
@@ -25,7 +26,17 @@ export async function inspectModel(file: string): Promise<InspectModelResult> {
     if (code === 'EISDIR') throw invalidParams(`seglens/inspectModel: ${resolved} is a folder, not an ONNX file`);
     throw invalidParams(`seglens/inspectModel: cannot read ${resolved} (${code ?? (e as Error).message})`);
   }
-  const { suggestion, notes } = suggestDefinition(s, resolved);
+}
+
+/**
+ * seglens/inspectModel: declarations and a suggested definition; -32602 when not a readable
+ * ONNX file. With `encoder` (issue 25), `path` is a Segment Anything prompt decoder and the pair
+ * is checked against the 'sam' contract (`prompt`).
+ */
+export async function inspectModel(file: string, pair: Omit<InspectModelParams, 'path'> = {}): Promise<InspectModelResult> {
+  const { resolved, s } = await readForInspect(file, 'path');
+  const enc = pair.encoder === undefined ? undefined : await readForInspect(pair.encoder, 'encoder');
+  const { suggestion, notes } = enc ? suggestPrompt(s, resolved, enc.resolved) : suggestDefinition(s, resolved);
   const result: InspectModelResult = {
     path: resolved,
     inputs: s.inputs,
@@ -35,15 +46,37 @@ export async function inspectModel(file: string): Promise<InspectModelResult> {
     suggestion,
     notes,
   };
+  if (enc) result.prompt = checkPair(enc.resolved, enc.s, s, pair);
   if (s.opset !== undefined) result.opset = s.opset;
   if (s.irVersion !== undefined) result.irVersion = s.irVersion;
   if (s.producer) result.producer = s.producerVersion ? `${s.producer} ${s.producerVersion}` : s.producer;
   return result;
 }
 
+/** The pair against the contract (promptDef.ts), with the names and size the definition would give. */
+function checkPair(encoder: string, enc: OnnxSummary, dec: OnnxSummary, pair: Omit<InspectModelParams, 'path'>): PromptPairCheck {
+  const size = typeof pair.encoderSize === 'number' && Number.isInteger(pair.encoderSize) && pair.encoderSize > 0 ? pair.encoderSize : SAM_ENCODER_SIZE;
+  const problems = checkSamPair(samNames(pair.samNames ?? undefined, enc), size, enc, dec);
+  return { encoder, encoderInputs: enc.inputs, encoderOutputs: enc.outputs, fits: problems.length === 0, problems };
+}
+
+/** A prompt mode for a Segment Anything pair (decoder `file`, encoder `encoder`). */
+function suggestPrompt(s: OnnxSummary, file: string, encoder: string): { suggestion: UserModeDefinition; notes: string[] } {
+  const { id, label } = suggestGeneric(s, file).suggestion;
+  const notes = [
+    "A Segment Anything pair: the image is resized so that its longer side is 1024, normalised with SAM's mean and std on 0..255, and padded at the bottom and right; each click or box runs the decoder on the image's kept embedding.",
+  ];
+  return { suggestion: { id, label, task: 'prompt', outputFormat: 'sam', encoder, model: file }, notes };
+}
+
 /** A definition guessed from what the file declares, and what the guess could not know. */
 export function suggestDefinition(s: OnnxSummary, file: string): { suggestion: UserModeDefinition; notes: string[] } {
   const r = suggestGeneric(s, file);
+  if (looksLikeSamDecoder(s)) {
+    const { id, label } = r.suggestion;
+    const notes = ["A Segment Anything prompt decoder (it takes 'point_coords' and 'point_labels'): give its image encoder too ('encoder' in seglens/inspectModel checks the pair)."];
+    return { suggestion: { id, label, task: 'prompt', outputFormat: 'sam', model: file }, notes };
+  }
   return suggestInstance(s, r.suggestion) ?? r;
 }
 

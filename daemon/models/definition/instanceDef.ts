@@ -1,26 +1,26 @@
 // The instance part of a user definition (task 'instance', issue 24): which outputs a format
 // reads, its settings with their defaults, and the class count the file declares. Used at
 // definition time (validate.ts) and at load time (modelCheck.ts).
-import { INSTANCE_DEFAULTS, OutputFormatName, UserModeDefinition } from '../../api/modeSchema';
+import { INSTANCE_DEFAULTS, InstanceFormatName, UserModeDefinition } from '../../api/modeSchema';
 import { InstanceSpec } from '../modeDef';
 import { formatShape } from '../../api/tensorShape';
 import { OnnxSummary, TensorInfo } from '../onnxInfo';
 import { q } from './userModeDef';
 
 /** The outputs each format reads, in its order. */
-export const FORMAT_OUTPUTS: Record<OutputFormatName, string[]> = {
+export const FORMAT_OUTPUTS: Record<InstanceFormatName, string[]> = {
   'yolo-seg': ['output0', 'output1'],
   'boxes-masks': ['boxes', 'labels', 'scores', 'masks'],
 };
 
 /** The format whose outputs the file has, if one fits. */
-export function guessFormat(s: OnnxSummary | undefined): OutputFormatName | undefined {
+export function guessFormat(s: OnnxSummary | undefined): InstanceFormatName | undefined {
   if (!s) return undefined;
   const names = new Set(s.outputs.map((o) => o.name));
-  return (Object.keys(FORMAT_OUTPUTS) as OutputFormatName[]).find((f) => FORMAT_OUTPUTS[f].every((n) => names.has(n)));
+  return (Object.keys(FORMAT_OUTPUTS) as InstanceFormatName[]).find((f) => FORMAT_OUTPUTS[f].every((n) => names.has(n)));
 }
 
-export function instanceSpec(format: OutputFormatName, d: Partial<UserModeDefinition>): InstanceSpec {
+export function instanceSpec(format: InstanceFormatName, d: Partial<UserModeDefinition>): InstanceSpec {
   return {
     format,
     outputs: [...FORMAT_OUTPUTS[format]],

@@ -9,6 +9,7 @@ import { OnnxFormatError, OnnxSummary, TensorInfo, readOnnxSummary } from '../on
 import { formatShape } from '../../api/tensorShape';
 import { outputChannels, spatial } from './tensorLayout';
 import { checkInstanceOutputs } from './instanceDef';
+import { checkSamPair, samNames } from './promptDef';
 import { UserModeDef, q } from './userModeDef';
 
 export interface ModelMismatch {
@@ -88,22 +89,33 @@ export function checkAgainstModel(def: UserModeDef, s: OnnxSummary): ModelMismat
 export async function verifyUserModel(def: UserModeDef): Promise<void> {
   const fail = (field: string, message: string) =>
     new SegLensError(ErrorCodes.ModelLoadFailed, `Model could not be loaded for mode '${def.id}': ${field}: ${message}`);
-  const file = def.model.file;
+  const summary = await readDeclared(def.model.file, 'model', fail);
+  if (def.promptSpec) {
+    // Prompt modes (issue 25): the pair against the 'sam' contract, every problem named.
+    const encoder = await readDeclared(def.promptSpec.encoder.file, 'encoder', fail);
+    const names = samNames(def.definition.samNames, encoder);
+    const problems = checkSamPair(names, def.promptSpec.encoderSize, encoder, summary);
+    if (problems.length) throw fail(problems[0].field, problems.map((p) => p.message).join('; '));
+    return;
+  }
+  const m = checkAgainstModel(def, summary);
+  if (m) throw fail(m.field, m.message);
+}
+
+/** What an ONNX file declares; 1004 naming the field when it is missing or unreadable. */
+async function readDeclared(file: string, field: string, fail: (field: string, message: string) => SegLensError): Promise<OnnxSummary> {
   let st;
   try {
     st = await fsp.stat(file);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    throw fail('model', code === 'ENOENT' ? `file not found: ${file}` : `cannot read ${file} (${code ?? (e as Error).message})`);
+    throw fail(field, code === 'ENOENT' ? `file not found: ${file}` : `cannot read ${file} (${code ?? (e as Error).message})`);
   }
-  if (!st.isFile()) throw fail('model', `${file} is not a file`);
-  let summary: OnnxSummary;
+  if (!st.isFile()) throw fail(field, `${file} is not a file`);
   try {
-    summary = await readOnnxSummary(file);
+    return await readOnnxSummary(file);
   } catch (e) {
-    if (e instanceof OnnxFormatError) throw fail('model', `${file} is not a valid ONNX model (${e.message})`);
-    throw fail('model', `cannot read ${file} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+    if (e instanceof OnnxFormatError) throw fail(field, `${file} is not a valid ONNX model (${e.message})`);
+    throw fail(field, `cannot read ${file} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
   }
-  const m = checkAgainstModel(def, summary);
-  if (m) throw fail(m.field, m.message);
 }

@@ -14,6 +14,8 @@ import { NORMALIZATIONS, Obj, UserModeDef, isObj, parseColor, q, resolveModelPat
 import { guessFormat, instanceSpec, yoloClassCount } from './instanceDef';
 import { parseUltralyticsNames } from './inspectInstance';
 import { InstanceSpec } from '../modeDef';
+import { SAM_ENCODER_SIZE, SAM_MEAN, SAM_STD } from '../../api/modeSchema';
+import { promptSpec, samNames } from './promptDef';
 
 export interface ValidateContext {
   /** Position in the list (for DefinitionError.index). */
@@ -27,6 +29,9 @@ export interface ValidateContext {
   /** Modification time and size of the file when defined: part of the session key, so a
    * re-exported file sent again (same path) gets a new session rather than the stale one. */
   fileStamp?: string;
+  /** Prompt modes: what the encoder file declares, and its stamp (as for the model). */
+  encoderSummary?: OnnxSummary;
+  encoderStamp?: string;
 }
 
 export interface ValidateResult {
@@ -158,6 +163,10 @@ function readOutput(st: Step, layout: Layout | undefined) {
 /** Task 'instance' (given, or implied by outputFormat): the format (given, else from the file's output names) and its settings. */
 function readInstance(st: Step): { outputName?: string; task?: Task; kind?: OutputKindName; channels?: number; info?: TensorInfo; spec?: InstanceSpec } {
   const format = st.d.outputFormat ?? guessFormat(st.s);
+  if (format === 'sam') {
+    st.err('outputFormat', "'sam' is for task 'prompt' (an encoder + decoder pair), not 'instance'");
+    return {};
+  }
   if (!format) {
     if (!given(st, 'outputFormat')) st.err('outputFormat', "missing: an instance mode reads 'yolo-seg' (Ultralytics) or 'boxes-masks' (torchvision Mask R-CNN) outputs");
     return {};
@@ -217,6 +226,67 @@ function readColors(st: Step, task: Task | undefined, labels: string[] | undefin
   return colors;
 }
 
+/** Task 'prompt': given, or implied by outputFormat 'sam'. */
+const isPrompt = (st: Step) => st.d.task === 'prompt' || (!given(st, 'task') && st.d.outputFormat === 'sam');
+/** Fields a prompt mode does not read (the contract fixes them). */
+const NOT_FOR_PROMPT: (keyof UserModeDefinition)[] = ['inputName', 'inputLayout', 'inputSize', 'colorOrder', 'normalization', 'scale', 'outputName', 'outputKind', 'tta', 'resample', 'warmupShape', 'scoreThreshold', 'iouThreshold', 'maxInstances'];
+
+/** A prompt mode (issue 25): the encoder + decoder pair of the 'sam' contract (promptDef.ts). */
+function validatePrompt(st: Step, ctx: ValidateContext, id: string, errors: DefinitionError[]): ValidateResult {
+  const { d, err, file } = st;
+  if (given(st, 'outputFormat') && d.outputFormat !== 'sam') err('outputFormat', `a prompt mode reads the 'sam' format (a Segment Anything encoder + decoder pair), not '${d.outputFormat}'`);
+  if (given(st, 'task') && d.task !== 'prompt' && d.outputFormat === 'sam') err('task', `outputFormat 'sam' is for task 'prompt', not '${d.task}'`);
+  for (const f of NOT_FOR_PROMPT) if (given(st, f)) err(f, `a prompt mode does not read '${f}': the 'sam' contract fixes it (see encoderSize, mean, std, samNames)`);
+  let encoder: string | undefined;
+  if (d.encoder === undefined) {
+    if (!given(st, 'encoder')) err('encoder', "missing: a prompt mode names its image encoder's ONNX file in 'encoder' (and the prompt decoder's in 'model')");
+  } else {
+    const r = resolveModelPath(d.encoder, ctx.baseDir);
+    if (typeof r === 'string') encoder = r;
+    else err('encoder', r.error);
+  }
+  const names = samNames(d.samNames, ctx.encoderSummary);
+  if (!names.encoderInput && ctx.encoderSummary) {
+    err('samNames', `the encoder has ${ctx.encoderSummary.inputs.length} inputs (${ctx.encoderSummary.inputs.map((i) => q(i.name)).join(', ')}): name its image input in samNames.encoderInput`);
+  }
+  const labels = d.labels === undefined ? ['background', 'foreground'] : typeof d.labels === 'string' ? undefined : d.labels;
+  if (!labels || labels.length !== 2) err('labels', 'a prompt mode has 2 labels (background, foreground)');
+  const colors = d.colors === undefined ? BINARY_COLORS : typeof d.colors === 'string' ? undefined : d.colors.map((c) => parseColor(c)!);
+  if (!colors || colors.length !== 2) err('colors', 'a prompt mode has 2 colours (background, foreground)');
+  if (errors.length || !file || !encoder || !labels || !colors) return { errors };
+  const S = d.encoderSize ?? SAM_ENCODER_SIZE;
+  const triple = (v: number | [number, number, number] | undefined, fallback: readonly [number, number, number]): [number, number, number] =>
+    v === undefined ? [...fallback] : typeof v === 'number' ? [v, v, v] : [v[0], v[1], v[2]];
+  const stamp = (f: string, s: string | undefined) => `user:${f}${s ? `#${s}` : ''}`;
+  const def: UserModeDef = {
+    id,
+    label: d.label ?? id,
+    description: d.description ?? `Your prompt model ${path.basename(file)} with encoder ${path.basename(encoder)}: clicks and boxes at ${S}`,
+    task: 'prompt',
+    inputSize: [S, S],
+    labels,
+    custom: true,
+    model: { key: stamp(file, ctx.fileStamp), file, ...(d.sha256 ? { sha256: d.sha256.toLowerCase() } : {}) },
+    // The encoder's image input (filled for real at load time when the file could not be read now).
+    inputName: names.encoderInput ?? '',
+    outputName: names.masks!,
+    layout: 'NCHW',
+    colorOrder: 'RGB',
+    scale: 1,
+    mean: triple(d.mean, SAM_MEAN),
+    std: triple(d.std, SAM_STD),
+    output: 'logits',
+    colors,
+    tta: 'none',
+    resample: 'smooth',
+    // One dummy encoder run pays the first-run cost; each more costs a whole encoder run.
+    warmupIterations: d.warmupIterations ?? 1,
+    promptSpec: promptSpec({ key: stamp(encoder, ctx.encoderStamp), file: encoder }, S, names),
+    definition: st.raw as unknown as UserModeDefinition,
+  };
+  return { def, errors };
+}
+
 /** Validates one definition and builds its ModeDef (pure: the summary, if any, is given). */
 export function validateDefinition(raw: unknown, ctx: ValidateContext = {}): ValidateResult {
   const index = ctx.index ?? 0;
@@ -230,9 +300,11 @@ export function validateDefinition(raw: unknown, ctx: ValidateContext = {}): Val
   reportUnknownFields(raw, err);
   const d = checkSchema(raw, err);
   const st: Step = { raw, d, s: ctx.summary, err, file: modelFile(d, ctx, err) };
+  if (isPrompt(st)) return validatePrompt(st, ctx, id, errors);
+  for (const f of ['encoder', 'encoderSize', 'samNames'] as const) if (given(st, f)) err(f, `'${f}' is for prompt modes (task 'prompt', outputFormat 'sam')`);
   const input = readInput(st);
   const instance = isInstance(st);
-  if (!instance && given(st, 'outputFormat') && d.task) err('outputFormat', `outputFormat is for task 'instance', not '${d.task}'`);
+  if (!instance && given(st, 'outputFormat') && d.task) err('outputFormat', `outputFormat '${d.outputFormat}' is for task ${d.outputFormat === 'sam' ? "'prompt'" : "'instance'"}, not '${d.task}'`);
   const norm = readNormalization(d, instance);
   const out: Output = instance ? { info: undefined, channels: undefined, outputName: undefined, ...readInstance(st) } : readOutput(st, input.layout);
   const { labels, presetColors } = readLabels(st, out);

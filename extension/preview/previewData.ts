@@ -88,7 +88,7 @@ export function resultPayload(store: ModelStore, uri: vscode.Uri, r: SegmentResu
 
 /** A promptable (SAM-family) mode (issue 25): the refine editor's clicks and boxes, no segment. */
 export function isPromptMode(store: Pick<ModelStore, 'info'>, mode: string): boolean {
-  return String(store.info(mode)?.task) === 'prompt';
+  return store.info(mode)?.task === 'prompt';
 }
 
 /** The image for the daemon: its path for local files, else its bytes read through VS Code. */

@@ -73,7 +73,7 @@ export class RefineView extends Disposable {
   private async onResult(r: PreviewResult): Promise<void> {
     const { result } = r;
     // An instance mode's id map is edited like a class map.
-    const task = isPromptMode(this.deps.store, result.mode) ? 'binary' : maskKind(this.deps.store.info(result.mode)?.task ?? (result.classes.length > 2 ? 'semantic' : 'binary'));
+    const task = maskKind(this.deps.store.info(result.mode)?.task ?? (result.classes.length > 2 ? 'semantic' : 'binary'));
     try {
       if (this.doc.groundTruth && this.doc.base) return this.postState();
       // A copy with its own buffer: sharp's output may be a view into a larger pooled buffer, which postMessage would send whole.

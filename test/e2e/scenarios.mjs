@@ -12,6 +12,7 @@ import { sleep, alive, findProcesses } from './lib/procs.mjs';
 import { inspectScenarios } from './inspectScenarios.mjs';
 import { galleryScenarios } from './galleryScenarios.mjs';
 import { refineScenarios } from './refineScenarios.mjs';
+import { promptScenarios } from './promptScenarios.mjs';
 
 export const EXTENSION_ID = 'seglens.seglens';
 export const STATUS = `${H.SEL.statusBar} ${H.statusItemSelector(EXTENSION_ID, 'seglens.status')}`;
@@ -429,4 +430,6 @@ export const ownServerScenarios = [
       await env.shot(page, 'untrusted-after-trust');
     },
   },
+  // Issue 25: a prompt mode (promptScenarios.mjs), defined in the user settings at start.
+  ...promptScenarios,
 ];

@@ -140,9 +140,18 @@ export class DaemonClient {
   defineModes(params: P.DefineModesParams) {
     return this.request(P.DefineModes, params);
   }
-  /** What an ONNX file declares, and a suggested definition (no session is created). */
-  inspectModel(path: string) {
-    return this.request(P.InspectModel, { path });
+  /** What an ONNX file declares, and a suggested definition (no session is created); with
+   *  `pair.encoder`, `path` is a Segment Anything decoder and the pair is checked (issue 25). */
+  inspectModel(path: string, pair: Omit<P.InspectModelParams, 'path'> = {}) {
+    return this.request(P.InspectModel, { path, ...pair });
+  }
+  /** Prompt modes (issue 25): computes and keeps an image's embedding. */
+  embed(params: P.EmbedParams, token?: CancellationToken) {
+    return this.request(P.Embed, params, token);
+  }
+  /** Prompt modes: a mask from points and/or a box on the image's kept embedding. */
+  prompt(params: P.PromptParams, token?: CancellationToken) {
+    return this.request(P.Prompt, params, token);
   }
   async shutdown(): Promise<void> {
     if (this.closedError) return;

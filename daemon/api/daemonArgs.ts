@@ -39,6 +39,8 @@ export interface DaemonOptions {
   decodeTimeoutMs?: number;
   /** Image bytes in flight (encoded + decoded estimate) past which segments get 1005 (default 2048; 0: none). */
   maxInflightMb?: number;
+  /** Prompt modes' image embeddings kept, in MB (issue 25; default 512): past it the least recently used go. */
+  embeddingCacheMb?: number;
 }
 
 /** How a flag's value is written: none, text, a comma-separated list, or a whole number >= min. */
@@ -72,6 +74,7 @@ export const DAEMON_FLAGS: { readonly [K in keyof Required<DaemonOptions>]: Flag
   watchdogSeconds: { flag: '--watchdog-seconds', kind: 'int', min: 0 },
   decodeTimeoutMs: { flag: '--decode-timeout-ms', kind: 'int', min: 0 },
   maxInflightMb: { flag: '--max-inflight-mb', kind: 'int', min: 0 },
+  embeddingCacheMb: { flag: '--embedding-cache-mb', kind: 'int', min: 0 },
 };
 
 /** The command line (after `node dist/daemon.js`) that gives the daemon these options. */

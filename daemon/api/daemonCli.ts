@@ -37,6 +37,8 @@ export interface DaemonArgs {
   decodeTimeoutMs: number;
   /** Image MB in flight past which segments get 1005 (0: none). */
   maxInflightMb: number;
+  /** Prompt modes' embeddings kept, in MB (0: none kept past their request). */
+  embeddingCacheMb: number;
 }
 
 export const USAGE = `usage: node dist/daemon.js (--stdio | --listen <path>)
@@ -46,7 +48,8 @@ export const USAGE = `usage: node dist/daemon.js (--stdio | --listen <path>)
   [--max-image-bytes N] [--warmup-iterations N] [--models FILE]
   [--keep-alive-minutes N | --keep-alive-seconds N] [--max-loaded-models N] [--max-rss-mb N] [--preload-recent N]
   [--cache-max-mb N] [--cache-max-days N] [--max-clients N] [--frame-timeout-seconds N]
-  [--watchdog-seconds N] [--decode-timeout-ms N] [--max-inflight-mb N]`;
+  [--watchdog-seconds N] [--decode-timeout-ms N] [--max-inflight-mb N]
+  [--embedding-cache-mb N]`;
 
 type Key = keyof DaemonOptions;
 const ENTRIES = Object.entries(DAEMON_FLAGS) as [Key, FlagKind & { flag: string }][];
@@ -117,5 +120,6 @@ export function parseArgs(argv: string[]): DaemonArgs {
     watchdogSeconds: o.watchdogSeconds ?? 30,
     decodeTimeoutMs: o.decodeTimeoutMs ?? 30_000,
     maxInflightMb: o.maxInflightMb ?? 2048,
+    embeddingCacheMb: o.embeddingCacheMb ?? 512,
   };
 }

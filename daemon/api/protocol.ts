@@ -334,6 +334,9 @@ export interface PromptParams {
   box?: DisplayRegion;
   /** The `token` of an earlier answer on the same image: its low-res mask is fed back as `mask_input`. */
   previous?: string;
+  /** Extension: which of that answer's candidates is fed back (an index into its `candidates`;
+   * default its best, the one its `maskPng` showed). */
+  previousCandidate?: number;
 }
 export interface PromptCandidate {
   /** Base64 PNG, 8-bit grey, width x height, 255 foreground. */

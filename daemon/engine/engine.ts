@@ -3,6 +3,7 @@
 // fake that counts calls.
 import { ClassInfo, DisplayRegion, SegmentInstance } from '../api/protocol';
 import { ModeDef, ModelRef } from '../models/modeDef';
+import type { EmbedOutput, PromptOutput, PromptRequest } from './pipeline/prompt/promptTypes';
 
 export type ImageInput = { path: string } | { bytes: Uint8Array };
 
@@ -103,6 +104,13 @@ export interface Engine {
   admit?(image: ImageInput): Promise<void>;
   /** Decode → preprocess → run → postprocess (errors 1001/1002/1003 as SegLensError). */
   segment(mode: ModeDef, image: ImageInput, opts: SegmentOptions): Promise<SegmentOutput>;
+  /** Prompt modes (issue 25): the encoder on an image, its embedding kept in the engine under `key`
+   *  (engines without prompt support leave these out: prompt requests then fail). */
+  embed?(mode: ModeDef, image: ImageInput, key: string, opts: { maxPixels: number; watchdogMs?: number }): Promise<EmbedOutput>;
+  /** Prompt modes: the decoder on a kept embedding. */
+  prompt?(mode: ModeDef, request: PromptRequest, watchdogMs?: number): Promise<PromptOutput>;
+  /** Prompt modes: frees kept embeddings. */
+  dropEmbeddings?(keys: string[]): Promise<void>;
   /** The execution providers ONNX Runtime's binding can use on this machine (asked of it). */
   providers(): Promise<string[]>;
   /** The provider sessions run on. */

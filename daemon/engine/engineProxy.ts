@@ -16,6 +16,7 @@ import type { ProviderChoice } from './provider';
 import { ownedBuffers, postMoving } from './transfer';
 import { EarlyHost, EngineHost, EngineHostKind, HostEvents, defaultEngineScript, defaultHostKind, startHost } from './host/engineHosts';
 import { Quarantine, QuarantineOptions, hashOfInput } from './host/quarantine';
+import type { EmbedOutput, PromptOutput, PromptRequest } from './pipeline/prompt/promptTypes';
 
 export interface WorkerEngineOptions {
   provider: ProviderChoice;
@@ -63,6 +64,12 @@ export type WorkerRequest =
   | { id: number; op: 'unload'; key: string }
   | { id: number; op: 'warmup'; mode: ModeDef; iterations: number }
   | { id: number; op: 'segment'; mode: ModeDef; image: ImageInput; maxPixels: number; confidence?: boolean; displayMaxSide?: number; thumbnailSize?: number; region?: DisplayRegion; instanceRle?: boolean; scoreThreshold?: number }
+  /** Prompt modes (issue 25): the encoder on an image, its embedding kept under `key`. */
+  | { id: number; op: 'embed'; mode: ModeDef; image: ImageInput; key: string; maxPixels: number }
+  /** Prompt modes: the decoder on a kept embedding. */
+  | { id: number; op: 'prompt'; mode: ModeDef; request: PromptRequest }
+  /** Prompt modes: embeddings the daemon's cache let go. */
+  | { id: number; op: 'dropEmbeddings'; keys: string[] }
   | { id: number; op: 'close' }
   | { id: number; op: 'status' }
   /** Runs the cache work loads left for later now (tests; close does it too). */
@@ -184,6 +191,22 @@ export class EngineProxy implements Engine {
     return out;
   }
 
+  /** Prompt modes (issue 25): runs the encoder on the image and keeps its embedding under `key`. */
+  embed(mode: ModeDef, image: ImageInput, key: string, opts: { maxPixels: number; watchdogMs?: number }): Promise<EmbedOutput> {
+    return this.call({ op: 'embed', mode, image, key, maxPixels: opts.maxPixels }, false, opts.watchdogMs) as Promise<EmbedOutput>;
+  }
+
+  /** Prompt modes: runs the decoder on a kept embedding. */
+  prompt(mode: ModeDef, request: PromptRequest, watchdogMs?: number): Promise<PromptOutput> {
+    return this.call({ op: 'prompt', mode, request }, false, watchdogMs) as Promise<PromptOutput>;
+  }
+
+  /** Prompt modes: frees kept embeddings (nothing to free when no engine runs: they went with it). */
+  async dropEmbeddings(keys: string[]): Promise<void> {
+    if (!this.worker || keys.length === 0) return;
+    await this.call({ op: 'dropEmbeddings', keys });
+  }
+
   /**
    * Prepares the built-in model files in `modelsDir` (models/modelFiles.ts ensureModels) in the
    * engine: hashing and rewriting the 88 MB ISNet must not stall the main thread.
@@ -283,7 +306,7 @@ export class EngineProxy implements Engine {
       this.pending.set(id, { op: body.op, resolve: settle(resolve), reject: settle(reject), onInferred });
       try {
         // Image bytes move to the worker (the caller hands them over with the request).
-        postMoving(w, { ...body, id }, body.op === 'segment' ? ownedBuffers(body.image) : []);
+        postMoving(w, { ...body, id }, body.op === 'segment' || body.op === 'embed' ? ownedBuffers(body.image) : []);
       } catch (e) {
         this.pending.delete(id);
         clearTimeout(timer);
@@ -330,7 +353,7 @@ export class EngineProxy implements Engine {
         this.pending.delete(m.id);
         if (m.engineRss !== undefined) this.lastEngineRss = m.engineRss;
         // With stages, the next segment's input may already be announced: keep it while one is pending.
-        if (p.op === 'segment' && ![...this.pending.values()].some((q) => q.op === 'segment')) this.runningInput = undefined;
+        if ((p.op === 'segment' || p.op === 'embed') && ![...this.pending.values()].some((q) => q.op === 'segment' || q.op === 'embed')) this.runningInput = undefined;
         if (m.ok) p.resolve(m.result);
         else p.reject(deserializeError(m.error));
         return;

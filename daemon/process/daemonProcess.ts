@@ -95,6 +95,7 @@ export class DaemonProcess {
       maxQueue: args.maxQueue,
       maxImageBytes: args.maxImageBytes,
       maxInflightBytes: args.maxInflightMb * 1024 * 1024,
+      embeddingCacheBytes: args.embeddingCacheMb * 1024 * 1024,
       warmupIterations: args.warmupIterations,
       keepAliveMs: args.keepAliveMinutes * 60_000,
       maxLoadedModels: args.maxLoadedModels,
@@ -175,6 +176,7 @@ export class DaemonProcess {
     this.log('error', `the inference engine (${this.engine.hostKind}) was lost: ${e.message}`);
     this.daemon.metrics.engineRestarts.inc({ reason: e.reason });
     this.daemon.registry.engineLost(e.message);
+    this.daemon.prompter.engineLost();
   }
 
   /** With --listen, the daemon exits after --idle-exit-seconds without a client. */

@@ -37,6 +37,9 @@ export function preparingEngine(engine: PreparableEngine, modelsDir: string, log
     warmup: (mode, iterations) => engine.warmup(mode, iterations),
     admit: async (image) => engine.admit?.(image),
     segment: (mode, image, opts) => engine.segment(mode, image, opts),
+    embed: (mode, image, key, opts) => engine.embed!(mode, image, key, opts),
+    prompt: (mode, request, watchdogMs) => engine.prompt!(mode, request, watchdogMs),
+    dropEmbeddings: (keys) => engine.dropEmbeddings?.(keys) ?? Promise.resolve(),
     close: () => engine.close(),
   };
 }

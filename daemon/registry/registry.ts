@@ -49,6 +49,8 @@ export interface RegistryHooks {
   onWarmupSkipped?(mode: string): void;
   /** The mode's steady inference time changed (median of its last warm requests). */
   onSteady?(mode: string, ms: number): void;
+  /** The mode was unloaded (its sessions let go): prompt modes' embeddings go too. */
+  onUnloaded?(mode: string): void;
   /** Runs before a mode's model is acquired (e.g. checking a user definition against the file); a throw fails the load. */
   beforeLoad?(def: ModeDef): Promise<void>;
 }
@@ -249,7 +251,9 @@ export class Registry {
       e.state = 'cold';
       e.error = undefined;
       await this.cache.release(e.def.model.key, e.def.id);
+      if (e.def.promptSpec) await this.cache.release(e.def.promptSpec.encoder.key, e.def.id);
       unloaded.push(e.def.id);
+      this.hooks.onUnloaded?.(e.def.id);
       this.emit(e);
     }
     return unloaded;
@@ -288,11 +292,12 @@ export class Registry {
     const byKey = new Map<string, { key: string; file: string; modes: string[]; busy: boolean }>();
     for (const e of this.entries.values()) {
       if (!e.loaded) continue;
-      const k = e.def.model.key;
-      let m = byKey.get(k);
-      if (!m) byKey.set(k, (m = { key: k, file: e.def.model.file, modes: [], busy: false }));
-      m.modes.push(e.def.id);
-      if (e.flight || e.active > 0) m.busy = true;
+      for (const ref of e.def.promptSpec ? [e.def.model, e.def.promptSpec.encoder] : [e.def.model]) {
+        let m = byKey.get(ref.key);
+        if (!m) byKey.set(ref.key, (m = { key: ref.key, file: ref.file, modes: [], busy: false }));
+        m.modes.push(e.def.id);
+        if (e.flight || e.active > 0) m.busy = true;
+      }
     }
     return [...byKey.values()];
   }
@@ -337,7 +342,7 @@ export class Registry {
       if (!e.loaded) {
         this.setState(e, 'loading');
         await this.hooks.beforeLoad?.(e.def);
-        const { outcome, info } = await this.cache.acquire(e.def.model, e.def.id);
+        const { outcome, info } = await this.acquireModels(e.def);
         e.loaded = true;
         e.flightLoad = outcome;
         e.loadMs = info.loadMs;
@@ -348,6 +353,21 @@ export class Registry {
     } catch (err) {
       this.fail(e, err, true);
     }
+  }
+
+  /** The mode's session; a prompt mode's encoder and decoder both (the load's time is theirs together). */
+  private async acquireModels(def: ModeDef): Promise<{ outcome: LoadOutcome; info: LoadInfo }> {
+    const decoder = await this.cache.acquire(def.model, def.id);
+    if (!def.promptSpec) return decoder;
+    let encoder;
+    try {
+      encoder = await this.cache.acquire(def.promptSpec.encoder, def.id);
+    } catch (err) {
+      await this.cache.release(def.model.key, def.id);
+      throw err;
+    }
+    const outcome: LoadOutcome = decoder.outcome === 'ran' || encoder.outcome === 'ran' ? 'ran' : decoder.outcome === 'joined' || encoder.outcome === 'joined' ? 'joined' : 'cached';
+    return { outcome, info: { ...encoder.info, loadMs: decoder.info.loadMs + encoder.info.loadMs } };
   }
 
   private async runWarmup(e: Entry, iterations: number): Promise<void> {

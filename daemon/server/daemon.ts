@@ -15,6 +15,8 @@ import { Client, DaemonCore, handlersFor } from './handlers';
 import { DaemonMetrics } from './metrics';
 import { serveMethod } from './rpc';
 import { Segmenter } from './segmenter';
+import { Prompter } from './prompter';
+import { EmbeddingCache } from './embeddingCache';
 import type { Decoding } from './decoding';
 import { ResultCache } from '../results/resultCache';
 
@@ -45,6 +47,8 @@ export interface DaemonConfig {
   watchdogMs?: number;
   /** Where score and displayCrop decode (decoding.ts; absent: in this process). */
   decoding?: Decoding;
+  /** Prompt modes' embedding cache budget (`--embedding-cache-mb`; default 512 MB). */
+  embeddingCacheBytes?: number;
 }
 
 const DEFAULT_KEEP_ALIVE_MS = 30 * 60_000;
@@ -56,6 +60,8 @@ export class Daemon implements DaemonCore {
   readonly userModes: UserModeService;
   readonly lifecycle: Lifecycle;
   readonly segmenter: Segmenter;
+  /** seglens/embed and seglens/prompt (issue 25). */
+  readonly prompter: Prompter;
   readonly version: string;
   private readonly queue: JobQueue;
   private readonly connections = new Set<Client>();
@@ -69,7 +75,10 @@ export class Daemon implements DaemonCore {
     private readonly opts: DaemonConfig,
   ) {
     this.version = opts.version;
-    this.metrics = new DaemonMetrics(() => this.initializedClients());
+    this.metrics = new DaemonMetrics(
+      () => this.initializedClients(),
+      () => this.prompter.cache.totalBytes,
+    );
     this.queue = new JobQueue(opts.maxQueue, () => this.metrics.queueRejected.inc());
     this.registry = new Registry(modes, engine, this.queue, this.registryHooks(), opts.warmupIterations);
     for (const [mode, ms] of opts.recent?.steadyTimes() ?? []) this.registry.rememberSteady(mode, ms);
@@ -92,6 +101,15 @@ export class Daemon implements DaemonCore {
       watchdogMs: opts.watchdogMs ?? 0,
       maxInflightBytes: opts.maxInflightBytes,
       decoding: opts.decoding,
+    });
+    const embeddings = new EmbeddingCache(opts.embeddingCacheBytes ?? 512 * 1024 * 1024, (keys) => {
+      engine.dropEmbeddings?.(keys).catch((e) => opts.log('warn', `freeing embeddings: ${(e as Error).message}`));
+    });
+    this.prompter = new Prompter(this.registry, engine, this.queue, embeddings, {
+      maxPixels: opts.maxPixels,
+      maxImageBytes: opts.maxImageBytes,
+      metrics: this.metrics,
+      watchdogMs: opts.watchdogMs ?? 0,
     });
     this.startSweeping();
     this.userModes = new UserModeService(this.registry, (p) => this.broadcast(P.ModesChanged, p));
@@ -157,6 +175,12 @@ export class Daemon implements DaemonCore {
   /** The registry's status plus what the lifecycle knows (selection, expiry). */
   modeStatus(mode: string): P.ModeStatus {
     return this.withLifecycle(this.registry.status(mode));
+  }
+
+  /** Prompt modes: how many image embeddings the cache holds for it. */
+  private withEmbeddings(s: P.ModeStatus): P.ModeStatus {
+    if (this.prompter && this.registry.def(s.mode).promptSpec) s.embeddings = this.prompter.cache.count(s.mode);
+    return s;
   }
 
   used(mode: string, client: Client): void {
@@ -229,6 +253,8 @@ export class Daemon implements DaemonCore {
         this.afterGrowth(mode);
       },
       onWarmupSkipped: (mode) => this.metrics.warmupSkipped.inc({ mode }),
+      // A prompt mode's embeddings go with its sessions (unload, idle, budget, redefinition).
+      onUnloaded: (mode) => this.prompter?.cache.dropMode(mode),
       onSteady: (mode, ms) => this.opts.recent?.setSteady(mode, ms),
       // A user definition is checked against what its file declares before the session is made (1004 naming the field).
       beforeLoad: async (def) => {
@@ -249,6 +275,7 @@ export class Daemon implements DaemonCore {
   private withLifecycle(s: P.ModeStatus): P.ModeStatus {
     // Called from the registry's hooks too, before the lifecycle exists.
     if (!this.lifecycle || !this.registry.has(s.mode)) return s;
+    this.withEmbeddings(s);
     if (this.lifecycle.isSelected(s.mode)) s.selected = true;
     const exp = this.lifecycle.expiresAt(s.mode);
     if (exp !== undefined) s.expiresAt = new Date(exp).toISOString();

@@ -12,6 +12,8 @@ import { DaemonMetrics } from './metrics';
 import * as params from './params';
 import { Handler } from './rpc';
 import { Segmenter } from './segmenter';
+import { Prompter } from './prompter';
+import { embedParams, promptParams } from './promptParams';
 
 /** One connection and what the daemon knows of its client. */
 export interface Client {
@@ -31,6 +33,7 @@ export interface DaemonCore {
   readonly metrics: DaemonMetrics;
   readonly userModes: UserModeService;
   readonly segmenter: Segmenter;
+  readonly prompter: Prompter;
   log(level: P.LogLevel, message: string, toClients?: boolean): void;
   initializedClients(): number;
   status(): P.StatusResult;
@@ -57,6 +60,16 @@ export function handlersFor(d: DaemonCore, client: Client): Record<string, Handl
       const sp = params.segmentParams(p);
       d.used(sp.mode, client);
       return d.segmenter.segment(sp, token);
+    },
+    [P.Embed.method]: (p, token) => {
+      const ep = embedParams(p);
+      d.used(ep.mode, client);
+      return d.prompter.embed(ep, token);
+    },
+    [P.Prompt.method]: (p, token) => {
+      const pp = promptParams(p);
+      d.used(pp.mode, client);
+      return d.prompter.prompt(pp, token);
     },
     // No `used`: nothing runs, so it neither keeps a mode alive nor makes it a recent one.
     [P.CachedResults.method]: (p) => d.segmenter.cachedResults(params.cachedResultsParams(p)),

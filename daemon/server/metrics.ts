@@ -110,8 +110,12 @@ export class DaemonMetrics {
   readonly optimizedCacheRemoved = new Counter('seglens_optimized_cache_removed_total', 'Optimised graphs removed from the cache folder (unused too long, or over its size budget)');
   readonly engineRestarts = new Counter('seglens_engine_restarts_total', 'Inference engines lost and replaced, by reason (crash: it died; watchdog: an inference ran far too long)');
 
-  constructor(clientCount: () => number) {
+  readonly embeddings = new Counter('seglens_embeddings_total', "Prompt modes' image embeddings had, by mode and outcome (computed: the encoder ran; cached: found in the embedding cache; joined: shared a run another request started)");
+  readonly embeddingCacheBytes: Gauge;
+
+  constructor(clientCount: () => number, embeddingBytes: () => number = () => 0) {
     this.clients = new Gauge('seglens_clients', 'Open connections that completed initialize', clientCount);
+    this.embeddingCacheBytes = new Gauge('seglens_embedding_cache_bytes', 'Bytes of the image embeddings (and the masks kept for previous) the embedding cache holds', embeddingBytes);
   }
 
   render(): string {
@@ -132,6 +136,8 @@ export class DaemonMetrics {
       this.optimizedCacheRemoved,
       this.resultCache,
       this.engineRestarts,
+      this.embeddings,
+      this.embeddingCacheBytes,
     ];
     return all.map((m) => m.render()).join('\n') + '\n';
   }

@@ -24,14 +24,14 @@ import {
   WarmupParams,
 } from '../api/protocol';
 
-type Obj = Record<string, unknown>;
+export type Obj = Record<string, unknown>;
 
-function obj(p: unknown, method: string): Obj {
+export function obj(p: unknown, method: string): Obj {
   if (p === null || p === undefined) return {};
   if (typeof p !== 'object' || Array.isArray(p)) throw invalidParams(`${method}: params must be an object`);
   return p as Obj;
 }
-function str(o: Obj, field: string, method: string): string {
+export function str(o: Obj, field: string, method: string): string {
   const v = o[field];
   if (typeof v !== 'string' || v.length === 0) throw invalidParams(`${method}: '${field}' must be a non-empty string`);
   return v;
@@ -117,7 +117,7 @@ export function cachedResultsParams(p: unknown): CachedResultsParams {
 }
 
 /** `{path}` or `{base64}` in field `field`. */
-function imageSource(o: Obj, field: string, m: string): ImageSource {
+export function imageSource(o: Obj, field: string, m: string): ImageSource {
   const img = o[field];
   if (img === undefined || img === null) throw invalidParams(`${m}: '${field}' is missing: give {path} or {base64}`);
   if (typeof img !== 'object' || Array.isArray(img)) throw invalidParams(`${m}: '${field}' must be {path: string} or {base64: string}`);

@@ -1,6 +1,7 @@
 // seglens/segment: refuse early when the line is full, make the mode ready, run the engine in
 // the queue, and re-warm a mode the registry finds slow (once the line is idle); seglens/score.
 import { CancellationToken } from 'vscode-jsonrpc/node';
+import { invalidParams } from '../api/errors';
 import * as P from '../api/protocol';
 import { Engine } from '../engine/engine';
 import { JobQueue, Ticket } from '../registry/jobQueue';
@@ -65,6 +66,7 @@ export class Segmenter {
 
   async segment(p: P.SegmentParams, token: CancellationToken): Promise<P.SegmentResult> {
     const def = this.registry.def(p.mode);
+    if (def.promptSpec) throw invalidParams(`mode '${p.mode}' is a prompt mode: it segments from clicks and boxes; use seglens/prompt (after seglens/embed)`);
     // Take a place in the line at once (1005 when full), before decoding base64 or waiting for
     // a cold mode: a request waiting for a load counts against the bound like one in the line.
     const ticket = this.queue.admit();

@@ -46,6 +46,7 @@ import { OutputTensor, decodeInstances } from '../engine/pipeline/instances/inst
 import type { LogLevel } from '../api/constants';
 import { enginePort } from '../engine/host/enginePort';
 import { makeInputGuard } from '../engine/host/inputGuard';
+import { PromptRunner } from '../engine/pipeline/prompt/promptRunner';
 
 type Level = LogLevel;
 
@@ -162,6 +163,28 @@ async function sessionFor(mode: ModeDef): Promise<Ort.InferenceSession> {
   return sess;
 }
 
+/** A model file's session (a prompt mode's encoder or decoder), loading it if the registry did not. */
+async function sessionOf(ref: ModelRef, mode: ModeDef): Promise<Ort.InferenceSession> {
+  let s = sessions.get(ref.key);
+  if (!s || s.ref.file !== ref.file) {
+    log('debug', `model ${ref.key} not loaded for mode ${mode.id}: loading`);
+    await load(ref);
+    s = sessions.get(ref.key)!;
+  }
+  return s.session;
+}
+
+// Prompt modes (issue 25): encoder and decoder runs, the embeddings the daemon keeps here.
+const prompts = new PromptRunner({
+  ort,
+  session: sessionOf,
+  counted: (shape) => {
+    runs++;
+    runShapes[shape] = (runShapes[shape] ?? 0) + 1;
+  },
+  guardInput: (bytes) => guardInput(bytes),
+});
+
 const checkedShapes = new WeakMap<Ort.InferenceSession, Set<string>>();
 function checkInputShape(mode: ModeDef, sess: Ort.InferenceSession): void {
   let seen = checkedShapes.get(sess);
@@ -226,6 +249,7 @@ async function greyRuns(sess: Ort.InferenceSession, mode: ModeDef, [h, w]: [numb
 /** Runs the warm-up at the shape daemon/engine/warmupShape.ts picks (full size unless the mode asks for small); a model
  *  that refuses the small shape is warmed at full size instead. */
 async function warmup(mode: ModeDef, iterations: number): Promise<{ durationMs: number; inputSize: [number, number] }> {
+  if (mode.promptSpec) return prompts.warmup(mode, iterations);
   const sess = await sessionFor(mode);
   const provider = sessions.get(mode.model.key)?.provider ?? 'cpu';
   const meta = sess.inputMetadata.find((m) => m.name === mode.inputName);
@@ -437,7 +461,7 @@ let idleTimer: NodeJS.Timeout | undefined;
 let busy = 0;
 /** What keeps the cores busy (status, settle and the like do not). */
 function isWork(msg: WorkerRequest): boolean {
-  return msg.op === 'segment' || msg.op === 'warmup' || msg.op === 'load';
+  return msg.op === 'segment' || msg.op === 'warmup' || msg.op === 'load' || msg.op === 'embed' || msg.op === 'prompt';
 }
 function runDeferredWhenIdle(): void {
   if (idleTimer) clearTimeout(idleTimer);
@@ -461,6 +485,7 @@ async function closeAll(): Promise<void> {
   await postLine; // answers still being postprocessed go out first
   await runDeferred();
   for (const key of [...sessions.keys()]) await unload(key);
+  prompts.clear();
   pool.clear();
 }
 
@@ -481,12 +506,18 @@ async function handle(msg: WorkerRequest, inferred: () => void): Promise<unknown
         { maxPixels: msg.maxPixels, confidence: msg.confidence, displayMaxSide: msg.displayMaxSide, thumbnailSize: msg.thumbnailSize, region: msg.region, instanceRle: msg.instanceRle, scoreThreshold: msg.scoreThreshold },
         inferred,
       );
+    case 'embed':
+      return prompts.embed(msg.mode, msg.image, msg.key, msg.maxPixels);
+    case 'prompt':
+      return prompts.prompt(msg.mode, msg.request);
+    case 'dropEmbeddings':
+      return prompts.drop(msg.keys);
     case 'close':
       return closeAll();
     case 'settle':
       return runDeferred();
     case 'status':
-      return { provider: currentProvider, loaded: [...sessions.keys()], runs, runShapes: { ...runShapes } };
+      return { provider: currentProvider, loaded: [...sessions.keys()], runs, runShapes: { ...runShapes }, embeddings: prompts.size };
     case 'prepareModels':
       return ensureModels(msg.modelsDir, (m) => log('info', m), { int8: msg.int8 });
     default:
@@ -523,6 +554,7 @@ async function answer(msg: WorkerRequest, inferred: () => void): Promise<void> {
     reply = { type: 'result', id: msg.id, ok: true, result };
     // The mask and other PNGs move to the main thread (a segment's result is never reused here).
     if (msg.op === 'segment') moving = ownedBuffers(result, (result as { display?: unknown }).display);
+    if (msg.op === 'prompt') moving = ownedBuffers(...(result as { maskPngs: Uint8Array[] }).maskPngs);
   } catch (e) {
     if (!(e instanceof SegLensError)) log('debug', `engine ${msg.op} failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
     reply = { type: 'result', id: msg.id, ok: false, error: serializeError(e) };

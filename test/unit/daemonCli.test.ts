@@ -47,6 +47,7 @@ describe('toArgv and parseArgs', () => {
       watchdogSeconds: 7,
       decodeTimeoutMs: 250,
       maxInflightMb: 9,
+      embeddingCacheMb: 6,
     };
     assert.deepEqual(Object.keys(all).sort(), Object.keys(DAEMON_FLAGS).sort(), 'the test covers every flag');
     const { keepAliveMinutes: _m, ...rest } = all; // the two keep-alive flags set one value: the last wins

@@ -1,0 +1,194 @@
+// seglens/embed and seglens/prompt (issue 25): a prompt mode's image embedding from the
+// embedding cache (or the encoder, in the queue like every engine job, once per image and mode),
+// then the decoder on it for each prompt. Both sessions are the registry's (ensureReady loads
+// and warms them); a request holds its mode, so an unload waits for it.
+import { createHash, randomBytes } from 'node:crypto';
+import { CancellationToken } from 'vscode-jsonrpc/node';
+import { SegLensError, invalidParams } from '../api/errors';
+import * as P from '../api/protocol';
+import { round1 as r1 } from '../api/numbers';
+import { Engine, ImageInput } from '../engine/engine';
+import { checkImageFile } from '../engine/pipeline/imageFile';
+import type { PromptOutput } from '../engine/pipeline/prompt/promptTypes';
+import type { ModeDef } from '../models/modeDef';
+import { JobQueue, Ticket } from '../registry/jobQueue';
+import { Registry } from '../registry/registry';
+import { fileContentHash } from '../results/fileHash';
+import { EmbeddingCache, Lease } from './embeddingCache';
+import { DaemonMetrics } from './metrics';
+import { decodeBase64 } from './params';
+import { checkInsideImage } from './promptParams';
+
+export interface PrompterOptions {
+  maxPixels: number;
+  maxImageBytes: number;
+  metrics: DaemonMetrics;
+  /** The inference watchdog's floor in ms (0: none). */
+  watchdogMs: number;
+}
+
+/** Answers kept per image for `previous` (the oldest goes first). */
+export const TOKENS_PER_IMAGE = 4;
+/** Remembered image file hashes (by path and stamp). */
+const HASH_MEMO_ENTRIES = 10_000;
+
+/** A request's image, hashed; what `withEmbedding` hands on. */
+interface Held {
+  def: ModeDef;
+  lease: Lease;
+  image: ImageInput;
+  /** The queue place taken on arrival, unless the encoder run used it (the prompt after it then just follows). */
+  ticket: Ticket | undefined;
+  t0: number;
+  queueMs: number;
+  /** This request's wait for the encoder (its own run or the one it joined); 0 when cached. */
+  encoderMs: number;
+}
+
+export class Prompter {
+  private readonly hashes = new Map<string, { stamp: string; sha256: string }>();
+
+  constructor(
+    private readonly registry: Registry,
+    private readonly engine: Engine,
+    private readonly queue: JobQueue,
+    readonly cache: EmbeddingCache,
+    private readonly opts: PrompterOptions,
+  ) {}
+
+  /** seglens/embed: the image's embedding, computed and kept (or found, or joined). */
+  async embed(p: P.EmbedParams, token: CancellationToken): Promise<P.EmbedResult> {
+    return this.withEmbedding(p, token, async (h) => {
+      const { entry, outcome } = h.lease;
+      return { mode: p.mode, width: entry.width, height: entry.height, embedding: outcome, encoderMs: r1(entry.encoderMs) };
+    });
+  }
+
+  /** seglens/prompt: the decoder on the image's kept embedding. */
+  async prompt(p: P.PromptParams, token: CancellationToken): Promise<P.PromptResult> {
+    return this.withEmbedding({ mode: p.mode, image: p.image }, token, async (h) => {
+      const { entry, outcome } = h.lease;
+      checkInsideImage(p, entry.width, entry.height);
+      let previous: { token: string; candidate: number } | undefined;
+      if (p.previous !== undefined) {
+        const kept = entry.tokens.get(p.previous);
+        if (!kept) throw invalidParams(`seglens/prompt: unknown 'previous' token: it names no answer kept for this image and mode (the last ${TOKENS_PER_IMAGE} answers on an image are kept)`);
+        if (p.previousCandidate !== undefined && p.previousCandidate >= kept.candidates) throw invalidParams(`seglens/prompt: 'previousCandidate' ${p.previousCandidate}: that answer had ${kept.candidates} candidate(s)`);
+        previous = { token: p.previous, candidate: p.previousCandidate ?? kept.best };
+      }
+      const name = randomBytes(12).toString('base64url');
+      const request = { key: entry.key, points: p.points ?? [], box: p.box, previous, token: name, maxTokens: TOKENS_PER_IMAGE };
+      const prompt = this.engine.prompt;
+      if (!prompt) throw new SegLensError(P.ErrorCodes.InternalError, 'this engine cannot run prompt modes');
+      const { value: out, queueMs } = await this.queue.run(() => prompt.call(this.engine, h.def, request, this.watchdog(h.def)), { token, ticket: h.ticket });
+      this.cache.addToken(entry, name, { bytes: out.tokenBytes, best: out.best, candidates: out.scores.length }, out.droppedTokens);
+      return this.answer(p.mode, out, outcome, name, { ...h, queueMs: h.queueMs + queueMs });
+    });
+  }
+
+  /** The engine lost what it kept (it crashed or was replaced). */
+  engineLost(): void {
+    this.cache.clear();
+  }
+
+  private answer(mode: string, out: PromptOutput, embedding: P.EmbeddingOutcome, token: string, h: Held): P.PromptResult {
+    const png = (b: Uint8Array) => Buffer.from(b).toString('base64');
+    const result: P.PromptResult = {
+      mode,
+      width: out.width,
+      height: out.height,
+      maskPng: png(out.maskPngs[out.best]),
+      score: out.scores[out.best],
+      embedding,
+      token,
+      timings: {
+        queueMs: r1(h.queueMs),
+        encoderMs: r1(h.encoderMs),
+        decoderMs: r1(out.decoderMs),
+        postprocessMs: r1(out.postprocessMs),
+        totalMs: r1(performance.now() - h.t0),
+      },
+    };
+    if (out.maskPngs.length > 1) result.candidates = out.maskPngs.map((m, k) => ({ maskPng: png(m), score: out.scores[k] }));
+    return result;
+  }
+
+  /** Makes the mode ready, hashes the image and holds its embedding (from the cache, a run under way, or a run now) while `use` runs. */
+  private async withEmbedding<T>(p: P.EmbedParams, token: CancellationToken, use: (h: Held) => Promise<T>): Promise<T> {
+    const t0 = performance.now();
+    const def = this.promptDef(p.mode);
+    // A place in the line at once (1005 when full), as for segment.
+    const ticket = this.queue.admit();
+    let ticketUsed = false;
+    const hold = this.registry.hold(p.mode);
+    try {
+      const { image, sha256 } = await this.hashImage(p.image);
+      await this.engine.admit?.(image);
+      if (!this.registry.isWarm(p.mode)) await this.registry.ensureReady(p.mode, true);
+      const key = `${modeKey(def)}:${sha256}`;
+      let queueMs = 0;
+      let runMs = 0;
+      const compute = async () => {
+        const embed = this.engine.embed;
+        if (!embed) throw new SegLensError(P.ErrorCodes.InternalError, 'this engine cannot run prompt modes');
+        ticketUsed = true;
+        const r = await this.queue.run(() => embed.call(this.engine, def, image, key, { maxPixels: this.opts.maxPixels, watchdogMs: this.watchdog(def) }), { limited: true, token, priority: p.priority, ticket });
+        queueMs = r.queueMs;
+        if (r.value.inputSha256 !== sha256) {
+          void this.engine.dropEmbeddings?.([key]);
+          throw new SegLensError(P.ErrorCodes.ImageUndecodable, 'the image changed while it was read; try again');
+        }
+        runMs = r.value.encoderMs;
+        return { width: r.value.width, height: r.value.height, encoderMs: r.value.encoderMs, bytes: r.value.bytes };
+      };
+      const started = performance.now();
+      const lease = await this.cache.acquire(key, p.mode, compute);
+      this.opts.metrics.embeddings.inc({ mode: p.mode, outcome: lease.outcome });
+      const encoderMs = lease.outcome === 'computed' ? runMs : lease.outcome === 'joined' ? performance.now() - started : 0;
+      try {
+        return await use({ def, lease, image, ticket: ticketUsed ? undefined : ticket, t0, queueMs, encoderMs });
+      } finally {
+        lease.release();
+      }
+    } finally {
+      ticket.release();
+      hold();
+    }
+  }
+
+  private promptDef(mode: string): ModeDef {
+    const def = this.registry.def(mode); // -32602 for an unknown mode
+    if (!def.promptSpec) throw invalidParams(`mode '${mode}' is not a prompt mode (task '${def.task}'): seglens/embed and seglens/prompt need a mode with task 'prompt' (outputFormat 'sam'); use seglens/segment`);
+    return def;
+  }
+
+  /** The bytes or path to read, and the content's sha256 (a file's memoised by its stamp). */
+  private async hashImage(src: P.ImageSource): Promise<{ image: ImageInput; sha256: string }> {
+    if ('base64' in src) {
+      const bytes = decodeBase64(src.base64, this.opts.maxImageBytes, "seglens/prompt: 'image.base64'");
+      return { image: { bytes }, sha256: createHash('sha256').update(bytes).digest('hex') };
+    }
+    await checkImageFile(src.path, this.opts.maxImageBytes);
+    const known = this.hashes.get(src.path);
+    const { stamp, sha256 } = await fileContentHash(src.path, this.opts.maxImageBytes, (s) => (known?.stamp === s ? known.sha256 : undefined));
+    if (this.hashes.size >= HASH_MEMO_ENTRIES) this.hashes.clear();
+    this.hashes.set(src.path, { stamp, sha256 });
+    return { image: { path: src.path }, sha256 };
+  }
+
+  private watchdog(def: ModeDef): number | undefined {
+    return this.registry.timing(def.id).watchdogMs(this.opts.watchdogMs, def.typicalMs);
+  }
+}
+
+/** What an embedding depends on besides the image: the mode's definition and its files (their stamps are in the model keys). */
+const modeKeys = new WeakMap<ModeDef, string>();
+function modeKey(def: ModeDef): string {
+  let k = modeKeys.get(def);
+  if (!k) {
+    const { id, model, promptSpec, mean, std } = def;
+    k = createHash('sha256').update(JSON.stringify({ id, model, promptSpec, mean, std })).digest('hex').slice(0, 32);
+    modeKeys.set(def, k);
+  }
+  return k;
+}

@@ -78,7 +78,8 @@ export class PromptRunner {
 
   private async answer(wanted: PromptSet): Promise<void> {
     const last = lastPromptEdit(this.doc.edits);
-    const previous = last?.token && grew(promptsInForce(this.doc.edits), wanted) ? last.token : undefined;
+    // The answer shown is fed back: its token, and which candidate when Tab picked another.
+    const previous = last?.token && grew(promptsInForce(this.doc.edits), wanted) ? { previous: last.token, ...(last.scores.length > 1 ? { previousCandidate: last.candidate } : {}) } : undefined;
     this.status('prompting', `Prompting ${this.mode}…`);
     try {
       const r = await this.request(wanted, previous);
@@ -97,11 +98,11 @@ export class PromptRunner {
   }
 
   /** seglens/prompt; an unknown `previous` (the daemon restarted and lost it) is retried without. */
-  private async request(wanted: PromptSet, previous: string | undefined): Promise<PromptResult> {
+  private async request(wanted: PromptSet, previous: Pick<PromptParams, 'previous' | 'previousCandidate'> | undefined): Promise<PromptResult> {
     const client = await this.deps.supervisor.ensureClient();
     const params: PromptParams = { mode: this.mode, image: await imageSource(this.doc.image), points: wanted.points, ...(wanted.box ? { box: wanted.box } : {}) };
     try {
-      return await client.request(Prompt, previous ? { ...params, previous } : params);
+      return await client.request(Prompt, previous ? { ...params, ...previous } : params);
     } catch (err) {
       if (!previous || errorInfo(err).code !== INVALID_PARAMS) throw err;
       return client.request(Prompt, params);

@@ -86,8 +86,11 @@ export function registerCommands(d: CommandDeps): vscode.Disposable[] {
       guarded('preview failed', async (arg?: unknown) => {
         const uri = imageAtHand(arg) ?? (await pickWorkspaceImage());
         if (!uri) return;
-        // A prompt mode (issue 25) is clicked and boxed in the refine editor: open that.
-        if (isPromptMode(d.store, readConfig().mode)) await d.refine.open(uri);
+        // A prompt mode (issue 25) is clicked and boxed in the refine editor: open that. A custom
+        // mode is known once the daemon has its definition: start it first when need be.
+        const mode = readConfig().mode;
+        if (!d.store.info(mode)) await d.supervisor.ensureClient().catch(() => undefined); // the preview says what failed
+        if (isPromptMode(d.store, mode)) await d.refine.open(uri);
         else await d.previews.show(uri);
       }),
     ),

@@ -236,6 +236,8 @@ export class PreviewPanel extends Disposable {
   ): Promise<{ result: SegmentResult; prepared: ResultPayload['prepared'] } | undefined> {
     const { supervisor, store } = this.deps;
     if (supervisor.state !== 'ready') this.setBusy('Starting the SegLens daemon…');
+    const client = await supervisor.ensureClient();
+    if (stale()) return undefined;
     if (isPromptMode(store, mode)) {
       // Clicks and boxes, not a segment: in the refine editor only.
       if (!this.editor) throw new Error(`'${mode}' is a prompt mode: open the image in the refine editor (SegLens: Refine Mask) to click and drag prompts`);
@@ -243,8 +245,6 @@ export class PreviewPanel extends Disposable {
       const result = await this.editor.startPrompts(uri, mode);
       return stale() ? undefined : { result, prepared: undefined };
     }
-    const client = await supervisor.ensureClient();
-    if (stale()) return undefined;
     let prepared: ResultPayload['prepared'];
     if (store.state(mode) !== 'warm') {
       // Sent before this mode's own request, so the daemon's queue serves `fast` first.

@@ -14,22 +14,11 @@ import * as vscode from 'vscode';
 import { writeSamPair } from '../helpers/samModels';
 import { expectedPromptMask, maskDifferences } from '../helpers/samExpected';
 import { writePng } from '../helpers/pngWriter';
-import { api, setting, waitForEvent, waitForState } from './helpers';
+import { api, openedEditor as opened, setting, waitForEvent, waitForState } from './helpers';
 
 const ID = 'test-sam-prompt';
 const SIZE = 256;
 const RADII = [20, 40];
-
-/** Resolves once the editor of `uri` has its starting mask. */
-async function opened(uri: vscode.Uri): Promise<{ width: number; height: number }> {
-  const a = await api();
-  for (let i = 0; i < 600; i++) {
-    const base = a.refine.documentForTest(uri)?.base;
-    if (base) return base;
-    await new Promise((r) => setTimeout(r, 100)); // polled: the document has no event of its own
-  }
-  throw new Error(`the editor of ${uri.fsPath} never had its mask`);
-}
 
 export function register(): void {
   suite('SegLens prompt mode (issue 25)', () => {

@@ -6,18 +6,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { api, sampleFolder, setting, waitForEvent } from './helpers';
-
-/** Resolves once the editor of `uri` has its starting mask. */
-async function opened(uri: vscode.Uri): Promise<{ width: number; height: number }> {
-  const a = await api();
-  for (let i = 0; i < 600; i++) {
-    const base = a.refine.documentForTest(uri)?.base;
-    if (base) return base;
-    await new Promise((r) => setTimeout(r, 100)); // polled: the document has no event of its own
-  }
-  throw new Error(`the editor of ${uri.fsPath} never had its mask`);
-}
+import { api, openedEditor as opened, sampleFolder, setting, waitForEvent } from './helpers';
 
 export function register(): void {
   suite('SegLens mask editor', () => {

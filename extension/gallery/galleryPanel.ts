@@ -210,7 +210,8 @@ export class GalleryPanel extends Disposable {
   }
 
   private postInit(): void {
-    const task = this.deps.store.info(this.mode)?.task ?? 'binary';
+    // A prompt mode's tiles (issue 25) are read as binary masks (empty until prompted).
+    const task = this.deps.store.info(this.mode)?.task === 'prompt' ? 'binary' : (this.deps.store.info(this.mode)?.task ?? 'binary');
     this.post({ type: 'init', folder: vscode.workspace.asRelativePath(this.folder), path: this.folder.fsPath, mode: this.mode, task, classes: [], tiles: this.tiles, view: this.views.get(this.folder) });
     if (this.lastProgress) this.post({ type: 'progress', progress: this.lastProgress });
   }

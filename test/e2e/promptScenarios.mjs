@@ -4,7 +4,7 @@
 // line says ready) → two clicks → Ctrl+S → the saved ground truth is the union of the discs the
 // test decoder draws around the clicked points (computed here by test/helpers/samExpected.ts from
 // the points the page recorded) → Ctrl+Z → Ctrl+S → the first disc alone → the encoder ran once.
-import { copyFileSync, existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import * as path from 'node:path';
 import * as H from './lib/harness.mjs';
@@ -22,13 +22,14 @@ function assert(cond, msg) {
 }
 
 /** The TypeScript test helpers (the models' builder, the expected mask), bundled for this run. */
-async function helpers(run) {
+async function helpers() {
   const esbuild = createRequire(path.join(H.REPO, 'package.json'))('esbuild');
-  const out = path.join(run.base, 'sam-helpers.cjs');
-  const entry = path.join(run.base, 'sam-helpers-entry.ts');
-  const { writeFileSync } = await import('node:fs');
+  // Under the repository, so that the bundle finds sharp and onnxruntime-node in its node_modules.
+  const out = path.join(H.REPO, 'out', 'e2e', 'sam-helpers.cjs');
+  const entry = path.join(H.REPO, 'out', 'e2e', 'sam-helpers-entry.ts');
+  mkdirSync(path.dirname(out), { recursive: true });
   writeFileSync(entry, `export { writeSamPair } from ${JSON.stringify(path.join(H.REPO, 'test', 'helpers', 'samModels.ts'))};\nexport { expectedPromptMask, maskDifferences } from ${JSON.stringify(path.join(H.REPO, 'test', 'helpers', 'samExpected.ts'))};\n`);
-  await esbuild.build({ entryPoints: [entry], outfile: out, bundle: true, platform: 'node', format: 'cjs', external: ['sharp', 'onnxruntime-node'], logLevel: 'warning', nodePaths: [path.join(H.REPO, 'node_modules')] });
+  await esbuild.build({ entryPoints: [entry], outfile: out, bundle: true, platform: 'node', format: 'cjs', external: ['sharp', 'onnxruntime-node'], logLevel: 'warning' });
   return createRequire(out)(out);
 }
 
@@ -43,10 +44,9 @@ export const promptScenarios = [
     name: 'prompt',
     title: 'a SAM-shaped prompt mode: Refine Mask embeds the image (ready) → two clicks → Ctrl+S saves the disc union → Ctrl+Z → Ctrl+S saves the first disc → one encoder run',
     async run(env) {
-      const h = await helpers(env.run);
+      const h = await helpers();
       const pair = h.writeSamPair(path.join(env.run.base, 'sam-models'), ID, { encoder: { size: SIZE, layers: 1 }, decoder: { size: SIZE, radii: RADII } });
       const server = await env.server('prompt', {
-        trust: true,
         settings: { 'seglens.mode': ID, 'seglens.customModels': [pair.definition], 'seglens.daemon.idleExitMinutes': 2, 'files.autoSave': 'off' },
       });
       const workspace = await env.workspace('ws-prompt');
@@ -63,6 +63,8 @@ export const promptScenarios = [
       await server.start();
       const page = await env.openWindow(server, workspace);
       const ctx = { page };
+      // The window uses the mode (the status bar names it) before the editor is opened.
+      await H.waitForStatus(page, `${H.SEL.statusBar} ${H.statusItemSelector('seglens.seglens', 'seglens.status')}`, new RegExp(ID), 60_000);
       const frame = await openRefine(ctx, sample, 'prompt/images');
       await frame.waitForFunction(() => document.getElementById('stage').dataset.promptStatus === 'ready', undefined, { timeout: 120_000, polling: 200 });
       const status = await frame.evaluate(() => document.getElementById('promptStatus').textContent);
@@ -102,8 +104,8 @@ export const promptScenarios = [
       await written(gt, before);
       await check(h.expectedPromptMask(width, height, SIZE, [points[0]], R), 'after undo, saved');
       const metrics = await withDaemon(server.runtimeDir, (c) => c.metrics());
-      const computed = metricValue(metrics.text, 'seglens_embeddings_total', { mode: ID, outcome: 'computed' });
-      env.note(`seglens_embeddings_total{mode="${ID}"}: computed ${computed}, cached ${metricValue(metrics.text, 'seglens_embeddings_total', { mode: ID, outcome: 'cached' })}`);
+      const computed = metricValue(metrics, 'seglens_embeddings_total', { mode: ID, outcome: 'computed' });
+      env.note(`seglens_embeddings_total{mode="${ID}"}: computed ${computed}, cached ${metricValue(metrics, 'seglens_embeddings_total', { mode: ID, outcome: 'cached' })}`);
       assert(computed === 1, `the encoder ran ${computed} times for one image`);
     },
   },

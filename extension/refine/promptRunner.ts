@@ -36,7 +36,6 @@ export class PromptRunner {
   private readonly candidates = new Map<string, Uint8Array[]>();
   private chain: Promise<void> = Promise.resolve();
   private mode = '';
-  private size: { width: number; height: number } | undefined;
 
   constructor(
     private readonly doc: RefineDocument,
@@ -59,7 +58,6 @@ export class PromptRunner {
     try {
       if (this.deps.store.state(mode) !== 'warm') await client.ensureReady(mode, false);
       const e = await client.request(Embed, { mode, image: await imageSource(uri) });
-      this.size = { width: e.width, height: e.height };
       this.status('ready', `Ready: click adds a point, Alt+click a negative one, drag a box (embedding ${e.embedding}, ${Math.round(e.encoderMs)} ms)`);
       const maskPng = (await greyPng(new Uint8Array(e.width * e.height), e.width, e.height)).toString('base64');
       const timings = { queueMs: 0, decodeMs: 0, preprocessMs: 0, inferenceMs: e.encoderMs, postprocessMs: 0, totalMs: e.encoderMs };
@@ -133,11 +131,6 @@ export class PromptRunner {
     const next = (last.candidate + 1) % masks.length;
     this.host.push(this.doc, promptEdit(last, masks[next], last.token!, next, last.scores));
     this.status('ready', `Candidate ${next + 1} of ${masks.length} · score ${last.scores[next].toFixed(3)} (Tab: next)`);
-  }
-
-  /** The size the daemon gave the oriented image (undefined before it is embedded). */
-  get imageSize(): { width: number; height: number } | undefined {
-    return this.size;
   }
 }
 

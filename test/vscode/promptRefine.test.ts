@@ -3,8 +3,8 @@
 // built by samModels.ts, defined through seglens.customModels; Preview Segmentation in that mode
 // opens the mask editor, which embeds the image; two clicks give the union of the discs the test
 // decoder draws (computed independently, samExpected.ts), the second with the first answer fed
-// back; undo brings back the first answer; Ctrl+S writes it as the ground truth; the encoder ran
-// once for the image.
+// back; undo brings back the first answer; Ctrl+S writes it as the ground truth; Tab shows the
+// other candidates; the encoder ran once for the image.
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -83,6 +83,12 @@ export function register(): void {
       assert.equal(s.groundTruth.fsPath, path.join(dir, 'masks', 'grey.png'));
       const file = maskDifferences(await decode(fs.readFileSync(s.groundTruth.fsPath)), expectedPromptMask(W, H, SIZE, [p1], R));
       assert.equal(file.outside, 0, `saved: ${JSON.stringify(file)}`);
+      // Tab twice: past the probe candidate to the first, the disc of radius 20 (candidates in the decoder's order).
+      await a.refine.receiveForTest(uri, { type: 'refineCandidate' });
+      await a.refine.receiveForTest(uri, { type: 'refineCandidate' });
+      assert.equal(a.refine.documentForTest(uri)?.edits, 3);
+      const small = maskDifferences(await decode(await a.refine.renderForTest(uri)), expectedPromptMask(W, H, SIZE, [p1], RADII[0]));
+      assert.equal(small.outside, 0, `the first candidate: ${JSON.stringify(small)}`);
       // The encoder ran once for this image: both prompts found its embedding.
       const text = (await a.daemonClient()!.metrics()).text;
       const computed = new RegExp(`^seglens_embeddings_total\\{[^}]*mode="${ID}"[^}]*outcome="computed"[^}]*\\}\\s+(\\S+)|^seglens_embeddings_total\\{[^}]*outcome="computed"[^}]*mode="${ID}"[^}]*\\}\\s+(\\S+)`, 'm').exec(text);

@@ -7,6 +7,7 @@ import { readConfig } from './config';
 import type { CustomModels } from './models/customModels';
 import type { DaemonSupervisor } from './daemon/daemonSupervisor';
 import { imageAtHand, pickWorkspaceImage } from './preview/imageFiles';
+import { isPromptMode } from './preview/previewData';
 import { pickMode, switchToMode } from './models/modePicker';
 import { withModeProgress } from './models/modeProgress';
 import type { ModelStore } from './models/modelStore';
@@ -84,7 +85,13 @@ export function registerCommands(d: CommandDeps): vscode.Disposable[] {
       'seglens.preview',
       guarded('preview failed', async (arg?: unknown) => {
         const uri = imageAtHand(arg) ?? (await pickWorkspaceImage());
-        if (uri) await d.previews.show(uri);
+        if (!uri) return;
+        // A prompt mode (issue 25) is clicked and boxed in the refine editor: open that. A custom
+        // mode is known once the daemon has its definition: start it first when need be.
+        const mode = readConfig().mode;
+        if (!d.store.info(mode)) await d.supervisor.ensureClient().catch(() => undefined); // the preview says what failed
+        if (isPromptMode(d.store, mode)) await d.refine.open(uri);
+        else await d.previews.show(uri);
       }),
     ),
     vscode.commands.registerCommand(

@@ -3,13 +3,16 @@
 // cache, scored against its ground truth by the daemon
 // (`seglens/score`, the same numbers as the CLI). A reopened folder's earlier results come first,
 // in one request per chunk (seglens/cachedResults); only the misses (new or changed images) run.
+// A prompt mode (issue 25) has no mask before the user prompts: its run embeds each image
+// instead (`batch` priority, so never ahead of a click), for the clicks to find it warm.
 // No vscode here: the panel shows what it reports.
 import * as path from 'node:path';
 import { CancellationTokenSource, ResponseError } from 'vscode-jsonrpc';
 import type { DaemonClient } from '../../daemon/api/client';
 import type { FolderImage } from '../../daemon/api/folder/folderImages';
 import { round1 } from '../../daemon/api/numbers';
-import { CachedResults, CachedResultsResult, ClassInfo, Score, ScoreResult, SegmentInstance, SegmentResult, Task, Thumbnail } from '../../daemon/api/protocol';
+import { CachedResults, CachedResultsResult, ClassInfo, Embed, Score, ScoreResult, SegmentInstance, SegmentResult, Task, Thumbnail } from '../../daemon/api/protocol';
+import { promptThumbnail } from './promptThumbnail';
 import type { ReportImage } from '../../daemon/api/folder/report';
 import type { ProgressInfo, TileInfo } from '../../media/webview/shared/galleryMessages';
 
@@ -63,6 +66,7 @@ export class FolderRun {
   constructor(
     private readonly client: DaemonClient,
     private readonly mode: string,
+    /** 'prompt': embed each image (issue 25), nothing to score. */
     private readonly task: Task,
     private readonly images: FolderImage[],
     /** Indices (into images) to run; the others keep what they have. */
@@ -87,13 +91,13 @@ export class FolderRun {
   async run(): Promise<void> {
     this.started = performance.now();
     this.events.progress(this.progress());
-    const misses = await this.fromCache();
+    const misses = this.task === 'prompt' ? this.todo : await this.fromCache();
     let next = 0;
     const worker = async () => {
       while (!this.cancelled && next < misses.length) {
         const i = misses[next++];
         this.events.tile(i, { tile: { ...this.baseTile(i), state: 'running' } });
-        const r = await this.segment(i);
+        const r = this.task === 'prompt' ? await this.embed(i) : await this.segment(i);
         const out = r && (await this.finish(i, r));
         if (!out) return;
         this.report(i, out);
@@ -149,6 +153,21 @@ export class FolderRun {
 
   private rle(): { instanceRle?: true } {
     return this.options.instanceRle ? { instanceRle: true } : {};
+  }
+
+  /** Embeds one image ahead of the user (a prompt mode); its tile shows the image, no mask. */
+  private async embed(i: number): Promise<{ outcome: ImageOutcome; extras?: ResultExtras } | undefined> {
+    const img = this.images[i];
+    try {
+      const e = await this.client.request(Embed, { mode: this.mode, image: { path: img.file }, priority: 'batch' }, this.cancel.token);
+      const entry: ReportImage = { ...this.entry(i), width: e.width, height: e.height, ms: round1(e.encoderMs) };
+      const tile: TileInfo = { ...this.baseTile(i), state: 'done', ms: e.encoderMs, cached: e.embedding !== 'computed' };
+      return { outcome: { tile, entry }, extras: { thumbnail: await promptThumbnail(img.file, this.thumbSize).catch(() => undefined) } };
+    } catch (e) {
+      if (this.cancelled) return undefined;
+      const error = errorOf(e);
+      return { outcome: { tile: { ...this.baseTile(i), state: 'failed', error: error.message }, entry: { ...this.entry(i), error } } };
+    }
   }
 
   private entry(i: number): ReportImage {

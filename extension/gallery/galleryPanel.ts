@@ -16,6 +16,8 @@ import { galleryOrder } from '../../media/webview/shared/galleryOrder';
 import { readConfig } from '../config';
 import { Disposable } from '../util/dispose';
 import { FolderRun, ImageOutcome, ResultExtras } from './folderRun';
+import { isPromptMode } from '../preview/previewData';
+import { promptThumbnail } from './promptThumbnail';
 import { WORST, folderConfusion, folderReport, folderSummary } from './folderReport';
 import { galleryHtml } from './galleryHtml';
 import type { GalleryDeps } from './galleryDeps';
@@ -113,6 +115,7 @@ export class GalleryPanel extends Disposable {
     const client = await this.deps.supervisor.ensureClient();
     const mode = this.mode;
     const task = this.deps.store.info(mode)?.task ?? 'binary';
+    if (task === 'prompt') this.post({ type: 'notice', message: `${mode} is a prompt mode: the images are embedded ahead of you, and there are no masks to score until you prompt. Open an image to click and drag prompts in the refine editor.` });
     const todo = this.images.map((_, i) => i);
     const instances = this.instances;
     const run = new FolderRun(
@@ -182,6 +185,7 @@ export class GalleryPanel extends Disposable {
   async rescore(file: string, gt: string): Promise<boolean> {
     const i = this.images.findIndex((img) => img.file === file);
     if (i < 0 || !this.outcomes[i]?.entry || this.instances) return false; // not here, not done yet (its run scores it), or scored by a COCO file
+    if (isPromptMode(this.deps.store, this.mode)) return false; // a prompt mode has no prediction to score
     this.images[i] = { ...this.images[i], gt };
     const client = await this.deps.supervisor.ensureClient();
     const task = this.deps.store.info(this.mode)?.task ?? 'binary';
@@ -267,7 +271,8 @@ export class GalleryPanel extends Disposable {
   }
 
   private postInit(): void {
-    const task = this.deps.store.info(this.mode)?.task ?? 'binary';
+    // A prompt mode's tiles (issue 25) are read as binary masks (empty until prompted).
+    const task = this.deps.store.info(this.mode)?.task === 'prompt' ? 'binary' : (this.deps.store.info(this.mode)?.task ?? 'binary');
     this.post({ type: 'init', folder: vscode.workspace.asRelativePath(this.folder), path: this.folder.fsPath, mode: this.mode, task, classes: [], tiles: this.tiles, view: this.views.get(this.folder) });
     if (this.lastProgress) this.post({ type: 'progress', progress: this.lastProgress });
   }
@@ -280,13 +285,22 @@ export class GalleryPanel extends Disposable {
     const missing = indices.filter((i) => !this.thumbs.has(i) && this.outcomes[i]?.entry && !this.outcomes[i]?.entry?.error);
     if (!client || missing.length === 0) return;
     try {
-      const r = await client.request(CachedResults, { mode: this.mode, images: missing.map((i) => ({ path: this.images[i].file })), thumbnail: { size: THUMB_SIZE } });
-      const thumbs = r.results.flatMap((e, k) => (e.result?.thumbnail ? [{ i: missing[k], ...e.result.thumbnail }] : []));
+      const thumbs = isPromptMode(this.deps.store, this.mode) ? await this.promptThumbs(missing) : await this.cachedThumbs(client, missing);
       for (const t of thumbs) this.keepThumb(t.i, t);
       if (thumbs.length) this.post({ type: 'thumbs', thumbs });
     } catch (e) {
       this.deps.log.debug(`gallery: thumbnails not found in the result cache: ${(e as Error).message}`);
     }
+  }
+
+  private async cachedThumbs(client: NonNullable<GalleryDeps['supervisor']['client']>, missing: number[]): Promise<({ i: number } & Thumbnail)[]> {
+    const r = await client.request(CachedResults, { mode: this.mode, images: missing.map((i) => ({ path: this.images[i].file })), thumbnail: { size: THUMB_SIZE } });
+    return r.results.flatMap((e, k) => (e.result?.thumbnail ? [{ i: missing[k], ...e.result.thumbnail }] : []));
+  }
+
+  /** A prompt mode's tiles have no result to take a picture from: made again from the files. */
+  private async promptThumbs(missing: number[]): Promise<({ i: number } & Thumbnail)[]> {
+    return Promise.all(missing.map(async (i) => ({ i, ...(await promptThumbnail(this.images[i].file, THUMB_SIZE)) })));
   }
 
   async receive(raw: unknown): Promise<void> {
@@ -310,6 +324,8 @@ export class GalleryPanel extends Disposable {
       case 'open': {
         const order = galleryOrder(this.tiles, m.sort, m.filter);
         const list = order.includes(m.i) ? order : [m.i, ...order];
+        // A prompt mode (issue 25) is clicked in the refine editor.
+        if (isPromptMode(this.deps.store, this.mode)) return this.deps.openRefine(vscode.Uri.file(this.images[m.i].file), undefined);
         await this.deps.openPreview(vscode.Uri.file(this.images[m.i].file), this.uris(list), (file) => this.groundTruthOf(file));
         return;
       }

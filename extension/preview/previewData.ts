@@ -71,7 +71,8 @@ export function errorInfo(err: unknown): { message: string; code?: number } {
 
 /** The daemon's result as the page gets it; the task from the mode, else guessed from the classes. */
 export function resultPayload(store: ModelStore, uri: vscode.Uri, r: SegmentResult, prepared?: ResultPayload['prepared']): ResultPayload {
-  const task = store.info(r.mode)?.task ?? (r.classes.length > 2 ? 'semantic' : 'binary');
+  // A prompt mode's mask (issue 25) is a binary one.
+  const task = isPromptMode(store, r.mode) ? 'binary' : (store.info(r.mode)?.task ?? (r.classes.length > 2 ? 'semantic' : 'binary'));
   return {
     path: statePath(uri),
     mode: r.mode,
@@ -87,6 +88,11 @@ export function resultPayload(store: ModelStore, uri: vscode.Uri, r: SegmentResu
     displayImage: r.displayImage,
     instances: r.instances,
   };
+}
+
+/** A promptable (SAM-family) mode (issue 25): the refine editor's clicks and boxes, no segment. */
+export function isPromptMode(store: Pick<ModelStore, 'info'>, mode: string): boolean {
+  return store.info(mode)?.task === 'prompt';
 }
 
 /** The image for the daemon: its path for local files, else its bytes read through VS Code. */

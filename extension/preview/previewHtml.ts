@@ -88,6 +88,7 @@ const INSPECTION_BAR = `<div class="toolbar secondary-bar" role="toolbar" aria-l
 const REFINE_BAR = `<div class="toolbar refine-bar" role="toolbar" aria-label="Refine tools" id="refineBar" hidden>
   <div class="group" role="radiogroup" aria-label="Tool">
     <label class="radio" title="No tool: drag pans, wheel zooms (Escape)"><input type="radio" name="tool" value="none" checked> Pan</label>
+    <label class="radio" title="Prompt the model: click a positive point, Alt+click a negative one, drag a box (P)" hidden><input type="radio" name="tool" value="prompt"> Prompt</label>
     <label class="radio" title="Drag a box around a subject: the model runs on it (R)"><input type="radio" name="tool" value="box"> Box</label>
     <label class="radio" title="Click keeps a region, Shift+click keeps another, Alt+click removes one; semantic: relabels it (K)"><input type="radio" name="tool" value="keep"> Keep/remove</label>
     <label class="radio" title="Paint foreground, background or a class (B)"><input type="radio" name="tool" value="brush"> Brush</label>
@@ -114,6 +115,11 @@ const REFINE_BAR = `<div class="toolbar refine-bar" role="toolbar" aria-label="R
     <button id="refineExport" type="button" class="secondary" title="Save the edited mask as mask, binary or cutout">Save as&#x2026;</button>
     <button id="refineSaveGt" type="button" title="Save as this image's ground truth (Ctrl+S)">Save as ground truth</button>
   </div>
+  <div class="group prompt-group" id="promptGroup" hidden>
+    <span id="promptStatus" class="prompt-status" role="status" aria-live="polite"></span>
+    <ul id="promptList" class="prompt-list" aria-label="Prompts (each with a remove button)"></ul>
+    <button id="promptCandidate" type="button" class="secondary" title="Show the next of the model's candidate masks (Tab on the image)" hidden>Next candidate</button>
+  </div>
   <span id="refineHint" class="muted" role="status"></span>
 </div>`;
 
@@ -130,6 +136,7 @@ const STAGE = `<div id="busy" class="busy" role="status" aria-live="polite" hidd
     <div id="divider" class="divider" role="separator" aria-orientation="vertical" aria-label="Split between the two modes" tabindex="0" hidden></div>
     <div id="crosshair" class="crosshair" hidden></div>
     <div id="refineBox" class="refine-box" hidden></div>
+    <div id="promptMarks" class="prompt-marks" aria-hidden="true" hidden></div>
     <div id="brushCursor" class="brush-cursor" hidden></div>
   </figure>
   <figure class="pane" id="paneSide">

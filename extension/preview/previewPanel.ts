@@ -15,7 +15,7 @@ import { CompareRunner } from './compareRun';
 import { CropFetcher } from './cropFetch';
 import type { ComparedResult } from './compareRun';
 import { displayPlan } from './displayPlan';
-import { PROVISIONAL_MODE, errorInfo, imageSource, resultPayload, saveMask, segmentExtras, statePath } from './previewData';
+import { PROVISIONAL_MODE, errorInfo, imageSource, isPromptMode, resultPayload, saveMask, segmentExtras, statePath } from './previewData';
 import type { PanelEvents, PreviewDeps, PreviewResult, PreviewSequence } from './previewData';
 import { previewHtml } from './previewHtml';
 import { checkFromWebview } from './webviewMessages';
@@ -30,6 +30,8 @@ export interface PanelEditor {
   /** The page (re)started: send it the document's state. */
   onReady(): void;
   onMessage(m: RefineFromWebview): Promise<void>;
+  /** A prompt mode (issue 25): embeds the image; its starting mask (empty) as a result. */
+  startPrompts(uri: vscode.Uri, mode: string): Promise<SegmentResult>;
 }
 
 export class PreviewPanel extends Disposable {
@@ -236,6 +238,13 @@ export class PreviewPanel extends Disposable {
     if (supervisor.state !== 'ready') this.setBusy('Starting the SegLens daemon…');
     const client = await supervisor.ensureClient();
     if (stale()) return undefined;
+    if (isPromptMode(store, mode)) {
+      // Clicks and boxes, not a segment: in the refine editor only.
+      if (!this.editor) throw new Error(`'${mode}' is a prompt mode: open the image in the refine editor (SegLens: Refine Mask) to click and drag prompts`);
+      this.setBusy(`Embedding the image with ${mode}…`);
+      const result = await this.editor.startPrompts(uri, mode);
+      return stale() ? undefined : { result, prepared: undefined };
+    }
     let prepared: ResultPayload['prepared'];
     if (store.state(mode) !== 'warm') {
       // Sent before this mode's own request, so the daemon's queue serves `fast` first.
@@ -328,6 +337,8 @@ export class PreviewPanel extends Disposable {
       case 'refineEdit':
       case 'refineBox':
       case 'refineAction':
+      case 'refinePrompt':
+      case 'refineCandidate':
         await this.editor?.onMessage(m);
         return;
       case 'compare':

@@ -73,6 +73,8 @@ export function checkFromWebview(m: unknown, ctx: MessageContext): Checked {
     case 'refineEdit':
     case 'refineBox':
     case 'refineAction':
+    case 'refinePrompt':
+    case 'refineCandidate':
       return ctx.refine ? checkRefine(o, ctx.refine) : refuse('not a refine editor, or its mask is not known yet');
     default:
       return refuse(`unknown message type ${JSON.stringify(String(o.type)).slice(0, 40)}`);

@@ -1,7 +1,8 @@
 // The refine editor's messages from the page, checked like every other page message
 // (../preview/webviewMessages.ts calls this): exactly the fields of a RefineFromWebview, finite
 // numbers, points and boxes inside the image. Pure (no vscode import): unit-tested.
-import type { MaskEdit, Pt, Rect } from '../../media/webview/shared/maskEdit';
+import type { MaskEdit, PromptMark, Pt, Rect } from '../../media/webview/shared/maskEdit';
+import { PROMPT_MAX_POINTS } from '../../daemon/api/protocol';
 import { REFINE_ACTIONS, RefineAction, RefineFromWebview } from '../../media/webview/shared/refineMessages';
 
 export type CheckedRefine = { ok: true; message: RefineFromWebview } | { ok: false; reason: string };
@@ -63,11 +64,29 @@ function checkEdit(v: unknown, size: { width: number; height: number }): MaskEdi
   }
 }
 
+/** Prompts (issue 25): 0..PROMPT_MAX_POINTS points inside the image, an optional box, at least one of them. */
+function checkPrompt(o: Record<string, unknown>, size: { width: number; height: number }): CheckedRefine {
+  if (!Array.isArray(o.points) || o.points.length > PROMPT_MAX_POINTS) return refuse(`points must be 0..${PROMPT_MAX_POINTS} points`);
+  const points: PromptMark[] = [];
+  for (const p of o.points as unknown[]) {
+    if (!isObject(p) || extraKey(p, ['x', 'y', 'label'])) return refuse('a prompt point must be {x, y, label}');
+    if (!num(p.x, 0, size.width) || !num(p.y, 0, size.height)) return refuse('prompt points must be inside the image');
+    if (p.label !== 1 && p.label !== 0) return refuse('a prompt point label must be 1 or 0');
+    points.push({ x: p.x as number, y: p.y as number, label: p.label });
+  }
+  const box = o.box === undefined ? undefined : checkRect(o.box, size);
+  if (typeof box === 'string') return refuse(box);
+  if (!points.length && !box) return refuse('a prompt needs a point or a box');
+  return { ok: true, message: { type: 'refinePrompt', points, ...(box ? { box } : {}) } };
+}
+
 /** A refine message, for an editor whose mask is `size`. */
 export function checkRefine(o: Record<string, unknown>, size: { width: number; height: number }): CheckedRefine {
-  const fields: Record<string, string[]> = { refineEdit: ['edit'], refineBox: ['box', 'clearOutside'], refineAction: ['action', 'threshold'] };
+  const fields: Record<string, string[]> = { refineEdit: ['edit'], refineBox: ['box', 'clearOutside'], refineAction: ['action', 'threshold'], refinePrompt: ['points', 'box'], refineCandidate: [] };
   const extra = extraKey(o, ['type', ...(fields[o.type as string] ?? [])]);
   if (extra) return refuse(`unexpected field '${extra}'`);
+  if (o.type === 'refinePrompt') return checkPrompt(o, size);
+  if (o.type === 'refineCandidate') return { ok: true, message: { type: 'refineCandidate' } };
   if (o.type === 'refineEdit') {
     const edit = checkEdit(o.edit, size);
     return typeof edit === 'string' ? refuse(edit) : { ok: true, message: { type: 'refineEdit', edit } };

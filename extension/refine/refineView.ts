@@ -10,12 +10,13 @@ import type { RefineAction, RefineCommand, RefineFromWebview } from '../../media
 import { boxRegion } from '../../media/webview/shared/maskEdit';
 import type { MaskEdit, Rect } from '../../media/webview/shared/maskEdit';
 import { PreviewPanel } from '../preview/previewPanel';
-import { errorInfo, imageSource, statePath } from '../preview/previewData';
+import { errorInfo, imageSource, isPromptMode, statePath } from '../preview/previewData';
 import type { PanelEvents, PreviewDeps, PreviewResult } from '../preview/previewData';
 import { readConfig } from '../config';
 import { Disposable } from '../util/dispose';
 import type { DocumentChange, RefineDocument } from './refineDocument';
 import { exportEdited } from './refineSave';
+import { PromptRunner } from './promptRunner';
 
 /** A box's margin on each side, as a share of its size (clipped to the image). */
 const BOX_MARGIN = 0.1;
@@ -30,6 +31,8 @@ export interface RefineHost {
 
 export class RefineView extends Disposable {
   readonly preview: PreviewPanel;
+  /** A prompt mode's clicks and boxes (issue 25). */
+  readonly prompts: PromptRunner;
 
   constructor(
     readonly doc: RefineDocument,
@@ -39,11 +42,13 @@ export class RefineView extends Disposable {
     onDispose: () => void,
   ) {
     super();
+    this.prompts = new PromptRunner(doc, deps, { push: (d, e) => host.push(d, e), post: (m) => this.preview.post(m) });
     this.preview = this._register(
       new PreviewPanel(panel, deps, readConfig().mode, host.events, onDispose, {
         size: () => doc.base && { width: doc.base.width, height: doc.base.height },
         onReady: () => this.postState(),
         onMessage: (m) => this.onMessage(m),
+        startPrompts: (uri, mode) => this.prompts.start(uri, mode),
       }),
     );
     this._register(host.events.result.event((r) => r.uri.toString() === doc.image.toString() && this.preview.last === r && void this.onResult(r)));
@@ -88,11 +93,22 @@ export class RefineView extends Disposable {
   private postState(): void {
     const b = this.doc.base;
     if (!b) return;
-    this.preview.post({ type: 'refineState', path: statePath(this.doc.image), width: b.width, height: b.height, task: b.task, classes: b.classes, base: b.pixels, edits: [...this.doc.edits], groundTruth: this.doc.groundTruth });
+    this.preview.post({ type: 'refineState', path: statePath(this.doc.image), width: b.width, height: b.height, task: b.task, classes: b.classes, base: b.pixels, edits: [...this.doc.edits], groundTruth: this.doc.groundTruth, prompt: this.promptMode });
+  }
+
+  /** The editor shows a prompt mode's result: clicks and drags are prompts. */
+  get promptMode(): boolean {
+    return isPromptMode(this.deps.store, this.preview.last?.mode ?? this.preview.currentMode);
   }
 
   private async onMessage(m: RefineFromWebview): Promise<void> {
     switch (m.type) {
+      case 'refinePrompt':
+        if (this.promptMode) await this.prompts.prompt({ points: m.points, ...(m.box ? { box: m.box } : {}) });
+        return;
+      case 'refineCandidate':
+        if (this.promptMode) this.prompts.nextCandidate();
+        return;
       case 'refineEdit':
         if (m.edit.kind === 'keep' || m.edit.kind === 'remove') this.doc.threshold = m.edit.threshold;
         this.host.push(this.doc, m.edit, this);

@@ -17,6 +17,7 @@ import { initGroundTruth, onGroundTruth, paintGroundTruth, resetGroundTruth } fr
 import { initViewport, setContentSize } from './inspect/viewport';
 import { onRefineEdit, onRefineEdits, onRefineState, refineResultShown } from './refine/refineDoc';
 import { initRefine, runRefineCommand } from './refine/tools';
+import { onPromptStatus } from './refine/prompts';
 
 // ---- controls -------------------------------------------------------------------------
 
@@ -207,6 +208,9 @@ window.addEventListener('message', (event: MessageEvent<ToWebview>) => {
       break;
     case 'refineCommand':
       runRefineCommand(m.command);
+      break;
+    case 'promptStatus':
+      onPromptStatus(m.state, m.message);
       break;
     case 'compareResult':
       void onCompareResult(m.result).catch((err) => onCompareState(m.result.mode, `could not show the mask: ${err instanceof Error ? err.message : err}`, true));

@@ -41,7 +41,7 @@ async function buildFolder(ctx) {
 }
 
 /** Palette → SegLens: Refine Mask → the image under `folder` in the quick pick; the editor's frame once its mask is on screen. */
-async function openRefine(ctx, name, folder) {
+export async function openRefine(ctx, name, folder) {
   const page = ctx.page;
   await H.runCommand(page, 'SegLens: Refine Mask');
   await page.locator(H.SEL.quickInputBox).fill(name);
@@ -54,7 +54,7 @@ async function openRefine(ctx, name, folder) {
 const stageData = (frame, key) => frame.evaluate((k) => document.getElementById('stage').dataset[k], key);
 
 /** Page coordinates of image point p (the content element is the image at the current zoom). */
-async function toPage(frame, p) {
+export async function toPage(frame, p) {
   const box = await frame.locator('#content').boundingBox();
   const w = await frame.evaluate(() => document.getElementById('overlay').width);
   const k = box.width / w;
@@ -79,12 +79,12 @@ async function waitTool(frame, tool) {
   await frame.waitForFunction((t) => document.getElementById('stage').dataset.tool === t, tool, { timeout: 10_000, polling: 100 });
 }
 
-async function waitEdits(frame, n) {
+export async function waitEdits(frame, n) {
   await frame.waitForFunction((want) => document.getElementById('stage').dataset.refineEdits === String(want), n, { timeout: 30_000, polling: 100 });
 }
 
 /** Presses a key with the editor's picture focused (no control has focus, so the keybindings apply). */
-async function key(ctx, frame, k) {
+export async function key(ctx, frame, k) {
   await frame.locator('#paneMain').focus();
   await ctx.page.keyboard.press(k);
 }
@@ -98,13 +98,13 @@ function distance(p, a, b) {
 }
 
 /** The VS Code modal dialog's message, after it appeared. */
-async function dialogText(page, timeout = 20_000) {
+export async function dialogText(page, timeout = 20_000) {
   const dialog = page.locator('.monaco-dialog-box');
   await dialog.waitFor({ state: 'visible', timeout });
   return (await dialog.innerText()).replace(/\s+/g, ' ');
 }
 /** Presses `label` in the dialog (focused, then Enter: a click just as the dialog opens may be lost). */
-async function dialogButton(page, label) {
+export async function dialogButton(page, label) {
   const button = page.locator('.monaco-dialog-box .monaco-button', { hasText: label }).first();
   for (let i = 0; i < 5 && (await page.locator('.monaco-dialog-box').isVisible()); i++) {
     await button.focus().catch(() => undefined);

@@ -13,6 +13,7 @@ import { inspectScenarios } from './inspectScenarios.mjs';
 import { galleryScenarios } from './galleryScenarios.mjs';
 import { refineScenarios } from './refineScenarios.mjs';
 import { instanceScenarios } from './instanceScenarios.mjs';
+import { promptScenarios } from './promptScenarios.mjs';
 
 export const EXTENSION_ID = 'seglens.seglens';
 export const STATUS = `${H.SEL.statusBar} ${H.statusItemSelector(EXTENSION_ID, 'seglens.status')}`;
@@ -432,4 +433,6 @@ export const ownServerScenarios = [
   },
   // Issue 24: an instance mode in the preview and the gallery (instanceScenarios.mjs).
   ...instanceScenarios,
+  // Issue 25: a prompt mode (promptScenarios.mjs), defined in the user settings at start.
+  ...promptScenarios,
 ];

@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { checkRefine } from '../../extension/refine/refineChecks';
 import { checkFromWebview } from '../../extension/preview/webviewMessages';
+import { PROMPT_MAX_POINTS } from '../../daemon/api/protocol';
 
 const size = { width: 100, height: 50 };
 const reason = (m: Record<string, unknown>) => {
@@ -41,4 +42,24 @@ test('a preview panel (no editor) refuses the refine messages', () => {
   const m = { type: 'refineAction', action: 'reset', threshold: 0.5 };
   assert.deepEqual(checkFromWebview(m, ctx), { ok: false, reason: 'not a refine editor, or its mask is not known yet' });
   assert.equal(checkFromWebview(m, { ...ctx, refine: size }).ok, true);
+});
+
+test('prompt messages (issue 25): points inside the image with label 1 or 0, an optional box, at least one prompt, at most PROMPT_MAX_POINTS', () => {
+  const size = { width: 100, height: 50 };
+  const ok = checkRefine({ type: 'refinePrompt', points: [{ x: 10.5, y: 3, label: 1 }, { x: 0, y: 49.9, label: 0 }], box: { left: 1, top: 2, width: 30, height: 20 } }, size);
+  assert.deepEqual(ok, { ok: true, message: { type: 'refinePrompt', points: [{ x: 10.5, y: 3, label: 1 }, { x: 0, y: 49.9, label: 0 }], box: { left: 1, top: 2, width: 30, height: 20 } } });
+  assert.equal(checkRefine({ type: 'refinePrompt', points: [], box: { left: 0, top: 0, width: 5, height: 5 } }, size).ok, true);
+  const refused = (o: Record<string, unknown>) => {
+    const r = checkRefine(o, size);
+    return r.ok ? 'accepted' : r.reason;
+  };
+  assert.match(refused({ type: 'refinePrompt', points: [] }), /a point or a box/);
+  assert.match(refused({ type: 'refinePrompt', points: [{ x: 101, y: 3, label: 1 }] }), /inside the image/);
+  assert.match(refused({ type: 'refinePrompt', points: [{ x: 1, y: 3, label: 2 }] }), /label/);
+  assert.match(refused({ type: 'refinePrompt', points: [{ x: 1, y: 3, label: 1, extra: 1 }] }), /\{x, y, label\}/);
+  assert.match(refused({ type: 'refinePrompt', points: Array.from({ length: PROMPT_MAX_POINTS + 1 }, () => ({ x: 1, y: 1, label: 1 })) }), /points must be/);
+  assert.match(refused({ type: 'refinePrompt', points: [], box: { left: 90, top: 0, width: 20, height: 5 } }), /box/);
+  assert.match(refused({ type: 'refinePrompt', points: [], other: 1 }), /unexpected field/);
+  assert.deepEqual(checkRefine({ type: 'refineCandidate' }, size), { ok: true, message: { type: 'refineCandidate' } });
+  assert.match(refused({ type: 'refineCandidate', index: 2 }), /unexpected field/);
 });

@@ -69,3 +69,14 @@ export function sampleFolder(names: string[]): string {
 export async function setting(key: string, value: unknown): Promise<void> {
   await vscode.workspace.getConfiguration('seglens').update(key, value, vscode.ConfigurationTarget.Global);
 }
+
+/** Resolves once the mask editor of `uri` has its starting mask. */
+export async function openedEditor(uri: vscode.Uri): Promise<{ width: number; height: number }> {
+  const a = await api();
+  for (let i = 0; i < 600; i++) {
+    const base = a.refine.documentForTest(uri)?.base;
+    if (base) return base;
+    await new Promise((r) => setTimeout(r, 100)); // polled: the document has no event of its own
+  }
+  throw new Error(`the editor of ${uri.fsPath} never had its mask`);
+}

@@ -24,6 +24,7 @@ import { register as previewSuite } from './preview.test';
 import { register as previewInspectSuite } from './previewInspect.test';
 import { register as gallerySuite } from './gallery.test';
 import { register as refineSuite } from './refine.test';
+import { register as promptRefineSuite } from './promptRefine.test';
 
 export function run(): Promise<void> {
   const mocha = new Mocha({ ui: 'tdd', color: false, timeout: 120_000, reporter: 'spec', forbidOnly: true });
@@ -38,6 +39,7 @@ export function run(): Promise<void> {
   previewInspectSuite();
   gallerySuite();
   refineSuite();
+  promptRefineSuite();
   customModelsSuite();
   configSuite();
   return new Promise((resolve, reject) => {

@@ -9,18 +9,7 @@ import sharp from 'sharp';
 import * as vscode from 'vscode';
 import { readIndexPng } from '../../daemon/eval/pngIndices';
 import { colorClassesDef, colorClassesModel, decodeMask, quadrantsPng, writeModel } from '../helpers/buildModels';
-import { api, sampleFolder, setting, waitForEvent, waitForState } from './helpers';
-
-/** Resolves once the editor of `uri` has its starting mask. */
-async function opened(uri: vscode.Uri): Promise<{ width: number; height: number }> {
-  const a = await api();
-  for (let i = 0; i < 600; i++) {
-    const base = a.refine.documentForTest(uri)?.base;
-    if (base) return base;
-    await new Promise((r) => setTimeout(r, 100)); // polled: the document has no event of its own
-  }
-  throw new Error(`the editor of ${uri.fsPath} never had its mask`);
-}
+import { api, openedEditor as opened, sampleFolder, setting, waitForEvent, waitForState } from './helpers';
 
 /** Distance from pixel centre p to the segment a-b (the test's own rasteriser). */
 function distance(p: { x: number; y: number }, a: { x: number; y: number }, b: { x: number; y: number }): number {

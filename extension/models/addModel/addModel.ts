@@ -12,6 +12,7 @@ import { CUSTOM_MODELS_KEY, type CustomModels } from '../customModels';
 import { buildDefinition, describeDefinitionError, LabelChoice, outputClassCount, signatureLines, upsertDefinition } from '../modeDefinitions';
 import type { ModelStore } from '../modelStore';
 import { askLabels } from './labelsStep';
+import { askSamPair, samRole } from './samPair';
 import { pickStep, STEPS } from './quickInput';
 import { askInputSize, askNames, askNormalization, askOutput, Dialogue, reviewSignature } from './steps';
 
@@ -32,7 +33,10 @@ export async function addModel(d: AddModelDeps, arg?: unknown): Promise<UserMode
   );
   d.log.info(`Add Model: what ${info.path} declares:\n  ${signatureLines(info).join('\n  ')}`);
   const dlg: Dialogue = { title: `SegLens: Add Model — ${path.basename(info.path)}`, info, s: info.suggestion, channels: outputClassCount(info) };
-  const def = await askDefinition(d, dlg);
+  // Half of a Segment Anything pair (issue 25): both files, checked against the contract.
+  const role = samRole(info);
+  const builtinIds = d.store.modeInfos.filter((m) => !m.custom).map((m) => m.id);
+  const def = role ? await askSamPair(d, { file, role }, builtinIds) : await askDefinition(d, dlg, builtinIds);
   if (!def) return undefined;
   const saved = await saveDefinition(def, () => confirmReplace(dlg, def.id), d.log);
   if (saved === undefined) return undefined;
@@ -74,12 +78,17 @@ async function chooseModelFile(arg: unknown): Promise<vscode.Uri | undefined> {
 }
 
 /** Steps 1 to 7; the definition they describe, or undefined at the first Escape. */
-async function askDefinition(d: AddModelDeps, dlg: Dialogue): Promise<UserModeDefinition | undefined> {
-  if (!(await reviewSignature(dlg, d.log))) return undefined;
-  const names = await askNames(
-    dlg,
-    d.store.modeInfos.filter((m) => !m.custom).map((m) => m.id),
-  );
+async function askDefinition(d: AddModelDeps, dlg: Dialogue, builtinIds: string[]): Promise<UserModeDefinition | undefined> {
+  const go = await reviewSignature(dlg, d.log);
+  if (go === 'sam') {
+    const role = await pickStep<'encoder' | 'decoder'>(dlg.title, 1, `${path.basename(dlg.info.path)} is the pair's…`, [
+      { label: 'Image encoder', description: "its output: 'image_embeddings'", value: 'encoder' },
+      { label: 'Prompt decoder', description: "export_onnx_model.py's: point_coords, point_labels…", value: 'decoder' },
+    ]);
+    return role && askSamPair(d, { file: vscode.Uri.file(dlg.info.path), role }, builtinIds);
+  }
+  if (!go) return undefined;
+  const names = await askNames(dlg, builtinIds);
   if (!names) return undefined;
   const output = await askOutput(dlg);
   if (!output) return undefined;

@@ -40,12 +40,13 @@ function splitAt(text: string, n: number): [string, string] {
   return [text.slice(0, at), text.slice(at).trim()];
 }
 
-/** 1. What the file declares, and what the daemon had to assume; false when cancelled. */
-export async function reviewSignature(dlg: Dialogue, log: vscode.LogOutputChannel): Promise<boolean> {
+/** 1. What the file declares, and what the daemon had to assume; 'sam': the user says it is half of a Segment Anything pair (issue 25); undefined when cancelled. */
+export async function reviewSignature(dlg: Dialogue, log: vscode.LogOutputChannel): Promise<'go' | 'sam' | undefined> {
   const { info } = dlg;
   const t = (x: InspectModelResult['inputs'][number]) => `${x.type} [${(x.shape ?? ['?']).map((v) => (v === null ? '?' : v)).join(',')}]`;
-  const sigItems: Item<'go' | 'log'>[] = [
+  const sigItems: Item<'go' | 'log' | 'sam'>[] = [
     { label: '$(arrow-right) Continue', description: 'define a mode for this model', value: 'go', alwaysShow: true },
+    { label: '$(target) A prompt model', description: 'a Segment Anything image encoder or prompt decoder: choose both files', value: 'sam', alwaysShow: true },
     { label: 'Inputs', kind: vscode.QuickPickItemKind.Separator },
     ...info.inputs.map((x) => ({ label: `$(arrow-small-right) ${x.name}`, description: t(x) })),
     { label: 'Outputs', kind: vscode.QuickPickItemKind.Separator },
@@ -60,8 +61,7 @@ export async function reviewSignature(dlg: Dialogue, log: vscode.LogOutputChanne
   ];
   for (;;) {
     const v = await pickStep(dlg.title, 1, `${info.inputs.length} input(s), ${info.outputs.length} output(s): continue to define a mode`, sigItems);
-    if (v === undefined) return false;
-    if (v === 'go') return true;
+    if (v === undefined || v === 'go' || v === 'sam') return v;
     log.show(true);
   }
 }

@@ -15,7 +15,15 @@ let doc: RefineState | undefined;
 let edits: MaskEdit[] = [];
 let editor: MaskEditor | undefined;
 const changeListeners: (() => void)[] = [];
+const editListeners: (() => void)[] = [];
 
+/** Called when the edits in force change (one added, undo, redo, a new document). */
+export const onEditsChange = (f: () => void) => editListeners.push(f);
+const editsChanged = () => editListeners.forEach((f) => f());
+/** The edits in force, as the page has them. */
+export const docEdits = (): readonly MaskEdit[] => edits;
+/** The document is a prompt mode's (issue 25). */
+export const docPrompt = (): boolean => !!doc?.prompt;
 /** Called when the document (its task, classes) arrives or changes. */
 export const onDocChange = (f: () => void) => changeListeners.push(f);
 
@@ -40,7 +48,7 @@ function bytes(v: unknown): Uint8Array {
   for (let i = 0; i < out.length; i++) out[i] = o[i];
   return out;
 }
-const received = (e: MaskEdit): MaskEdit => (e.kind === 'box' ? { ...e, mask: bytes(e.mask) } : e);
+const received = (e: MaskEdit): MaskEdit => (e.kind === 'box' || e.kind === 'prompt' ? { ...e, mask: bytes(e.mask) } : e);
 
 /** Replays the edits over the starting mask into the result on screen. */
 function rebuild(): void {
@@ -58,11 +66,13 @@ export function onRefineState(m: RefineState): void {
   edits = m.edits.map(received);
   els.stage.dataset.refineEdits = String(edits.length);
   rebuild();
+  editsChanged();
 }
 export function onRefineEdits(list: MaskEdit[]): void {
   edits = list.map(received);
   els.stage.dataset.refineEdits = String(edits.length);
   rebuild();
+  editsChanged();
 }
 /** An edit from the extension (a box's result, a reset): apply and repaint. */
 export function onRefineEdit(sent: MaskEdit): void {
@@ -81,6 +91,7 @@ export function refineResultShown(): void {
 export function record(edit: MaskEdit): void {
   edits.push(edit);
   els.stage.dataset.refineEdits = String(edits.length);
+  editsChanged();
 }
 
 /** Repaints only `r` of the overlay (an outline depends on neighbours: all of it then). */

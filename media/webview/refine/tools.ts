@@ -11,7 +11,8 @@ import { imageToScreen } from '../inspect/zoom';
 import type { Point } from '../inspect/zoom';
 import { rectFrom } from '../shared/maskEdit';
 import type { MaskEdit, Pt } from '../shared/maskEdit';
-import { docClasses, docTask, hasKeep, maskEditor, onDocChange, paintRect, record, recordLatency } from './refineDoc';
+import { docClasses, docPrompt, docTask, hasKeep, maskEditor, onDocChange, paintRect, record, recordLatency } from './refineDoc';
+import { initPrompts, nextCandidate, onPromptDoc, promptDown, promptMove, promptUp, removeLastPrompt } from './prompts';
 import type { RefineAction, RefineCommand } from '../shared/refineMessages';
 
 type Tool = NonNullable<PanelState['tool']>;
@@ -34,6 +35,7 @@ const HINTS: Record<Tool, string> = {
   keep: 'Click: keep only that region · Shift+click: keep another · Alt+click: remove it.',
   brush: 'Drag to paint · X swaps foreground/background · Alt+wheel or Shift+[ ] sizes.',
   eraser: "Drag to restore the model's output · Alt+wheel or Shift+[ ] sizes.",
+  prompt: 'Click: positive point · Alt+click: negative · drag: box · Shift+click a point: remove it · Backspace: remove the last · Tab: next candidate.',
 };
 
 let tool: Tool = 'none';
@@ -118,7 +120,8 @@ function click(e: PointerEvent, p: Pt): void {
 const pointerTool: PointerTool = {
   down(e, p) {
     if (!maskEditor()) return;
-    if (tool === 'box') {
+    if (tool === 'prompt') promptDown(p);
+    else if (tool === 'box') {
       boxStart = p;
       placeBox(p, p);
     } else if (tool === 'brush' || tool === 'eraser') {
@@ -129,10 +132,15 @@ const pointerTool: PointerTool = {
   move(e, p) {
     pointer = p;
     placeCursor();
-    if (boxStart) placeBox(boxStart, p);
+    if (tool === 'prompt') promptMove(p, placeBox);
+    else if (boxStart) placeBox(boxStart, p);
     else if (stroke) strokeTo(positions(e), e);
   },
   up(e, p) {
+    if (tool === 'prompt') {
+      ui.box.hidden = true;
+      promptUp(e, p);
+    }
     if (tool === 'keep') click(e, p);
     if (boxStart) {
       const { width, height } = contentSize();
@@ -187,12 +195,23 @@ export function runRefineCommand(c: RefineCommand): void {
     sizeUp: () => setSize(brushSize() * 1.25 + 1),
     sizeDown: () => setSize(brushSize() / 1.25),
     toggleOutside: () => (ui.clearOutside.checked = !ui.clearOutside.checked),
+    toolPrompt: () => docPrompt() && setTool('prompt'),
+    nextCandidate: () => docPrompt() && nextCandidate(),
+    removeLastPrompt: () => docPrompt() && removeLastPrompt(),
   };
   actions[c]?.();
 }
 
 /** Semantic documents paint and relabel with a class; binary ones with foreground or background. */
 function onDoc(): void {
+  // A prompt mode (issue 25): the prompt tool instead of the box (which segments a region).
+  const prompt = docPrompt();
+  onPromptDoc();
+  radioOf('tool', 'prompt')!.parentElement!.hidden = !prompt;
+  radioOf('tool', 'box')!.parentElement!.hidden = prompt;
+  ui.clearOutside.parentElement!.hidden = prompt;
+  if (prompt && (tool === 'box' || tool === 'none')) setTool('prompt');
+  else if (!prompt && tool === 'prompt') setTool('none');
   const semantic = docTask() === 'semantic';
   ui.paintGroup.hidden = semantic;
   ui.classGroup.hidden = !semantic;
@@ -210,6 +229,7 @@ export function initRefine(): void {
   $('refineExport').addEventListener('click', () => action('export'));
   $('refineSaveGt').addEventListener('click', () => action('saveGroundTruth'));
   onDocChange(onDoc);
+  initPrompts();
   onViewChange(placeCursor);
   setSize(brushSize());
   setTool(state.tool ?? 'none');

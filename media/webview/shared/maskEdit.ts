@@ -13,6 +13,10 @@ export interface Pt {
   x: number;
   y: number;
 }
+/** A prompt point (issue 25), image pixels; label 1 positive, 0 negative (protocol's PromptPoint). */
+export interface PromptMark extends Pt {
+  label: 1 | 0;
+}
 
 /** One undo step. Points are image pixels (x, y from the top-left corner, fractional). */
 export type MaskEdit =
@@ -27,7 +31,13 @@ export type MaskEdit =
   /** A round brush along `points`: `value` painted, or (`erase`) the starting mask restored. */
   | { kind: 'stroke'; points: Pt[]; radius: number; value: number; erase: boolean }
   /** Back to the starting mask (the model's output, or the ground truth as opened). */
-  | { kind: 'reset' };
+  | { kind: 'reset' }
+  /**
+   * A prompt mode's answer (issue 25): `mask` (image-sized, 0/255) becomes the mask. It carries
+   * the prompts that made it (the page shows those in force) and the answer's `token` (fed back
+   * as `previous`); `candidate` of `scores.length` is the one shown (Tab picks another).
+   */
+  | { kind: 'prompt'; mask: Uint8Array; points: PromptMark[]; box?: Rect; token?: string; candidate: number; scores: number[] };
 
 export type EditKind = MaskEdit['kind'];
 
@@ -38,6 +48,7 @@ export const EDIT_LABELS: Record<EditKind, string> = {
   relabel: 'Relabel region',
   stroke: 'Brush stroke',
   reset: 'Reset',
+  prompt: 'Prompt',
 };
 
 /** 0.5 → 128: a pixel is foreground when alpha/255 >= threshold (as render.ts's alphaThreshold). */
@@ -232,6 +243,12 @@ export class MaskEditor {
       }
       case 'stroke':
         return this.stroke(edit.points, edit.radius, edit.value, edit.erase);
+      case 'prompt':
+        // A mask of another size (a backup of another image version) changes nothing.
+        if (edit.mask.length !== this.mask.length) return undefined;
+        this.mask.set(edit.mask);
+        this.beforeKeep = undefined;
+        return this.all;
     }
   }
 

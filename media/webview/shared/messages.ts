@@ -73,7 +73,7 @@ export interface PanelState {
   /** The second mode compared with the first, how, and where the split is (0..1 of the width). */
   compare?: { mode: string; view: CompareView; split: number };
   /** The refine editor's tool, kept when its hidden page comes back. */
-  tool?: 'none' | 'box' | 'keep' | 'brush' | 'eraser';
+  tool?: 'none' | 'box' | 'keep' | 'brush' | 'eraser' | 'prompt';
 }
 
 /** An instance mode's image against COCO ground truth at IoU 0.5 (its gallery tile's counts):

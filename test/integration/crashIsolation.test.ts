@@ -221,14 +221,20 @@ test('the watchdog ends an inference that runs far past its time: the request fa
   }
 });
 
+/** A client with the tiny mode warm, and the engine process that holds it. */
+async function tinyEngine(d: ListeningDaemon, name: string): Promise<{ c: DaemonClient; engine: number }> {
+  const c = await d.connect(name);
+  await defineTiny(c);
+  await c.ensureReady('tiny');
+  const [engine] = childrenOf(d.child.pid!);
+  assert.ok(engine, 'an engine process runs');
+  return { c, engine };
+}
+
 test('the engine process never outlives its daemon: kill -9 of the daemon ends it too', { timeout: 60_000 }, async () => {
   const d = await startListening({ preloadRecent: 0 });
   try {
-    const c = await d.connect('orphan-check');
-    await defineTiny(c);
-    await c.ensureReady('tiny');
-    const [engine] = childrenOf(d.child.pid!);
-    assert.ok(engine, 'an engine process runs');
+    const { c, engine } = await tinyEngine(d, 'orphan-check');
     d.child.kill('SIGKILL');
     await d.exited;
     c.dispose();
@@ -252,11 +258,7 @@ test('a stopped daemon exits only after its engine and decoding processes have: 
   // No watchdog: only the daemon's stop can end the stuck engine.
   const d = await startListening({ warmupIterations: 1, preloadRecent: 0, watchdogSeconds: 0 }, { env: HOOKS });
   try {
-    const c = await d.connect('stuck-on-close');
-    await defineTiny(c);
-    await c.ensureReady('tiny');
-    const [engine] = childrenOf(d.child.pid!);
-    assert.ok(engine, 'an engine process runs');
+    const { c, engine } = await tinyEngine(d, 'stuck-on-close');
     // The engine blocks in the hook (as in a long native call); the close it is sent never gets an answer.
     const stuck = c.segment({ mode: 'tiny', image: marker(TEST_HANG_MARKER, 'close') });
     stuck.catch(() => undefined);

@@ -8,8 +8,9 @@
 // missing is installed first (setup.mjs). Not part of `npm test`: it takes minutes. T is
 // linux-arm64 or win32-x64 (both by default), or linux-x64-avx2 / linux-x64-sse4 (below).
 // Without --vsix-dir, the three VSIXs are built into out/platform-smoke/vsix. Every sample goes
-// through the text detector and, but under qemu without --full, through ISNet (`fast`): ISNet's
-// first load under qemu-user took over 30 minutes on this shared 2-core machine.
+// through the text detector and, but under qemu without --full, through ISNet (`fast`): ISNet
+// under qemu-user ran over 30 minutes on this shared 2-core machine (its first load once, its
+// first inference once).
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import { createRequire } from 'node:module';

@@ -242,14 +242,18 @@ export class EngineProxy implements Engine {
     return s.runShapes;
   }
 
-  /** Frees every session and stops the engine. Later calls reject with 1006. */
-  async close(): Promise<void> {
+  /**
+   * Frees every session and stops the engine: an engine that has not closed within `graceMs`
+   * (stuck in a native call, or still saving an optimised graph) is killed, and the promise
+   * resolves once it is gone. Later calls reject with 1006.
+   */
+  async close(graceMs = CLOSE_TIMEOUT_MS): Promise<void> {
     if (this.closed || this.closing) return this.closing;
-    this.closing = this.shutdown();
+    this.closing = this.shutdown(graceMs);
     return this.closing;
   }
 
-  private async shutdown(): Promise<void> {
+  private async shutdown(graceMs: number): Promise<void> {
     // A process forked early and never used goes too.
     await this.opts.early?.kill();
     this.opts.early = undefined;
@@ -259,7 +263,7 @@ export class EngineProxy implements Engine {
       // forever; calls made from now on are refused.
       const closing = this.call({ op: 'close' }, true).catch(() => undefined);
       let timer: NodeJS.Timeout | undefined;
-      await Promise.race([closing, new Promise((r) => (timer = setTimeout(r, CLOSE_TIMEOUT_MS)))]);
+      await Promise.race([closing, new Promise((r) => (timer = setTimeout(r, graceMs)))]);
       clearTimeout(timer);
     }
     this.closed = true;

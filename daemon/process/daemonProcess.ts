@@ -30,8 +30,13 @@ import { SocketFileId, removeIfOurs, stillOurs } from './socketFile';
 
 /** How long answers already on their way (1006 refusals among them) get before connections close. */
 const DRAIN_MS = 100;
-/** The engine gets this long to free its sessions before the process exits anyway. */
+/** The engine gets this long to free its sessions before it is killed. */
 const CLOSE_GRACE_MS = 3000;
+/**
+ * Past the grace, this long for the killed children to be gone before the daemon exits anyway
+ * (a worker-thread engine stuck in native code ends only with the process).
+ */
+const KILL_WAIT_MS = 2000;
 
 /** The int8 ISNet serves `fast` and `balanced` only when asked for and on the CPU (issue 26). */
 const usesInt8 = (args: DaemonArgs) => args.cpuPrecision === 'int8' && runsOnCpu(args.provider);
@@ -124,7 +129,12 @@ export class DaemonProcess {
       serveStdio(this.daemon, () => void this.stop(0, 'stdin closed'));
     } else {
       const { maxImageBytes, maxClients, frameTimeoutSeconds } = this.args;
-      const { server, file } = await serveSocket(this.daemon, t.path, { maxImageBytes, maxClients, frameTimeoutMs: frameTimeoutSeconds * 1000 }, this.log);
+      const served = await serveSocket(this.daemon, t.path, { maxImageBytes, maxClients, frameTimeoutMs: frameTimeoutSeconds * 1000 }, this.log).catch(async (e: unknown) => {
+        // Not listening (exit 3 or 4 follows): the engine started above goes first.
+        await this.closeChildren();
+        throw e;
+      });
+      const { server, file } = served;
       this.server = server;
       // Identified as listen() made it: the path may name another daemon's socket by now.
       this.socketId = file && { path: t.path, ...file };
@@ -146,11 +156,21 @@ export class DaemonProcess {
     await new Promise((r) => setTimeout(r, DRAIN_MS));
     this.daemon.closeConnections();
     this.closeSocket();
-    const timer = setTimeout(() => process.exit(code), CLOSE_GRACE_MS);
-    await this.decoding.close().catch(() => undefined);
-    await this.engine.close().catch(() => undefined);
-    clearTimeout(timer);
+    await this.closeChildren();
     process.exit(code);
+  }
+
+  /**
+   * Closes the engine and decoding processes and resolves once they are gone: the daemon exits
+   * after them, never before (an engine left behind would go on writing in the cache folder, the
+   * optimised graph it saves on close). An engine that does not close in time is killed.
+   */
+  private async closeChildren(): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const bound = new Promise<void>((r) => (timer = setTimeout(r, CLOSE_GRACE_MS + KILL_WAIT_MS)));
+    const closed = Promise.all([this.decoding.close().catch(() => undefined), this.engine.close(CLOSE_GRACE_MS).catch(() => undefined)]);
+    await Promise.race([closed, bound]);
+    clearTimeout(timer);
   }
 
   /**

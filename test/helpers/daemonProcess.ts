@@ -69,8 +69,9 @@ export async function startListening(extraArgs: ExtraArgs = [], opts: { socketPa
         await exited;
         clearTimeout(t);
       }
-      // Retries: the engine process may still be finishing the optimised graph it saves on close
-      // (a fresh-clone CI saw ENOTEMPTY here once); rmSync retries ENOTEMPTY/EBUSY by itself.
+      // The daemon exits after its engine (test: crashIsolation's "exits only after"); before that
+      // fix an engine still saving its optimised graph made this fail with ENOTEMPTY once. The
+      // retries stay for a daemon killed with SIGKILL above, whose engine ends on its own.
       fs.rmSync(base, { recursive: true, force: true, maxRetries: 20, retryDelay: 250 });
     },
   };

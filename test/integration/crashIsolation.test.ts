@@ -221,19 +221,55 @@ test('the watchdog ends an inference that runs far past its time: the request fa
   }
 });
 
+/** A client with the tiny mode warm, and the engine process that holds it. */
+async function tinyEngine(d: ListeningDaemon, name: string): Promise<{ c: DaemonClient; engine: number }> {
+  const c = await d.connect(name);
+  await defineTiny(c);
+  await c.ensureReady('tiny');
+  const [engine] = childrenOf(d.child.pid!);
+  assert.ok(engine, 'an engine process runs');
+  return { c, engine };
+}
+
 test('the engine process never outlives its daemon: kill -9 of the daemon ends it too', { timeout: 60_000 }, async () => {
   const d = await startListening({ preloadRecent: 0 });
   try {
-    const c = await d.connect('orphan-check');
-    await defineTiny(c);
-    await c.ensureReady('tiny');
-    const [engine] = childrenOf(d.child.pid!);
-    assert.ok(engine, 'an engine process runs');
+    const { c, engine } = await tinyEngine(d, 'orphan-check');
     d.child.kill('SIGKILL');
     await d.exited;
     c.dispose();
     // Its IPC channel closed: the engine exits by itself (no one else would reap a 2 GB orphan).
     await waitFor(`engine ${engine} to exit`, () => !running(engine));
+  } finally {
+    await d.stop();
+  }
+});
+
+/** The process's main thread sleeps on a futex (the hang hook's Atomics.wait; an idle Node sleeps in epoll). */
+const blockedOnFutex = (pid: number) => {
+  try {
+    return /futex/.test(fs.readFileSync(`/proc/${pid}/wchan`, 'utf8'));
+  } catch {
+    return false;
+  }
+};
+
+test('a stopped daemon exits only after its engine and decoding processes have: an engine stuck on close is killed first', { timeout: 60_000 }, async () => {
+  // No watchdog: only the daemon's stop can end the stuck engine.
+  const d = await startListening({ warmupIterations: 1, preloadRecent: 0, watchdogSeconds: 0 }, { env: HOOKS });
+  try {
+    const { c, engine } = await tinyEngine(d, 'stuck-on-close');
+    // The engine blocks in the hook (as in a long native call); the close it is sent never gets an answer.
+    const stuck = c.segment({ mode: 'tiny', image: marker(TEST_HANG_MARKER, 'close') });
+    stuck.catch(() => undefined);
+    await waitFor('the engine to block in the hang hook', () => blockedOnFutex(engine));
+    const children = childrenOf(d.child.pid!);
+    d.child.kill('SIGTERM');
+    await d.exited;
+    c.dispose();
+    // Checked as the daemon's exit is seen, not after a wait: nothing of it may still run (or write in its cache folder).
+    assert.deepEqual(children.filter(running), [], `children of the daemon still running after its exit (engine ${engine})`);
+    assert.equal(d.child.exitCode, 0, 'a clean stop');
   } finally {
     await d.stop();
   }

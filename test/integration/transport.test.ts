@@ -101,6 +101,36 @@ test('a second daemon on a live socket exits with code 3; a stale socket file is
   }
 });
 
+/** Processes (Linux: /proc) whose environment holds `text`: an engine process carries its cache folder in SEGLENS_ENGINE_INIT. */
+function processesWithEnv(text: string): number[] {
+  return fs.readdirSync('/proc').flatMap((name) => {
+    if (!/^\d+$/.test(name)) return [];
+    try {
+      const stat = fs.readFileSync(`/proc/${name}/stat`, 'utf8');
+      if (stat.slice(stat.lastIndexOf(')') + 2)[0] === 'Z') return [];
+      return fs.readFileSync(`/proc/${name}/environ`, 'utf8').includes(text) ? [Number(name)] : [];
+    } catch {
+      return []; // gone meanwhile, or not ours
+    }
+  });
+}
+
+test('a daemon that loses the listen race exits 3 after the engine process it had started, never before', async () => {
+  const d = await startListening();
+  const cacheDir = tempDir('seglens-loser-');
+  try {
+    const second = spawn(process.execPath, [daemonJs, '--listen', d.socketPath, '--cache-dir', cacheDir], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let err = '';
+    second.stderr!.on('data', (x) => (err += x));
+    assert.equal(await exitOf(second), 3, err);
+    // Checked as its exit is seen: its engine (forked first thing, issue #14) is gone too.
+    assert.deepEqual(processesWithEnv(JSON.stringify(cacheDir).slice(1, -1)), [], 'the losing daemon left its engine process running');
+  } finally {
+    await d.stop();
+    fs.rmSync(cacheDir, { recursive: true, force: true });
+  }
+});
+
 test('two daemons racing for one socket: one wins, the other exits with code 3', async () => {
   const base = tempDir();
   const sock = path.join(base, 'race', 'd.sock');

@@ -49,6 +49,22 @@ export function qemuArm64(nodeExe, cacheDir) {
 }
 
 /**
+ * linux-x64 itself under qemu-user on an older x86 CPU model: the same VSIX and Node, but
+ * ONNX Runtime picks its kernels for the CPU that `cpuid` reports (qemu 7.2's TCG emulates up
+ * to AVX2 and FMA3, no AVX-512). Shows whether the masks depend on the CPU within one platform.
+ * The engine runs as a thread: a forked child would run natively (qemu-user follows no exec).
+ */
+export function qemuX64(nodeExe, cpu) {
+  return {
+    command: 'qemu-x86_64',
+    prefixArgs: ['-cpu', cpu, nodeExe],
+    env: { ...process.env, SEGLENS_ENGINE_HOST: 'thread' },
+    mapPath: (p) => p,
+    notes: `qemu-user -cpu ${cpu}, engine as a thread`,
+  };
+}
+
+/**
  * win32-x64 under wine, in a prefix of its own. Node under wine cannot use the Unix pipes it is
  * given as stdio, so the daemon is started by wineRelay.cjs, which relays its stdio over TCP.
  * sharp's libvips-42.dll imports

@@ -118,15 +118,15 @@ function postGpu(): void {
 }
 
 /** The model file a provider loads: the float32 sibling on a WebGPU adapter without f16 (built when missing). */
-function fileFor(ref: ModelRef, p: ProviderName): string {
+async function fileFor(ref: ModelRef, p: ProviderName): Promise<string> {
   if (p !== 'webgpu' || !ref.fp32File || adapterProbe?.adapter?.f16 !== false) return ref.file;
-  const source = { file: ref.file, sha256: ref.sha256 ?? '' };
+  const source = { file: ref.file, sha256: ref.sha256 ?? (await sha256File(ref.file)) };
   return ensureIsnetFp32(path.dirname(ref.fp32File), source, (m) => log('info', m)).file;
 }
 
 async function createOn(ref: ModelRef, p: ProviderName, executionProviders: string[]) {
   const base = baseSessionOptions(threads);
-  const file = fileFor(ref, p);
+  const file = await fileFor(ref, p);
   // A failing GPU attempt logs at error level from native code; we log the fallback ourselves.
   const created = await optimized.create(file === ref.file ? ref : { key: ref.key, file }, p, { ...base, executionProviders, logSeverityLevel: p === 'cpu' ? 3 : 4 }, true);
   sessionProvider.set(created.session, p);

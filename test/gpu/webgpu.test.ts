@@ -1,6 +1,7 @@
 // The WebGPU provider on a software GPU (issue 27): SwiftShader's Vulkan driver stands in for a
 // GPU (helpers/softwareGpu.ts, an environment of the test's daemon only). Each SwiftShader run
-// costs seconds (ISNet's about 40), so the modes are small (128x128) and warm up once at most, and the suite runs apart
+// costs seconds (ISNet's about 40 even at 64x64), so the modes are small (text 128x128, ISNet 64x64) and
+// warm up once at most, and the suite runs apart
 // from `npm test` (`npm run test:gpu`, which .ci/run runs).
 //  - the text detector and ISNet (its float32 file: SwiftShader has no f16) pass the CPU check
 //    under `auto`, run on WebGPU, and their masks match a CPU daemon's by the check's bar;
@@ -35,7 +36,8 @@ const ISNET: UserModeDefinition = {
   id: 'isnet-small',
   model: path.join(modelsDir, 'isnet-medium-dynamic.onnx'),
   inputName: 'input',
-  inputSize: [SIDE, SIDE],
+  // ISNet's smallest size (a multiple of 64): its masks are coarse there, but GPU and CPU must still agree.
+  inputSize: [64, 64],
   normalization: 'raw',
   scale: 1,
   mean: 128,

@@ -699,6 +699,8 @@ async function answer(msg: WorkerRequest, inferred: () => void): Promise<void> {
     if (!(e instanceof SegLensError)) log('debug', `engine ${msg.op} failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
     reply = { type: 'result', id: msg.id, ok: false, error: serializeError(e) };
   }
+  // Run times changed: `status` sees them once the answer is in (the port keeps the order).
+  if (msg.op === 'warmup' || msg.op === 'segment') postGpu();
   postMoving(port, reply, moving);
   if (!isWork(msg)) return;
   busy--;

@@ -40,8 +40,8 @@ describe('the CPU check bar', () => {
     // 6 of 500 foreground pixels lost: IoU 0.988 < 0.99.
     const lost = cpu.map((v, i) => (i < 6 ? 0.1 : v));
     assert.equal(passes(maskFigures(cpu, lost)), false);
-    // NaN counts as the largest difference.
-    assert.equal(maskFigures(Float32Array.of(0.2), Float32Array.of(NaN)).meanAlphaDiff, 255);
+    // NaN from a broken GPU fails the bar.
+    assert.equal(passes(maskFigures(Float32Array.of(0.2, 0.7), Float32Array.of(NaN, 0.7))), false);
   });
 
   it('per output kind: logits through the sigmoid, class maps by agreement, instance outputs by range', () => {

@@ -6,6 +6,7 @@
 import type { ProviderCheckFigures } from '../../api/protocol';
 import type { ModeDef } from '../../models/modeDef';
 import { argmax, outputGeometry, probabilityMap, topConfidence } from '../pipeline/outputMaps';
+import { maskAgreement } from '../../models/quantize/agreement';
 
 export const MIN_IOU = 0.99;
 export const MAX_MEAN_ALPHA_DIFF = 2;
@@ -31,22 +32,10 @@ export function figuresLine(f: ProviderCheckFigures): string {
   return `mean difference ${n(f.meanDiff, 2)}/255 of the CPU output's range (bar <= ${MAX_MEAN_ALPHA_DIFF}/255)`;
 }
 
-/** IoU at 0.5 of two probability maps (1 when both masks are empty) and their mean difference in 0..255 units. */
+/** IoU at 0.5 of two probability maps (1 when both masks are empty) and their mean difference in 0..255 units (NaN fails the bar). */
 export function maskFigures(cpu: Float32Array, gpu: Float32Array): ProviderCheckFigures {
   if (cpu.length !== gpu.length) throw new Error(`the outputs differ in size (${cpu.length} and ${gpu.length} values)`);
-  let inter = 0;
-  let union = 0;
-  let diff = 0;
-  for (let i = 0; i < cpu.length; i++) {
-    const a = cpu[i] >= 0.5;
-    const b = gpu[i] >= 0.5;
-    if (a && b) inter++;
-    if (a || b) union++;
-    // NaN on either side counts as the largest difference.
-    const d = Math.abs(cpu[i] - gpu[i]);
-    diff += Number.isNaN(d) ? 1 : Math.min(1, d);
-  }
-  return { output: 'mask', iou: union === 0 ? 1 : inter / union, meanAlphaDiff: (255 * diff) / Math.max(1, cpu.length) };
+  return { output: 'mask', ...maskAgreement(cpu, gpu) };
 }
 
 function classFigures(mode: ModeDef, cpu: Output, gpu: Output): ProviderCheckFigures {

@@ -666,7 +666,9 @@ async function handle(msg: WorkerRequest, inferred: () => void): Promise<unknown
   }
 }
 
-let chain: Promise<void> = Promise.resolve();
+// Requests wait for the WebGPU probe (a fraction of a second), so that 'ready' (posted when it
+// ends) is not held up behind a long first request such as preparing the models folder.
+let chain: Promise<void> = probed;
 port.on('message', (msg: WorkerRequest) => {
   // Engine work puts the deferred cache work off (runDeferredWhenIdle re-arms after the answer).
   if (isWork(msg)) {

@@ -51,6 +51,7 @@ import { measureSteady, SteadyResult } from './phases/steady';
 import { details, type Figure, KEYS, table } from './report';
 import { DAEMON_JS, fail, MODES, parseArgs, progress, REFERENCE_PKG, Settings, t0Bench, wanted } from './settings';
 import { r1, stamp } from './stats';
+import type { GpuAdapterInfo, GpuStatus } from '../daemon/api/protocol';
 
 type Results = Record<string, unknown>;
 
@@ -86,6 +87,7 @@ async function steadyAndReference(s: Settings, list: string[], results: Results)
     const c = await d.connect('bench-info');
     const init = c.initializeResult!;
     (results.run as Results).daemon = { version: init.daemonVersion, provider: init.provider, providers: init.providers };
+    noteProvider(results, init.gpu, s);
     c.dispose();
     progress(`steady loop: ${s.runs} runs x ${list.length} photos of ${MODES.steady} (daemon) / bare session.run / ${MODES.quick} (daemon)`);
     return measureSteady(d, s, list);
@@ -134,6 +136,20 @@ async function mainDaemon(s: Settings, list: string[], results: Results): Promis
   });
 }
 
+/** The provider asked for and the GPU adapter the daemon found, for the machine line. */
+function noteProvider(results: Results, gpu: GpuStatus | undefined, s: Settings): void {
+  const m = results.machine as Results;
+  m.provider = s.provider ?? 'auto (the default)';
+  m.adapter = gpu?.adapter ?? null;
+  if (gpu?.unavailable.length) m.providersUnavailable = gpu.unavailable;
+}
+
+function providerLine(m: Results): string {
+  const a = m.adapter as GpuAdapterInfo | null | undefined;
+  const adapter = a ? `adapter ${a.vendor ? `${a.vendor} ${a.architecture}` : (a.driver ?? 'not named by ONNX Runtime')} (${a.backend}${a.driver ? `, ${a.driver}` : ''}, ${a.f16 ? 'f16' : 'no f16'})` : 'no GPU adapter';
+  return `Provider ${String(m.provider ?? 'auto (the default)')}, ${adapter}. `;
+}
+
 /** Writes the JSON (keys in a fixed order) and prints the table and the machine line. */
 function report(s: Settings, results: Results): void {
   const run = results.run as Results;
@@ -148,6 +164,7 @@ function report(s: Settings, results: Results): void {
     `\n${table(ordered, s)}\n\n${details(ordered)}\n\n` +
       `Machine: ${m.cpu.model}, ${m.cpu.logicalCpus} logical CPUs (${m.cpu.simd.join(', ') || 'no AVX2'}), ${m.totalMemoryGB} GB, ` +
       `Node ${m.node}, onnxruntime-node ${m.onnxruntimeNode}, sharp ${m.sharp}. ` +
+      providerLine(results.machine as Results) +
       `Load average ${m.loadAverageAtStart.join(' / ')} at the start, ${(run.loadAverageAtEnd as number[]).join(' / ')} at the end; ${run.durationS} s${s.quick ? ' (--quick)' : ''}.\n` +
       `JSON: ${path.relative(process.cwd(), s.out) || s.out}\n`,
   );

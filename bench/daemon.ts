@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import { connectSocket, DaemonClient } from '../daemon/api/client';
 import { waitForSocket } from '../daemon/api/waitForSocket';
 import { toArgv } from '../daemon/api/daemonArgs';
-import { DAEMON_JS } from './settings';
+import { DAEMON_JS, daemonProvider } from './settings';
 import { now } from './stats';
 
 // ------------------------------------------------------------------------------- daemon
@@ -37,7 +37,9 @@ export async function startDaemon(cacheDir: string, extraArgs: string[] = []): P
   const base = tempDir('seglens-bench-run-');
   const socketPath = path.join(base, 'run', 'daemon.sock');
   const t0 = now();
-  const child = spawn(process.execPath, [DAEMON_JS, ...toArgv({ listen: socketPath, cacheDir, logLevel: 'warn', idleExitSeconds: 3600 }), ...extraArgs], {
+  // --provider: a software GPU runs far past the inference watchdog's floor, so it is off then.
+  const gpu = daemonProvider && daemonProvider !== 'cpu' ? { provider: daemonProvider, watchdogSeconds: 0 } : {};
+  const child = spawn(process.execPath, [DAEMON_JS, ...toArgv({ listen: socketPath, cacheDir, logLevel: 'warn', idleExitSeconds: 3600, ...gpu }), ...extraArgs], {
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   let err = '';

@@ -1,5 +1,6 @@
 // Bench settings: paths, the modes each figure uses, command-line options, progress lines.
 import * as path from 'node:path';
+import { PROVIDER_CHOICES, ProviderChoice } from '../daemon/api/constants';
 
 
 
@@ -41,6 +42,8 @@ export interface Settings {
   photoLimit?: number;
   /** Run only the phases that give these keys (--only P9,P11): for work on one figure. */
   only?: Set<string>;
+  /** The daemons' and the bare sessions' execution provider (--provider; default: the daemon's, auto). */
+  provider?: ProviderChoice;
 }
 
 /** Whether a phase giving any of `keys` runs. */
@@ -54,6 +57,7 @@ export function parseArgs(argv: string[]): Settings {
   let reference = true;
   let smoke = false;
   let only: Set<string> | undefined;
+  let provider: ProviderChoice | undefined;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--quick') quick = true;
@@ -67,6 +71,16 @@ export function parseArgs(argv: string[]): Settings {
       const v = argv[++i];
       if (!v) fail('--only needs keys, e.g. --only P9,P11');
       only = new Set(v.split(',').map((k) => k.trim()));
+    } else if (a === '--provider') {
+      const v = argv[++i];
+      if (!(PROVIDER_CHOICES as readonly string[]).includes(v)) fail(`--provider takes ${PROVIDER_CHOICES.join(', ')}`);
+      provider = v as ProviderChoice;
+    } else if (a === '--steady-mode') {
+      const v = argv[++i];
+      if (!v) fail('--steady-mode needs a built-in mode');
+      // P3's mode and P6's numerator both (a software GPU cannot run ISNet at 1024 in a bench's time).
+      MODES.steady = v;
+      MODES.quick = v;
     }
     else if (a === '--help' || a === '-h') {
       process.stdout.write(
@@ -75,15 +89,24 @@ export function parseArgs(argv: string[]): Settings {
           '  --out FILE      where to write the JSON (default bench/results.json)\n' +
           '  --no-reference  skip the @imgly/background-removal-node reference (P4 is then null)\n' +
           '  --smoke         one run of everything on two photos: checks the plumbing, the figures mean nothing\n' +
-          '  --only KEYS     only the phases giving these keys (e.g. P9,P11; P3/P4/P6, P5, P1/P2/P8/latency/rssRun share one)\n',
+          '  --only KEYS     only the phases giving these keys (e.g. P9,P11; P3/P4/P6, P5, P1/P2/P8/latency/rssRun share one)\n' +
+          `  --provider P    the daemons' and bare sessions' execution provider (${PROVIDER_CHOICES.join(', ')}); the machine line names it and the adapter\n` +
+          "  --steady-mode M P3's mode (default accurate) and P6's numerator: e.g. text on a software GPU (P6 is then 1 by construction)\n",
       );
       process.exit(0);
     } else fail(`unknown option ${a} (try --help)`);
   }
-  if (smoke) return { quick: true, out, reference, runs: 1, races: 1, restartPairs: 1, perClient: 1, levels: [1, 2], rssRequests: 4, rssEvery: 2, photoLimit: 2, only };
+  if (provider) setDaemonProvider(provider);
+  if (smoke) return { quick: true, out, reference, runs: 1, races: 1, restartPairs: 1, perClient: 1, levels: [1, 2], rssRequests: 4, rssEvery: 2, photoLimit: 2, only, provider };
   return quick
-    ? { quick, out, reference, runs: 3, races: 3, restartPairs: 3, perClient: 3, levels: [1, 2, 4, 8], rssRequests: 50, rssEvery: 5, only }
-    : { quick, out, reference, runs: 5, races: 5, restartPairs: 5, perClient: 5, levels: [1, 2, 4, 8], rssRequests: 200, rssEvery: 10, only };
+    ? { quick, out, reference, runs: 3, races: 3, restartPairs: 3, perClient: 3, levels: [1, 2, 4, 8], rssRequests: 50, rssEvery: 5, only, provider }
+    : { quick, out, reference, runs: 5, races: 5, restartPairs: 5, perClient: 5, levels: [1, 2, 4, 8], rssRequests: 200, rssEvery: 10, only, provider };
+}
+
+/** The provider every bench daemon runs with (--provider), read by daemon.ts. */
+export let daemonProvider: ProviderChoice | undefined;
+function setDaemonProvider(p: ProviderChoice): void {
+  daemonProvider = p;
 }
 
 export function fail(message: string): never {

@@ -68,7 +68,9 @@ const cacheDir = path.resolve(option('--cache-dir') ?? path.join(root, 'out', 'p
 // 1. Production bundles and the models (once, whatever the number of targets).
 if (!flag('--no-build')) run(process.execPath, ['esbuild.mjs', '--production']);
 const modelsDir = path.join(root, 'models');
-const modelFiles = () => (fs.existsSync(modelsDir) ? fs.readdirSync(modelsDir).filter((f) => /\.onnx(\.json)?$/.test(f)) : []);
+// The float32 ISNet (176 MB, for GPUs without f16) and the int8 one (42 MB, --cpu-precision int8) stay out:
+// the engine builds each from the fp16 file when a mode needs it.
+const modelFiles = () => (fs.existsSync(modelsDir) ? fs.readdirSync(modelsDir).filter((f) => /\.onnx(\.json)?$/.test(f) && !/^isnet-medium-(fp32|int8)\./.test(f)) : []);
 if (!modelFiles().some((f) => f.endsWith('.onnx'))) run(process.execPath, ['dist/models.js']);
 fs.mkdirSync(outDir, { recursive: true });
 

@@ -8,7 +8,9 @@ import * as path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const filters = process.argv.slice(2);
+// `--gpu`: the WebGPU suite on a software GPU (test/gpu, `npm run test:gpu`), slow, kept apart.
+const gpuSuite = process.argv.includes('--gpu');
+const filters = process.argv.slice(2).filter((a) => a !== '--gpu');
 
 function find(dir) {
   if (!existsSync(dir)) return [];
@@ -18,7 +20,7 @@ function find(dir) {
   });
 }
 
-const sources = ['unit', 'integration']
+const sources = (gpuSuite ? ['gpu'] : ['unit', 'integration'])
   .flatMap((d) => find(path.join(root, 'test', d)).sort())
   .filter((f) => filters.length === 0 || filters.some((x) => path.relative(root, f).includes(x)));
 if (sources.length === 0) {

@@ -20,13 +20,20 @@ import { median, now, r1, r3, summary, timed } from '../stats';
 
 // ---- P3, P4 numerator, P6: the steady loop
 
-/** The engine's own session options and thread count (daemon/engine/sessionOptions.ts), on the
- *  CPU provider as the engine's fallback loop passes it. */
-export function engineSessionOptions(): { options: ort.InferenceSession.SessionOptions; source: string } {
+/** The engine's own session options and thread count (daemon/engine/sessionOptions.ts), on
+ *  `provider` (the CPU unless the daemon's session runs elsewhere) as the engine's fallback loop passes it. */
+export function engineSessionOptions(provider = 'cpu'): { options: ort.InferenceSession.SessionOptions; source: string } {
   return {
-    options: { ...baseSessionOptions(engineThreads()), executionProviders: ['cpu'] },
+    options: { ...baseSessionOptions(engineThreads()), executionProviders: [provider], ...(provider === 'cpu' ? {} : { logSeverityLevel: 4 }) },
     source: 'daemon/engine/sessionOptions.ts (baseSessionOptions(engineThreads()), as the engine worker builds them)',
   };
+}
+
+/** Where the daemon runs a model: its provider (status.gpu.sessions), and the file it loads there (the float32 ISNet on an adapter without f16). */
+export function daemonPlacement(def: ModeDef, gpu: P.GpuStatus | undefined): { provider: string; file: string } {
+  const provider = gpu?.sessions.find((s) => s.model === def.model.key)?.provider ?? 'cpu';
+  const fp32 = provider === 'webgpu' && gpu?.adapter?.f16 === false && def.model.fp32File;
+  return { provider, file: fp32 || def.model.file };
 }
 
 export async function preprocess(mode: ModeDef, photo: string): Promise<ort.Tensor> {
@@ -65,13 +72,13 @@ type Timed = { rtt: number; t: P.SegmentTimings };
 
 /** A bare session of the mode's model, with the engine's options, on tensors preprocessed as
  *  the engine does; `run(photo)` times one session.run. Warmed by two runs. */
-export async function bareSession(def: ModeDef, list: string[]) {
-  const opt = engineSessionOptions();
-  progress(`bare session on ${path.relative(ROOT, def.model.file)} with ${JSON.stringify(opt.options)} (from ${opt.source})`);
+export async function bareSession(def: ModeDef, list: string[], on: { provider: string; file: string } = { provider: 'cpu', file: def.model.file }) {
+  const opt = engineSessionOptions(on.provider);
+  progress(`bare session on ${path.relative(ROOT, on.file)} with ${JSON.stringify(opt.options)} (from ${opt.source})`);
   sharp.cache(false); // as the engine worker does
   const tensors = new Map<string, ort.Tensor>();
   for (const p of list) tensors.set(p, await preprocess(def, p));
-  const [session, sessionMs] = await timed(() => ort.InferenceSession.create(def.model.file, opt.options));
+  const [session, sessionMs] = await timed(() => ort.InferenceSession.create(on.file, opt.options));
   /** One session.run: its time and the output's values. */
   const infer = async (p: string) => {
     const t = now();
@@ -153,7 +160,9 @@ export async function measureSteady(d: RunningDaemon, s: Settings, list: string[
   await c.ensureReady(MODES.quick);
   await c.segment({ mode: MODES.quick, image: { path: list[0] } });
   const def = modeDef(MODES.steady);
-  const bare = await bareSession(def, list);
+  // The bare session runs where the daemon's does (--provider: after its CPU check), on the same file.
+  const placement = daemonPlacement(def, (await c.status()).gpu);
+  const bare = await bareSession(def, list, placement);
   const l = await steadyLoop(c, s, list, bare.run);
   await bare.session.release();
   c.dispose();
@@ -168,6 +177,8 @@ export async function measureSteady(d: RunningDaemon, s: Settings, list: string[
       photos: list.map((p) => path.basename(p)),
       measured:
         'numerator: client-side round trip of a warm seglens/segment (path in, base64 PNG mask out; decode, preprocess, inference, postprocess, PNG, JSON-RPC); denominator: session.run alone in the bench process on the same photo preprocessed by the engine\'s own functions (imageIO decode, the mode\'s resize: resample.referenceResize or libvips, tensor.fillInputTensor), same model file, same session options, fetching only the output the engine fetches. The two alternate, never at the same time, in one loop.',
+      provider: placement.provider,
+      modelFile: path.relative(ROOT, placement.file),
       bareSessionRunMs: summary(l.bareMs),
       bareSessionCreateMs: r1(bare.sessionMs),
       bareSessionOptions: bare.opt.options,

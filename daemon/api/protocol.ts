@@ -72,6 +72,81 @@ export interface InitializeResult {
   modes: ModeInfo[];
   /** Extension: the execution provider sessions run on ('cpu' when a GPU provider fell back). */
   provider?: string;
+  /** Extension (issue 27): the GPU adapter, providers that could not start, CPU checks, run times. */
+  gpu?: GpuStatus;
+}
+
+/**
+ * Extension (issue 27): the WebGPU adapter the engine runs on. onnxruntime-node 1.30 does not
+ * expose the adapter Dawn picked, so `f16` is asked of ONNX Runtime (an f16 graph run on the
+ * adapter) and `driver` is the GPU driver library Dawn loaded into the engine (Linux: the Vulkan
+ * driver mapped in the process); `vendor` and `architecture` are read from that driver's name
+ * (absent when it is not known). `source` says how they were found.
+ */
+export interface GpuAdapterInfo {
+  provider: string;
+  /** 'vulkan' (Linux), 'metal' (macOS), 'd3d12' (Windows). */
+  backend: string;
+  vendor?: string;
+  architecture?: string;
+  driver?: string;
+  f16: boolean;
+  /** What the CPU check's verdicts are keyed on (backend, driver, f16). */
+  id: string;
+  source: string;
+}
+
+/** Extension (issue 27): how a GPU provider's output compared with the CPU's on the check input. */
+export interface ProviderCheckFigures {
+  /** What was compared: a matte or probability map ('mask'), class maps ('classes'), raw outputs ('tensor'). */
+  output: 'mask' | 'classes' | 'tensor';
+  /** 'mask': IoU of the two masks at 0.5 (bar >= 0.99). */
+  iou?: number;
+  /** 'mask': mean absolute alpha difference in 0..255 units (bar <= 2). */
+  meanAlphaDiff?: number;
+  /** 'classes': share of pixels with the same class (bar >= 0.99). */
+  classAgreement?: number;
+  /** 'classes' (top-class confidence) and 'tensor' (relative to the CPU output's range): mean absolute difference, 0..255 units (bar <= 2). */
+  meanDiff?: number;
+}
+
+/** Extension (issue 27): one (model, provider, adapter) checked against the CPU. */
+export interface ProviderCheck {
+  model: string;
+  mode: string;
+  provider: string;
+  adapter: string;
+  ortVersion: string;
+  passed: boolean;
+  figures: ProviderCheckFigures;
+  /** True when the verdict came from the cache folder (an earlier start), not from a run now. */
+  remembered: boolean;
+  /** The GPU run failed outright (then `figures` is empty): why. */
+  error?: string;
+  checkedAt: string;
+}
+
+/** Extension (issue 27): run times of one mode's input shape on one provider. */
+export interface ProviderTiming {
+  provider: string;
+  mode: string;
+  inputSize: [number, number];
+  /** The first run at this shape (on a GPU: shader compilation included). */
+  firstRunMs: number;
+  /** Median of the later runs (absent after one run). */
+  steadyMs?: number;
+  runs: number;
+}
+
+/** Extension (issue 27): what `initialize` and `seglens/status` say of the providers in use. */
+export interface GpuStatus {
+  adapter?: GpuAdapterInfo;
+  /** GPU providers that could not start here, each with why (said once in the log). */
+  unavailable: { provider: string; error: string }[];
+  checks: ProviderCheck[];
+  /** The provider each loaded model's session runs on. */
+  sessions: { model: string; provider: string }[];
+  times: ProviderTiming[];
 }
 export const Initialize = new RequestType<InitializeParams, InitializeResult, void>('initialize');
 
@@ -90,6 +165,8 @@ export interface StatusResult {
   maxLoadedModels?: number;
   /** Extension: the daemon's --max-rss-mb in bytes (0 = no budget). */
   maxRssBytes?: number;
+  /** Extension (issue 27): the GPU adapter, providers that could not start, CPU checks, run times per provider. */
+  gpu?: GpuStatus;
 }
 /** Client → daemon. */
 export const Status = new RequestType<Record<string, never>, StatusResult, void>('seglens/status');

@@ -1,7 +1,7 @@
 // The engine's contract with the registry and server. The implementation (engineProxy.ts)
 // owns ONNX Runtime in a child process it supervises; the registry and tests can substitute a
 // fake that counts calls.
-import { ClassInfo, DisplayRegion, SegmentInstance } from '../api/protocol';
+import { ClassInfo, DisplayRegion, GpuStatus, SegmentInstance } from '../api/protocol';
 import { ModeDef, ModelRef } from '../models/modeDef';
 import type { EmbedOutput, PromptOutput, PromptRequest } from './pipeline/prompt/promptTypes';
 
@@ -115,6 +115,8 @@ export interface Engine {
   providers(): Promise<string[]>;
   /** The provider sessions run on. */
   readonly provider: string;
+  /** Issue 27: the GPU adapter, providers that could not start, CPU checks, run times (engines that run GPU providers). */
+  readonly gpu?: GpuStatus;
   close(): Promise<void>;
 }
 

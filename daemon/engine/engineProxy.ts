@@ -10,7 +10,7 @@
 import { EngineCrashedError, type Engine, type EngineLossReason, type ImageInput, type LoadInfo, type SegmentOptions, type SegmentOutput, type WarmupOutput } from './engine';
 import { SegLensError, SerializedError, deserializeError } from '../api/errors';
 import type { ModeDef, ModelRef } from '../models/modeDef';
-import { DisplayRegion, ErrorCodes, LogLevel } from '../api/protocol';
+import { DisplayRegion, ErrorCodes, GpuStatus, LogLevel } from '../api/protocol';
 import type { CollectPolicy } from './optimized/optimizedFolder';
 import type { ProviderChoice } from './provider';
 import { ownedBuffers, postMoving } from './transfer';
@@ -80,7 +80,9 @@ export type WorkerRequest =
 /** Worker → main. */
 export type WorkerReply =
   /** The engine has started; `providers`: what its ONNX Runtime binding can use here (none when it failed to load). */
-  | { type: 'ready'; providers: string[] }
+  | { type: 'ready'; providers: string[]; gpu?: GpuStatus }
+  /** Issue 27: the GPU adapter, the CPU checks and run times per provider (after each change). */
+  | { type: 'gpu'; gpu: GpuStatus }
   | { type: 'log'; level: LogLevel; message: string }
   | { type: 'provider'; provider: string }
   /** Deferred collecting removed old optimised graphs (for seglens_optimized_cache_removed_total). */
@@ -114,6 +116,8 @@ export class EngineProxy implements Engine {
   private closed = false;
   private closing: Promise<void> | undefined;
   private actualProvider: string | undefined;
+  /** The engine's last GPU report (kept across an engine restart until the next one says). */
+  private gpuStatus: GpuStatus | undefined;
   /** The binding's usable providers, as the first engine said (the same binding for every engine after it). */
   private supported: string[] | undefined;
   /** Waiters for the current engine's 'ready' (undefined when it died first). */
@@ -157,6 +161,11 @@ export class EngineProxy implements Engine {
     if (this.supported) return this.supported;
     const said = await new Promise<string[] | undefined>((resolve) => this.readyWaiters.push(resolve));
     return said ?? [];
+  }
+
+  /** Issue 27: the GPU adapter, providers that could not start, CPU checks and run times (once the engine said). */
+  get gpu(): GpuStatus | undefined {
+    return this.gpuStatus;
   }
 
   /** The engine process's id while one runs (undefined for a worker thread, or none started). */
@@ -374,10 +383,14 @@ export class EngineProxy implements Engine {
       case 'provider':
         this.actualProvider = m.provider;
         return;
+      case 'gpu':
+        this.gpuStatus = m.gpu;
+        return;
       case 'cacheRemoved':
         this.opts.onCacheRemoved?.(m.entries);
         return;
       case 'ready':
+        if (m.gpu) this.gpuStatus = m.gpu;
         this.supported = m.providers;
         this.wakeReadyWaiters(m.providers);
         return;

@@ -7,9 +7,9 @@ import { LogLevel, PROVIDER_CHOICES, ProviderChoice } from '../api/constants';
 export { type ProviderChoice } from '../api/constants';
 
 /** A concrete execution provider name as ONNX Runtime (onnxruntime-node) spells it. */
-export type ProviderName = 'cpu' | 'cuda' | 'dml' | 'coreml';
+export type ProviderName = 'cpu' | 'webgpu' | 'cuda' | 'dml' | 'coreml';
 
-/** The GPU provider onnxruntime-node offers on a platform (none elsewhere). */
+/** The platform's own GPU provider onnxruntime-node offers (none elsewhere). */
 export function platformGpuProvider(platform: NodeJS.Platform): ProviderName | undefined {
   switch (platform) {
     case 'linux':
@@ -24,25 +24,35 @@ export function platformGpuProvider(platform: NodeJS.Platform): ProviderName | u
 }
 
 /**
+ * The GPU providers `auto` tries on a platform, in order: the platform's own (CUDA, DirectML,
+ * CoreML), then WebGPU (Dawn, bundled in onnxruntime-node on Linux, macOS and Windows x64: Vulkan,
+ * Metal, Direct3D 12). Whichever starts is used only once it has passed the CPU check (gpu/).
+ */
+export function platformGpuProviders(platform: NodeJS.Platform): ProviderName[] {
+  const own = platformGpuProvider(platform);
+  if (!own) return [];
+  return [own, 'webgpu'];
+}
+
+/**
  * The providers to try, in order; the last is always 'cpu'. `auto` tries the platform's GPU
  * provider first; an explicit GPU provider is tried even on another platform (it will fail
  * and fall back, with a warning) so a misconfiguration is visible rather than silently ignored.
  */
 export function providerCandidates(choice: ProviderChoice, platform: NodeJS.Platform = process.platform): ProviderName[] {
   if (choice === 'cpu') return ['cpu'];
-  if (choice === 'auto') {
-    const gpu = platformGpuProvider(platform);
-    return gpu ? [gpu, 'cpu'] : ['cpu'];
-  }
+  if (choice === 'auto') return [...platformGpuProviders(platform), 'cpu'];
   return [choice, 'cpu'];
 }
 
 /**
  * Whether sessions made under `choice` will run on the CPU provider: 'cpu', or every GPU
  * candidate's libraries missing (checked without loading ONNX Runtime, as the engine skips them).
+ * Under `auto`, WebGPU does not count: whether an adapter exists is known only to the engine,
+ * and a model it runs there must first pass the CPU check (so `auto` keeps the CPU's choices).
  */
 export function runsOnCpu(choice: ProviderChoice, binDir: string | undefined = ortBinDir(), platform: NodeJS.Platform = process.platform): boolean {
-  return providerCandidates(choice, platform).every((p) => p === 'cpu' || !gpuLibrariesPresent(p, binDir));
+  return providerCandidates(choice, platform).every((p) => p === 'cpu' || (choice === 'auto' && p === 'webgpu') || !gpuLibrariesPresent(p, binDir));
 }
 
 /** onnxruntime-node's `executionProviders` session option for one candidate. */

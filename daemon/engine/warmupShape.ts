@@ -43,7 +43,8 @@ export function warmupInputSize(
   inputShape: readonly (number | string)[] | undefined,
 ): [number, number] {
   const [h, w] = mode.inputSize;
-  const want = mode.warmupShape ?? defaultWarmupShape(provider);
+  // A GPU compiles its shaders per input shape (issue 27): there, only the full shape warms.
+  const want = provider === 'cpu' ? (mode.warmupShape ?? defaultWarmupShape(provider)) : 'full';
   if (want === 'full' || !dynamicHeightWidth(mode, inputShape)) return [h, w];
   return [Math.min(h, SMALL_WARMUP_SIDE), Math.min(w, SMALL_WARMUP_SIDE)];
 }

@@ -4,9 +4,10 @@
 // quantised ISNet instead with `--cpu-precision int8` (its own file and so its own session and
 // warm-ups); `accurate` and `sota` stay the fp32 reference pipeline.
 import * as path from 'node:path';
-import { ModeDef } from './modeDef';
+import { ModeDef, ModelRef } from './modeDef';
 import { ISNET_MODEL_FILE, TEXT_MODEL_FILE } from './modelSources';
 import { ISNET_INT8_FILE } from './quantize/isnetInt8File';
+import { ISNET_FP32_FILE } from './quantize/isnetFp32File';
 
 const ISNET_LABELS = ['background', 'foreground'];
 const TEXT_LABELS = ['background', 'text'];
@@ -20,7 +21,7 @@ export interface CatalogueOptions {
 }
 
 export function builtinModes(modelsDir: string, opts: CatalogueOptions = {}): ModeDef[] {
-  const isnet = { key: 'isnet-medium', file: path.join(modelsDir, ISNET_MODEL_FILE) };
+  const isnet: ModelRef = { key: 'isnet-medium', file: path.join(modelsDir, ISNET_MODEL_FILE), fp32File: path.join(modelsDir, ISNET_FP32_FILE) };
   const int8 = opts.int8 === true;
   const quick = int8 ? { key: ISNET_INT8_KEY, file: path.join(modelsDir, ISNET_INT8_FILE) } : isnet;
   const text = { key: 'ppocrv4-det', file: path.join(modelsDir, TEXT_MODEL_FILE) };

@@ -43,6 +43,8 @@ export interface ModelRef {
   file: string;
   /** Expected sha256 (hex) when known; a mismatch is a load failure (1004). */
   sha256?: string;
+  /** The same model in float32, for a WebGPU adapter without f16 (built from `file` when missing: the built-in ISNet). */
+  fp32File?: string;
 }
 
 export interface ModeDef extends ModeInfo {

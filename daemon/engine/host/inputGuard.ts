@@ -11,6 +11,8 @@ import { createHash } from 'node:crypto';
 import { isMainThread } from 'node:worker_threads';
 
 export const TEST_HOOKS_ENV = 'SEGLENS_TEST_CRASH_HOOKS';
+/** TEST ONLY, read only with TEST_HOOKS_ENV=1: an execution provider whose outputs the engine corrupts (1 - v), to see the CPU check refuse it (issue 27). */
+export const TEST_CORRUPT_PROVIDER_ENV = 'SEGLENS_TEST_CORRUPT_PROVIDER';
 export const TEST_ABORT_MARKER = 'SEGLENS-TEST-ABORT';
 export const TEST_HANG_MARKER = 'SEGLENS-TEST-HANG';
 

@@ -103,6 +103,8 @@ export class OptimizedModelCache {
   async create(model: ModelFile, provider: string, opts: SessionOptions, defer = false): Promise<CachedCreate> {
     const plain = (outcome: CacheOutcome, reason?: string) => this.createPlain(model.file, opts, outcome, reason);
     if (!this.dir) return plain('off', 'no cache folder');
+    // A WebGPU graph holds the provider's layout rewrites for one adapter: not saved (issue 27).
+    if (provider === 'webgpu') return plain('off', 'not kept for the WebGPU provider');
     const ready = await this.ensureDir();
     if (!ready.ok) return plain('off', ready.reason);
     let entry: CacheEntry;

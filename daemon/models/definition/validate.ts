@@ -16,6 +16,13 @@ import { parseUltralyticsNames } from './inspectInstance';
 import { InstanceSpec } from '../modeDef';
 import { SAM_ENCODER_SIZE, SAM_MEAN, SAM_STD } from '../../api/modeSchema';
 import { promptSpec, samNames } from './promptDef';
+import { ISNET_MODEL_FILE } from '../modelSources';
+import { ISNET_FP32_FILE } from '../quantize/isnetFp32File';
+
+/** A definition naming the built-in ISNet file gets its float32 sibling, as the built-in modes do (GPUs without f16). */
+function fp32Sibling(file: string): { fp32File?: string } {
+  return path.basename(file) === ISNET_MODEL_FILE ? { fp32File: path.join(path.dirname(file), ISNET_FP32_FILE) } : {};
+}
 
 export interface ValidateContext {
   /** Position in the list (for DefinitionError.index). */
@@ -322,7 +329,7 @@ export function validateDefinition(raw: unknown, ctx: ValidateContext = {}): Val
     inputSize,
     labels,
     custom: true,
-    model: { key: `user:${file}${ctx.fileStamp ? `#${ctx.fileStamp}` : ''}`, file, ...(d.sha256 ? { sha256: d.sha256.toLowerCase() } : {}) },
+    model: { key: `user:${file}${ctx.fileStamp ? `#${ctx.fileStamp}` : ''}`, file, ...(d.sha256 ? { sha256: d.sha256.toLowerCase() } : {}), ...fp32Sibling(file) },
     inputName,
     outputName,
     layout,

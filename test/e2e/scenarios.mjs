@@ -61,10 +61,11 @@ async function previewSample(ctx, page) {
   await H.runCommand(page, 'SegLens: Preview Segmentation');
   // With no image editor active the command offers the workspace's images (with the preview
   // itself active it may re-run on the image shown instead). The pick waits for a workspace
-  // file search, which takes seconds while a model warms on both cores: allow for it.
+  // file search, which takes seconds while a model warms on both cores: allow for it (a whole-
+  // suite run once waited more than 20 s for it, and the fallback below then waited for nothing).
   const row = page.locator(H.SEL.quickRow).filter({ hasText: ctx.sample }).first();
   const picked = await row
-    .waitFor({ state: 'visible', timeout: 20_000 })
+    .waitFor({ state: 'visible', timeout: 60_000 })
     .then(() => true)
     .catch(() => false);
   if (picked) await row.click();

@@ -381,6 +381,8 @@ const failed = results.length - passed;
 log('\nSummary');
 for (const r of results) log(`  ${r.ok ? 'pass' : 'FAIL'}  ${r.seconds.toFixed(1).padStart(6)} s  ${r.name}`);
 log(`  total ${((Date.now() - t0) / 1000).toFixed(1)} s; artefacts in ${path.relative(REPO, RESULTS)}/${keep ? `; run folder kept: ${base}` : ''}`);
+// CI shows only the output's tail: each failure's first lines go last, below the summary.
+for (const r of results.filter((x) => !x.ok)) log(`  ✘ ${r.name.split(':')[0]}: ${String(r.error ?? '').split('\n').slice(0, 3).join(' | ').slice(0, 600)}`);
 writeFileSync(path.join(RESULTS, 'summary.json'), JSON.stringify({ passed, failed, results }, null, 2));
 log(`${passed} passed, ${failed} failed`);
 process.exit(failed ? 1 : 0);

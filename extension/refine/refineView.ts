@@ -112,6 +112,8 @@ export class RefineView extends Disposable {
       case 'refineEdit':
         if (m.edit.kind === 'keep' || m.edit.kind === 'remove') this.doc.threshold = m.edit.threshold;
         this.host.push(this.doc, m.edit, this);
+        // After VS Code was told (push fired the edit event): the page knows an undo will find it.
+        this.preview.post({ type: 'refineHeld', count: this.doc.edits.length });
         return;
       case 'refineBox':
         await this.box(m.box, m.clearOutside);

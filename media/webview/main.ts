@@ -15,7 +15,7 @@ import { initPaint, onPaint, paintAll } from './inspect/paint';
 import { initInstanceList } from './instanceList';
 import { initGroundTruth, onGroundTruth, paintGroundTruth, resetGroundTruth } from './groundTruthView';
 import { initViewport, setContentSize } from './inspect/viewport';
-import { onRefineEdit, onRefineEdits, onRefineState, refineResultShown } from './refine/refineDoc';
+import { onRefineEdit, onRefineEdits, onRefineHeld, onRefineState, refineResultShown } from './refine/refineDoc';
 import { initRefine, runRefineCommand } from './refine/tools';
 import { onPromptStatus } from './refine/prompts';
 
@@ -208,6 +208,9 @@ window.addEventListener('message', (event: MessageEvent<ToWebview>) => {
       break;
     case 'refineCommand':
       runRefineCommand(m.command);
+      break;
+    case 'refineHeld':
+      onRefineHeld(m.count);
       break;
     case 'promptStatus':
       onPromptStatus(m.state, m.message);

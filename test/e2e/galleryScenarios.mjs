@@ -41,7 +41,7 @@ async function buildFolder(workspace) {
 }
 
 /** Explorer view, right-click `name`, pick `item` in the context menu. */
-export async function explorerContext(page, name, item) {
+async function explorerContext(page, name, item) {
   const row = page.locator('.explorer-folders-view .monaco-list-row', { hasText: name }).first();
   // The folder was just made: the Explorer may not have seen it yet.
   for (let i = 0; i < 5 && !(await row.isVisible()); i++) {
@@ -66,6 +66,23 @@ export async function explorerContext(page, name, item) {
   }
 }
 
+/**
+ * Explorer right-click on `folder` → Segment Folder… → its gallery's frame. On a busy machine a
+ * click on the menu entry was once lost (the menu closed, no command ran): when no gallery of
+ * the folder comes up, the right-click is made again, and each such attempt is reported.
+ */
+export async function openGallery(page, folder, note = () => undefined) {
+  for (let attempt = 1; ; attempt++) {
+    await explorerContext(page, folder, 'Segment Folder');
+    const frame = await H.findGalleryFrame(page, folder, 20_000).catch((e) => {
+      if (attempt === 3) throw e;
+      return undefined;
+    });
+    if (frame) return frame;
+    note(`Segment Folder… on ${folder}: no gallery within 20 s (attempt ${attempt}); right-clicking again`);
+  }
+}
+
 /** The tiles in screen order (top to bottom, left to right) with their caption. */
 const tilesInOrder = (frame) =>
   frame.evaluate(() =>
@@ -84,8 +101,7 @@ export const galleryScenarios = [
       await page.bringToFront();
       const n = await buildFolder(ctx.workspace);
       assert(n >= 2, `only ${n} photos in the workspace`);
-      await explorerContext(page, 'review', 'Segment Folder');
-      const frame = await H.findFrameWith(page, '#grid', 30_000);
+      const frame = await openGallery(page, 'review', ctx.note);
       await frame.waitForFunction((want) => document.querySelectorAll('.tile[data-state="done"] canvas').length === want && [...document.querySelectorAll('.tstate')].every((s) => /IoU/.test(s.textContent)), n, {
         timeout: 150_000,
         polling: 250,

@@ -12,7 +12,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import * as path from 'node:path';
 import * as H from './lib/harness.mjs';
-import { explorerContext } from './galleryScenarios.mjs';
+import { openGallery } from './galleryScenarios.mjs';
 
 const require = createRequire(path.join(H.REPO, 'package.json'));
 const sharp = require('sharp');
@@ -126,8 +126,7 @@ export const instanceScenarios = [
       const page = await env.openWindow(server, workspace);
 
       // The preview of instances/inst.png.
-      await H.runCommand(page, 'SegLens: Preview Segmentation');
-      await page.locator(H.SEL.quickRow).filter({ hasText: 'inst.png' }).first().click({ timeout: 30_000 });
+      await H.pickThroughCommand(page, 'SegLens: Preview Segmentation', { filter: 'inst.png', match: 'inst.png', note: env.note });
       const frame = await H.findFrameWith(page, '#instanceList', 30_000);
       await frame.waitForFunction(() => !document.getElementById('instanceList').hidden && document.querySelectorAll('#instanceList li').length > 0, undefined, { timeout: 120_000, polling: 200 });
       const kept = ROWS.filter((r) => r.score >= 0.25);
@@ -175,8 +174,7 @@ export const instanceScenarios = [
       await env.shot(page, 'instances-slider');
 
       // The folder in the gallery against gt.json.
-      await explorerContext(page, 'instances', 'Segment Folder');
-      const gallery = await H.findFrameWith(page, '#grid', 30_000);
+      const gallery = await openGallery(page, 'instances', env.note);
       await gallery.waitForFunction(() => /F1/.test(document.querySelector('.tile .tstate')?.textContent ?? '') && !document.getElementById('apBlock').hidden, undefined, { timeout: 150_000, polling: 250 });
       const caption = await gallery.locator('.tile .tstate').first().textContent();
       const apLine = await gallery.locator('#apLine').textContent();

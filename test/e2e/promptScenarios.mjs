@@ -62,7 +62,7 @@ export const promptScenarios = [
         .then((m) => (m.orientation >= 5 ? { width: m.height, height: m.width } : m));
       await server.start();
       const page = await env.openWindow(server, workspace);
-      const ctx = { page };
+      const ctx = { page, note: env.note };
       // The window uses the mode (the status bar names it) before the editor is opened.
       await H.waitForStatus(page, `${H.SEL.statusBar} ${H.statusItemSelector('seglens.seglens', 'seglens.status')}`, new RegExp(ID), 60_000);
       const frame = await openRefine(ctx, sample, 'prompt/images');

@@ -13,7 +13,7 @@ import * as path from 'node:path';
 import * as H from './lib/harness.mjs';
 import { withDaemon } from './lib/daemon.mjs';
 import { sleep } from './lib/procs.mjs';
-import { explorerContext } from './galleryScenarios.mjs';
+import { openGallery } from './galleryScenarios.mjs';
 
 const sharp = createRequire(path.join(H.REPO, 'package.json'))('sharp');
 
@@ -43,9 +43,7 @@ async function buildFolder(ctx) {
 /** Palette → SegLens: Refine Mask → the image under `folder` in the quick pick; the editor's frame once its mask is on screen. */
 export async function openRefine(ctx, name, folder) {
   const page = ctx.page;
-  await H.runCommand(page, 'SegLens: Refine Mask');
-  await page.locator(H.SEL.quickInputBox).fill(name);
-  await H.pickQuickPickItem(page, folder, 30_000);
+  await H.pickThroughCommand(page, 'SegLens: Refine Mask', { filter: name, match: folder, note: ctx.note });
   const frame = await H.findFrameWith(page, '#refineBar:not([hidden])', 30_000);
   await frame.waitForFunction(() => document.getElementById('stage').dataset.refineEdits !== undefined && document.getElementById('overlay').width > 0, undefined, { timeout: 150_000, polling: 200 });
   return frame;
@@ -79,8 +77,15 @@ async function waitTool(frame, tool) {
   await frame.waitForFunction((t) => document.getElementById('stage').dataset.tool === t, tool, { timeout: 10_000, polling: 100 });
 }
 
+/**
+ * The page has `n` edits in force and VS Code holds as many: an undo pressed before the page's
+ * stroke reached VS Code finds nothing to undo (a whole-suite run on a busy machine did that).
+ */
 export async function waitEdits(frame, n) {
-  await frame.waitForFunction((want) => document.getElementById('stage').dataset.refineEdits === String(want), n, { timeout: 30_000, polling: 100 });
+  await frame.waitForFunction((want) => {
+    const d = document.getElementById('stage').dataset;
+    return d.refineEdits === String(want) && d.refineHeld === String(want);
+  }, n, { timeout: 30_000, polling: 100 });
 }
 
 /** Presses a key with the editor's picture focused (no control has focus, so the keybindings apply). */
@@ -168,9 +173,8 @@ export const refineScenarios = [
       const groups = page.locator('.editor-group-container');
       if ((await groups.count()) >= 2) await groups.nth(1).locator('.tab').first().click();
       const others = await otherGalleries(page, 'refine', ctx.sample);
-      await explorerContext(page, 'refine', 'Segment Folder');
       // This folder's gallery: another one (the gallery scenario's) may be open and visible, with a file of the same name.
-      const grid = await H.findGalleryFrame(page, 'refine', 30_000);
+      const grid = await openGallery(page, 'refine', ctx.note);
       await grid.waitForFunction(() => /IoU/.test(document.querySelector('.tile[data-state="done"] .tstate')?.textContent ?? ''), undefined, { timeout: 150_000, polling: 250 });
       const iouBefore = await tileIoU(grid, ctx.sample);
       let frame = await openRefine(ctx, ctx.sample, 'refine/images');

@@ -113,9 +113,19 @@ function npmEnv() {
   return env;
 }
 
+/** The open quick pick's rows, notifications, a modal dialog and the active tab, in one line. */
+async function uiState(page) {
+  const texts = (sel) => page.locator(sel).allInnerTexts().then((t) => t.map((x) => x.replace(/\s+/g, ' ').slice(0, 160)), () => []);
+  const tab = await texts('.editor-group-container.active .tab.active');
+  return JSON.stringify({ quickPick: await H.openQuickRows(page), notifications: await texts(H.SEL.toast), dialog: await texts('.monaco-dialog-box'), activeTab: tab[0] });
+}
+
 async function saveFailureArtefacts(prefix, page, server) {
   try {
     if (page) {
+      // What the user would see (CI shows only the log's tail: this goes into the failure's line).
+      const r = results.at(-1);
+      if (r && !r.ok) r.error = `${r.error}\n  ui: ${await uiState(page)}`;
       writeFileSync(path.join(RESULTS, `${prefix}-console.log`), (page.consoleLines ?? []).join('\n'));
       await page.screenshot({ path: path.join(RESULTS, `${prefix}-failure.png`) }).catch(() => undefined);
     }
@@ -381,8 +391,12 @@ const failed = results.length - passed;
 log('\nSummary');
 for (const r of results) log(`  ${r.ok ? 'pass' : 'FAIL'}  ${r.seconds.toFixed(1).padStart(6)} s  ${r.name}`);
 log(`  total ${((Date.now() - t0) / 1000).toFixed(1)} s; artefacts in ${path.relative(REPO, RESULTS)}/${keep ? `; run folder kept: ${base}` : ''}`);
-// CI shows only the output's tail: each failure's first lines go last, below the summary.
-for (const r of results.filter((x) => !x.ok)) log(`  ✘ ${r.name.split(':')[0]}: ${String(r.error ?? '').split('\n').slice(0, 3).join(' | ').slice(0, 600)}`);
+// CI shows only the output's tail: each failure's first lines (and the UI then) go last.
+const tailOf = (e) => {
+  const lines = String(e ?? '').split('\n');
+  return [...lines.slice(0, 2), ...lines.filter((l) => l.startsWith('  ui: '))].join(' | ').slice(0, 900);
+};
+for (const r of results.filter((x) => !x.ok)) log(`  ✘ ${r.name.split(':')[0]}: ${tailOf(r.error)}`);
 writeFileSync(path.join(RESULTS, 'summary.json'), JSON.stringify({ passed, failed, results }, null, 2));
 log(`${passed} passed, ${failed} failed`);
 process.exit(failed ? 1 : 0);

@@ -58,19 +58,9 @@ async function previewSample(ctx, page) {
     // A result replaces the timings: empty them so the next result is recognisable.
     await frameBefore.evaluate(() => document.getElementById('timings')?.replaceChildren()).catch(() => undefined);
   }
-  await H.runCommand(page, 'SegLens: Preview Segmentation');
-  // With no image editor active the command offers the workspace's images (with the preview
-  // itself active it may re-run on the image shown instead). The pick waits for a workspace
-  // file search, which takes seconds while a model warms on both cores: allow for it (a whole-
-  // suite run once waited more than 20 s for it, and the fallback below then waited for nothing).
-  const row = page.locator(H.SEL.quickRow).filter({ hasText: ctx.sample }).first();
-  const picked = await row
-    .waitFor({ state: 'visible', timeout: 60_000 })
-    .then(() => true)
-    .catch(() => false);
-  if (picked) await row.click();
-  else if (!frameBefore) throw new Error(`the image quick pick did not offer ${ctx.sample}`);
-  else ctx.note('no image quick pick: the command re-ran on the image in the preview');
+  // With no image editor active the command offers the workspace's images. The pick waits for a
+  // workspace file search, which takes seconds while a model warms on both cores.
+  await H.pickThroughCommand(page, 'SegLens: Preview Segmentation', { filter: ctx.sample, match: ctx.sample, note: ctx.note });
   const frame = await H.findFrameWith(page, '#overlay', 30_000);
   await frame.waitForFunction(
     () => document.querySelectorAll('#legend li').length > 0 && (document.getElementById('timings')?.textContent ?? '').length > 0 && document.getElementById('overlay').width > 0,

@@ -13,6 +13,12 @@ type RefineState = Extract<RefineToWebview, { type: 'refineState' }>;
 
 let doc: RefineState | undefined;
 let edits: MaskEdit[] = [];
+/**
+ * The page's own edits sent to the extension and not yet held by VS Code, oldest first. An undo
+ * can overtake them (Ctrl+Z right after a stroke): VS Code undoes what it holds, then gets these
+ * on top, so the edits in force are the list it sends plus these.
+ */
+const inFlight: MaskEdit[] = [];
 let editor: MaskEditor | undefined;
 const changeListeners: (() => void)[] = [];
 const editListeners: (() => void)[] = [];
@@ -63,14 +69,16 @@ function rebuild(): void {
 
 export function onRefineState(m: RefineState): void {
   doc = { ...m, base: bytes(m.base) };
-  edits = m.edits.map(received);
+  edits = [...m.edits.map(received), ...inFlight];
   els.stage.dataset.refineEdits = String(edits.length);
+  els.stage.dataset.refineHeld = String(m.edits.length);
   rebuild();
   editsChanged();
 }
 export function onRefineEdits(list: MaskEdit[]): void {
-  edits = list.map(received);
+  edits = [...list.map(received), ...inFlight];
   els.stage.dataset.refineEdits = String(edits.length);
+  els.stage.dataset.refineHeld = String(list.length);
   rebuild();
   editsChanged();
 }
@@ -79,8 +87,18 @@ export function onRefineEdit(sent: MaskEdit): void {
   showBusy(undefined);
   const edit = received(sent);
   record(edit);
+  els.stage.dataset.refineHeld = String(edits.length); // the extension made it: VS Code has it
   // A box or a reset changes much of the mask: repaint all of it (the foreground share too).
   if (editor?.apply(edit)) paintAll();
+}
+/** The extension's count of the edits VS Code holds (data-refine-held: an undo finds them). */
+export function onRefineHeld(count: number): void {
+  inFlight.shift();
+  els.stage.dataset.refineHeld = String(count);
+}
+/** An edit the page made, applied and recorded, on its way to the extension. */
+export function sending(edit: MaskEdit): void {
+  inFlight.push(edit);
 }
 /** The result on screen changed (the page decoded it): put the edits back on it. */
 export function refineResultShown(): void {

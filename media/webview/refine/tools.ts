@@ -11,7 +11,7 @@ import { imageToScreen } from '../inspect/zoom';
 import type { Point } from '../inspect/zoom';
 import { rectFrom } from '../shared/maskEdit';
 import type { MaskEdit, Pt } from '../shared/maskEdit';
-import { docClasses, docPrompt, docTask, hasKeep, maskEditor, onDocChange, paintRect, record, recordLatency } from './refineDoc';
+import { docClasses, docPrompt, docTask, hasKeep, maskEditor, onDocChange, paintRect, record, recordLatency, sending } from './refineDoc';
 import { initPrompts, nextCandidate, onPromptDoc, promptDown, promptMove, promptUp, removeLastPrompt } from './prompts';
 import type { RefineAction, RefineCommand } from '../shared/refineMessages';
 
@@ -114,6 +114,7 @@ function click(e: PointerEvent, p: Pt): void {
   if (!dirty) return; // nothing there: no undo step
   paintRect(dirty);
   record(edit);
+  sending(edit);
   send({ type: 'refineEdit', edit });
 }
 
@@ -158,6 +159,7 @@ const pointerTool: PointerTool = {
       // The stroke as drawn, for the e2e run's own check of the saved mask.
       els.stage.dataset.lastStroke = JSON.stringify({ points: edit.points, radius: edit.radius });
       record(edit);
+      sending(edit);
       send({ type: 'refineEdit', edit });
     }
   },

@@ -34,6 +34,11 @@ export type RefineToWebview =
   /** One edit made by the extension (a box's result): apply it. */
   | { type: 'refineEdit'; edit: MaskEdit }
   | { type: 'refineCommand'; command: RefineCommand }
+  /**
+   * How many edits VS Code holds for the document once the page's own edit reached it: an undo
+   * pressed before that finds nothing to undo (the page shows the count as data-refine-held).
+   */
+  | { type: 'refineHeld'; count: number }
   /** A prompt mode's status line: the image being embedded, ready for prompts, a prompt under way. */
   | { type: 'promptStatus'; state: PromptStatus; message: string };
 

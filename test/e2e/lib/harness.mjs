@@ -250,6 +250,49 @@ export async function runCommand(page, title, timeout = 20_000) {
   }
 }
 
+/** The open quick input's rows (texts), or [] when none is open. */
+export async function openQuickRows(page) {
+  if (!(await quickInputVisible(page))) return [];
+  return page.locator(SEL.quickRow).allInnerTexts().catch(() => []);
+}
+
+/** The command's own quick pick: visible, its box not the palette's ('>' + a command title). */
+async function commandPickOpened(page, timeout) {
+  const deadline = Date.now() + timeout;
+  while (Date.now() < deadline) {
+    const box = page.locator(SEL.quickInputBox);
+    if ((await box.isVisible().catch(() => false)) && !(await box.inputValue().catch(() => '>')).startsWith('>')) return true;
+    await sleep(100);
+  }
+  return false;
+}
+
+/**
+ * Runs a command that offers files in a quick pick, types `filter`, and picks the row matching
+ * `match`. A pick that lacks the row is closed and the command run again (each attempt is
+ * reported through `note`, with the rows it showed); the error says what the last attempt saw.
+ */
+export async function pickThroughCommand(page, title, { filter, match, timeout = 90_000, note = () => undefined }) {
+  const deadline = Date.now() + timeout;
+  for (let attempt = 1; ; attempt++) {
+    await runCommand(page, title);
+    const opened = await commandPickOpened(page, Math.max(5_000, Math.min(30_000, deadline - Date.now())));
+    if (opened && filter) await page.locator(SEL.quickInputBox).fill(filter);
+    const row = page.locator(SEL.quickRow).filter({ hasText: match }).first();
+    if (opened && (await row.waitFor({ state: 'visible', timeout: 10_000 }).then(() => true, () => false))) {
+      await row.click();
+      return attempt;
+    }
+    const seen = opened ? await openQuickRows(page) : [];
+    const toasts = await page.locator(SEL.toast).allInnerTexts().catch(() => []);
+    const what = opened ? `its quick pick lacked ${match} (rows ${JSON.stringify(seen)})` : 'no quick pick opened';
+    const why = `${title}, attempt ${attempt}: ${what}; notifications ${JSON.stringify(toasts.map((t) => t.replace(/\s+/g, ' ').slice(0, 200)))}`;
+    if (Date.now() > deadline) throw new Error(why);
+    note(`${why}; trying again`);
+    if (await quickInputVisible(page)) await page.keyboard.press('Escape');
+  }
+}
+
 /** Waits for a quick pick (other than the palette) and picks the row whose text matches. */
 export async function pickQuickPickItem(page, match, timeout = 20_000) {
   const row = page.locator(SEL.quickRow).filter({ hasText: match }).first();

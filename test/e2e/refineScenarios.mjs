@@ -292,7 +292,7 @@ export const refineScenarios = [
       await page.waitForFunction(() => /dirty/.test(document.querySelector('.editor-group-container.active .tabs-container .tab.active')?.className ?? ''), undefined, { timeout: 10_000 });
       await H.runCommand(page, 'View: Close Editor');
       // VS Code asks, or (code-server keeps the unsaved document) the edit comes back with the editor.
-      const question = await dialogText(page, 5_000).catch(() => undefined);
+      const question = await dialogText(page, 15_000).catch(() => undefined);
       if (question) {
         ctx.note(`closing asked: ${question}`);
         assert(/save the changes/i.test(question), `not a save question on close: ${question}`);

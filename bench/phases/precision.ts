@@ -3,7 +3,7 @@
 // session options, the two alternating (which goes first alternates too); and how far its
 // masks are from fp32's (IoU at 0.5, mean alpha difference), photo by photo.
 import * as path from 'node:path';
-import { maskAgreement } from '../../daemon/models/quantize/agreement';
+import { maskAgreement } from '../../daemon/eval/maskAgreement';
 import { type Figure, P16_GOAL } from '../report';
 import { MODES, progress, ROOT, Settings } from '../settings';
 import { median, r3, summary } from '../stats';

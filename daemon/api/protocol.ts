@@ -139,8 +139,20 @@ export interface ProviderTiming {
 }
 
 /** Extension (issue 27): what `initialize` and `seglens/status` say of the providers in use. */
+/**
+ * Extension: how this engine start got its WebGPU adapter answer. `remembered`: from the cache
+ * folder (a probe of an earlier start found no adapter; under `auto` only), no probe ran; else
+ * the probe ran at this start. `at`: when the answer was found (ISO time).
+ */
+export interface GpuAdapterProbe {
+  remembered: boolean;
+  at: string;
+}
+
 export interface GpuStatus {
   adapter?: GpuAdapterInfo;
+  /** Extension: whether the adapter answer was probed or remembered; absent when no WebGPU probe was wanted (`cpu`, no WebGPU in the binding). */
+  adapterProbe?: GpuAdapterProbe;
   /** GPU providers that could not start here, each with why (said once in the log). */
   unavailable: { provider: string; error: string }[];
   checks: ProviderCheck[];

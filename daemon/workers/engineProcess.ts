@@ -17,14 +17,15 @@ import { checkInside, cropPixels } from '../engine/pipeline/region';
 import type { ModeDef, ModelRef } from '../models/modeDef';
 import { ensureModels } from '../models/modelFiles';
 import { sha256File } from '../util/fileOps';
-import { DisplayRegion, ErrorCodes, GpuStatus, ProviderCheck } from '../api/protocol';
+import { DisplayRegion, ErrorCodes, GpuAdapterProbe, GpuStatus, ProviderCheck } from '../api/protocol';
 import { CacheOutcome, OptimizedModelCache } from '../engine/optimized/optimizedCache';
 import { baseSessionOptions, engineThreads } from '../engine/sessionOptions';
 import { saveGraphInThread } from '../engine/optimized/graphWriter';
 import { ownedBuffers, postMoving } from '../engine/transfer';
 import { warmupInputSize } from '../engine/warmupShape';
 import { ProviderChoice, ProviderName, createWithFallback, ortBinDir, providerCandidates, providerProblem, usableProviders } from '../engine/provider';
-import { AdapterProbe, adapterLine, probeWebGpu } from '../engine/gpu/adapter';
+import { AdapterProbe, adapterLine } from '../engine/gpu/adapter';
+import { findWebGpuAdapter } from '../engine/gpu/adapterMemo';
 import { compareOutputs, figuresLine, passes } from '../engine/gpu/agreement';
 import { checkImage } from '../engine/gpu/checkInput';
 import { CheckKey, readVerdict, writeVerdict } from '../engine/gpu/checkStore';
@@ -78,6 +79,7 @@ const optimized = new OptimizedModelCache(ort, init.cacheDir, (level, message) =
 // the check input matched the CPU's (or a remembered verdict says it did).
 const candidates = ortLoad.ort ? providerCandidates(choice) : [];
 let adapterProbe: AdapterProbe | undefined;
+let adapterProbeInfo: GpuAdapterProbe | undefined;
 const unavailable = new Map<string, string>();
 const checks: ProviderCheck[] = [];
 const times = new RunTimes();
@@ -88,11 +90,10 @@ if (corruptProvider) log('warn', `${TEST_CORRUPT_PROVIDER_ENV}=${corruptProvider
 
 const probed: Promise<void> = (async () => {
   if (!candidates.includes('webgpu') || providerProblem('webgpu', backends, binDir)) return;
-  try {
-    adapterProbe = await probeWebGpu(ort);
-  } catch (e) {
-    adapterProbe = { error: `the WebGPU probe failed: ${(e instanceof Error ? e.message : String(e)).split('\n')[0]}` };
-  }
+  // Under `auto`, a machine found without an adapter is remembered (gpu/adapterMemo.ts).
+  const found = await findWebGpuAdapter(ort, { cacheDir: init.cacheDir, ortVersion: ortVersion(ort), useMemo: choice === 'auto', warn: (m) => log('warn', m) });
+  adapterProbe = found.probe;
+  adapterProbeInfo = found.info;
   if (adapterProbe.adapter) log('info', adapterLine(adapterProbe.adapter));
   else unavailable.set('webgpu', adapterProbe.error);
 })();
@@ -107,6 +108,7 @@ function logOnce(level: Level, message: string): void {
 function gpuStatus(): GpuStatus {
   return {
     adapter: adapterProbe?.adapter,
+    adapterProbe: adapterProbeInfo,
     unavailable: [...unavailable].map(([provider, error]) => ({ provider, error })),
     checks: [...checks],
     sessions: [...sessions.values()].map((s) => ({ model: s.ref.key, provider: s.provider })),

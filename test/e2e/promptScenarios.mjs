@@ -2,8 +2,8 @@
 // setting: user settings, given at start): a Segment Anything-shaped pair built by
 // test/helpers/samModels.ts is the mode; SegLens: Refine Mask on a photo embeds it (the status
 // line says ready) → two clicks → Ctrl+S → the saved ground truth is the union of the discs the
-// test decoder draws around the clicked points (computed here by test/helpers/samExpected.ts from
-// the points the page recorded) → Ctrl+Z → Ctrl+S → the first disc alone → the encoder ran once.
+// test decoder draws around the clicked points (computed pixel for pixel by
+// test/helpers/samReference.ts from the points the page recorded) → Ctrl+Z → Ctrl+S → the first disc alone → the encoder ran once.
 import { copyFileSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import * as path from 'node:path';
@@ -28,7 +28,7 @@ async function helpers() {
   const out = path.join(H.REPO, 'out', 'e2e', 'sam-helpers.cjs');
   const entry = path.join(H.REPO, 'out', 'e2e', 'sam-helpers-entry.ts');
   mkdirSync(path.dirname(out), { recursive: true });
-  writeFileSync(entry, `export { writeSamPair } from ${JSON.stringify(path.join(H.REPO, 'test', 'helpers', 'samModels.ts'))};\nexport { expectedPromptMask, maskDifferences } from ${JSON.stringify(path.join(H.REPO, 'test', 'helpers', 'samExpected.ts'))};\n`);
+  writeFileSync(entry, `export { writeSamPair } from ${JSON.stringify(path.join(H.REPO, 'test', 'helpers', 'samModels.ts'))};\nexport { maskMismatch, refLowRes, refMask } from ${JSON.stringify(path.join(H.REPO, 'test', 'helpers', 'samReference.ts'))};\n`);
   await esbuild.build({ entryPoints: [entry], outfile: out, bundle: true, platform: 'node', format: 'cjs', external: ['sharp', 'onnxruntime-node'], logLevel: 'warning' });
   return createRequire(out)(out);
 }
@@ -86,15 +86,17 @@ export const promptScenarios = [
       assert(points.every((p) => p.label === 1), 'a click is a positive point');
       await env.shot(page, 'prompt-two-clicks');
       const R = RADII[1]; // the best candidate (iou 0.9)
-      const check = async (want, what) => {
+      // The best candidate for these points; `previous`: the points of the answer fed back.
+      const want = (ps, previous) => h.refMask(ps, undefined, height, width, SIZE, R, previous && h.refLowRes(previous, undefined, height, width, SIZE, R));
+      const check = async (expected, what) => {
         const got = await sharp(readFileSync(gt)).extractChannel(0).raw().toBuffer();
-        const d = h.maskDifferences(got, want);
+        const d = h.maskMismatch(got, expected);
         env.note(`${what}: ${JSON.stringify(d)}`);
-        assert(d.outside === 0 && d.foreground > 0 && d.inBand < d.foreground / 50, `${what}: the saved mask differs from the expected discs ${JSON.stringify(d)}`);
+        assert(d.differing === 0 && d.length[0] === d.length[1] && d.foreground > 0, `${what}: the saved mask differs from the expected discs ${JSON.stringify(d)}`);
       };
       await key(ctx, frame, 'Control+s');
       await written(gt, 0);
-      await check(h.expectedPromptMask(width, height, SIZE, points, R, [points[0]]), 'two clicks saved');
+      await check(want(points, [points[0]]), 'two clicks saved');
       // Ctrl+Z: the first answer (and its one point) again; Ctrl+S writes it.
       const before = statSync(gt).mtimeMs;
       await key(ctx, frame, 'Control+z');
@@ -102,7 +104,7 @@ export const promptScenarios = [
       await frame.waitForFunction(() => JSON.parse(document.getElementById('stage').dataset.promptPoints || '[]').length === 1, undefined, { timeout: 10_000 });
       await key(ctx, frame, 'Control+s');
       await written(gt, before);
-      await check(h.expectedPromptMask(width, height, SIZE, [points[0]], R), 'after undo, saved');
+      await check(want([points[0]]), 'after undo, saved');
       const metrics = await withDaemon(server.runtimeDir, (c) => c.metrics());
       const computed = metricValue(metrics, 'seglens_embeddings_total', { mode: ID, outcome: 'computed' });
       env.note(`seglens_embeddings_total{mode="${ID}"}: computed ${computed}, cached ${metricValue(metrics, 'seglens_embeddings_total', { mode: ID, outcome: 'cached' })}`);

@@ -98,3 +98,14 @@ export function refLowRes(points: RefPoint[], box: RefBox | undefined, h: number
   const m = discs(g, g, promptInputs(points, box, h, w, S), radius, prev, S);
   return Float32Array.from(m, (b) => (b ? 1 : -1));
 }
+
+/** Pixels where a rendered mask (`got`, foreground >= 128) differs from `want` (1 = foreground), and `want`'s foreground. */
+export function maskMismatch(got: Uint8Array, want: Uint8Array): { differing: number; foreground: number; length: [number, number] } {
+  let differing = 0;
+  let foreground = 0;
+  for (let i = 0; i < want.length; i++) {
+    if (want[i]) foreground++;
+    if (got[i] >= 128 !== want[i] > 0) differing++;
+  }
+  return { differing, foreground, length: [got.length, want.length] };
+}

@@ -9,7 +9,7 @@ import { after, before, test } from 'node:test';
 import * as ort from 'onnxruntime-node';
 import { baseSessionOptions } from '../../daemon/engine/sessionOptions';
 import { ISNET_MODEL_FILE } from '../../daemon/models/modelSources';
-import { maskAgreement } from '../../daemon/models/quantize/agreement';
+import { maskAgreement } from '../../daemon/eval/maskAgreement';
 import { ISNET_INT8_FILE, isnetInt8Bytes } from '../../daemon/models/quantize/isnetInt8File';
 import { sha256 } from '../../daemon/util/fileOps';
 import { counters, ListeningDaemon, startListening } from '../helpers/daemonProcess';

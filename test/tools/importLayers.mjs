@@ -24,6 +24,7 @@ const apiOnlyExceptions = new Set(['bench/phases/steady.ts', 'bench/phases/insta
 /** `importer -> target` pairs allowed against the rules, each with its reason. */
 const allowed = new Map([
   ['extension/gallery/exportFiles.ts -> daemon/util/safeWrite', "one writer of files: the gallery's exports write as the CLI and the caches do (issue #20)"],
+  ['daemon/engine/gpu/agreement.ts -> daemon/eval/maskAgreement', "one mask-agreement metric: the GPU check's bar (issue #27) is the int8 bar's (issue #26), evaluation's metric; maskAgreement.ts imports nothing, so no cycle"],
 ]);
 /** daemon/ folders by layer (ARCHITECTURE.md): a folder imports only from lower ranks. */
 const daemonRank = { main: 6, workers: 6, process: 5, server: 4, transport: 4, eval: 3, registry: 3, results: 3, engine: 2, models: 1, api: 0, util: 0 };

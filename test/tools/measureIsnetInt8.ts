@@ -20,7 +20,7 @@ import { buildIsnetInt8, ISNET_INPUT, ISNET_OUTPUT, isnetFloatOnlyOutput } from 
 import { isnetRanges } from '../../daemon/models/quantize/isnetRanges';
 import { RangeMethod } from '../../daemon/models/quantize/isnetRanges';
 import { RANGE_METHODS } from './isnetInt8/rangeChoice';
-import { maskAgreement } from '../../daemon/models/quantize/agreement';
+import { maskAgreement } from '../../daemon/eval/maskAgreement';
 import { ISNET_INT8_FLOAT_PREFIXES, ISNET_INT8_METHOD } from '../../daemon/models/quantize/isnetInt8File';
 import { modelsDir, repoRoot, samplePhotos } from '../helpers/repo';
 import { isnetTensor, Rgb, variants } from './isnetInt8/images';

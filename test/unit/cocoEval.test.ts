@@ -5,7 +5,8 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { EvalDt, EvalGt, cocoEvaluate, matchAtHalf } from '../../daemon/api/coco/cocoEval';
-import { Rle, rleArea, rleDecodeColumnMajor, rleEncodeColumnMajor, rleFromPolygon, rleFromString, rleToBbox } from '../../daemon/api/coco/rle';
+import { Rle, rleArea, rleDecodeColumnMajor, rleFromPolygon, rleFromString, rleToBbox } from '../../daemon/api/coco/rle';
+import { rleCounts } from '../../daemon/api/exports/cocoRle';
 import { countsToString } from '../../daemon/api/exports/cocoRle';
 import { random } from '../helpers/instanceModels';
 
@@ -20,7 +21,7 @@ function rect(x0: number, y0: number, x1: number, y1: number): Uint8Array {
   for (let x = x0; x < x1; x++) for (let y = y0; y < y1; y++) m[x * H + y] = 1;
   return m;
 }
-const rle = (m: Uint8Array): Rle => rleEncodeColumnMajor(m, H, W);
+const rle = (m: Uint8Array): Rle => ({ h: H, w: W, counts: rleCounts(m, W, H, 'columnMajor') });
 let nextId = 1;
 const gt = (imageId: number, mask: Uint8Array, o: { cat?: number; crowd?: boolean } = {}): EvalGt & { mask: Uint8Array } => ({
   id: nextId++,

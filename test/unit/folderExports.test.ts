@@ -23,6 +23,8 @@ describe('COCO compressed RLE', () => {
     // 2 rows x 3 columns:  [1 0 1]
     //                      [1 0 0]   column-major: 1,1, 0,0, 1,0 → counts 0,2,2,1,1
     assert.deepEqual(rleCounts(Uint8Array.from([1, 0, 1, 1, 0, 0]), 3, 2), [0, 2, 2, 1, 1]);
+    // The same mask held column by column (as a decoded RLE is): the same counts.
+    assert.deepEqual(rleCounts(Uint8Array.from([1, 1, 0, 0, 1, 0]), 3, 2, 'columnMajor'), [0, 2, 2, 1, 1]);
   });
   it('random masks survive an independent decode', () => {
     let seed = 7;

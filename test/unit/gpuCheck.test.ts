@@ -1,7 +1,9 @@
 // The GPU provider's pure parts (issue 27): the CPU check's bar per output kind, naming the
-// adapter from the Vulkan driver mapped in the process, remembered verdicts, run times.
+// adapter from the Vulkan driver mapped in the process, remembered verdicts and "no adapter"
+// answers, the GPU setup's fingerprint, run times.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as ort from 'onnxruntime-node';
@@ -9,6 +11,8 @@ import { adapterError, describeAdapter, mappedVulkanDrivers, webgpuBackend } fro
 import { compareOutputs, figuresLine, maskFigures, passes } from '../../daemon/engine/gpu/agreement';
 import { checkImage } from '../../daemon/engine/gpu/checkInput';
 import { CHECKS_FOLDER, readVerdict, writeVerdict } from '../../daemon/engine/gpu/checkStore';
+import { NO_ADAPTER_MAX_AGE_MS, adapterMemoKey, readNoAdapter, writeNoAdapter } from '../../daemon/engine/gpu/adapterMemo';
+import { gpuSetupFingerprint, gpuSetupParts } from '../../daemon/engine/gpu/gpuSetup';
 import { F16_PROBE_INPUT, F16_PROBE_OUTPUT, f16ProbeModel, lacksF16 } from '../../daemon/engine/gpu/f16Probe';
 import { RunTimes } from '../../daemon/engine/gpu/runTimes';
 import type { ModeDef } from '../../daemon/models/modeDef';
@@ -119,8 +123,51 @@ describe('remembered verdicts and run times', () => {
       assert.equal(fs.statSync(path.join(dir, CHECKS_FOLDER, file)).mode & 0o777, 0o600);
       await writeVerdict(dir, key, { ...check, passed: true });
       assert.equal((await readVerdict(dir, key))?.passed, true, 'a new verdict replaces the old');
+      // Named as before the store served other answers too: verdicts remembered by older versions still count.
+      const digest = crypto.createHash('sha256').update(JSON.stringify([key.modelSha256, key.ortVersion, key.provider, key.adapter])).digest('hex');
+      assert.equal(file, `${digest.slice(0, 32)}.json`);
       fs.writeFileSync(path.join(dir, CHECKS_FOLDER, file), '{not json');
       assert.equal(await readVerdict(dir, key), undefined);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('"no adapter" is read back for its own key only, and not once older than the age limit', async () => {
+    const dir = tempDir();
+    try {
+      const key = adapterMemoKey('1.30.0', 'setup-a');
+      const answer = { error: 'no WebGPU adapter: Failed to get a WebGPU adapter: No supported adapters', probedAt: '2026-01-01T00:00:00.000Z' };
+      const probed = Date.parse(answer.probedAt);
+      assert.equal(await readNoAdapter(dir, key, probed), undefined);
+      await writeNoAdapter(dir, key, answer);
+      assert.deepEqual(await readNoAdapter(dir, key, probed + NO_ADAPTER_MAX_AGE_MS), answer);
+      assert.equal(await readNoAdapter(dir, key, probed + NO_ADAPTER_MAX_AGE_MS + 1), undefined, 'too old');
+      assert.equal(await readNoAdapter(dir, key, probed - 1), undefined, 'from the future');
+      for (const other of [adapterMemoKey('1.31.0', 'setup-a'), adapterMemoKey('1.30.0', 'setup-b')]) assert.equal(await readNoAdapter(dir, other, probed), undefined);
+      assert.deepEqual(Object.keys(key), ['answer', 'ortVersion', 'platform', 'arch', 'gpuSetup']);
+      assert.deepEqual([key.platform, key.arch], [process.platform, process.arch]);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('the GPU setup fingerprint follows the Vulkan driver manifests and VK_* variables (Linux), nothing elsewhere', () => {
+    const dir = tempDir();
+    try {
+      const icd = path.join(dir, 'data', 'vulkan', 'icd.d');
+      fs.mkdirSync(icd, { recursive: true });
+      const env = { HOME: dir, XDG_DATA_HOME: path.join(dir, 'data'), XDG_CONFIG_DIRS: path.join(dir, 'none'), XDG_DATA_DIRS: path.join(dir, 'none') };
+      const before = gpuSetupFingerprint(env, 'linux');
+      assert.equal(gpuSetupFingerprint(env, 'linux'), before, 'stable');
+      fs.writeFileSync(path.join(icd, 'new_icd.json'), '{"ICD": {"library_path": "libvulkan_new.so"}}');
+      const installed = gpuSetupFingerprint(env, 'linux');
+      assert.notEqual(installed, before, 'a driver installed');
+      assert.ok(gpuSetupParts(env, 'linux').some((p) => p.startsWith(path.join(icd, 'new_icd.json'))));
+      fs.appendFileSync(path.join(icd, 'new_icd.json'), ' ');
+      assert.notEqual(gpuSetupFingerprint(env, 'linux'), installed, 'a driver upgraded');
+      assert.notEqual(gpuSetupFingerprint({ ...env, VK_ICD_FILENAMES: '/x.json' }, 'linux'), gpuSetupFingerprint(env, 'linux'), 'the loader redirected');
+      assert.deepEqual(gpuSetupParts(env, 'win32'), []);
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }

@@ -8,7 +8,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { readCocoGroundTruth } from '../../daemon/api/coco/cocoGroundTruth';
-import { rleEncodeColumnMajor } from '../../daemon/api/coco/rle';
+import { rleCounts } from '../../daemon/api/exports/cocoRle';
 import { countsToString } from '../../daemon/api/exports/cocoRle';
 import type { ModeInfo, SegmentInstance } from '../../daemon/api/protocol';
 import { InstanceFolder, cocoGroundTruthFile } from '../../extension/gallery/instanceFolder';
@@ -25,7 +25,7 @@ const near = (a: number | null | undefined, b: number, what: string) => assert.o
 function rect(x0: number, y0: number, x1: number, y1: number) {
   const bits = new Uint8Array(H * W);
   for (let x = x0; x < x1; x++) for (let y = y0; y < y1; y++) bits[x * H + y] = 1; // column-major
-  return Object.assign(rleEncodeColumnMajor(bits, H, W), { corners: [x0, y0, x1, y1] as const });
+  return Object.assign({ h: H, w: W, counts: rleCounts(bits, W, H, 'columnMajor') }, { corners: [x0, y0, x1, y1] as const });
 }
 const A = rect(0, 0, 10, 10);
 const B = rect(15, 0, 25, 8);

@@ -3,6 +3,8 @@
 // polygons rasterised as rleFrPoly does (5x upsampled boundary, y-boundary points); areas;
 // boxes as rleToBbox; IoU as rleIou (a crowd region's IoU is intersection / detection area).
 
+import { rleCounts } from '../exports/cocoRle';
+
 export interface Rle {
   h: number;
   w: number;
@@ -33,24 +35,6 @@ export function rleFromString(s: string, h: number, w: number): Rle {
   return { h, w, counts };
 }
 
-/** Column-major 0/1 pixels → runs (rleEncode). */
-export function rleEncodeColumnMajor(bits: Uint8Array, h: number, w: number): Rle {
-  const counts: number[] = [];
-  let p = 0;
-  let c = 0;
-  for (let j = 0; j < bits.length; j++) {
-    const v = bits[j] ? 1 : 0;
-    if (v !== p) {
-      counts.push(c);
-      c = 0;
-      p = v;
-    }
-    c++;
-  }
-  counts.push(c);
-  return { h, w, counts };
-}
-
 export function rleDecodeColumnMajor(r: Rle): Uint8Array {
   const out = new Uint8Array(r.h * r.w);
   let pos = 0;
@@ -70,7 +54,7 @@ export function rleUnion(list: Rle[]): Rle {
     const d = rleDecodeColumnMajor(r);
     for (let i = 0; i < d.length; i++) bits[i] |= d[i];
   }
-  return rleEncodeColumnMajor(bits, h, w);
+  return { h, w, counts: rleCounts(bits, w, h, 'columnMajor') };
 }
 
 export function rleArea(r: Rle): number {

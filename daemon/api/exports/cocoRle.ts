@@ -11,15 +11,19 @@ export interface CocoRle {
   counts: string;
 }
 
-/** Run lengths of `fg` (non-zero = 1) in column-major order, zeros first. */
-export function rleCounts(fg: Uint8Array, width: number, height: number): number[] {
+/**
+ * Run lengths of `fg` (non-zero = 1) in column-major order, zeros first. `fg` holds the pixels
+ * row by row, or (`columnMajor`, as a decoded RLE does) column by column.
+ */
+export function rleCounts(fg: Uint8Array, width: number, height: number, layout: 'rowMajor' | 'columnMajor' = 'rowMajor'): number[] {
   if (fg.length !== width * height) throw new Error(`rleCounts: ${fg.length} pixels for ${width}x${height}`);
+  const columnMajor = layout === 'columnMajor';
   const counts: number[] = [];
   let current = 0;
   let run = 0;
   for (let x = 0; x < width; x++) {
     for (let y = 0; y < height; y++) {
-      const v = fg[y * width + x] !== 0 ? 1 : 0;
+      const v = fg[columnMajor ? x * height + y : y * width + x] !== 0 ? 1 : 0;
       if (v !== current) {
         counts.push(run);
         run = 0;

@@ -58,7 +58,8 @@ export function describeAdapter(backend: string, drivers: string[], f16: boolean
   return { provider: 'webgpu', backend, vendor: known?.vendor, architecture: known?.architecture, driver, f16, id, source };
 }
 
-export type AdapterProbe = { adapter: GpuAdapterInfo; error?: undefined } | { adapter?: undefined; error: string };
+/** An adapter, or why there is none (`noAdapter`: ONNX Runtime found no adapter at all, as opposed to one that failed). */
+export type AdapterProbe = { adapter: GpuAdapterInfo; error?: undefined; noAdapter?: undefined } | { adapter?: undefined; error: string; noAdapter?: true };
 
 /** The readable part of an ORT/Dawn failure ("... was false. Failed to get a WebGPU adapter: No supported adapters"). */
 export function adapterError(message: string): string {
@@ -80,7 +81,7 @@ export async function probeWebGpu(ort: typeof Ort, readMaps: () => string = () =
       extra: { session: { disable_cpu_ep_fallback: '1' } },
     });
   } catch (e) {
-    return { error: `no WebGPU adapter: ${adapterError(e instanceof Error ? e.message : String(e))}` };
+    return { error: `no WebGPU adapter: ${adapterError(e instanceof Error ? e.message : String(e))}`, noAdapter: true };
   }
   let f16: boolean;
   try {

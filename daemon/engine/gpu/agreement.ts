@@ -6,7 +6,7 @@
 import type { ProviderCheckFigures } from '../../api/protocol';
 import type { ModeDef } from '../../models/modeDef';
 import { argmax, outputGeometry, probabilityMap, topConfidence } from '../pipeline/outputMaps';
-import { maskAgreement } from '../../models/quantize/agreement';
+import { maskAgreement } from '../../eval/maskAgreement';
 
 export const MIN_IOU = 0.99;
 export const MAX_MEAN_ALPHA_DIFF = 2;

@@ -1,6 +1,8 @@
-// How closely one ISNet matte follows another: the IoU of their masks at 0.5 and the mean
-// absolute difference of their alpha (0-255). The int8 model's accuracy bar (issue #26) is
-// written in these terms, and the bench, the tests and the measurement share them.
+// How closely one matte follows another: the IoU of their masks at 0.5 and the mean absolute
+// difference of their alpha (0-255). The int8 model's accuracy bar (issue #26) and the GPU
+// providers' CPU check (issue #27, engine/gpu/agreement.ts) are written in these terms; the
+// bench, the tests and the measurement share them. A leaf (it imports nothing), so the engine
+// may use it although eval/ sits above engine/ (test/tools/importLayers.mjs).
 export interface Agreement {
   iou: number;
   meanAlphaDiff: number;

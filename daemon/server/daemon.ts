@@ -78,6 +78,7 @@ export class Daemon implements DaemonCore {
     this.metrics = new DaemonMetrics(
       () => this.initializedClients(),
       () => this.prompter.cache.totalBytes,
+      () => this.queue.waitingByPriority(),
     );
     this.queue = new JobQueue(opts.maxQueue, () => this.metrics.queueRejected.inc());
     this.registry = new Registry(modes, engine, this.queue, this.registryHooks(), opts.warmupIterations);

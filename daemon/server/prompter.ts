@@ -11,7 +11,7 @@ import { Engine, ImageInput } from '../engine/engine';
 import { checkImageFile } from '../engine/pipeline/imageFile';
 import type { PromptOutput } from '../engine/pipeline/prompt/promptTypes';
 import type { ModeDef } from '../models/modeDef';
-import { JobQueue, Ticket } from '../registry/jobQueue';
+import { JobQueue, Promotion, Ticket } from '../registry/jobQueue';
 import { Registry } from '../registry/registry';
 import { fileContentHash } from '../results/fileHash';
 import { EmbeddingCache, Lease } from './embeddingCache';
@@ -128,11 +128,13 @@ export class Prompter {
       const key = `${modeKey(def)}:${sha256}`;
       let queueMs = 0;
       let runMs = 0;
+      // A click joining this run while it waits at batch priority raises it (embeddingCache.ts).
+      const promotion = new Promotion();
       const compute = async () => {
         const embed = this.engine.embed;
         if (!embed) throw new SegLensError(P.ErrorCodes.InternalError, 'this engine cannot run prompt modes');
         ticketUsed = true;
-        const r = await this.queue.run(() => embed.call(this.engine, def, image, key, { maxPixels: this.opts.maxPixels, watchdogMs: this.watchdog(def) }), { limited: true, token, priority: p.priority, ticket });
+        const r = await this.queue.run(() => embed.call(this.engine, def, image, key, { maxPixels: this.opts.maxPixels, watchdogMs: this.watchdog(def) }), { limited: true, token, priority: p.priority, ticket, promotion });
         queueMs = r.queueMs;
         if (r.value.inputSha256 !== sha256) {
           void this.engine.dropEmbeddings?.([key]);
@@ -144,7 +146,7 @@ export class Prompter {
         return { width: r.value.width, height: r.value.height, encoderMs: r.value.encoderMs, bytes: r.value.bytes };
       };
       const started = performance.now();
-      const lease = await this.cache.acquire(key, p.mode, compute);
+      const lease = await this.cache.acquire(key, p.mode, compute, { interactive: p.priority !== 'batch', promote: () => promotion.promote() });
       this.opts.metrics.embeddings.inc({ mode: p.mode, outcome: lease.outcome });
       const encoderMs = lease.outcome === 'computed' ? runMs : lease.outcome === 'joined' ? performance.now() - started : 0;
       try {

@@ -37,7 +37,7 @@ export interface DaemonOptions {
   watchdogSeconds?: number;
   /** An image decode taking longer fails with 1002 (`--decode-timeout-ms`, default 30000; 0: none). */
   decodeTimeoutMs?: number;
-  /** Image bytes in flight (encoded + decoded estimate) past which segments get 1005 (default 2048; 0: none). */
+  /** Image bytes in flight (encoded + decoded estimate) past which segments, embeds and prompts get 1005 (default 2048; 0: none). */
   maxInflightMb?: number;
   /** Prompt modes' image embeddings kept, in MB (issue 25; default 512): past it the least recently used go. */
   embeddingCacheMb?: number;

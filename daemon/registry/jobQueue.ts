@@ -25,10 +25,33 @@ interface Waiting {
   cancel: (e: Error) => void;
   limited: boolean;
   batch: boolean;
+  /** Raised by an interactive request that waits on its result (Promotion). */
+  promoted?: boolean;
 }
 
 /** 'batch' jobs start only when no interactive job waits. */
 export type JobPriority = 'interactive' | 'batch';
+
+/**
+ * Raises a batch job to interactive while it waits: a click that joins the embedding a gallery
+ * queued must not wait behind the rest of the gallery (issue 25). Made by the caller, passed to
+ * run(); promote() before the job waits, while it waits, or after it started (then nothing to do).
+ */
+export class Promotion {
+  private raise: (() => void) | undefined;
+  private raised = false;
+
+  promote(): void {
+    this.raised = true;
+    this.raise?.();
+  }
+
+  /** JobQueue: how to raise the job, once it waits. */
+  attach(raise: () => void): void {
+    this.raise = raise;
+    if (this.raised) raise();
+  }
+}
 
 export class JobQueue {
   private readonly waiting: Waiting[] = [];
@@ -63,6 +86,12 @@ export class JobQueue {
     };
   }
 
+  /** Jobs waiting now (not running), by priority (seglens_queue_waiting). */
+  waitingByPriority(): Record<JobPriority, number> {
+    const batch = this.waiting.filter((w) => w.batch).length;
+    return { interactive: this.waiting.length - batch, batch };
+  }
+
   /** Nothing runs and nothing waits: no other job needs the engine now. */
   get idle(): boolean {
     return !this.running && this.waiting.length === 0;
@@ -85,7 +114,7 @@ export class JobQueue {
    */
   run<T>(
     job: (release: () => void) => Promise<T>,
-    opts: { limited?: boolean; token?: CancelSignal; priority?: JobPriority; ticket?: Ticket } = {},
+    opts: { limited?: boolean; token?: CancelSignal; priority?: JobPriority; ticket?: Ticket; promotion?: Promotion } = {},
   ): Promise<{ value: T; queueMs: number }> {
     const limited = opts.limited ?? false;
     // The ticket's place becomes the waiting entry's: released in the same tick it is pushed.
@@ -110,7 +139,10 @@ export class JobQueue {
           const release = () => {
             if (freed) return;
             freed = true;
-            this.next();
+            // A raised job's waiter has a job to follow (a click's decoder after the encoder run
+            // it joined) that enters the line within this turn: let it come in before choosing.
+            if (entry.promoted) setImmediate(() => this.next());
+            else this.next();
           };
           job(release).then(
             (value) => resolve({ value, queueMs }),
@@ -125,6 +157,11 @@ export class JobQueue {
           sub?.dispose(); // a client's token outlives the request: do not keep the listener
           reject(cancelled());
         }
+      });
+      // Raised, it keeps its place in arrival order among the interactive jobs.
+      opts.promotion?.attach(() => {
+        entry.batch = false;
+        entry.promoted = true;
       });
       this.waiting.push(entry);
       if (!this.running) this.next();

@@ -17,6 +17,7 @@ import { serveMethod } from './rpc';
 import { Segmenter } from './segmenter';
 import { Prompter } from './prompter';
 import { EmbeddingCache } from './embeddingCache';
+import { InflightBudget } from './inflight';
 import type { Decoding } from './decoding';
 import { ResultCache } from '../results/resultCache';
 
@@ -25,7 +26,7 @@ export interface DaemonConfig {
   maxPixels: number;
   maxQueue: number;
   maxImageBytes: number;
-  /** Image bytes in flight past which a segment gets 1005 (`--max-inflight-mb`; 0 or absent: none). */
+  /** Image bytes in flight past which a segment, an embed or a prompt gets 1005 (`--max-inflight-mb`; 0 or absent: none). */
   maxInflightBytes?: number;
   warmupIterations?: number;
   log: (level: P.LogLevel, message: string) => void;
@@ -78,6 +79,7 @@ export class Daemon implements DaemonCore {
     this.metrics = new DaemonMetrics(
       () => this.initializedClients(),
       () => this.prompter.cache.totalBytes,
+      () => this.queue.waitingByPriority(),
     );
     this.queue = new JobQueue(opts.maxQueue, () => this.metrics.queueRejected.inc());
     this.registry = new Registry(modes, engine, this.queue, this.registryHooks(), opts.warmupIterations);
@@ -90,6 +92,8 @@ export class Daemon implements DaemonCore {
       onEvicted: (mode, reason) => this.metrics.evictions.inc({ mode, reason }),
       rss: opts.rss,
     });
+    // One budget for the image bytes of segments, embeds and prompts in flight.
+    const inflight = new InflightBudget(opts.maxInflightBytes ?? 0, opts.maxPixels);
     this.segmenter = new Segmenter(this.registry, engine, this.queue, {
       maxPixels: opts.maxPixels,
       maxImageBytes: opts.maxImageBytes,
@@ -99,7 +103,7 @@ export class Daemon implements DaemonCore {
       shuttingDown: () => this.shuttingDown,
       results: opts.results,
       watchdogMs: opts.watchdogMs ?? 0,
-      maxInflightBytes: opts.maxInflightBytes,
+      inflight,
       decoding: opts.decoding,
     });
     const embeddings = new EmbeddingCache(opts.embeddingCacheBytes ?? 512 * 1024 * 1024, (keys) => {
@@ -110,6 +114,7 @@ export class Daemon implements DaemonCore {
       maxImageBytes: opts.maxImageBytes,
       metrics: this.metrics,
       watchdogMs: opts.watchdogMs ?? 0,
+      inflight,
     });
     this.startSweeping();
     this.userModes = new UserModeService(this.registry, (p) => this.broadcast(P.ModesChanged, p));

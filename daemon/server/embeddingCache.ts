@@ -2,7 +2,8 @@
 // keyed by the mode (its definition and model files) and the image's content (sha256), never by
 // its path. Bounded by --embedding-cache-mb: past it, the least recently used embedding no
 // request is using goes first. Single flight: requests racing on an image not yet embedded share
-// one encoder run ('joined'). The data itself stays in the engine beside the sessions (the
+// one encoder run ('joined'); an interactive request that joins a batch run raises it to
+// interactive priority (the gallery embeds ahead of the user, never ahead of a click). The data itself stays in the engine beside the sessions (the
 // decoder reads it there); this side tells the engine what to drop.
 import type { EmbeddingOutcome } from '../api/protocol';
 
@@ -32,6 +33,14 @@ export interface Lease {
 interface Flight {
   promise: Promise<CachedEmbedding>;
   joiners: number;
+  /** Raises the run to interactive priority (from its starter's `Urgency`). */
+  promote: () => void;
+}
+
+/** How urgent a request is, and how to raise the run it starts when an urgent one joins it. */
+export interface Urgency {
+  interactive: boolean;
+  promote: () => void;
 }
 
 export class EmbeddingCache {
@@ -59,7 +68,7 @@ export class EmbeddingCache {
   }
 
   /** The embedding of `key`: held ('cached'), being computed ('joined'), or computed now by `compute` ('computed'). */
-  async acquire(key: string, mode: string, compute: () => Promise<Embedded>): Promise<Lease> {
+  async acquire(key: string, mode: string, compute: () => Promise<Embedded>, urgency?: Urgency): Promise<Lease> {
     const held = this.entries.get(key);
     if (held) {
       this.touch(held);
@@ -68,10 +77,11 @@ export class EmbeddingCache {
     const flying = this.flights.get(key);
     if (flying) {
       flying.joiners++;
+      if (urgency?.interactive) flying.promote();
       // The computing request pinned the entry for every joiner before resolving.
       return this.lease(await flying.promise, 'joined', false);
     }
-    const flight: Flight = { joiners: 0, promise: this.compute(key, mode, compute, () => flight.joiners) };
+    const flight: Flight = { joiners: 0, promote: urgency?.promote ?? (() => undefined), promise: this.compute(key, mode, compute, () => flight.joiners) };
     this.flights.set(key, flight);
     flight.promise.catch(() => undefined);
     return this.lease(await flight.promise, 'computed', false);

@@ -2,6 +2,8 @@
 // a segment holds plus an estimate of its decoded pixels (width x height x 3 from the header
 // of a PNG, JPEG or GIF; other formats count their encoded bytes only). Past the budget a
 // request gets 1005 at once, like a full queue: the queue bounds how many, this how much.
+// Prompt modes count here too (prompter.ts): an encoder run its image and the encoder's input,
+// a prompt the decoder's masks and their PNGs.
 import { constants as C, promises as fsp } from 'node:fs';
 import { SegLensError } from '../api/errors';
 import { ErrorCodes } from '../api/protocol';
@@ -61,15 +63,24 @@ export class InflightBudget {
     private readonly maxPixels = Infinity,
   ) {}
 
+  /** `encoded` bytes and the decoded estimate (width x height x 3 from `head`'s header). */
+  imageBytes(encoded: number, head: Uint8Array): number {
+    const pixels = headerPixels(head);
+    return encoded + (pixels <= this.maxPixels ? pixels * 3 : 0);
+  }
+
   /** Counts `encoded` bytes and the decoded estimate against the budget; 1005 past it. The release function, once. */
   reserve(encoded: number, head: Uint8Array): () => void {
-    const pixels = headerPixels(head);
-    const bytes = encoded + (pixels <= this.maxPixels ? pixels * 3 : 0);
+    return this.hold(this.imageBytes(encoded, head), 'this image', 'encoded and decoded');
+  }
+
+  /** Counts `bytes` (what `what` needs, made of `parts`) against the budget; 1005 past it. The release function, once. */
+  hold(bytes: number, what: string, parts: string): () => void {
     if (this.maxBytes > 0 && this.used + bytes > this.maxBytes) {
       const mb = (n: number) => (n / 1048576).toFixed(1);
       throw new SegLensError(
         ErrorCodes.Overloaded,
-        `SegLens is busy: this image needs ${mb(bytes)} MB (encoded and decoded), ${mb(this.used)} MB of images are in flight, the limit is ${mb(this.maxBytes)} MB (--max-inflight-mb); try again shortly`,
+        `SegLens is busy: ${what} needs ${mb(bytes)} MB (${parts}), ${mb(this.used)} MB of images are in flight, the limit is ${mb(this.maxBytes)} MB (--max-inflight-mb); try again shortly`,
       );
     }
     this.used += bytes;

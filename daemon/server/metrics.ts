@@ -1,5 +1,7 @@
 // A small Prometheus registry (text format 0.0.4): counters, gauges and histograms with
 // labels. Enough for the names docs/protocol.md requires, without a dependency.
+import type { JobPriority } from '../registry/jobQueue';
+
 type Labels = Record<string, string>;
 
 const escape = (v: string) => v.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/"/g, '\\"');
@@ -58,6 +60,20 @@ export class Gauge extends Metric {
   }
 }
 
+/** A gauge read at render time, one series per label set. */
+export class LabelledGauge extends Metric {
+  constructor(
+    name: string,
+    help: string,
+    private readonly read: () => [Labels, number][],
+  ) {
+    super(name, help, 'gauge');
+  }
+  lines(): string[] {
+    return this.read().map(([labels, value]) => `${this.name}${labelText(labels)} ${value}`);
+  }
+}
+
 export class Histogram extends Metric {
   private series = new Map<string, { labels: Labels; counts: number[]; sum: number; count: number }>();
   constructor(
@@ -112,10 +128,14 @@ export class DaemonMetrics {
 
   readonly embeddings = new Counter('seglens_embeddings_total', "Prompt modes' image embeddings had, by mode and outcome (computed: the encoder ran; cached: found in the embedding cache; joined: shared a run another request started)");
   readonly embeddingCacheBytes: Gauge;
+  readonly queueWaiting: LabelledGauge;
 
-  constructor(clientCount: () => number, embeddingBytes: () => number = () => 0) {
+  constructor(clientCount: () => number, embeddingBytes: () => number = () => 0, queueWaiting: () => Record<JobPriority, number> = () => ({ interactive: 0, batch: 0 })) {
     this.clients = new Gauge('seglens_clients', 'Open connections that completed initialize', clientCount);
     this.embeddingCacheBytes = new Gauge('seglens_embedding_cache_bytes', 'Bytes of the image embeddings (and the masks kept for previous) the embedding cache holds', embeddingBytes);
+    this.queueWaiting = new LabelledGauge('seglens_queue_waiting', 'Engine jobs waiting for their turn now, by priority (interactive, batch)', () =>
+      Object.entries(queueWaiting()).map(([priority, n]): [Labels, number] => [{ priority }, n]),
+    );
   }
 
   render(): string {
@@ -138,6 +158,7 @@ export class DaemonMetrics {
       this.engineRestarts,
       this.embeddings,
       this.embeddingCacheBytes,
+      this.queueWaiting,
     ];
     return all.map((m) => m.render()).join('\n') + '\n';
   }

@@ -11,10 +11,11 @@ import { Engine, ImageInput } from '../engine/engine';
 import { checkImageFile } from '../engine/pipeline/imageFile';
 import type { PromptOutput } from '../engine/pipeline/prompt/promptTypes';
 import type { ModeDef } from '../models/modeDef';
-import { JobQueue, Ticket } from '../registry/jobQueue';
+import { JobQueue, Promotion, Ticket } from '../registry/jobQueue';
 import { Registry } from '../registry/registry';
 import { fileContentHash } from '../results/fileHash';
 import { EmbeddingCache, Lease } from './embeddingCache';
+import { fileHead, InflightBudget } from './inflight';
 import { DaemonMetrics } from './metrics';
 import { decodeBase64 } from './params';
 import { checkInsideImage } from './promptParams';
@@ -25,12 +26,16 @@ export interface PrompterOptions {
   metrics: DaemonMetrics;
   /** The inference watchdog's floor in ms (0: none). */
   watchdogMs: number;
+  /** Image bytes in flight (`--max-inflight-mb`), shared with segment (absent: none). */
+  inflight?: InflightBudget;
 }
 
 /** Answers kept per image for `previous` (the oldest goes first). */
 export const TOKENS_PER_IMAGE = 4;
 /** Remembered image file hashes (by path and stamp). */
 const HASH_MEMO_ENTRIES = 10_000;
+/** Mask candidates assumed before a mode's first answer: SAM's multimask output (3) plus its single mask. */
+const CANDIDATES_GUESS = 4;
 
 /** A request's image, hashed; what `withEmbedding` hands on. */
 interface Held {
@@ -47,6 +52,9 @@ interface Held {
 
 export class Prompter {
   private readonly hashes = new Map<string, { stamp: string; sha256: string }>();
+  /** Mask candidates (K) of each mode's last answer: what a prompt's bytes in flight are estimated with. */
+  private readonly candidates = new Map<string, number>();
+  private readonly inflight: InflightBudget;
 
   constructor(
     private readonly registry: Registry,
@@ -54,7 +62,9 @@ export class Prompter {
     private readonly queue: JobQueue,
     readonly cache: EmbeddingCache,
     private readonly opts: PrompterOptions,
-  ) {}
+  ) {
+    this.inflight = opts.inflight ?? new InflightBudget(0);
+  }
 
   /** seglens/embed: the image's embedding, computed and kept (or found, or joined). */
   async embed(p: P.EmbedParams, token: CancellationToken): Promise<P.EmbedResult> {
@@ -80,10 +90,29 @@ export class Prompter {
       const request = { key: entry.key, points: p.points ?? [], box: p.box, previous, token: name, maxTokens: TOKENS_PER_IMAGE };
       const prompt = this.engine.prompt;
       if (!prompt) throw new SegLensError(P.ErrorCodes.InternalError, 'this engine cannot run prompt modes');
-      const { value: out, queueMs } = await this.queue.run(() => prompt.call(this.engine, h.def, request, this.watchdog(h.def)), { token, ticket: h.ticket });
-      this.cache.addToken(entry, name, { bytes: out.tokenBytes, best: out.best, candidates: out.scores.length }, out.droppedTokens);
-      return this.answer(p.mode, out, outcome, name, { ...h, queueMs: h.queueMs + queueMs });
+      const release = this.holdPrompt(p.mode, entry.width, entry.height);
+      try {
+        const { value: out, queueMs } = await this.queue.run(() => prompt.call(this.engine, h.def, request, this.watchdog(h.def)), { token, ticket: h.ticket });
+        this.candidates.set(p.mode, out.scores.length);
+        this.cache.addToken(entry, name, { bytes: out.tokenBytes, best: out.best, candidates: out.scores.length }, out.droppedTokens);
+        return this.answer(p.mode, out, outcome, name, { ...h, queueMs: h.queueMs + queueMs });
+      } finally {
+        release();
+      }
     });
+  }
+
+  /** A prompt's bytes in flight: the decoder's masks [1,K,H,W] float32 and their 8-bit masks (a PNG is at most about that); 1005 past the budget. */
+  private holdPrompt(mode: string, width: number, height: number): () => void {
+    const k = this.candidates.get(mode) ?? CANDIDATES_GUESS;
+    return this.inflight.hold(width * height * k * (4 + 1), 'this prompt', `the decoder's ${k} masks at ${width}x${height} as float32, and their PNGs`);
+  }
+
+  /** An encoder run's bytes in flight: the image (encoded and decoded) and the encoder's input [1,3,S,S] float32; 1005 past the budget. */
+  private async holdEmbed(def: ModeDef, image: ImageInput, encoded: number): Promise<() => void> {
+    const head = 'bytes' in image ? image.bytes : await fileHead(image.path);
+    const S = def.promptSpec?.encoderSize ?? 0;
+    return this.inflight.hold(this.inflight.imageBytes(encoded, head) + 3 * S * S * 4, "this image's embedding", `the image encoded and decoded, and the encoder's ${S}x${S} input`);
   }
 
   /** The engine lost what it kept (it crashed or was replaced). */
@@ -122,17 +151,22 @@ export class Prompter {
     let ticketUsed = false;
     const hold = this.registry.hold(p.mode);
     try {
-      const { image, sha256 } = await this.hashImage(p.image);
+      const { image, sha256, encoded } = await this.hashImage(p.image);
       await this.engine.admit?.(image);
       if (!this.registry.isWarm(p.mode)) await this.registry.ensureReady(p.mode, true);
       const key = `${modeKey(def)}:${sha256}`;
       let queueMs = 0;
       let runMs = 0;
+      // A click joining this run while it waits at batch priority raises it (embeddingCache.ts).
+      const promotion = new Promotion();
       const compute = async () => {
         const embed = this.engine.embed;
         if (!embed) throw new SegLensError(P.ErrorCodes.InternalError, 'this engine cannot run prompt modes');
         ticketUsed = true;
-        const r = await this.queue.run(() => embed.call(this.engine, def, image, key, { maxPixels: this.opts.maxPixels, watchdogMs: this.watchdog(def) }), { limited: true, token, priority: p.priority, ticket });
+        const release = await this.holdEmbed(def, image, encoded);
+        const r = await this.queue
+          .run(() => embed.call(this.engine, def, image, key, { maxPixels: this.opts.maxPixels, watchdogMs: this.watchdog(def) }), { limited: true, token, priority: p.priority, ticket, promotion })
+          .finally(release);
         queueMs = r.queueMs;
         if (r.value.inputSha256 !== sha256) {
           void this.engine.dropEmbeddings?.([key]);
@@ -144,7 +178,7 @@ export class Prompter {
         return { width: r.value.width, height: r.value.height, encoderMs: r.value.encoderMs, bytes: r.value.bytes };
       };
       const started = performance.now();
-      const lease = await this.cache.acquire(key, p.mode, compute);
+      const lease = await this.cache.acquire(key, p.mode, compute, { interactive: p.priority !== 'batch', promote: () => promotion.promote() });
       this.opts.metrics.embeddings.inc({ mode: p.mode, outcome: lease.outcome });
       const encoderMs = lease.outcome === 'computed' ? runMs : lease.outcome === 'joined' ? performance.now() - started : 0;
       try {
@@ -164,18 +198,18 @@ export class Prompter {
     return def;
   }
 
-  /** The bytes or path to read, and the content's sha256 (a file's memoised by its stamp). */
-  private async hashImage(src: P.ImageSource): Promise<{ image: ImageInput; sha256: string }> {
+  /** The bytes or path to read, their size, and the content's sha256 (a file's memoised by its stamp). */
+  private async hashImage(src: P.ImageSource): Promise<{ image: ImageInput; sha256: string; encoded: number }> {
     if ('base64' in src) {
       const bytes = decodeBase64(src.base64, this.opts.maxImageBytes, "seglens/prompt: 'image.base64'");
-      return { image: { bytes }, sha256: createHash('sha256').update(bytes).digest('hex') };
+      return { image: { bytes }, sha256: createHash('sha256').update(bytes).digest('hex'), encoded: bytes.length };
     }
-    await checkImageFile(src.path, this.opts.maxImageBytes);
+    const encoded = await checkImageFile(src.path, this.opts.maxImageBytes);
     const known = this.hashes.get(src.path);
     const { stamp, sha256 } = await fileContentHash(src.path, this.opts.maxImageBytes, (s) => (known?.stamp === s ? known.sha256 : undefined));
     if (this.hashes.size >= HASH_MEMO_ENTRIES) this.hashes.clear();
     this.hashes.set(src.path, { stamp, sha256 });
-    return { image: { path: src.path }, sha256 };
+    return { image: { path: src.path }, sha256, encoded };
   }
 
   /** The watchdog's bound: 10x the encoder's known time (its warm-up run's before any embed), at least the floor. */

@@ -32,8 +32,8 @@ export interface SegmenterOptions {
   results?: ResultCache;
   /** The inference watchdog's floor in ms (0: none); see registry/modeTiming.ts watchdogMs. */
   watchdogMs: number;
-  /** Image bytes in flight (encoded + decoded estimate) past which a segment gets 1005 (0: none). */
-  maxInflightBytes?: number;
+  /** Image bytes in flight (encoded + decoded estimate) past which a segment gets 1005; shared with prompt modes (absent: none). */
+  inflight?: InflightBudget;
   /** Where score and displayCrop decode (decoding.ts; absent: in this process, for tests of the server alone). */
   decoding?: Decoding;
 }
@@ -47,7 +47,7 @@ export class Segmenter {
     private readonly queue: JobQueue,
     private readonly opts: SegmenterOptions,
   ) {
-    this.inflight = new InflightBudget(opts.maxInflightBytes ?? 0, opts.maxPixels);
+    this.inflight = opts.inflight ?? new InflightBudget(0);
   }
 
   /** seglens/score (daemon/eval/scoreClient.ts), under the same size limits as segment. */

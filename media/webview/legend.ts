@@ -9,6 +9,23 @@ export function legendOrder(classes: readonly ClassInfo[]): ClassInfo[] {
   return [...classes].sort((a, b) => b.fraction - a.fraction || a.id - b.id);
 }
 
+/**
+ * The classes with their shares of `mask` (an edited mask: the legend follows the edits). Binary:
+ * foreground = sum(alpha) / 255 / N, as the daemon counts it; semantic: each class index's count / N.
+ */
+export function classShares(task: string, classes: readonly ClassInfo[], mask: Uint8Array): ClassInfo[] {
+  const n = mask.length || 1;
+  if (task === 'binary') {
+    let sum = 0;
+    for (let i = 0; i < mask.length; i++) sum += mask[i];
+    const fg = sum / 255 / n;
+    return classes.map((c) => ({ ...c, fraction: c.id === 0 ? 1 - fg : fg }));
+  }
+  const counts = new Float64Array(256);
+  for (let i = 0; i < mask.length; i++) counts[mask[i]]++;
+  return classes.map((c) => ({ ...c, fraction: (counts[c.id] ?? 0) / n }));
+}
+
 /** A class named background is not painted until the user asks for it (as before the legend). */
 export function isBackground(c: ClassInfo): boolean {
   return /^(background|bg|_background_|__background__)$/i.test(c.label.trim());

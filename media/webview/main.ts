@@ -6,7 +6,7 @@
 import { clearCanvas, decodeMask } from './mask';
 import type { PanelMode, ResultPayload, ToWebview, ViewMode } from './shared/messages';
 import { els, persist, send, settings, showBusy, showError, state, view } from './page';
-import { renderSemanticLegend, renderStaticLegend, renderTimings, showAllClasses } from './resultView';
+import { renderLegend, renderTimings, showAllClasses } from './resultView';
 import { initFocusReport, runCommand } from './inspect/commands';
 import { clearCompare, compareWith, fillCompareModes, initCompare, onCompareResult, onCompareState } from './inspect/compareView';
 import { applyMatteControls, initInspector } from './inspect/inspector';
@@ -154,8 +154,8 @@ async function onResult(r: ResultPayload): Promise<void> {
   applyMatteControls();
   paintAll();
   if (settings.refine) refineResultShown();
-  if (r.task !== 'binary') renderSemanticLegend();
-  else renderStaticLegend(r.classes);
+  // The classes as shown: in the refine editor, their shares of the edited mask.
+  renderLegend(view.shown.r);
   renderTimings(r);
   els.stage.classList.toggle('provisional', !!r.provisional);
   els.save.disabled = !!r.provisional;

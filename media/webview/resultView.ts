@@ -42,6 +42,9 @@ export function renderStaticLegend(classes: ClassInfo[]): void {
   els.legend.replaceChildren(
     ...classes.map((c) => {
       const li = document.createElement('li');
+      // For the e2e run: the share shown, unrounded.
+      li.dataset.classId = String(c.id);
+      li.dataset.fraction = String(c.fraction);
       const label = document.createElement('span');
       label.textContent = c.label;
       const frac = document.createElement('span');
@@ -51,6 +54,12 @@ export function renderStaticLegend(classes: ClassInfo[]): void {
       return li;
     }),
   );
+}
+
+/** The legend of `r`: toggles for semantic and instance results, the shares for binary ones. */
+export function renderLegend(r: { task: string; classes: ClassInfo[] }): void {
+  if (r.task !== 'binary') renderSemanticLegend();
+  else renderStaticLegend(r.classes);
 }
 
 /** One class's toggle button; Alt or Shift with a click (or Enter/Space) shows it alone. */

@@ -4,6 +4,7 @@
 // line says ready) → two clicks → Ctrl+S → the saved ground truth is the union of the discs the
 // test decoder draws around the clicked points (computed pixel for pixel by
 // test/helpers/samReference.ts from the points the page recorded) → Ctrl+Z → Ctrl+S → the first disc alone → the encoder ran once.
+// After each prompt (and the undo) the legend's foreground share is the saved mask's.
 import { copyFileSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import * as path from 'node:path';
@@ -93,6 +94,17 @@ export const promptScenarios = [
         const d = h.maskMismatch(got, expected);
         env.note(`${what}: ${JSON.stringify(d)}`);
         assert(d.differing === 0 && d.length[0] === d.length[1] && d.foreground > 0, `${what}: the saved mask differs from the expected discs ${JSON.stringify(d)}`);
+        // The legend follows the prompts: its foreground share is the saved mask's (sum of alpha / 255 / N).
+        let sum = 0;
+        for (const v of got) sum += v;
+        const share = sum / 255 / got.length;
+        const legend = await frame.evaluate(() => {
+          const li = document.querySelector('#legend li[data-class-id="1"]');
+          return { fraction: Number(li?.dataset.fraction), text: li?.textContent ?? '' };
+        });
+        env.note(`${what}: legend ${JSON.stringify(legend)}, the saved mask's foreground share ${share}`);
+        assert(Math.abs(legend.fraction - share) < 1e-9, `${what}: the legend's foreground share ${legend.fraction} is not the saved mask's ${share}`);
+        assert(legend.text.includes(`${(share * 100).toFixed(1)}%`), `${what}: the legend reads ${legend.text}, not ${(share * 100).toFixed(1)}%`);
       };
       await key(ctx, frame, 'Control+s');
       await written(gt, 0);

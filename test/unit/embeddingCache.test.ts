@@ -56,4 +56,22 @@ describe('embedding cache', () => {
     assert.equal(c.count('m'), 0);
     assert.deepEqual(dropped.slice(-1), ['c']);
   });
+  test('an interactive request joining a run raises it; a batch one does not', async () => {
+    const { c } = cache(100 * MB);
+    let raised = 0;
+    let open!: () => void;
+    const gate = new Promise<void>((r) => (open = r));
+    const compute = async () => {
+      await gate;
+      return made()();
+    };
+    const starter = c.acquire('k', 'm', compute, { interactive: false, promote: () => raised++ });
+    const batchJoin = c.acquire('k', 'm', compute, { interactive: false, promote: () => assert.fail("a joiner's own promote is not called") });
+    assert.equal(raised, 0, 'a batch joiner leaves it at batch priority');
+    const click = c.acquire('k', 'm', compute, { interactive: true, promote: () => assert.fail("a joiner's own promote is not called") });
+    assert.equal(raised, 1, "the click raised the starter's run");
+    open();
+    const outcomes = (await Promise.all([starter, batchJoin, click])).map((l) => l.outcome);
+    assert.deepEqual(outcomes, ['computed', 'joined', 'joined']);
+  });
 });

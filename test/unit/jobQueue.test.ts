@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { CancellationTokenSource } from 'vscode-jsonrpc/node';
 import { SegLensError } from '../../daemon/api/errors';
-import { JobQueue } from '../../daemon/registry/jobQueue';
+import { JobQueue, Promotion } from '../../daemon/registry/jobQueue';
 
 const deferred = () => {
   let resolve!: () => void;
@@ -106,4 +106,39 @@ test('a job that releases the line lets the next one start before it ends', asyn
   gate.resolve();
   await a;
   assert.deepEqual(order, ['a inferred', 'b', 'c', 'a answered']);
+});
+
+test('a promoted batch job goes before the batch jobs ahead of it, and the job its waiter queues next follows it', async () => {
+  const q = new JobQueue(10);
+  const order: string[] = [];
+  const gate = deferred();
+  const running = q.run(async () => {
+    await gate.promise;
+    order.push('running');
+  });
+  const batch = (name: string, promotion?: Promotion) => q.run(async () => void order.push(name), { priority: 'batch', promotion });
+  const promotion = new Promotion();
+  const others = [batch('b1'), batch('b2')];
+  // The waiter of b3 queues its own interactive job (a decoder) as soon as b3's result is in.
+  const b3 = batch('b3', promotion).then(() => q.run(async () => void order.push('follow-up')));
+  assert.deepEqual(q.waitingByPriority(), { interactive: 0, batch: 3 });
+  promotion.promote();
+  assert.deepEqual(q.waitingByPriority(), { interactive: 1, batch: 2 });
+  gate.resolve();
+  await Promise.all([running, ...others, b3]);
+  assert.deepEqual(order, ['running', 'b3', 'follow-up', 'b1', 'b2']);
+});
+
+test('a promotion made before the job waits applies when it does', async () => {
+  const q = new JobQueue(10);
+  const order: string[] = [];
+  const gate = deferred();
+  const running = q.run(() => gate.promise);
+  const b1 = q.run(async () => void order.push('b1'), { priority: 'batch' });
+  const promotion = new Promotion();
+  promotion.promote();
+  const b2 = q.run(async () => void order.push('b2'), { priority: 'batch', promotion });
+  gate.resolve();
+  await Promise.all([running, b1, b2]);
+  assert.deepEqual(order, ['b2', 'b1']);
 });

@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import type { ClassInfo } from '../../daemon/api/protocol';
-import { colourTable, defaultHidden, formatFraction, hiddenFor, isSolo, legendOrder, showAll, solo, toggle } from '../../media/webview/legend';
+import { classShares, colourTable, defaultHidden, formatFraction, hiddenFor, isSolo, legendOrder, showAll, solo, toggle } from '../../media/webview/legend';
 
 const classes: ClassInfo[] = [
   { id: 0, label: 'background', color: [0, 0, 0], fraction: 0.25 },
@@ -57,4 +57,28 @@ test('fractions', () => {
   assert.equal(formatFraction(0.4), '40.0%');
   assert.equal(formatFraction(0.0004), '<0.1%');
   assert.equal(formatFraction(0), '0.0%');
+});
+
+test('classShares: the shares of an edited mask (binary: sum of alpha / 255 / N; semantic: counts / N)', () => {
+  const binary: ClassInfo[] = [
+    { id: 0, label: 'background', color: [0, 0, 0], fraction: 1 },
+    { id: 1, label: 'foreground', color: [255, 255, 255], fraction: 0 },
+  ];
+  const shares = classShares('binary', binary, Uint8Array.from([255, 255, 0, 0, 0, 0, 0, 102]));
+  assert.deepEqual(
+    shares.map((c) => c.fraction),
+    [1 - 2.4 / 8, 2.4 / 8],
+  );
+  assert.deepEqual(shares.map((c) => c.label), ['background', 'foreground'], 'labels and colours kept');
+  assert.equal(binary[1].fraction, 0, 'the classes given are not changed');
+  const semantic = classShares('semantic', classes, Uint8Array.from([1, 1, 1, 2, 0, 0, 3, 1]));
+  assert.deepEqual(
+    semantic.map((c) => [c.id, c.fraction]),
+    [
+      [0, 0.25],
+      [1, 0.5],
+      [2, 0.125],
+      [3, 0.125],
+    ],
+  );
 });

@@ -2,7 +2,9 @@
 // replayed into the mask on screen (view.shown.mask, so the readout reads the edited mask), and
 // the repaint of only the rectangle an edit changed. Stroke-to-pixels latency (P14) is kept here.
 import type { Task } from '../../../daemon/api/protocol';
+import { classShares } from '../legend';
 import { colourMask } from '../mask';
+import { renderLegend } from '../resultView';
 import { els, showBusy, view } from '../page';
 import { paintAll, paintOptions } from '../inspect/paint';
 import { MaskEditor } from '../shared/maskEdit';
@@ -63,6 +65,7 @@ function rebuild(): void {
   editor = MaskEditor.replay(doc.base, doc.width, doc.height, edits);
   s.mask = editor.mask;
   s.r = { ...s.r, task: doc.task, classes: doc.classes };
+  refreshShares();
   paintAll();
   for (const f of changeListeners) f();
 }
@@ -86,10 +89,11 @@ export function onRefineEdits(list: MaskEdit[]): void {
 export function onRefineEdit(sent: MaskEdit): void {
   showBusy(undefined);
   const edit = received(sent);
+  const changed = editor?.apply(edit);
   record(edit);
   els.stage.dataset.refineHeld = String(edits.length); // the extension made it: VS Code has it
-  // A box or a reset changes much of the mask: repaint all of it (the foreground share too).
-  if (editor?.apply(edit)) paintAll();
+  // A box, a prompt or a reset changes much of the mask: repaint all of it (the foreground share too).
+  if (changed) paintAll();
 }
 /** The extension's count of the edits VS Code holds (data-refine-held: an undo finds them). */
 export function onRefineHeld(count: number): void {
@@ -105,8 +109,17 @@ export function refineResultShown(): void {
   rebuild();
 }
 
-/** An edit the page made (and applied already). */
+/** The legend's class shares from the mask as edited (a prompt's answer, a stroke, an undo). */
+function refreshShares(): void {
+  const s = view.shown;
+  if (!doc || !s || s.mask !== editor?.mask) return;
+  s.r = { ...s.r, classes: classShares(doc.task, doc.classes, s.mask) };
+  renderLegend(s.r);
+}
+
+/** An edit the page made or the extension sent (applied already). */
 export function record(edit: MaskEdit): void {
+  refreshShares();
   edits.push(edit);
   els.stage.dataset.refineEdits = String(edits.length);
   editsChanged();

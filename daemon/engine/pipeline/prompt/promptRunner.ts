@@ -12,6 +12,7 @@ import type { ModeDef, ModelRef, PromptSpec } from '../../../models/modeDef';
 import { decodeResized, describeImageInput, encodeGreyPng, probeImage, readImageBytes, resizeMask } from '../imageIO';
 import { normalisationTables } from '../tensor';
 import { bestIndex, candidateMask, fillPadded, promptTensors, resizedSize } from './samFrame';
+import { logitMaskPng } from './logitMaskPng';
 
 export interface PromptDeps {
   ort: typeof Ort;
@@ -88,8 +89,7 @@ export class PromptRunner {
     const [, K, H, W] = out.masks.dims as number[];
     const scores = Array.from(out.iou.data as Float32Array).slice(0, K);
     const best = bestIndex(scores);
-    // The candidates' PNGs encode at once (libvips' threads; the session is idle by now).
-    const maskPngs = await Promise.all(Array.from({ length: K }, (_, k) => this.maskPng(out.masks.data as Float32Array, k, H, W, kept, new Uint8Array(H * W))));
+    const maskPngs = await Promise.all(Array.from({ length: K }, (_, k) => this.maskPng(out.masks.data as Float32Array, k, H, W, kept)));
     const [, , lh, lw] = out.low.dims as number[];
     const low = out.low.data as Float32Array;
     kept.tokens.set(r.token, { low, lh, lw });
@@ -160,9 +160,9 @@ export class PromptRunner {
   }
 
   /** Candidate k at the image's size: decoders upsample to orig_im_size; any other size is resized. */
-  private async maskPng(masks: Float32Array, k: number, H: number, W: number, kept: Kept, scratch: Uint8Array): Promise<Uint8Array> {
-    const m = candidateMask(masks, k, H, W, scratch);
-    if (H === kept.height && W === kept.width) return encodeGreyPng(m, W, H);
+  private async maskPng(masks: Float32Array, k: number, H: number, W: number, kept: Kept): Promise<Uint8Array> {
+    if (H === kept.height && W === kept.width) return logitMaskPng(masks, k, H, W);
+    const m = candidateMask(masks, k, H, W, new Uint8Array(H * W));
     const r = await resizeMask(m, W, H, kept.width, kept.height, 'linear');
     for (let i = 0; i < r.length; i++) r[i] = r[i] >= 128 ? 255 : 0;
     return encodeGreyPng(r, kept.width, kept.height);

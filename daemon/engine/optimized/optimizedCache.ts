@@ -1,9 +1,9 @@
 // On-disk cache of ONNX Runtime's optimised graphs (issue #5, part 1). Creating a session
 // optimises the graph every time (ISNet medium: ~480 ms of session creation); ONNX Runtime can
 // save the optimised graph (`optimizedModelFilePath`) and a later session can load that file
-// ("offline mode": use the same execution provider, options and hardware). ORT's documentation
-// then disables all optimisations when loading it; here the level is applied again (loadHit says
-// why: measured faster, same outputs).
+// with graph optimisation disabled, as ORT's documentation recommends for pre-optimised models
+// ("offline mode": use the same execution provider, options and hardware; then disable all
+// optimisations when loading the optimised model).
 //
 // The saved graph is tied to the model, the ORT version, the execution provider, the CPU's
 // features (layout transforms such as NCHWc pick kernels by instruction set) and the session
@@ -159,17 +159,11 @@ export class OptimizedModelCache {
     return { base, onnx: path.join(this.dir!, `${base}.onnx`), side: path.join(this.dir!, `${base}.json`), sidecar };
   }
 
-  /**
-   * Loads a checked entry at the caller's optimisation level. ORT's documentation says to load a
-   * pre-optimised graph with optimisations disabled, but a graph loaded so ran slower here than
-   * a plain session (minimum of 8-40 runs on this Xeon: ISNet at 512, 380 vs 358 ms; the test SAM
-   * decoder, 85 vs 59 ms), while the level applied again gave the plain session's speed and its
-   * outputs bit for bit, and cost 262 instead of 252 ms of creation (ISNet; 574 ms uncached).
-   */
+  /** Loads a checked entry, pre-optimised, with ORT's optimisations disabled (as ORT recommends). */
   private async loadHit(entry: CacheEntry, opts: SessionOptions, defer: boolean): Promise<{ ok: true; result: CachedCreate } | { ok: false; reason: string }> {
     const t = performance.now();
     try {
-      const session = await this.ort.InferenceSession.create(entry.onnx, opts);
+      const session = await this.ort.InferenceSession.create(entry.onnx, { ...opts, graphOptimizationLevel: 'disabled' });
       const createMs = performance.now() - t;
       this.inUse.add(entry.base);
       // The sidecar's mtime records the entry's last use, for collecting.

@@ -83,9 +83,9 @@ async function loop(c: DaemonClient, mode: string, image: string, decoderFile: s
     daemonTotalMs.push(r.timings.totalMs);
   };
   const steps = [prompt, async () => void bareMs.push(await bare()), async () => void fastMs.push(await fast.run(photo))];
-  // The order turns each round, so that each of the three follows each other equally often: a
-  // run right after another process's run starts while that one's threads still spin (ONNX
-  // Runtime's thread pools spin a while before they sleep), and a fixed order charged that to one.
+  // The order turns each round, so that each of the three follows each other equally often: what
+  // a run leaves behind (another process's ONNX Runtime threads still spinning, cold caches) is
+  // then not charged to one of them, as the fixed order prompt → bare → fast could.
   for (let i = 0; i < runs; i++) for (let k = 0; k < steps.length; k++) await steps[(i + k) % steps.length]();
   await decoder.release();
   return { rtt, bareMs, fastMs, daemonDecoderMs, daemonPostMs, daemonTotalMs };

@@ -94,8 +94,17 @@ export class CodeServer {
     writeFileSync(path.join(this.userDataDir, 'User', 'settings.json'), JSON.stringify(settings, null, 2));
   }
 
+  /** The user settings. VS Code rewrites the file in place, so a read can meet it empty or half written: read again. */
   readSettings() {
-    return JSON.parse(readFileSync(path.join(this.userDataDir, 'User', 'settings.json'), 'utf8'));
+    const file = path.join(this.userDataDir, 'User', 'settings.json');
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return JSON.parse(readFileSync(file, 'utf8'));
+      } catch (e) {
+        if (!(e instanceof SyntaxError) || attempt >= 40) throw e;
+        Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 50); // callers are synchronous
+      }
+    }
   }
 
   args() {

@@ -14,6 +14,7 @@ import { readBackup, writeBackup } from './refineBackup';
 import { RefineDocument } from './refineDocument';
 import { pickGroundTruthTarget, renderEdited, writeMask } from './refineSave';
 import { RefineView } from './refineView';
+import { replaceFile } from '../util/replaceFile';
 import type { RefineHost } from './refineView';
 
 export const REFINE_VIEW_TYPE = 'seglens.refine';
@@ -111,7 +112,7 @@ export class RefineProvider extends Disposable implements vscode.CustomEditorPro
 
   async saveCustomDocumentAs(doc: RefineDocument, destination: vscode.Uri): Promise<void> {
     // The Save As dialog asked before replacing.
-    await vscode.workspace.fs.writeFile(destination, await renderEdited(doc, 'groundTruth', doc.threshold));
+    await replaceFile(destination, await renderEdited(doc, 'groundTruth', doc.threshold));
     doc.written.add(destination.toString());
     this.savedEmitter.fire({ image: doc.image, groundTruth: destination });
   }

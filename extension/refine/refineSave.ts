@@ -7,6 +7,7 @@ import * as vscode from 'vscode';
 import { ExportFormat, greyPng, renderExports } from '../../daemon/api/exports/render';
 import type { RefineDocument } from './refineDocument';
 import { groundTruthTarget } from './groundTruthPaths';
+import { replaceFile } from '../util/replaceFile';
 
 export const SAVE_FORMATS = ['mask', 'binary', 'cutout'] as const;
 export type SaveFormat = (typeof SAVE_FORMATS)[number];
@@ -44,7 +45,7 @@ export async function mayReplace(doc: RefineDocument, target: vscode.Uri): Promi
 export async function writeMask(doc: RefineDocument, target: vscode.Uri, bytes: Uint8Array): Promise<boolean> {
   if (!(await mayReplace(doc, target))) return false;
   await vscode.workspace.fs.createDirectory(vscode.Uri.joinPath(target, '..'));
-  await vscode.workspace.fs.writeFile(target, bytes);
+  await replaceFile(target, bytes);
   doc.written.add(target.toString());
   return true;
 }
@@ -72,7 +73,7 @@ export async function exportEdited(doc: RefineDocument, threshold: number, forma
   // The save dialog itself asks before replacing a file.
   target ??= await vscode.window.showSaveDialog({ defaultUri: vscode.Uri.joinPath(doc.image, '..', `${stem}.${format}.png`), filters: { 'PNG image': ['png'] }, title: `Save the edited ${format}` });
   if (!target) return undefined;
-  await vscode.workspace.fs.writeFile(target, await renderEdited(doc, format, threshold));
+  await replaceFile(target, await renderEdited(doc, format, threshold));
   doc.written.add(target.toString());
   return target;
 }

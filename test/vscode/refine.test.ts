@@ -94,6 +94,8 @@ export function register(): void {
       const gt = path.join(dir, 'masks', 'text.png');
       assert.equal((await saved).groundTruth.fsPath, gt);
       assert.ok(fs.readFileSync(gt).equals(Buffer.from(expected!)), 'the file is the edited mask');
+      // Written beside as a temporary file, then renamed into place: nothing else is left.
+      assert.deepEqual(fs.readdirSync(path.join(dir, 'masks')), ['text.png']);
       await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
       const mask = vscode.Uri.file(gt);
       await vscode.commands.executeCommand('vscode.openWith', mask, 'seglens.refine');

@@ -24,6 +24,7 @@ const apiOnlyExceptions = new Set(['bench/phases/steady.ts', 'bench/phases/insta
 /** `importer -> target` pairs allowed against the rules, each with its reason. */
 const allowed = new Map([
   ['extension/gallery/exportFiles.ts -> daemon/util/safeWrite', "one writer of files: the gallery's exports write as the CLI and the caches do (issue #20)"],
+  ['extension/util/replaceFile.ts -> daemon/util/safeWrite', "one writer of files: the refine editor's ground truth and exports, whole or not at all, as the gallery's exports"],
   ['daemon/engine/gpu/agreement.ts -> daemon/eval/maskAgreement', "one mask-agreement metric: the GPU check's bar (issue #27) is the int8 bar's (issue #26), evaluation's metric; maskAgreement.ts imports nothing, so no cycle"],
 ]);
 /** daemon/ folders by layer (ARCHITECTURE.md): a folder imports only from lower ranks. */

@@ -156,6 +156,8 @@ const percentile = (xs, q) => {
 export const refineScenarios = [
   {
     name: 'refine',
+    // Six editors and a gallery opened through menus and quick picks, each retried once if lost.
+    timeoutMs: 300_000,
     title: 'Refine Mask → two strokes, Ctrl+Z one → Ctrl+S saves masks/<stem>.png after asking → exactly the other stroke → gallery re-scores → closing asks → box picks the other subject → P14',
     async run(ctx) {
       const page = ctx.page;

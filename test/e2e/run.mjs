@@ -298,7 +298,7 @@ async function main() {
           notRun(`scenario ${s.name}`, 'code-server did not start');
           continue;
         }
-        await step(`scenario ${s.name}: ${s.title}`, () => s.run(ctx), { timeoutMs: 180_000 });
+        await step(`scenario ${s.name}: ${s.title}`, () => s.run(ctx), { timeoutMs: s.timeoutMs ?? 180_000 });
         const failed = !results.at(-1).ok;
         await ctx.page.screenshot({ path: path.join(RESULTS, `${s.name}.png`) }).catch(() => undefined);
         if (failed) {

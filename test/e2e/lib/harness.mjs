@@ -251,6 +251,11 @@ export async function runCommand(page, title, timeout = 20_000) {
       const first = page.locator(SEL.quickRow).first();
       if (!((await first.innerText()).includes(title))) await row.click();
       else await page.keyboard.press('Enter');
+      // A lost Enter leaves the palette open with the title typed: click the row then.
+      const box = page.locator(SEL.quickInputBox);
+      const stillTyped = async () => (await box.isVisible().catch(() => false)) && (await box.inputValue().catch(() => '')) === `>${title}`;
+      for (let i = 0; i < 20 && (await stillTyped()); i++) await sleep(100);
+      if (await stillTyped()) await row.click();
       return;
     } catch (e) {
       if (Date.now() > deadline) throw new Error(`command palette: "${title}" not found (${e.message.split('\n')[0]})`);
@@ -293,8 +298,10 @@ export async function pickThroughCommand(page, title, { filter, match, timeout =
       return attempt;
     }
     const seen = opened ? await openQuickRows(page) : [];
+    const box = page.locator(SEL.quickInputBox);
+    const input = (await box.isVisible().catch(() => false)) ? `a quick input showing ${JSON.stringify(await box.inputValue().catch(() => '?'))}` : 'no quick input';
     const toasts = await page.locator(SEL.toast).allInnerTexts().catch(() => []);
-    const what = opened ? `its quick pick lacked ${match} (rows ${JSON.stringify(seen)})` : 'no quick pick opened';
+    const what = opened ? `its quick pick lacked ${match} (rows ${JSON.stringify(seen)})` : `no quick pick opened (${input})`;
     const why = `${title}, attempt ${attempt}: ${what}; notifications ${JSON.stringify(toasts.map((t) => t.replace(/\s+/g, ' ').slice(0, 200)))}`;
     if (Date.now() > deadline) throw new Error(why);
     note(`${why}; trying again`);

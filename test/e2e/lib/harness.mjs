@@ -251,10 +251,11 @@ export async function runCommand(page, title, timeout = 20_000) {
       const first = page.locator(SEL.quickRow).first();
       if (!((await first.innerText()).includes(title))) await row.click();
       else await page.keyboard.press('Enter');
-      // A lost Enter leaves the palette open with the title typed: click the row then.
+      // A lost Enter leaves the palette open with the title typed: click the row then (after 5 s:
+      // a palette merely slow to close on a busy machine must not run the command twice).
       const box = page.locator(SEL.quickInputBox);
       const stillTyped = async () => (await box.isVisible().catch(() => false)) && (await box.inputValue().catch(() => '')) === `>${title}`;
-      for (let i = 0; i < 20 && (await stillTyped()); i++) await sleep(100);
+      for (let i = 0; i < 50 && (await stillTyped()); i++) await sleep(100);
       if (await stillTyped()) await row.click();
       return;
     } catch (e) {

@@ -51,6 +51,9 @@ export async function imageOfMask(mask: vscode.Uri): Promise<vscode.Uri | undefi
   if (mask.scheme !== 'file' || !isImage(mask)) return undefined;
   const r = rule();
   if (r === 'none') return undefined;
+  // `auto` names only PNG masks: any other image is nobody's, and opening it in the editor need
+  // not wait for a workspace-wide file search (seconds on a busy machine, before any pixel shows).
+  if (r === 'auto' && path.extname(mask.fsPath).toLowerCase() !== '.png') return undefined;
   const target = path.resolve(mask.fsPath);
   const belongs = (img: string) => img !== target && groundTruthCandidates(img, rootOf(img), r).includes(target);
   // The folders `auto` pairs with a mask (its own, its parent's other folders) first, then the workspace.

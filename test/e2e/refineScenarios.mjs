@@ -44,7 +44,8 @@ async function buildFolder(ctx) {
 export async function openRefine(ctx, name, folder) {
   const page = ctx.page;
   await H.pickThroughCommand(page, 'SegLens: Refine Mask', { filter: name, match: folder, note: ctx.note });
-  const frame = await H.findFrameWith(page, '#refineBar:not([hidden])', 30_000);
+  // The editor's page: a minute, for a busy machine (its file search and the webview's start).
+  const frame = await H.findFrameWith(page, '#refineBar:not([hidden])', 60_000);
   await frame.waitForFunction(() => document.getElementById('stage').dataset.refineEdits !== undefined && document.getElementById('overlay').width > 0, undefined, { timeout: 150_000, polling: 200 });
   return frame;
 }

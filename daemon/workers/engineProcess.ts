@@ -250,12 +250,7 @@ async function unload(key: string): Promise<void> {
 
 /** The mode's session, loading it if the caller did not (the registry normally has). */
 async function sessionFor(mode: ModeDef): Promise<Ort.InferenceSession> {
-  let s = sessions.get(mode.model.key);
-  if (!s || s.ref.file !== mode.model.file) {
-    log('debug', `model ${mode.model.key} not loaded for mode ${mode.id}: loading`);
-    await load(mode.model);
-    s = sessions.get(mode.model.key)!;
-  }
+  const s = await loaded(mode.model, mode);
   if (s.unchecked) await checkAgainstCpu(mode, s);
   const sess = s.session;
   if (!sess.inputNames.includes(mode.inputName)) throw modelError(mode.model, `mode ${mode.id}: no input named '${mode.inputName}' (inputs: ${sess.inputNames.join(', ')})`);
@@ -266,15 +261,20 @@ async function sessionFor(mode: ModeDef): Promise<Ort.InferenceSession> {
   return sess;
 }
 
-/** A model file's session (a prompt mode's encoder or decoder), loading it if the registry did not. */
-async function sessionOf(ref: ModelRef, mode: ModeDef): Promise<Ort.InferenceSession> {
+/** A model file's session entry, loading the file if the registry did not. */
+async function loaded(ref: ModelRef, mode: ModeDef): Promise<Loaded> {
   let s = sessions.get(ref.key);
   if (!s || s.ref.file !== ref.file) {
     log('debug', `model ${ref.key} not loaded for mode ${mode.id}: loading`);
     await load(ref);
     s = sessions.get(ref.key)!;
   }
-  return s.session;
+  return s;
+}
+
+/** A prompt mode's encoder or decoder session. */
+async function sessionOf(ref: ModelRef, mode: ModeDef): Promise<Ort.InferenceSession> {
+  return (await loaded(ref, mode)).session;
 }
 
 // Prompt modes (issue 25): encoder and decoder runs, the embeddings the daemon keeps here.
